@@ -1,0 +1,305 @@
+"""The core model: programmes, channels, planned broadcasts, streams, snapshots.
+
+Every datetime is timezone-aware UTC; conversion to the configured zone happens at
+the edges (CLI input, reports, exports). Records are frozen dataclasses: a change is
+``dataclasses.replace(item, ...)`` and the store saves the new value. Each record
+round-trips through ``to_dict``/``from_dict`` with plain JSON types only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+PLATFORMS: tuple[str, ...] = ("youtube", "facebook", "instagram", "twitch")
+LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
+
+
+class BroadcastStatus(StrEnum):
+    """Where a planned broadcast stands. Collectors set live/held; a finaliser, missed."""
+
+    PLANNED = "planned"
+    LIVE = "live"
+    HELD = "held"
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+
+
+class StreamStatus(StrEnum):
+    """What a platform shows for one stream."""
+
+    UPCOMING = "upcoming"
+    LIVE = "live"
+    ENDED = "ended"
+    MISSING = "missing"  # deleted or made private: kept in history, no longer polled
+
+
+def to_iso(moment: datetime) -> str:
+    """UTC ISO 8601 with a ``Z``, to the second: the one format the store keeps."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment.isoformat()} has no time zone")
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def from_iso(text: str) -> datetime:
+    """Parse what ``to_iso`` (or an RFC 3339 API field) wrote, as UTC."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"time {text!r} has no time zone")
+    return moment.astimezone(UTC)
+
+
+def _opt_iso(moment: datetime | None) -> str | None:
+    return None if moment is None else to_iso(moment)
+
+
+def _opt_time(text: str | None) -> datetime | None:
+    return None if text is None else from_iso(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """One account of a programme on one platform.
+
+    ``id`` is the YouTube channel id, the Facebook Page id, the Instagram user id or
+    the Twitch login.
+    """
+
+    platform: str
+    id: str
+    label: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Programme:
+    """A live programme (Antikor.Live, Adal Komek) and the channels it streams on."""
+
+    slug: str
+    name: str
+    channels: tuple[Channel, ...] = ()
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def display_name(self, language: str) -> str:
+        """The name in ``language`` where one is configured, else the default name."""
+        return self.names.get(language, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a planned broadcast goes out: a platform channel, maybe a known video id."""
+
+    platform: str
+    channel: str
+    external_id: str | None = None
+
+    @property
+    def channel_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+    def __str__(self) -> str:
+        base = f"{self.platform}:{self.channel}"
+        return base if self.external_id is None else f"{base}:{self.external_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """A planned live broadcast of a programme."""
+
+    id: str
+    programme: str
+    title: str
+    start: datetime
+    duration_min: int
+    targets: tuple[Target, ...]
+    topic: str = ""
+    speakers: tuple[str, ...] = ()
+    district: str = ""
+    status: BroadcastStatus = BroadcastStatus.PLANNED
+    series_id: str | None = None
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(minutes=self.duration_min)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "programme": self.programme,
+            "title": self.title,
+            "start": to_iso(self.start),
+            "duration_min": self.duration_min,
+            "targets": [
+                {"platform": t.platform, "channel": t.channel, "external_id": t.external_id}
+                for t in self.targets
+            ],
+            "topic": self.topic,
+            "speakers": list(self.speakers),
+            "district": self.district,
+            "status": self.status.value,
+            "series_id": self.series_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Broadcast:
+        return cls(
+            id=data["id"],
+            programme=data["programme"],
+            title=data["title"],
+            start=from_iso(data["start"]),
+            duration_min=int(data["duration_min"]),
+            targets=tuple(
+                Target(t["platform"], t["channel"], t.get("external_id"))
+                for t in data["targets"]
+            ),
+            topic=data.get("topic", ""),
+            speakers=tuple(data.get("speakers", ())),
+            district=data.get("district", ""),
+            status=BroadcastStatus(data.get("status", "planned")),
+            series_id=data.get("series_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """What a platform shows: one live video on one channel.
+
+    ``broadcast_id`` is the planned broadcast it was matched to, or ``None`` for a
+    stream nobody planned. ``next_poll_at`` is durable so that a restarted collector
+    resumes where it stopped. ``final_polls`` counts the polls made after the end
+    (for the views that keep arriving); ``done`` marks a stream with nothing left to
+    poll, which the store may move out of the working set into the archive.
+    """
+
+    platform: str
+    external_id: str
+    channel: str
+    broadcast_id: str | None = None
+    title: str = ""
+    status: StreamStatus = StreamStatus.UPCOMING
+    scheduled_start: datetime | None = None
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
+    discovered_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    last_polled_at: datetime | None = None
+    final_polls: int = 0
+    done: bool = False
+
+    @property
+    def key(self) -> str:
+        return stream_key(self.platform, self.external_id)
+
+    @property
+    def channel_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "platform": self.platform,
+            "external_id": self.external_id,
+            "channel": self.channel,
+            "broadcast_id": self.broadcast_id,
+            "title": self.title,
+            "status": self.status.value,
+            "scheduled_start": _opt_iso(self.scheduled_start),
+            "actual_start": _opt_iso(self.actual_start),
+            "actual_end": _opt_iso(self.actual_end),
+            "discovered_at": _opt_iso(self.discovered_at),
+            "next_poll_at": _opt_iso(self.next_poll_at),
+            "last_polled_at": _opt_iso(self.last_polled_at),
+            "final_polls": self.final_polls,
+            "done": self.done,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Stream:
+        return cls(
+            platform=data["platform"],
+            external_id=data["external_id"],
+            channel=data["channel"],
+            broadcast_id=data.get("broadcast_id"),
+            title=data.get("title", ""),
+            status=StreamStatus(data.get("status", "upcoming")),
+            scheduled_start=_opt_time(data.get("scheduled_start")),
+            actual_start=_opt_time(data.get("actual_start")),
+            actual_end=_opt_time(data.get("actual_end")),
+            discovered_at=_opt_time(data.get("discovered_at")),
+            next_poll_at=_opt_time(data.get("next_poll_at")),
+            last_polled_at=_opt_time(data.get("last_polled_at")),
+            final_polls=int(data.get("final_polls", 0)),
+            done=bool(data.get("done", False)),
+        )
+
+
+def stream_key(platform: str, external_id: str) -> str:
+    """The store's key for a stream: ``platform:external_id``."""
+    return f"{platform}:{external_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One poll's reading of one stream.
+
+    A figure the platform does not give (Instagram's viewers, hidden likes, YouTube's
+    concurrent viewers after the end) is ``None``, never 0: a 0 would be a claim
+    that nobody watched.
+    """
+
+    stream: str
+    ts: datetime
+    status: StreamStatus
+    concurrent_viewers: int | None = None
+    views: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+
+    @property
+    def platform(self) -> str:
+        return self.stream.split(":", 1)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "ts": to_iso(self.ts),
+            "status": self.status.value,
+            "concurrent_viewers": self.concurrent_viewers,
+            "views": self.views,
+            "likes": self.likes,
+            "comments": self.comments,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Snapshot:
+        return cls(
+            stream=data["stream"],
+            ts=from_iso(data["ts"]),
+            status=StreamStatus(data["status"]),
+            concurrent_viewers=data.get("concurrent_viewers"),
+            views=data.get("views"),
+            likes=data.get("likes"),
+            comments=data.get("comments"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A poll that was due and did not happen, and why (``quota``, ``timeout``, ...)."""
+
+    stream: str
+    ts: datetime
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stream": self.stream, "ts": to_iso(self.ts), "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Gap:
+        return cls(stream=data["stream"], ts=from_iso(data["ts"]), reason=data["reason"])
