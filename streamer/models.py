@@ -155,8 +155,7 @@ class Broadcast:
             start=from_iso(data["start"]),
             duration_min=int(data["duration_min"]),
             targets=tuple(
-                Target(t["platform"], t["channel"], t.get("external_id"))
-                for t in data["targets"]
+                Target(t["platform"], t["channel"], t.get("external_id")) for t in data["targets"]
             ),
             topic=data.get("topic", ""),
             speakers=tuple(data.get("speakers", ())),

@@ -1,0 +1,239 @@
+"""The plan as CSV: export for sharing and editing, import all or nothing.
+
+The columns are a documented interface (stable snake_case names)::
+
+    id, programme, title, start, duration_min, targets, topic, speakers,
+    district, status, series_id
+
+``start`` is local ``YYYY-MM-DD HH:MM`` in the configured zone; ``targets`` are
+``PLATFORM:CHANNEL[:VIDEO_ID]`` separated by spaces (empty: all the programme's
+channels); ``speakers`` are separated by ``;``. On import only ``programme``,
+``title``, ``start`` and ``duration_min`` are required columns; a row with an
+empty ``id`` adds a broadcast, a row with an id updates that broadcast.
+
+Streams are text: open files with ``encoding="utf-8", newline=""`` (the csv
+module's rule, so that line breaks inside quoted titles survive). A UTF-8 BOM
+at the start of an imported file, as Excel writes it, is ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from schedules.conflicts import ConflictError, check_conflicts
+from schedules.fields import (
+    check_duration,
+    check_title,
+    clean_speakers,
+    programme_of,
+    resolve_targets,
+)
+from schedules.ids import IdAllocator, IdFactory
+from schedules.localtime import format_local, parse_local_start
+from streamer.errors import UserError
+from streamer.models import Broadcast, BroadcastStatus, Programme
+
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "programme",
+    "title",
+    "start",
+    "duration_min",
+    "targets",
+    "topic",
+    "speakers",
+    "district",
+    "status",
+    "series_id",
+)
+REQUIRED_COLUMNS = frozenset({"programme", "title", "start", "duration_min"})
+# Producers may plan or cancel; live, held and missed are set by the collector.
+EDITABLE_STATUSES = frozenset({BroadcastStatus.PLANNED, BroadcastStatus.CANCELLED})
+_BOM = "\ufeff"
+
+
+def export_csv(broadcasts: Iterable[Broadcast], tz: ZoneInfo, fp: TextIO) -> None:
+    """Write ``broadcasts`` as CSV with a header row, by start time, to ``fp``."""
+    writer = csv.writer(fp)
+    writer.writerow(COLUMNS)
+    for broadcast in sorted(broadcasts, key=lambda item: (item.start, item.id)):
+        writer.writerow(_cells(broadcast, tz))
+
+
+def _cells(broadcast: Broadcast, tz: ZoneInfo) -> list[str]:
+    return [
+        broadcast.id,
+        broadcast.programme,
+        broadcast.title,
+        format_local(broadcast.start, tz),
+        str(broadcast.duration_min),
+        " ".join(str(target) for target in broadcast.targets),
+        broadcast.topic,
+        "; ".join(broadcast.speakers),
+        broadcast.district,
+        broadcast.status.value,
+        broadcast.series_id or "",
+    ]
+
+
+def import_csv(
+    fp: TextIO,
+    current: Mapping[str, Broadcast],
+    programmes: Mapping[str, Programme],
+    tz: ZoneInfo,
+    new_id: IdFactory,
+    *,
+    allow_overlap: bool = False,
+) -> list[Broadcast]:
+    """The broadcasts the CSV in ``fp`` adds or changes, in file order.
+
+    All or nothing: the first bad row raises ``UserError("line N: <reason>")``, with
+    N the line the row starts on. Rows identical to the plan are left out, so
+    re-importing an export returns nothing. Double bookings are refused as in
+    ``conflicts`` unless ``allow_overlap``.
+    """
+    ids = IdAllocator(new_id, current)
+    changed: list[Broadcast] = []
+    line_of: dict[str, int] = {}
+    for line, row in _records(fp):
+        try:
+            broadcast = _broadcast(row, current, programmes, tz, ids)
+        except UserError as exc:
+            raise UserError(f"line {line}: {exc}") from None
+        if broadcast.id in line_of:
+            raise UserError(
+                f"line {line}: id {broadcast.id!r} is also on line {line_of[broadcast.id]}"
+            )
+        line_of[broadcast.id] = line
+        if current.get(broadcast.id) != broadcast:
+            changed.append(broadcast)
+    if not allow_overlap:
+        try:
+            check_conflicts(changed, current, tz)
+        except ConflictError as exc:
+            raise UserError(f"line {line_of[exc.conflict.broadcast.id]}: {exc}") from None
+    return changed
+
+
+def _records(fp: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each non-blank data row as ``(line it starts on, {column: cell})``."""
+    # strict: a stray or unclosed quote is an error, not a silently merged row.
+    reader = csv.reader(fp, strict=True)
+    header = _header(_next(reader, 1))
+    line = reader.line_num + 1
+    while (cells := _next(reader, line)) is not None:
+        # A quoted cell can span lines, so a row starts where the last one ended.
+        start_line, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines and the empty rows spreadsheets leave behind
+        yield start_line, _row(cells, header, start_line)
+
+
+def _row(cells: list[str], header: list[str], line: int) -> dict[str, str]:
+    """Cells by column name; blank cells past the header (spreadsheets add them) are dropped."""
+    extra = cells[len(header) :]
+    if len(cells) < len(header) or any(cell.strip() for cell in extra):
+        raise UserError(f"line {line}: {len(cells)} fields, expected {len(header)}")
+    return dict(zip(header, cells[: len(header)], strict=True))
+
+
+def _next(reader: Iterator[list[str]], line: int) -> list[str] | None:
+    """The next row, or ``None`` at the end; malformed CSV becomes a ``UserError``."""
+    try:
+        return next(reader, None)
+    except csv.Error as exc:
+        raise UserError(f"line {line}: not valid CSV ({exc})") from None
+
+
+def _header(cells: list[str] | None) -> list[str]:
+    """The column names, checked: known, not repeated, the required ones present."""
+    expected = ",".join(COLUMNS)
+    if cells is None:
+        raise UserError(f"line 1: the file is empty; expected the header {expected}")
+    names = [cell.strip().lower() for cell in cells]
+    if names:
+        names[0] = names[0].removeprefix(_BOM)
+    unknown = [name for name in names if name not in COLUMNS]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    missing = sorted(REQUIRED_COLUMNS.difference(names))
+    for problem, items in (("unknown", unknown), ("repeated", repeated), ("missing", missing)):
+        if items:
+            raise UserError(
+                f"line 1: {problem} column(s) {', '.join(items)}; expected the header {expected}"
+            )
+    return names
+
+
+def _broadcast(
+    row: Mapping[str, str],
+    current: Mapping[str, Broadcast],
+    programmes: Mapping[str, Programme],
+    tz: ZoneInfo,
+    ids: IdAllocator,
+) -> Broadcast:
+    """The broadcast one row describes; raises ``UserError`` for a bad cell."""
+    existing = _existing(row.get("id", ""), current)
+    programme = programme_of(programmes, row["programme"])
+    broadcast = Broadcast(
+        id=existing.id if existing else "",
+        programme=programme.slug,
+        title=check_title(row["title"]),
+        start=_start(row["start"], existing, tz),
+        duration_min=check_duration(row["duration_min"]),
+        targets=resolve_targets(row.get("targets", "").split(), programme),
+        topic=row.get("topic", "").strip(),
+        speakers=clean_speakers(row.get("speakers", "").split(";")),
+        district=row.get("district", "").strip(),
+        status=_status(row.get("status", ""), existing),
+        series_id=row.get("series_id", "").strip() or None,
+    )
+    # A new row draws its id only once every cell is known to be good.
+    return broadcast if existing else replace(broadcast, id=ids())
+
+
+def _existing(cell: str, current: Mapping[str, Broadcast]) -> Broadcast | None:
+    """The planned broadcast a row's id names; ``None`` for an empty id (a new one)."""
+    broadcast_id = cell.strip()
+    if not broadcast_id:
+        return None
+    if broadcast_id not in current:
+        raise UserError(
+            f"id {broadcast_id!r} is not in the plan; leave id empty to add a new broadcast"
+        )
+    return current[broadcast_id]
+
+
+def _start(cell: str, existing: Broadcast | None, tz: ZoneInfo) -> datetime:
+    """The row's start in UTC; an unchanged local time keeps the stored instant.
+
+    In the hour a DST zone repeats, "01:30" names two instants and reads back as
+    the first; keeping the stored one makes export → import change nothing.
+    """
+    if existing is not None and cell.strip() == format_local(existing.start, tz):
+        return existing.start
+    return parse_local_start(cell, tz)
+
+
+def _status(cell: str, existing: Broadcast | None) -> BroadcastStatus:
+    """The row's status: empty keeps the current one; producers may plan or cancel."""
+    text = cell.strip().lower()
+    if not text:
+        return existing.status if existing else BroadcastStatus.PLANNED
+    try:
+        status = BroadcastStatus(text)
+    except ValueError:
+        raise UserError(f"status {cell!r} is unknown; use planned or cancelled") from None
+    if existing is not None and status is existing.status:
+        return status
+    if status not in EDITABLE_STATUSES:
+        raise UserError(f"status {text!r} is set by the collector; use planned or cancelled")
+    if existing is not None and existing.status not in EDITABLE_STATUSES:
+        raise UserError(
+            f"broadcast {existing.id} is {existing.status.value}; its status cannot be changed"
+        )
+    return status
