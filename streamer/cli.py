@@ -1,0 +1,126 @@
+"""The ``streamer`` command line: a thin layer over the library.
+
+Each command parses its options, calls one library function and renders the
+result. A user mistake anywhere (bad option, bad date, unknown programme, invalid
+config) ends in ``run`` as one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from streamer.config import Config, find_config, load_config, starter_config
+from streamer.console import make_console
+from streamer.errors import UserError
+from streamer.store import Store, StoreBusy, StoreError, open_store
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@dataclass
+class App:
+    """What every command shares: the config location, loaded on first use."""
+
+    config_option: Path | None
+    _config: Config | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(find_config(self.config_option))
+        return self._config
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.config().data_dir)
+        return self._store
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings=CONTEXT)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: $STREAMER_CONFIG, else ./streamer.toml).",
+)
+@click.version_option(package_name="streamer")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """Plan livestreams, collect their audiences, report on them.
+
+    \b
+    Example:
+      streamer init && streamer plan list --from 2026-11-30
+    """
+    ctx.obj = App(config_path)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option("--force", is_flag=True, help="Overwrite an existing streamer.toml.")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented starter streamer.toml into DIRECTORY.
+
+    \b
+    Example:
+      streamer init ~/streamer && streamer --config ~/streamer/streamer.toml plan list
+    """
+    target = directory / "streamer.toml"
+    if target.exists() and not force:
+        raise UserError(f"{target} already exists; pass --force to overwrite it")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(starter_config(), encoding="utf-8")
+    make_console().print(f"wrote {target} — edit the channel ids, then run 'streamer plan add'")
+
+
+def _register() -> None:
+    """Attach the command groups that live in their own modules."""
+    from streamer import cli_demo, cli_plan
+
+    cli.add_command(cli_plan.plan)
+    cli.add_command(cli_demo.demo)
+
+
+_register()
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit status; user errors become one stderr line."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="streamer",
+            standalone_mode=False,
+        )
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        return _fail(f"{exc.format_message()}{hint}", 2)
+    except click.ClickException as exc:  # e.g. a file that cannot be opened
+        return _fail(exc.format_message(), 2)
+    except UserError as exc:
+        return _fail(exc.message, exc.exit_code)
+    except StoreBusy as exc:
+        return _fail(str(exc), 1)
+    except StoreError as exc:
+        return _fail(f"data folder problem: {exc}", 1)
+    except (click.Abort, KeyboardInterrupt):
+        return _fail("aborted", 130)
+    return result if isinstance(result, int) else 0
+
+
+def _fail(message: str, status: int) -> int:
+    click.echo(f"streamer: error: {' '.join(message.split())}", err=True)
+    return status
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())

@@ -1,0 +1,397 @@
+"""Configuration: ``streamer.toml``, found, parsed and validated at start-up.
+
+A mistake in the file is a ``ConfigError`` whose one line names the file, the key
+and the fix, e.g. ``streamer.toml: programmes[0].channels[1].platform: 'yt' is not
+a platform; use one of youtube, facebook, instagram, twitch``. Secrets are never
+in the file: only the *names* of the environment variables that hold them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from streamer.errors import ConfigError
+from streamer.models import LANGUAGES, PLATFORMS, Channel, Programme
+
+CONFIG_ENV = "STREAMER_CONFIG"
+DEFAULT_NAME = "streamer.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class YouTubeSettings:
+    """``[platforms.youtube]``: key variable names, endpoints, OAuth token file."""
+
+    api_key_env: str = "YOUTUBE_API_KEY"
+    api_key_envs: tuple[str, ...] = ()
+    api_endpoint: str = "https://youtube.googleapis.com"
+    rss_endpoint: str = "https://www.youtube.com"
+    oauth_token_file: Path | None = None
+    quota_limit: int = 10_000
+
+    @property
+    def key_envs(self) -> tuple[str, ...]:
+        """Every key variable to try, in order (``api_key_envs`` else ``api_key_env``)."""
+        return self.api_key_envs or (self.api_key_env,)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphSettings:
+    """``[platforms.facebook]`` and ``[platforms.instagram]``: the Graph API."""
+
+    access_token_env: str
+    api_endpoint: str = "https://graph.facebook.com"
+    graph_version: str = "v19.0"
+
+
+@dataclass(frozen=True, slots=True)
+class TwitchSettings:
+    """``[platforms.twitch]``: Helix with an app token by client credentials."""
+
+    client_id_env: str = "TWITCH_CLIENT_ID"
+    client_secret_env: str = "TWITCH_CLIENT_SECRET"
+    api_endpoint: str = "https://api.twitch.tv"
+    auth_endpoint: str = "https://id.twitch.tv"
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorSettings:
+    """``[collector]``: intervals of the poll policy (seconds or minutes as named)."""
+
+    live_interval: int = 60
+    discovery_interval: int = 300
+    match_window: int = 45
+    grace: int = 30
+    upcoming_interval: int = 600
+    request_timeout: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    """``[metrics]``: the Prometheus endpoint of ``streamer run`` (off without a port)."""
+
+    port: int | None = None
+    host: str = "127.0.0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportJob:
+    """One ``[[reports]]`` entry, run by the daemon on a cron schedule."""
+
+    name: str
+    cron: str
+    kind: str = "summary"
+    period: str = "last-week"
+    formats: tuple[str, ...] = ("csv", "txt")
+    out_dir: Path = Path("reports")
+    by: str = "programme"
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A validated configuration. Paths are absolute (relative ones resolve from the file)."""
+
+    path: Path
+    data_dir: Path
+    timezone_name: str = "Asia/Almaty"
+    language: str = "en"
+    programmes: Mapping[str, Programme] = field(default_factory=dict)
+    youtube: YouTubeSettings = YouTubeSettings()
+    facebook: GraphSettings = GraphSettings("FACEBOOK_ACCESS_TOKEN")
+    instagram: GraphSettings = GraphSettings("INSTAGRAM_ACCESS_TOKEN")
+    twitch: TwitchSettings = TwitchSettings()
+    collector: CollectorSettings = CollectorSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    reports: tuple[ReportJob, ...] = ()
+    retention_days: int | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone_name)
+
+    def programme(self, slug: str) -> Programme:
+        """The programme ``slug``, or a ConfigError-style user error listing the known ones."""
+        from streamer.errors import UserError
+
+        try:
+            return self.programmes[slug]
+        except KeyError:
+            known = ", ".join(self.programmes) or "none configured"
+            raise UserError(f"unknown programme {slug!r}; known: {known}") from None
+
+    def platforms_in_use(self) -> list[str]:
+        """Platforms that at least one programme has a channel on, in the usual order."""
+        used = {c.platform for p in self.programmes.values() for c in p.channels}
+        return [name for name in PLATFORMS if name in used]
+
+
+def find_config(option: Path | None) -> Path:
+    """``--config PATH``, else ``$STREAMER_CONFIG``, else ``./streamer.toml``."""
+    if option is not None:
+        return option
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env) if env else Path(DEFAULT_NAME)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``path``; any problem is one ConfigError line."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no config file there; run 'streamer init' to write one, "
+            f"or pass --config PATH / set ${CONFIG_ENV}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return _Validator(path).config(raw)
+
+
+_TOP_KEYS = {
+    "data_dir", "timezone", "language", "programmes", "platforms", "collector",
+    "metrics", "reports", "retention_days",
+}  # fmt: skip
+
+
+class _Validator:
+    """Turns parsed TOML into a Config, naming the exact key of any mistake."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.base = path.resolve().parent
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key}: {problem}")
+
+    def config(self, raw: dict[str, Any]) -> Config:
+        self.known_keys("", raw, _TOP_KEYS)
+        language = self.choice("language", raw.get("language", "en"), LANGUAGES)
+        platforms = self.table("platforms", raw.get("platforms", {}))
+        self.known_keys("platforms.", platforms, set(PLATFORMS))
+        retention = raw.get("retention_days")
+        return Config(
+            path=self.path.resolve(),
+            data_dir=self.base / self.string("data_dir", raw.get("data_dir", "data")),
+            timezone_name=self.timezone(raw.get("timezone", "Asia/Almaty")),
+            language=language,
+            programmes=self.programmes(raw.get("programmes", [])),
+            youtube=self.youtube(platforms.get("youtube", {})),
+            facebook=self.graph("facebook", platforms.get("facebook", {})),
+            instagram=self.graph("instagram", platforms.get("instagram", {})),
+            twitch=self.settings("platforms.twitch", TwitchSettings, platforms.get("twitch", {})),
+            collector=self.collector(raw.get("collector", {})),
+            metrics=self.metrics(raw.get("metrics", {})),
+            reports=self.reports(raw.get("reports", [])),
+            retention_days=None
+            if retention is None
+            else self.positive("retention_days", retention),
+        )
+
+    # -- generic checks ---------------------------------------------------------
+    def known_keys(self, prefix: str, table: Mapping[str, Any], allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, sorted(allowed), n=1)
+                fix = (
+                    f"did you mean {hint[0]!r}?"
+                    if hint
+                    else f"known keys: {', '.join(sorted(allowed))}"
+                )
+                raise self.fail(f"{prefix}{key}", f"unknown key; {fix}")
+
+    def table(self, key: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, "must be a table, e.g. [" + key + "]")
+        return value
+
+    def string(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"must be a non-empty string, not {value!r}")
+        return value
+
+    def positive(self, key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise self.fail(key, f"must be a whole number above 0, not {value!r}")
+        return value
+
+    def number(self, key: str, value: Any, default: int | float) -> int | float:
+        if isinstance(default, float) and isinstance(value, int | float) and value > 0:
+            return float(value)
+        return self.positive(key, value)
+
+    def choice(self, key: str, value: Any, allowed: tuple[str, ...]) -> str:
+        if value not in allowed:
+            raise self.fail(key, f"{value!r} is not allowed; use one of {', '.join(allowed)}")
+        return str(value)
+
+    def env_name(self, key: str, value: Any) -> str:
+        text = self.string(key, value)
+        if not text.replace("_", "").isalnum() or text[0].isdigit():
+            raise self.fail(
+                key,
+                "must be the NAME of an environment variable (e.g. YOUTUBE_API_KEY), "
+                "never the secret",
+            )
+        return text
+
+    def endpoint(self, key: str, value: Any) -> str:
+        text = self.string(key, value)
+        if not text.startswith(("http://", "https://")):
+            raise self.fail(
+                key, f"{text!r} is not a URL; use e.g. https://host or http://127.0.0.1:8080"
+            )
+        return text.rstrip("/")
+
+    def settings(self, prefix: str, cls: Any, raw: Any) -> Any:
+        """Build a settings dataclass from a table: ``*_env`` keys are variable names,
+        ``*endpoint`` keys URLs, numbers positive; unknown keys refused."""
+        table = self.table(prefix, raw)
+        self.known_keys(prefix + ".", table, set(cls.__dataclass_fields__))
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            name = f"{prefix}.{key}"
+            if key.endswith("_env"):
+                values[key] = self.env_name(name, value)
+            elif key.endswith("_envs"):
+                if not isinstance(value, list) or not value:
+                    raise self.fail(name, "must be a non-empty list of variable names")
+                values[key] = tuple(self.env_name(f"{name}[{i}]", v) for i, v in enumerate(value))
+            elif key.endswith("endpoint"):
+                values[key] = self.endpoint(name, value)
+            elif isinstance(cls.__dataclass_fields__[key].default, int | float):
+                values[key] = self.number(name, value, cls.__dataclass_fields__[key].default)
+            else:
+                values[key] = self.string(name, value)
+        return cls(**values)
+
+    # -- sections ---------------------------------------------------------------
+    def timezone(self, value: Any) -> str:
+        name = self.string("timezone", value)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(
+                "timezone", f"unknown time zone {name!r}; use an IANA name such as Asia/Almaty"
+            ) from None
+        return name
+
+    def programmes(self, raw: Any) -> dict[str, Programme]:
+        if not isinstance(raw, list):
+            raise self.fail("programmes", "must be an array of tables: [[programmes]]")
+        result: dict[str, Programme] = {}
+        for i, item in enumerate(raw):
+            programme = self.programme(f"programmes[{i}]", self.table(f"programmes[{i}]", item))
+            if programme.slug in result:
+                raise self.fail(
+                    f"programmes[{i}].slug",
+                    f"{programme.slug!r} is used twice; slugs must be unique",
+                )
+            result[programme.slug] = programme
+        return result
+
+    def programme(self, key: str, raw: dict[str, Any]) -> Programme:
+        self.known_keys(key + ".", raw, {"slug", "name", "names", "channels"})
+        slug = self.string(f"{key}.slug", raw.get("slug"))
+        if not all(c.isalnum() or c in "-_" for c in slug):
+            raise self.fail(f"{key}.slug", f"{slug!r} may hold only letters, digits, '-' and '_'")
+        names = self.table(f"{key}.names", raw.get("names", {}))
+        self.known_keys(f"{key}.names.", names, set(LANGUAGES))
+        channels = raw.get("channels", [])
+        if not isinstance(channels, list):
+            raise self.fail(
+                f"{key}.channels", 'must be an array like [{ platform = "youtube", id = "UC..." }]'
+            )
+        return Programme(
+            slug=slug,
+            name=self.string(f"{key}.name", raw.get("name", slug)),
+            channels=tuple(self.channel(f"{key}.channels[{j}]", c) for j, c in enumerate(channels)),
+            names={lang: self.string(f"{key}.names.{lang}", v) for lang, v in names.items()},
+        )
+
+    def channel(self, key: str, raw: Any) -> Channel:
+        table = self.table(key, raw)
+        self.known_keys(key + ".", table, {"platform", "id", "label"})
+        platform = self.choice(f"{key}.platform", table.get("platform"), PLATFORMS)
+        return Channel(
+            platform, self.string(f"{key}.id", table.get("id")), str(table.get("label", ""))
+        )
+
+    def youtube(self, raw: Any) -> YouTubeSettings:
+        table = dict(self.table("platforms.youtube", raw))
+        token = table.pop("oauth_token_file", None)
+        settings: YouTubeSettings = self.settings("platforms.youtube", YouTubeSettings, table)
+        if token is None:
+            return settings
+        path = self.base / self.string("platforms.youtube.oauth_token_file", token)
+        return YouTubeSettings(**{**_fields(settings), "oauth_token_file": path})
+
+    def graph(self, platform: str, raw: Any) -> GraphSettings:
+        table = self.table(f"platforms.{platform}", raw)
+        defaults = {"access_token_env": f"{platform.upper()}_ACCESS_TOKEN", **table}
+        return self.settings(f"platforms.{platform}", GraphSettings, defaults)  # type: ignore[no-any-return]
+
+    def collector(self, raw: Any) -> CollectorSettings:
+        return self.settings("collector", CollectorSettings, raw)  # type: ignore[no-any-return]
+
+    def metrics(self, raw: Any) -> MetricsSettings:
+        table = self.table("metrics", raw)
+        self.known_keys("metrics.", table, {"port", "host"})
+        port = table.get("port")
+        if port is not None and (not isinstance(port, int) or not 0 < port < 65536):
+            raise self.fail("metrics.port", f"{port!r} is not a TCP port (1-65535)")
+        return MetricsSettings(
+            port=port, host=self.string("metrics.host", table.get("host", "127.0.0.1"))
+        )
+
+    def reports(self, raw: Any) -> tuple[ReportJob, ...]:
+        if not isinstance(raw, list):
+            raise self.fail("reports", "must be an array of tables: [[reports]]")
+        return tuple(
+            self.report(f"reports[{i}]", self.table(f"reports[{i}]", r)) for i, r in enumerate(raw)
+        )
+
+    def report(self, key: str, raw: dict[str, Any]) -> ReportJob:
+        allowed = set(ReportJob.__dataclass_fields__)
+        self.known_keys(key + ".", raw, allowed)
+        formats = raw.get("formats", ["csv", "txt"])
+        if not isinstance(formats, list) or not formats:
+            raise self.fail(f"{key}.formats", 'must be a non-empty list, e.g. ["csv", "txt"]')
+        language = raw.get("language")
+        return ReportJob(
+            name=self.string(f"{key}.name", raw.get("name")),
+            cron=self.string(f"{key}.cron", raw.get("cron")),
+            kind=self.choice(
+                f"{key}.kind", raw.get("kind", "summary"), ("summary", "broadcasts", "adherence")
+            ),
+            period=self.string(f"{key}.period", raw.get("period", "last-week")),
+            formats=tuple(
+                self.choice(f"{key}.formats", f, ("csv", "txt", "json")) for f in formats
+            ),
+            out_dir=self.base / self.string(f"{key}.out_dir", raw.get("out_dir", "reports")),
+            by=self.choice(
+                f"{key}.by",
+                raw.get("by", "programme"),
+                ("programme", "platform", "district", "month", "week"),
+            ),
+            language=None
+            if language is None
+            else self.choice(f"{key}.language", language, LANGUAGES),
+        )
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
+
+
+def starter_config() -> str:
+    """The commented starter configuration that ``streamer init`` writes."""
+    return (Path(__file__).parent / "starter.toml").read_text(encoding="utf-8")
