@@ -1,0 +1,188 @@
+"""The platform protocol every adapter implements, and the errors every adapter raises.
+
+An adapter turns one platform's API into model objects: ``discover`` finds streams on
+channels, ``poll`` reads a batch of streams into snapshots. Adapters fetch and never
+save: the collector engine stores what they return and records a gap, with the
+error's ``reason``, for every poll that raised. Adding a platform is one module that
+satisfies ``Platform`` (plus a simulator route), nothing else.
+
+Discovery returns ``Stream`` objects rather than a separate "discovered" record: an
+adapter learns enough while discovering (YouTube asks ``videos.list`` whether a new
+video is a live stream at all) to fill in the stream's facts, and the engine stores
+streams, so one type saves a conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from streamer.models import Channel, Snapshot, Stream
+
+
+@dataclass(slots=True)
+class Usage:
+    """Requests sent and quota units spent, per credential, for the log and the ledger.
+
+    ``units`` is keyed by the *name* of the credential (the environment variable that
+    holds an API key), never by the secret. Every request sent is counted, failed
+    ones included: YouTube charges for those too.
+    """
+
+    calls: int = 0
+    units: dict[str, int] = field(default_factory=dict)
+
+    def charge(self, credential: str, units: int) -> None:
+        """Count one request that cost ``units`` on ``credential``."""
+        self.calls += 1
+        self.units[credential] = self.units.get(credential, 0) + units
+
+    @property
+    def quota_units(self) -> int:
+        """Units spent across all credentials."""
+        return sum(self.units.values())
+
+
+@dataclass(slots=True)
+class Discovery:
+    """What ``discover`` found: streams the caller did not know, and what it cost."""
+
+    streams: list[Stream] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass(slots=True)
+class PollResult:
+    """What one ``poll`` read.
+
+    ``updates`` holds the polled streams with the platform's facts refreshed (status,
+    title, scheduled/actual start and end) by ``dataclasses.replace``, so the
+    engine's own fields (``next_poll_at``, ``final_polls``...) come back unchanged.
+    ``missing`` names the external ids the platform no longer shows (deleted or made
+    private); their updates have status ``missing`` and they get no snapshot.
+    """
+
+    snapshots: list[Snapshot] = field(default_factory=list)
+    updates: list[Stream] = field(default_factory=list)
+    missing: set[str] = field(default_factory=set)
+    usage: Usage = field(default_factory=Usage)
+
+    @property
+    def quota_units(self) -> int:
+        """Units spent by this poll."""
+        return self.usage.quota_units
+
+    @property
+    def calls(self) -> int:
+        """Requests this poll sent, retries included."""
+        return self.usage.calls
+
+
+class Platform(Protocol):
+    """One platform's API, as the collector engine sees it.
+
+    Both methods raise ``PlatformError`` subclasses only (never the HTTP library's
+    own exceptions), after the retries of ``collectors.retry`` are spent. A raised
+    error carries the ``usage`` of the failed call, so the ledger stays right.
+    """
+
+    name: str
+    """The platform's name in ``streamer.models.PLATFORMS`` (``youtube``...)."""
+
+    max_batch: int
+    """Most streams one ``poll`` call reads in one request. The engine passes at most
+    this many per call, so a failure costs a gap for one batch, not for all."""
+
+    def discover(
+        self, channels: Sequence[Channel], now: datetime, known: Collection[str] = ()
+    ) -> Discovery:
+        """Streams on ``channels`` that are not among the ``known`` external ids."""
+        ...
+
+    def poll(self, streams: Sequence[Stream], now: datetime) -> PollResult:
+        """Read ``streams`` once: a snapshot each, their refreshed facts, the missing."""
+        ...
+
+
+class PlatformError(Exception):
+    """A platform call failed; ``reason`` is the short word recorded as the gap reason.
+
+    Messages are built by the adapters from safe parts (method name, HTTP status,
+    the API's error reason) and never contain a key or a token; never pass an HTTP
+    library's exception text, which can carry the request URL with ``key=``.
+    """
+
+    reason = "error"
+
+    def __init__(self, platform: str, message: str, *, reason: str | None = None) -> None:
+        super().__init__(f"{platform}: {message}")
+        self.platform = platform
+        if reason is not None:
+            self.reason = reason
+        self.usage: Usage | None = None  # filled in by the adapter before it re-raises
+
+
+@contextmanager
+def charged(usage: Usage) -> Iterator[None]:
+    """Attach ``usage`` (spent so far) to any ``PlatformError`` leaving the block."""
+    try:
+        yield
+    except PlatformError as exc:
+        exc.usage = usage
+        raise
+
+
+class QuotaExhausted(PlatformError):
+    """Every credential's quota is spent; nothing will succeed before ``reset_at``."""
+
+    reason = "quota"
+
+    def __init__(self, platform: str, reset_at: datetime) -> None:
+        message = f"quota exhausted on every key until {reset_at.isoformat()}"
+        super().__init__(platform, message)
+        self.reset_at = reset_at
+
+
+class AuthFailed(PlatformError):
+    """The platform rejected a credential; ``env_var`` names where to fix it.
+
+    ``env_var`` is the environment variable holding the secret (or, for a token file,
+    the setting that names the file). The message names it and never the secret.
+    """
+
+    reason = "auth"
+
+    def __init__(self, platform: str, env_var: str, detail: str) -> None:
+        message = f"the credential in {env_var} was rejected ({detail}); set a valid one there"
+        super().__init__(platform, message)
+        self.env_var = env_var
+
+
+class Transient(PlatformError):
+    """A fault worth retrying: 429, 5xx, timeout, dropped or truncated connection.
+
+    ``retry_after`` is the delay in seconds the platform asked for (``Retry-After``,
+    ``Ratelimit-Reset``), when it asked.
+    """
+
+    reason = "transient"
+
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        reason: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(platform, message, reason=reason)
+        self.retry_after = retry_after
+
+
+class BadPayload(PlatformError):
+    """A successful response whose body is not what the API documents."""
+
+    reason = "bad_payload"

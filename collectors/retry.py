@@ -1,0 +1,215 @@
+"""The one retry policy for every platform adapter.
+
+Jittered exponential backoff, capped, honouring the delay a platform asks for
+(``Retry-After``, ``Ratelimit-Reset``). Only ``Transient`` errors are retried, plus
+one second try for a ``BadPayload`` (a garbled 200 body is sometimes a proxy's
+hiccup; twice in a row, it is the platform's answer). Quota and auth errors are
+never retried: waiting a second will not fix them.
+
+Built on tenacity rather than stamina: stamina (26.1) sleeps through tenacity's
+default ``time.sleep`` and offers no way to pass another, while the house rule is
+that only ``streamer.clock`` sleeps. Every backoff here goes through ``pause``, which
+asks the injected ``Clock`` (a ``SimulatedClock`` just moves forward), and one switch,
+``set_instant(True)``, turns every backoff off for tests.
+
+Adapters map their HTTP library's exceptions to ``PlatformError`` subclasses
+*inside* the retried call, so this module only ever sees platform errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from functools import partial
+from typing import TypedDict, TypeVar
+
+import tenacity
+
+from collectors.base import BadPayload, PlatformError, Transient
+from streamer.clock import Clock, SystemClock
+
+T = TypeVar("T")
+
+OnRetry = Callable[[int, PlatformError, float], None]
+"""Called before each backoff with (attempt that failed, its error, seconds to wait)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Backoff numbers, in seconds. The defaults suit a collector that polls each minute.
+
+    The wait before retry *n* is ``min(maximum, initial * 2**(n-1) + uniform(0,
+    jitter))``: about 1, 2, 4 s with the default 4 attempts. A platform's requested
+    delay replaces the backoff; one longer than ``longest_wait`` is not waited for:
+    the error goes up and the engine records a gap rather than stall a cycle.
+    """
+
+    attempts: int = 4
+    initial: float = 1.0
+    maximum: float = 30.0
+    jitter: float = 1.0
+    longest_wait: float = 60.0
+
+    def backoff(self, attempt: int) -> float:
+        """The jittered wait after failed attempt number ``attempt`` (1-based)."""
+        grown = self.initial * 2.0 ** (attempt - 1) + random.uniform(0, self.jitter)
+        return min(self.maximum, grown)
+
+
+DEFAULT = Policy()
+_SYSTEM_CLOCK = SystemClock()
+_instant = False
+
+
+def set_instant(on: bool) -> None:
+    """Turn every backoff off (``True``) or back on: the one switch for tests."""
+    global _instant
+    _instant = on
+
+
+def is_instant() -> bool:
+    """Whether backoffs are currently off."""
+    return _instant
+
+
+def pause(seconds: float, clock: Clock | None = None) -> None:
+    """Wait ``seconds`` on ``clock`` (the system clock by default): every backoff's sleep."""
+    if not _instant and seconds > 0:
+        (clock or _SYSTEM_CLOCK).sleep(seconds)
+
+
+async def pause_async(seconds: float) -> None:
+    """``pause`` for async callers; it honours the same switch."""
+    if not _instant and seconds > 0:
+        await asyncio.sleep(seconds)
+
+
+def retrying(
+    call: Callable[[], T],
+    *,
+    attempts: int | None = None,
+    on_retry: OnRetry | None = None,
+    clock: Clock | None = None,
+    policy: Policy = DEFAULT,
+) -> T:
+    """Call ``call()`` until it returns, retrying ``Transient`` faults with backoff.
+
+    ``attempts`` counts every try (first included) and defaults to the policy's.
+    The last error is raised unchanged once attempts run out.
+    """
+    sleep = partial(pause, clock=clock)
+    for attempt in tenacity.Retrying(sleep=sleep, **_policy_arguments(policy, attempts, on_retry)):
+        with attempt:
+            return call()
+    raise AssertionError("unreachable: tenacity re-raises the last error")
+
+
+async def retrying_async(
+    call: Callable[[], Awaitable[T]],
+    *,
+    attempts: int | None = None,
+    on_retry: OnRetry | None = None,
+    policy: Policy = DEFAULT,
+) -> T:
+    """``retrying`` for coroutines (the httpx ``AsyncClient`` adapters)."""
+    arguments = _policy_arguments(policy, attempts, on_retry)
+    async for attempt in tenacity.AsyncRetrying(sleep=pause_async, **arguments):
+        with attempt:
+            return await call()
+    raise AssertionError("unreachable: tenacity re-raises the last error")
+
+
+class _Arguments(TypedDict):
+    stop: tenacity.stop.stop_base
+    wait: Callable[[tenacity.RetryCallState], float]
+    retry: Callable[[tenacity.RetryCallState], bool]
+    before_sleep: Callable[[tenacity.RetryCallState], None] | None
+    reraise: bool
+
+
+def _policy_arguments(policy: Policy, attempts: int | None, on_retry: OnRetry | None) -> _Arguments:
+    """The policy as tenacity arguments, shared by the sync and the async loop."""
+    return {
+        "stop": tenacity.stop_after_attempt(attempts or policy.attempts),
+        "wait": partial(_delay, policy),
+        "retry": _RetryDecision(policy),
+        "before_sleep": None if on_retry is None else _report(on_retry),
+        "reraise": True,  # the last PlatformError itself, not tenacity's RetryError
+    }
+
+
+class _RetryDecision:
+    """Whether a failed attempt is worth another: counts bad payloads across attempts."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.bad_payloads = 0
+
+    def __call__(self, state: tenacity.RetryCallState) -> bool:
+        error = _error_of(state)
+        if isinstance(error, Transient):
+            asked = error.retry_after
+            return asked is None or asked <= self.policy.longest_wait
+        if isinstance(error, BadPayload):
+            self.bad_payloads += 1
+            return self.bad_payloads == 1
+        return False
+
+
+def _delay(policy: Policy, state: tenacity.RetryCallState) -> float:
+    """The platform's requested delay when it gave one, else the jittered backoff."""
+    error = _error_of(state)
+    if isinstance(error, Transient) and error.retry_after is not None:
+        return max(0.0, error.retry_after)
+    return policy.backoff(state.attempt_number)
+
+
+def _report(on_retry: OnRetry) -> Callable[[tenacity.RetryCallState], None]:
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        error = _error_of(state)
+        delay = state.next_action.sleep if state.next_action else 0.0
+        if isinstance(error, PlatformError):
+            on_retry(state.attempt_number, error, delay)
+
+    return before_sleep
+
+
+def _error_of(state: tenacity.RetryCallState) -> BaseException | None:
+    return None if state.outcome is None else state.outcome.exception()
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
+    """The delay a response asks for, in seconds, or ``None`` when it asks for none.
+
+    ``Retry-After`` holds seconds or an HTTP date. ``Ratelimit-Reset`` holds the Unix
+    time the bucket refills (Twitch); a small value is read as seconds from now, the
+    form of the IETF RateLimit draft. A header that does not parse is ignored.
+    """
+    lowered = {name.lower(): value for name, value in headers.items()}
+    if (value := lowered.get("retry-after")) is not None:
+        return _seconds_or_date(value.strip(), now)
+    if (value := lowered.get("ratelimit-reset")) is not None:
+        return _epoch_or_seconds(value.strip(), now)
+    return None
+
+
+def _seconds_or_date(value: str, now: datetime) -> float | None:
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return None if moment.tzinfo is None else max(0.0, (moment - now).total_seconds())
+
+
+def _epoch_or_seconds(value: str, now: datetime) -> float | None:
+    if not value.isdigit():
+        return None
+    number = float(value)
+    is_epoch = number > 1_000_000_000
+    return max(0.0, number - now.timestamp()) if is_epoch else number
