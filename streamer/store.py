@@ -18,6 +18,7 @@ other's updates and a crash never leaves a file half written.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -109,6 +110,11 @@ class Store(Protocol):
     # -- quota ------------------------------------------------------------------
     def quota_used(self, quota_day: str) -> dict[str, int]:
         """Units charged on a Pacific-time quota day (``YYYY-MM-DD``), by key name."""
+        ...
+
+    # -- process coordination ------------------------------------------------------
+    def daemon_lock(self) -> AbstractContextManager[None]:
+        """Held for a daemon's whole life; a second daemon on the folder gets StoreBusy."""
         ...
 
     # -- key/value state ----------------------------------------------------------
