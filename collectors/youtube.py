@@ -166,6 +166,9 @@ class _Key:
     value: str = field(repr=False)  # never in a repr, a log line or a message
     resource: Any = field(default=None, repr=False)
     exhausted_until: datetime | None = None
+    # The client builds a collection's methods from the discovery document on
+    # every ``resource.videos()`` call (about 3 ms); build each one once.
+    collections: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 class YouTubeAdapter:
@@ -363,8 +366,11 @@ class YouTubeAdapter:
     ) -> dict[str, Any]:
         if key.resource is None:
             key.resource = self._build(developerKey=key.value, http=self._http())
-        collection, verb = method.split(".")
-        request = getattr(getattr(key.resource, collection)(), verb)(**params)
+            key.collections.clear()
+        name, verb = method.split(".")
+        if name not in key.collections:
+            key.collections[name] = getattr(key.resource, name)()
+        request = getattr(key.collections[name], verb)(**params)
         return self._send(request, key.env, method, usage, now)
 
     def _key_for(self, now: datetime) -> _Key:

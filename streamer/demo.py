@@ -11,17 +11,25 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.progress import Progress, TextColumn
+from rich.table import Table
 
 import schedules
+from collectors.simulator import DEFAULT_DAILY_QUOTA, Simulator, demo_week
+from streamer.clock import SimulatedClock, monotonic
 from streamer.config import Config, load_config
 from streamer.console import make_console, plan_table
+from streamer.daemon import Collector
 from streamer.errors import UserError
-from streamer.models import Broadcast
-from streamer.store import open_store
+from streamer.models import Broadcast, BroadcastStatus
+from streamer.store import Store, open_store
 
 MARKER = ".streamer-demo"
+ADAL_YT = "UCadalKomek0000000000000"
+ANTIKOR_YT = "UCantikorLive00000000000"
 
 DEMO_CONFIG = """\
 # Written by `streamer demo`: both programmes on their demo channels.
@@ -127,12 +135,83 @@ def _add(
 
 
 def run_demo(directory: Path, console: Console | None = None, today: date | None = None) -> None:
-    """Make the demo folder, plan the week, print the plan."""
+    """Plan the demo week, collect it through the simulator, print what was collected."""
     console = console or make_console()
+    started = monotonic()
     folder = prepare_folder(directory)
     console.print(f"demo data folder: [bold]{folder}[/]")
-    config = write_config(folder)
     monday = week_monday(today or date.today())
-    plan_week(config, monday)
-    items = sorted(open_store(config.data_dir).broadcasts().values(), key=lambda b: b.start)
-    console.print(plan_table(items, config.tz, title=f"Plan for the week of {monday}"))
+    tz = ZoneInfo("Asia/Almaty")
+    begin = datetime.combine(monday - timedelta(days=1), time(0), tzinfo=tz)
+    finish = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
+    clock = SimulatedClock(begin)
+    scenario = demo_week(monday, "Asia/Almaty", adal_channel=ADAL_YT, antikor_channel=ANTIKOR_YT)
+    simulator = Simulator(scenario, clock, quota_limit=DEFAULT_DAILY_QUOTA)
+    with simulator.serve() as endpoint:
+        config = write_config(folder, endpoint)
+        plan_week(config, monday)
+        items = sorted(open_store(config.data_dir).broadcasts().values(), key=lambda b: b.start)
+        console.print(plan_table(items, config.tz, title=f"Plan for the week of {monday}"))
+        environ = {"STREAMER_DEMO_YOUTUBE_KEY": "demo-key-not-secret"}
+        with Collector(config, clock, environ) as collector:
+            cycles = play(collector, clock, finish, console)
+    store = open_store(config.data_dir)
+    console.print(collected_table(store, config, begin, finish))
+    console.print(
+        f"{cycles} collector cycles over a simulated week in {monotonic() - started:.1f} s "
+        f"(simulator answered {simulator.stats.total_requests} requests)"
+    )
+
+
+def play(collector: Collector, clock: SimulatedClock, finish: datetime, console: Console) -> int:
+    """Run collector cycles, jumping the clock to the next due one, until ``finish``."""
+    begin = clock.now()
+    total = (finish - begin).total_seconds()
+    cycles = 0
+    columns = (*Progress.get_default_columns(), TextColumn("{task.fields[now]}"))
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("collecting", total=total, now="")
+        while clock.now() < finish:
+            collector.collect_once()
+            cycles += 1
+            due = collector.engine.next_due(clock.now())
+            clock.set(min(finish, max(due, clock.now() + timedelta(seconds=1))))
+            local_now = clock.now().astimezone(collector.config.tz)
+            progress.update(
+                task,
+                completed=(clock.now() - begin).total_seconds(),
+                now=f"{local_now:%a %d %b %H:%M}",
+            )
+    return cycles
+
+
+def collected_table(store: Store, config: Config, begin: datetime, end: datetime) -> Table:
+    """Snapshots, streams and broadcast statuses per programme."""
+    plan = store.broadcasts()
+    streams = store.streams(include_archive=True)
+    snapshots = store.snapshots(begin, end + timedelta(days=8))
+    table = Table(title="Collected this week", title_justify="left", header_style="bold")
+    for column in (
+        "programme",
+        "broadcasts",
+        "held",
+        "missed",
+        "streams",
+        "unplanned",
+        "snapshots",
+    ):
+        table.add_column(column, justify="left" if column == "programme" else "right")
+    for slug, programme in config.programmes.items():
+        channel_keys = {c.key for c in programme.channels}
+        mine = {k: s for k, s in streams.items() if s.channel_key in channel_keys}
+        own = [b for b in plan.values() if b.programme == slug]
+        table.add_row(
+            programme.name,
+            str(len(own)),
+            str(sum(b.status is BroadcastStatus.HELD for b in own)),
+            str(sum(b.status is BroadcastStatus.MISSED for b in own)),
+            str(len(mine)),
+            str(sum(s.broadcast_id is None for s in mine.values())),
+            str(sum(s.stream in mine for s in snapshots)),
+        )
+    return table

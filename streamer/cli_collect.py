@@ -1,0 +1,126 @@
+"""``streamer collect``, ``run``, ``simulate``, ``quota``: the operators' commands."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from streamer.cli import CONTEXT, App, pass_app
+from streamer.clock import SystemClock
+from streamer.console import make_console
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--once", is_flag=True, required=True, help="Run one cycle and exit.")
+@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING...")
+@pass_app
+def collect(app: App, once: bool, log_level: str) -> None:
+    """Run one discovery-and-poll cycle now and exit (for cron or a quick check).
+
+    \b
+    Example:
+      YOUTUBE_API_KEY=... streamer collect --once
+    """
+    from streamer.daemon import Collector, configure_logging
+
+    configure_logging(log_level)
+    with Collector(app.config(), SystemClock()) as collector:
+        report = collector.collect_once()
+    make_console().print(report.line())
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING...")
+@pass_app
+def run(app: App, log_level: str) -> int:
+    """Run the collector service until SIGTERM or Ctrl-C (then finish the cycle and exit 0).
+
+    Polls on the configured intervals, runs the [[reports]] jobs on their cron
+    schedules, and logs one line per cycle. Only one daemon may run per data folder.
+
+    \b
+    Example:
+      YOUTUBE_API_KEY=... streamer --config /etc/streamer/streamer.toml run
+    """
+    from streamer.daemon import configure_logging, run_daemon
+
+    configure_logging(log_level)
+    return run_daemon(app.config(), SystemClock())
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--port", default=8765, show_default=True, help="TCP port on 127.0.0.1 (0 = any).")
+@click.option(
+    "--scenario",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Scenario JSON (default: the demo week starting this Monday).",
+)
+@click.option("--quota-limit", default=10_000, show_default=True, help="Daily units per API key.")
+def simulate(port: int, scenario: Path | None, quota_limit: int) -> None:
+    """Serve the platform simulator on loopback until Ctrl-C, on the real clock.
+
+    Point a config's api_endpoint and rss_endpoint at the printed URL to collect
+    from it with any API key.
+
+    \b
+    Example:
+      streamer simulate --port 8765 --scenario week.json
+    """
+    from collectors.simulator import Scenario, Simulator, demo_week
+    from streamer.demo import week_monday
+
+    clock = SystemClock()
+    if scenario is None:
+        monday = week_monday(clock.now().date())
+        played = demo_week(monday, adal_channel="UCadalKomek0000000000000",
+                           antikor_channel="UCantikorLive00000000000")  # fmt: skip
+    else:
+        played = Scenario.from_file(scenario)
+    simulator = Simulator(played, clock, quota_limit=quota_limit)
+    console = make_console()
+    with simulator.serve(port=port) as url:
+        console.print(f"simulator serving {len(played.streams)} streams at [bold]{url}[/] "
+                      "(Ctrl-C to stop)")  # fmt: skip
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("simulator stopped")
+
+
+@click.command(context_settings=CONTEXT)
+@pass_app
+def quota(app: App) -> None:
+    """Show today's YouTube quota use and a projection for the configured channels.
+
+    The projection assumes the poll policy: discovery by the free channel feed,
+    one videos.list unit per 50 streams per poll.
+
+    \b
+    Example:
+      streamer quota
+    """
+    from collectors.youtube import quota_day
+    from collectors.quota import projection
+
+    config = app.config()
+    now = SystemClock().now()
+    day = quota_day(now)
+    used = app.store().quota_used(day)
+    table = Table(title=f"YouTube quota, day {day} (Pacific)", title_justify="left")
+    table.add_column("key variable")
+    table.add_column("units used", justify="right")
+    table.add_column("daily limit", justify="right")
+    for name in config.youtube.key_envs:
+        table.add_row(name, f"{used.get(name, 0):,}", f"{config.youtube.quota_limit:,}")
+    console = make_console()
+    console.print(table)
+    estimate = projection(config, app.store().broadcasts().values(), now)
+    console.print(
+        f"projection: about {estimate.units_per_day:,} units/day "
+        f"({estimate.explain}); limit {config.youtube.quota_limit * len(config.youtube.key_envs):,}"
+    )
