@@ -190,6 +190,7 @@ class YouTubeAdapter:
         lookback: timedelta = timedelta(days=30),
         token_setting: str = "platforms.youtube.oauth_token_file",
         http: Callable[[], Any] | None = None,
+        require_keys: bool = True,
     ) -> None:
         """``api_key_envs``: (environment variable name, key) pairs, used in order.
 
@@ -197,7 +198,9 @@ class YouTubeAdapter:
         OAuth ``AuthFailed`` names as the thing to fix; ``http`` makes the transport
         under each client (default ``httplib2.Http(timeout)``; tests pass a mock).
         """
-        if not api_key_envs or not all(value for _, value in api_key_envs):
+        # Publishing runs on OAuth alone, so it may build an adapter with no key.
+        missing = not api_key_envs or not all(value for _, value in api_key_envs)
+        if require_keys and missing:
             names = ", ".join(env for env, _ in api_key_envs) or "none configured"
             raise ConfigError(f"a YouTube API key variable is missing or empty ({names})")
         self._keys = [_Key(env, value) for env, value in api_key_envs]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from collectors.base import PlatformError
 from streamer.config import Config, find_config, load_config, starter_config
 from streamer.console import make_console
 from streamer.errors import UserError
@@ -109,6 +110,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _fail(exc.format_message(), 2)
     except UserError as exc:
         return _fail(exc.message, exc.exit_code)
+    except PlatformError as exc:  # its message is built to be safe: no keys, no tokens
+        return _fail(str(exc), 1)
     except StoreBusy as exc:
         return _fail(str(exc), 1)
     except StoreError as exc:

@@ -104,8 +104,8 @@ def quota(app: App) -> None:
     Example:
       streamer quota
     """
-    from collectors.youtube import quota_day
     from collectors.quota import projection
+    from collectors.youtube import quota_day
 
     config = app.config()
     now = SystemClock().now()

@@ -305,3 +305,35 @@ def _json(item: Broadcast, tz: ZoneInfo) -> dict[str, object]:
 
 def _show(items: list[Broadcast], config: Config, title: str) -> None:
     make_console().print(plan_table(items, config.tz, title=title))
+
+
+@plan.command(context_settings=CONTEXT)
+@click.argument("broadcast_id")
+@click.option(
+    "--platform",
+    type=click.Choice(["youtube"]),
+    required=True,
+    help="Where to create the scheduled broadcast.",
+)
+@click.option(
+    "--privacy",
+    type=click.Choice(["public", "unlisted", "private"]),
+    default="public",
+    show_default=True,
+)
+@pass_app
+def publish(app: App, broadcast_id: str, platform: str, privacy: str) -> None:
+    """Create the scheduled broadcast on the platform and store its video id.
+
+    Uses the OAuth token file named by platforms.youtube.oauth_token_file.
+
+    \b
+    Example:
+      streamer plan publish 7k2m9qxa --platform youtube --privacy public
+    """
+    from streamer.clock import SystemClock
+    from streamer.publish import publish as publish_broadcast
+
+    config = app.config()
+    item, video_id = publish_broadcast(config, app.store(), broadcast_id, privacy, SystemClock())
+    make_console().print(f"published {item.id} on {platform} as video {video_id}")
