@@ -84,9 +84,10 @@ def init(directory: Path, force: bool) -> None:
 
 def _register() -> None:
     """Attach the command groups that live in their own modules."""
-    from streamer import cli_collect, cli_demo, cli_plan
+    from streamer import cli_collect, cli_demo, cli_plan, cli_report
 
     cli.add_command(cli_plan.plan)
+    cli.add_command(cli_report.report)
     cli.add_command(cli_demo.demo)
     for command in (cli_collect.collect, cli_collect.run, cli_collect.simulate, cli_collect.quota):
         cli.add_command(command)

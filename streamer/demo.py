@@ -19,11 +19,20 @@ from rich.table import Table
 
 import schedules
 from collectors.simulator import DEFAULT_DAILY_QUOTA, Simulator, demo_week
+from reports.builders import build
+from reports.charts import report_chart
+from reports.dataset import Dataset
+from reports.fmt import Style
+from reports.output import render_bytes
+from reports.periods import days_period
+from reports.render import render_table
+from reports.report import Report
 from streamer.clock import SimulatedClock, monotonic
 from streamer.config import Config, load_config
 from streamer.console import make_console, plan_table
 from streamer.daemon import Collector
 from streamer.errors import UserError
+from streamer.files import write_atomic
 from streamer.models import Broadcast, BroadcastStatus
 from streamer.store import Store, open_store
 
@@ -161,6 +170,39 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
         f"{cycles} collector cycles over a simulated week in {monotonic() - started:.1f} s "
         f"(simulator answered {simulator.stats.total_requests} requests)"
     )
+    report_week(store, config, monday, folder, console)
+    console.print(f"demo finished in {monotonic() - started:.1f} s")
+
+
+def report_week(store: Store, config: Config, monday: date, folder: Path, console: Console) -> None:
+    """The week's summary and adherence on screen, as CSV files, and one chart."""
+    period = days_period(monday, monday + timedelta(days=7))
+    data = Dataset.from_store(store, config)
+    style = Style(config.language, config.tz, config.programmes)
+    out_dir = folder / "reports"
+    written = []
+    for kind in ("summary", "adherence"):
+        report = build(kind, data, period, config.tz, programmes=tuple(config.programmes))
+        render_table(report, console, style)
+        console.print()
+        path = out_dir / f"{kind}-{period.label}.csv"
+        write_atomic(path, render_bytes(report, "csv", style))
+        written.append(path)
+        if kind == "summary":
+            chart = _chart(report, style, out_dir / f"{kind}-{period.label}.png")
+            written += [chart] if chart else []
+    for path in written:
+        console.print(f"wrote [bold]{path}[/]")
+
+
+def _chart(report: Report, style: Style, path: Path) -> Path | None:
+    """A PNG chart when matplotlib (the ``charts`` extra) is installed."""
+    try:
+        payload = report_chart(report, style, "png")
+    except UserError:
+        return None
+    write_atomic(path, payload)
+    return path
 
 
 def play(collector: Collector, clock: SimulatedClock, finish: datetime, console: Console) -> int:

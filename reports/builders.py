@@ -1,0 +1,340 @@
+"""The three period reports as pure functions: Dataset + period → Report.
+
+``summarise`` groups entries (by programme, platform, district, month or week) and
+compares each group with the previous period of the same length; ``list_broadcasts``
+gives one row per broadcast; ``adherence`` sets the plan against what went on air.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from reports.dataset import GROUPS, Dataset, group_key, select
+from reports.metrics import Entry, Totals, aggregate
+from reports.periods import Period, days_period, month_of, week_of
+from reports.report import (
+    ADHERENCE_COLUMNS,
+    BROADCAST_COLUMNS,
+    CHANGES,
+    FIGURES,
+    Report,
+    Row,
+    notes_for,
+    rounded,
+    summary_columns,
+)
+from streamer.errors import UserError
+from streamer.models import PLATFORMS
+
+KINDS = ("summary", "broadcasts", "adherence")
+LATE_START_MIN = 5.0  # a start more than this many minutes after the plan is late
+EARLY_START_MIN = 5.0  # ... and more than this many minutes before it, early
+OVERRUN_MIN = 10.0  # running this many minutes past the planned duration is an overrun
+
+
+def summarise(
+    data: Dataset,
+    period: Period,
+    tz: ZoneInfo,
+    *,
+    by: str = "programme",
+    programme: str | None = None,
+    platform: str | None = None,
+    programmes: Sequence[str] = (),
+) -> Report:
+    """One row per group with counts, audience figures and the change against the
+    previous period (for a month or week row: the month or week before it).
+
+    ``programmes`` (the configured slugs) are listed even when they had nothing.
+    """
+    if by not in GROUPS:
+        raise UserError(f"cannot group by {by!r}; use one of {', '.join(GROUPS)}")
+    pick = _picker(data, tz, programme, platform, per_platform=by == "platform")
+    calendar = by in ("month", "week")
+    groups = _grouped(pick(period), by, tz)
+    if calendar:
+        # Each month (week) row compares with the month (week) before it, so the
+        # earlier figures run from the one before the first row to the period's end.
+        first = _calendar_of(by, period.start).previous()
+        before = _grouped(pick(days_period(first.start, period.end)), by, tz)
+    else:
+        before = _grouped(pick(period.previous()), by, tz)
+    keys = _keys(by, period, groups, programmes if programme is None else (programme,))
+    rows, members = [], []
+    for key in keys:
+        previous_key = _key_period(by, key).previous().label if calendar else key
+        rows.append(_summary_row(by, key, aggregate(groups[key]), aggregate(before[previous_key])))
+        members.append(groups[key])
+    return Report(
+        kind="summary",
+        columns=summary_columns(by),
+        rows=rows,
+        period=period,
+        headlines=_headlines(data, period, tz, programme, platform, programmes),
+        notes=notes_for(members, [_float(r["coverage_pct"]) for r in rows]),
+        subject=by,
+    )
+
+
+def list_broadcasts(
+    data: Dataset,
+    period: Period,
+    tz: ZoneInfo,
+    *,
+    programme: str | None = None,
+    platform: str | None = None,
+    programmes: Sequence[str] = (),
+) -> Report:
+    """One row per broadcast of the period (and per unplanned stream), oldest first."""
+    entries = select(data, period, tz, programme=programme, platform=platform)
+    rows = [_broadcast_row(e, tz) for e in entries]
+    return Report(
+        kind="broadcasts",
+        columns=BROADCAST_COLUMNS,
+        rows=rows,
+        period=period,
+        headlines=_headlines(data, period, tz, programme, platform, programmes),
+        notes=notes_for([[e] for e in entries], [_float(r["coverage_pct"]) for r in rows]),
+    )
+
+
+def adherence(
+    data: Dataset,
+    period: Period,
+    tz: ZoneInfo,
+    *,
+    programme: str | None = None,
+    platform: str | None = None,
+    programmes: Sequence[str] = (),
+) -> Report:
+    """Plan against air: late and early starts, no-shows, overruns, unplanned streams."""
+    entries = select(data, period, tz, programme=programme, platform=platform)
+    rows = [_adherence_row(e, tz) for e in entries]
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for finding in str(row["findings"]).split(";"):
+            counts[finding] += 1
+    return Report(
+        kind="adherence",
+        columns=ADHERENCE_COLUMNS,
+        rows=rows,
+        period=period,
+        headlines=_headlines(data, period, tz, programme, platform, programmes),
+        counts=dict(counts),
+    )
+
+
+def findings(entry: Entry) -> list[str]:
+    """What the plan-versus-air comparison found for one entry (one or more keys)."""
+    if entry.status in ("unplanned", "cancelled"):
+        return [entry.status]
+    if entry.status == "missed":
+        return ["no_show"]
+    if entry.figures.actual_start is None:
+        return ["pending"]
+    found = []
+    delay = entry.start_delay_min or 0.0
+    if delay > LATE_START_MIN:
+        found.append("late_start")
+    elif delay < -EARLY_START_MIN:
+        found.append("early_start")
+    overrun = _overrun(entry)
+    if overrun is not None and overrun > OVERRUN_MIN:
+        found.append("overrun")
+    return found or ["on_time"]
+
+
+# -- rows ---------------------------------------------------------------------------
+
+
+def _summary_row(by: str, key: str, current: Totals, before: Totals) -> Row:
+    row: Row = {by: key, **_figures(current)}
+    previous = _figures(before)
+    for name in FIGURES:
+        column = CHANGES[name]
+        row[column] = _change(row[name], previous[name], relative=column.endswith("_pct"))
+    return row
+
+
+def _figures(totals: Totals) -> Row:
+    return {
+        "broadcasts_planned": totals.broadcasts_planned,
+        "broadcasts_held": totals.broadcasts_held,
+        "broadcasts_missed": totals.broadcasts_missed,
+        "broadcasts_cancelled": totals.broadcasts_cancelled,
+        "unplanned_streams": totals.unplanned_streams,
+        "views": totals.views,
+        "peak_concurrent": totals.peak_concurrent,
+        "avg_concurrent": rounded(totals.avg_concurrent),
+        "viewer_minutes": rounded(totals.viewer_minutes),
+        "avg_start_delay_min": rounded(totals.avg_start_delay_min),
+        "coverage_pct": rounded(totals.coverage_pct),
+    }
+
+
+def _change(current: object, before: object, *, relative: bool) -> int | float | None:
+    """``current − before`` (counts, minutes, points) or the percent change (audiences).
+
+    Unknown on either side, or a relative change from 0, is unknown: "+∞ %" helps nobody.
+    """
+    if not isinstance(current, int | float) or not isinstance(before, int | float):
+        return None
+    if relative:
+        return None if before == 0 else rounded(100.0 * (current - before) / before)
+    if isinstance(current, int) and isinstance(before, int):
+        return current - before
+    return rounded(current - before)
+
+
+def _broadcast_row(entry: Entry, tz: ZoneInfo) -> Row:
+    f = entry.figures
+    return {
+        "broadcast_id": entry.id,
+        "programme": entry.programme,
+        "title": entry.title,
+        "district": entry.district,
+        "planned_start": _local(entry.planned_start, tz),
+        "actual_start": _local(f.actual_start, tz),
+        "start_delay_min": rounded(entry.start_delay_min),
+        "duration_min": rounded(f.duration_min),
+        "status": entry.status,
+        "platforms": ";".join(entry.platforms),
+        "views": f.views,
+        "peak_concurrent": f.peak_concurrent,
+        "avg_concurrent": rounded(f.avg_concurrent),
+        "viewer_minutes": rounded(f.viewer_minutes),
+        "coverage_pct": rounded(f.coverage_pct),
+    }
+
+
+def _adherence_row(entry: Entry, tz: ZoneInfo) -> Row:
+    return {
+        "broadcast_id": entry.id,
+        "programme": entry.programme,
+        "title": entry.title,
+        "planned_start": _local(entry.planned_start, tz),
+        "actual_start": _local(entry.figures.actual_start, tz),
+        "start_delay_min": rounded(entry.start_delay_min),
+        "planned_duration_min": entry.planned_duration_min,
+        "duration_min": rounded(entry.figures.duration_min),
+        "overrun_min": rounded(_overrun(entry)),
+        "status": entry.status,
+        "platforms": ";".join(entry.platforms),
+        "findings": ";".join(findings(entry)),
+    }
+
+
+def _overrun(entry: Entry) -> float | None:
+    duration = entry.figures.duration_min
+    if duration is None or entry.planned_duration_min is None:
+        return None
+    return duration - entry.planned_duration_min
+
+
+# -- grouping -----------------------------------------------------------------------
+
+
+def _picker(
+    data: Dataset, tz: ZoneInfo, programme: str | None, platform: str | None, *, per_platform: bool
+) -> Callable[[Period], list[Entry]]:
+    def pick(period: Period) -> list[Entry]:
+        return select(
+            data, period, tz, programme=programme, platform=platform, per_platform=per_platform
+        )
+
+    return pick
+
+
+def _grouped(entries: list[Entry], by: str, tz: ZoneInfo) -> defaultdict[str, list[Entry]]:
+    groups: defaultdict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        groups[group_key(entry, by, tz)].append(entry)
+    return groups
+
+
+def _keys(
+    by: str, period: Period, groups: dict[str, list[Entry]], listed: Sequence[str]
+) -> list[str]:
+    """The rows of a summary: every month or week of the period, every configured
+    programme, and whatever else the entries bring (platforms in the usual order)."""
+    if by in ("month", "week"):
+        return _calendar_keys(by, period)
+    seen = [k for k, entries in groups.items() if entries]
+    if by == "programme":
+        return list(dict.fromkeys([*listed, *sorted(seen)]))
+    if by == "platform":
+        return [p for p in PLATFORMS if p in seen] + sorted(set(seen) - set(PLATFORMS))
+    return sorted(seen)
+
+
+def _calendar_keys(by: str, period: Period) -> list[str]:
+    keys, day = [], period.start
+    while day < period.end:
+        current = _calendar_of(by, day)
+        keys.append(current.label)
+        day = current.end
+    return keys
+
+
+def _calendar_of(by: str, day: date) -> Period:
+    return month_of(day) if by == "month" else week_of(day)
+
+
+def _key_period(by: str, key: str) -> Period:
+    """The month or week a calendar group key (``2026-11``, ``2026-W48``) names."""
+    if by == "month":
+        year, month = key.split("-")
+        return month_of(date(int(year), int(month), 1))
+    year, week = key.split("-W")
+    return week_of(date.fromisocalendar(int(year), int(week), 1))
+
+
+def _headlines(
+    data: Dataset,
+    period: Period,
+    tz: ZoneInfo,
+    programme: str | None,
+    platform: str | None,
+    programmes: Sequence[str],
+) -> list[tuple[str, Totals]]:
+    """Totals per programme for the headline lines, whatever the grouping."""
+    entries = select(data, period, tz, programme=programme, platform=platform)
+    per_programme = _grouped(entries, "programme", tz)
+    listed = programmes if programme is None else (programme,)
+    keys = list(dict.fromkeys([*listed, *sorted(k for k in per_programme if per_programme[k])]))
+    return [(key, aggregate(per_programme[key])) for key in keys]
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
+    return None if moment is None else moment.astimezone(tz)
+
+
+def _float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def build(
+    kind: str,
+    data: Dataset,
+    period: Period,
+    tz: ZoneInfo,
+    *,
+    by: str = "programme",
+    programme: str | None = None,
+    platform: str | None = None,
+    programmes: Sequence[str] = (),
+) -> Report:
+    """The report of ``kind`` (summary, broadcasts or adherence) for ``period``."""
+    if kind == "summary":
+        return summarise(
+            data, period, tz, by=by, programme=programme, platform=platform, programmes=programmes
+        )
+    builders = {"broadcasts": list_broadcasts, "adherence": adherence}
+    if kind not in builders:
+        raise UserError(f"unknown report kind {kind!r}; use one of {', '.join(KINDS)}")
+    return builders[kind](
+        data, period, tz, programme=programme, platform=platform, programmes=programmes
+    )

@@ -1,0 +1,116 @@
+"""How a report cell reads on the console, per language (Babel for numbers and dates).
+
+CSV and JSON never come through here: they keep machine forms (``1234.5``, ISO
+8601 times). The console shows grouped digits, a decimal comma where the language
+uses one, local dates and translated statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal, format_percent
+
+from reports.labels import LOCALES, label
+from reports.periods import Period
+from reports.report import Cell, column_kind
+from streamer.models import Programme
+
+PLATFORM_NAMES = {
+    "youtube": "YouTube",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "twitch": "Twitch",
+}
+# In a table cell listing a broadcast's platforms, the usual two-letter short names.
+PLATFORM_CODES = {"youtube": "YT", "facebook": "FB", "instagram": "IG", "twitch": "TW"}
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """The language, the zone and the programmes' display names of a rendering."""
+
+    lang: str
+    tz: ZoneInfo
+    programmes: Mapping[str, Programme] = field(default_factory=dict)
+    with_year: bool = True
+
+    @property
+    def locale(self) -> str:
+        """The Babel locale of the language."""
+        return LOCALES[self.lang]
+
+    def programme(self, slug: str) -> str:
+        """A programme's name in the language (its slug if not configured)."""
+        found = self.programmes.get(slug)
+        return found.display_name(self.lang) if found else slug or "—"
+
+    def number(self, value: float, digits: int = 0) -> str:
+        """Grouped digits, with ``digits`` decimals."""
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, value: float) -> str:
+        """A percentage given as 0–100."""
+        return format_percent(value / 100, locale=self.locale)
+
+    def signed(self, value: float, *, percent: bool = False, digits: int = 0) -> str:
+        """A change: with its sign, as a percentage when asked."""
+        body = "#,##0" + ("." + "0" * digits if digits else "")
+        text = format_decimal(value, format=f"+{body};-{body}", locale=self.locale)
+        return text + "%" if percent else text
+
+    def day(self, value: date) -> str:
+        """A date the way the language writes it (30 Nov 2026, 30 нояб. 2026 г.)."""
+        return format_skeleton("yMMMd", value, locale=self.locale)
+
+    def time(self, value: datetime) -> str:
+        """A local date and time of day in the configured zone (the year if asked)."""
+        local = value.astimezone(self.tz)
+        skeleton = "yMMMd" if self.with_year else "MMMd"
+        return f"{format_skeleton(skeleton, local.date(), locale=self.locale)} {local:%H:%M}"
+
+    def period(self, period: Period) -> str:
+        """``2026-H1 (1 Jan 2026 – 30 Jun 2026)`` in the language."""
+        span = f"{self.day(period.start)} – {self.day(period.last_day)}"
+        return f"{label('period', self.lang)}: {period.label} ({span})"
+
+    def group(self, by: str, key: str) -> str:
+        """A summary group key as a reader would name it."""
+        if by == "programme":
+            return self.programme(key)
+        if by == "platform":
+            return PLATFORM_NAMES.get(key, key)
+        if by == "month" and key:
+            year, month = key.split("-")
+            return format_date(date(int(year), int(month), 1), "LLLL y", locale=self.locale)
+        return key or "—"
+
+    def cell(self, column: str, value: Cell) -> str:
+        """One table cell; an unknown figure reads "n/a" in the language."""
+        if value is None:
+            return label("n/a", self.lang)
+        if isinstance(value, datetime):
+            return self.time(value)
+        if column == "coverage_pct" and isinstance(value, int | float):
+            return self.percent(value)
+        if isinstance(value, int | float):
+            return self.number(value, 1 if column_kind(column) == "float" else 0)
+        return self._text(column, value)
+
+    def _text(self, column: str, value: str) -> str:
+        if column == "programme":
+            return self.programme(value)
+        if column == "status":
+            return label(f"status.{value}", self.lang)
+        if column == "findings":
+            return ", ".join(label(f"finding.{key}", self.lang) for key in value.split(";"))
+        if column == "platform":
+            return PLATFORM_NAMES.get(value, value)
+        if column == "platforms":
+            return " ".join(PLATFORM_CODES.get(p, p) for p in value.split(";") if p)
+        return value

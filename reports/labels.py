@@ -1,0 +1,157 @@
+"""Report labels in Kazakh, Russian and English: one table of keys × languages.
+
+Terms follow /work/shared/GLOSSARY.md; the Kazakh «тікелей эфир» and «қаралым»
+are the ones the public article about the programmes uses. CSV headers never go
+through this table: they are stable snake_case keys whatever the language.
+
+The headline ("Antikor.Live: 64 live broadcasts, over 85,000 views") needs grammar
+beyond a lookup — Russian plural forms, the Kazakh ablative before «астам» — so it
+is built by ``headline``; numbers are grouped by Babel for the language.
+"""
+
+from __future__ import annotations
+
+from babel import Locale
+from babel.numbers import format_decimal
+
+LANGS = ("kk", "ru", "en")
+
+# Babel locale per report language; en_GB keeps day-month-year dates.
+LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_GB"}
+
+LABELS: dict[str, tuple[str, str, str]] = {
+    # -- columns ----------------------------------------------------------------
+    "programme": ("бағдарлама", "программа", "programme"),
+    "platform": ("платформа", "платформа", "platform"),
+    "district": ("қала / аудан", "город / район", "city / district"),
+    "month": ("ай", "месяц", "month"),
+    "week": ("апта", "неделя", "week"),
+    "broadcasts_planned": ("жоспарланған", "запланировано", "planned"),
+    "broadcasts_held": ("өткізілген", "проведено", "held"),
+    "broadcasts_missed": ("өткізілмеген", "не состоялось", "missed"),
+    "broadcasts_cancelled": ("тоқтатылған", "отменено", "cancelled"),
+    "unplanned_streams": ("жоспардан тыс", "вне плана", "unplanned"),
+    "views": ("қаралым", "просмотры", "views"),
+    "peak_concurrent": ("ең жоғары көрермен", "пик зрителей онлайн", "peak concurrent"),
+    "avg_concurrent": ("орташа көрермен", "среднее зрителей онлайн", "avg concurrent"),
+    "viewer_minutes": ("көрермен-минут", "зрителе-минуты", "viewer-minutes"),
+    "avg_start_delay_min": (
+        "орташа кешігу, мин",
+        "средняя задержка начала, мин",
+        "avg start delay, min",
+    ),
+    "coverage_pct": ("қамту", "охват данных", "coverage"),
+    "broadcast_id": ("id", "id", "id"),
+    "title": ("тақырып", "название", "title"),
+    "planned_start": ("жоспарланған басталуы", "плановое начало", "planned start"),
+    "actual_start": ("нақты басталуы", "фактическое начало", "actual start"),
+    "start_delay_min": ("кешігу, мин", "задержка начала, мин", "start delay, min"),
+    "planned_duration_min": ("жоспар, мин", "по плану, мин", "planned, min"),
+    "duration_min": ("ұзақтығы, мин", "длительность, мин", "duration, min"),
+    "overrun_min": ("асып кету, мин", "превышение, мин", "overrun, min"),
+    "status": ("мәртебесі", "статус", "status"),
+    "platforms": ("платформалар", "платформы", "platforms"),
+    "findings": ("қорытынды", "итог", "findings"),
+    "time": ("уақыт", "время", "time"),
+    "peak": ("ең жоғары", "пик", "peak"),
+    "concurrent_viewers": ("бір мезгілдегі көрермендер", "зрители онлайн", "concurrent viewers"),
+    # -- statuses and adherence findings ------------------------------------------
+    "status.planned": ("жоспарланған", "запланировано", "planned"),
+    "status.live": ("тікелей эфирде", "в эфире", "live"),
+    "status.held": ("өткізілген", "проведено", "held"),
+    "status.cancelled": ("тоқтатылған", "отменено", "cancelled"),
+    "status.missed": ("өткізілмеген", "не состоялось", "missed"),
+    "status.unplanned": ("жоспардан тыс", "вне плана", "unplanned"),
+    "finding.on_time": ("уақытында", "вовремя", "on time"),
+    "finding.late_start": ("кешігіп басталды", "начало с опозданием", "late start"),
+    "finding.early_start": ("ерте басталды", "раннее начало", "early start"),
+    "finding.no_show": ("өткізілмеген", "не состоялось", "no-show"),
+    "finding.overrun": ("уақыттан асты", "превышение времени", "overrun"),
+    "finding.cancelled": ("тоқтатылған", "отменено", "cancelled"),
+    "finding.unplanned": ("жоспардан тыс", "вне плана", "unplanned"),
+    "finding.pending": ("күтілуде", "ожидается", "pending"),
+    # -- titles and the rest ------------------------------------------------------
+    "title.summary": ("Жиынтық есеп", "Сводный отчёт", "Summary"),
+    "title.broadcasts": ("Эфирлер", "Эфиры", "Broadcasts"),
+    "title.adherence": ("Жоспардың орындалуы", "Выполнение плана", "Plan adherence"),
+    "title.curve": ("Бір мезгілдегі көрермендер", "Зрители онлайн", "Concurrent viewers"),
+    "period": ("кезең", "период", "period"),
+    "total": ("барлығы", "итого", "total"),
+    "n/a": ("қолжетімсіз", "н/д", "n/a"),
+    "change": (
+        "алдыңғы кезеңмен салыстырғанда",
+        "изменение к предыдущему периоду",
+        "change against the previous period",
+    ),
+    "note.low_coverage": (
+        "қамту {threshold}-дан төмен: көрермен көрсеткіштері толық емес — {items}",
+        "охват данных ниже {threshold}: показатели зрителей неполные — {items}",
+        "coverage below {threshold}: viewer figures are incomplete — {items}",
+    ),
+    "note.unreported": (
+        "{platform} «{figure}» көрсеткішін бермейді: ол қосылмаған (0 емес, қолжетімсіз) — {items}",
+        "{platform} не сообщает показатель «{figure}»: он не учтён (н/д, а не 0) — {items}",
+        "{platform} does not report {figure}: left out (n/a, not 0) — {items}",
+    ),
+    "note.no_combined": (
+        "жалпы көрермен әлі есептелмеген (streamer rollup --rebuild) — {items}",
+        "общие показатели зрителей ещё не рассчитаны (streamer rollup --rebuild) — {items}",
+        "combined viewer figures not computed yet (streamer rollup --rebuild) — {items}",
+    ),
+}
+
+
+def label(key: str, lang: str) -> str:
+    """The label of ``key`` in ``lang``; an unknown key is shown as itself."""
+    texts = LABELS.get(key)
+    return key if texts is None else texts[LANGS.index(lang)]
+
+
+def group_number(value: int, lang: str) -> str:
+    """``value`` with the language's digit grouping (85,000 / 85 000)."""
+    return format_decimal(value, locale=LOCALES[lang])
+
+
+def headline(name: str, live_broadcasts: int, views: int | None, lang: str) -> str:
+    """ "Antikor.Live: 64 live broadcasts, over 85,000 views" in ``lang``.
+
+    Views are rounded down to a round figure and said to be "over" it, as the
+    programme's own publications do; an exact round figure is given as it is.
+    """
+    count = group_number(live_broadcasts, lang)
+    ru_noun = _ru_plural(live_broadcasts, "прямой эфир", "прямых эфира", "прямых эфиров")
+    broadcasts = {
+        "kk": f"{count} тікелей эфир",
+        "ru": f"{count} {ru_noun}",
+        "en": f"{count} live broadcast{'' if live_broadcasts == 1 else 's'}",
+    }[lang]
+    return f"{name}: {broadcasts}, {_views_phrase(views, lang)}"
+
+
+def round_down(views: int) -> int:
+    """The round figure below ``views``: whole thousands from 10,000, hundreds from 1,000."""
+    step = 1000 if views >= 10_000 else 100 if views >= 1000 else 1
+    return views // step * step
+
+
+def _views_phrase(views: int | None, lang: str) -> str:
+    if views is None:
+        return {"kk": "қаралым: қолжетімсіз", "ru": "просмотры: н/д", "en": "views n/a"}[lang]
+    shown = round_down(views)
+    number = group_number(shown, lang)
+    over = shown < views
+    if lang == "kk":
+        # The ablative follows the last numeral word read aloud: «мың»/«миллион»
+        # take -нан, «жүз» takes -ден.
+        suffix = "нан" if shown % 1000 == 0 else "ден"
+        return f"{number}-{suffix} астам қаралым" if over else f"{number} қаралым"
+    if lang == "ru":
+        noun = _ru_plural(shown, "просмотр", "просмотра", "просмотров")
+        return f"более {number} {noun}" if over else f"{number} {noun}"
+    noun = "view" if shown == 1 and not over else "views"
+    return f"over {number} {noun}" if over else f"{number} {noun}"
+
+
+def _ru_plural(n: int, one: str, few: str, many: str) -> str:
+    form = Locale.parse("ru").plural_form(n)
+    return {"one": one, "few": few}.get(form, many)

@@ -1,0 +1,298 @@
+"""Audience metrics: pure functions over rollups (never raw snapshots).
+
+Definitions (the README copies them from reports/README-metrics.md):
+
+- per stream: ``views`` is the latest known total; ``peak_concurrent`` the largest
+  concurrent sample (and when); ``viewer_minutes`` the trapezoidal integral of
+  concurrent viewers over consecutive live samples no further apart than three live
+  intervals (see ``streamer.rollup``); ``avg_concurrent = viewer_minutes /
+  covered_minutes``; ``coverage_pct = covered_minutes / live_minutes``, where live
+  minutes run from the actual start to the actual end (or the last sample while
+  still live); ``start_delay_min = actual start − planned start``;
+  ``duration_min = actual end − actual start``.
+- per broadcast (simulcast): views summed over the platforms that report them;
+  concurrent figures from the combined rollup ``broadcast:<id>``.
+- a figure no platform reported is ``None`` ("n/a"), never 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from streamer.models import Stream, from_iso
+
+LOW_COVERAGE_PCT = 80.0  # below this, viewer figures miss a noticeable part of the broadcast
+HELD = ("held", "live")  # a broadcast on air now has been held, as far as counts go
+
+Rollup = Mapping[str, Any]
+N = TypeVar("N", int, float)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Audience figures of one stream, or of one broadcast over its platforms.
+
+    ``unreported`` holds ``(figure, platform)`` pairs a platform did not give
+    (Instagram: concurrent viewers and views); those platforms are left out of
+    the sums. ``no_combined`` marks a simulcast whose combined rollup is missing.
+    """
+
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
+    views: int | None = None
+    peak_concurrent: int | None = None
+    peak_at: datetime | None = None
+    viewer_minutes: float | None = None
+    covered_minutes: float = 0.0
+    live_minutes: float | None = None
+    unreported: frozenset[tuple[str, str]] = frozenset()
+    no_combined: bool = False
+
+    @property
+    def avg_concurrent(self) -> float | None:
+        """Time-weighted average: viewer-minutes over the minutes they cover."""
+        if self.viewer_minutes is None or self.covered_minutes <= 0:
+            return None
+        return self.viewer_minutes / self.covered_minutes
+
+    @property
+    def coverage_pct(self) -> float | None:
+        """Share of the live minutes that concurrent samples cover, in percent."""
+        if self.viewer_minutes is None or not self.live_minutes:
+            return None
+        return min(100.0, 100.0 * self.covered_minutes / self.live_minutes)
+
+    @property
+    def duration_min(self) -> float | None:
+        """Actual end − actual start, in minutes."""
+        return _minutes(self.actual_start, self.actual_end)
+
+    @property
+    def low_coverage(self) -> bool:
+        """Whether the viewer figures miss a noticeable part of the broadcast."""
+        pct = self.coverage_pct
+        return pct is not None and pct < LOW_COVERAGE_PCT
+
+
+def stream_figures(stream: Stream, rollup: Rollup | None) -> Figures:
+    """The figures of one stream from its rollup (``None``: never sampled)."""
+    r: Rollup = rollup or {}
+    start = stream.actual_start or _time(r.get("first_live_at"))
+    # Without an actual end (still live, or a platform that does not say), the last
+    # live reading ends it; later samples may be the views polled after the end.
+    last_seen = r.get("last_live_at") or r.get("last_sample_at")
+    end = stream.actual_end or (_time(last_seen) if start else None)
+    reported = r.get("peak_concurrent") is not None
+    return Figures(
+        actual_start=start,
+        actual_end=end,
+        views=r.get("views"),
+        peak_concurrent=r.get("peak_concurrent"),
+        peak_at=_time(r.get("peak_at")),
+        viewer_minutes=float(r["viewer_minutes"]) if reported else None,
+        covered_minutes=float(r.get("covered_minutes", 0.0)) if reported else 0.0,
+        live_minutes=_minutes(start, end),
+        unreported=_unreported(stream.platform, r),
+    )
+
+
+def combined_figures(members: Sequence[Figures], combined: Rollup | None) -> Figures:
+    """A simulcast's figures: its platforms' figures summed, concurrent ones combined.
+
+    Views are summed over the platforms that report them. Concurrent figures come
+    from the combined rollup (viewers summed at aligned times); without one they
+    are exact only when at most one platform reports viewers.
+    """
+    started = [m for m in members if m.actual_start is not None]
+    start = min((m.actual_start for m in started if m.actual_start), default=None)
+    end = max((m.actual_end for m in started if m.actual_end), default=None)
+    base = Figures(
+        actual_start=start,
+        actual_end=end,
+        views=_sum(m.views for m in members),
+        live_minutes=_minutes(start, end),
+        unreported=frozenset().union(*(m.unreported for m in members)),
+    )
+    return _with_concurrent(base, [m for m in members if m.peak_concurrent is not None], combined)
+
+
+def sequential_figures(parts: Sequence[Figures]) -> Figures:
+    """One platform's figures when a broadcast went out as several streams in turn.
+
+    Streams on one channel do not overlap (a restart ends the first), so
+    viewer-minutes and minutes add up and the peak is the larger one.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    peak = max(
+        (p for p in parts if p.peak_concurrent is not None),
+        key=lambda p: p.peak_concurrent or 0,
+        default=None,
+    )
+    started = [p for p in parts if p.actual_start]
+    return Figures(
+        actual_start=min((p.actual_start for p in started if p.actual_start), default=None),
+        actual_end=max((p.actual_end for p in started if p.actual_end), default=None),
+        views=_sum(p.views for p in parts),
+        peak_concurrent=None if peak is None else peak.peak_concurrent,
+        peak_at=None if peak is None else peak.peak_at,
+        viewer_minutes=_sum(p.viewer_minutes for p in parts),
+        covered_minutes=sum(p.covered_minutes for p in parts),
+        live_minutes=_sum(p.live_minutes for p in parts if p.peak_concurrent is not None),
+        unreported=frozenset().union(*(p.unreported for p in parts)),
+    )
+
+
+def start_delay_min(planned: datetime | None, actual: datetime | None) -> float | None:
+    """Actual start − planned start in minutes (negative: early); ``None`` if unknown."""
+    return _minutes(planned, actual)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One unit a report counts: a planned broadcast (on all its platforms, or on the
+    one the report is about) or an unplanned stream (``status == "unplanned"``).
+
+    ``id`` is the broadcast id, or the stream key ``platform:external_id`` of an
+    unplanned stream.
+    """
+
+    id: str
+    programme: str
+    title: str
+    status: str
+    platforms: tuple[str, ...]
+    figures: Figures
+    district: str = ""
+    planned_start: datetime | None = None
+    planned_duration_min: int | None = None
+
+    @property
+    def when(self) -> datetime | None:
+        """The time that places the entry in a period: planned, else actual start."""
+        return self.planned_start or self.figures.actual_start
+
+    @property
+    def start_delay_min(self) -> float | None:
+        """Actual − planned start in minutes; ``None`` when unplanned or not started."""
+        return start_delay_min(self.planned_start, self.figures.actual_start)
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """What a group of entries adds up to (see ``aggregate``)."""
+
+    broadcasts_planned: int = 0
+    broadcasts_held: int = 0
+    broadcasts_missed: int = 0
+    broadcasts_cancelled: int = 0
+    unplanned_streams: int = 0
+    views: int | None = None
+    peak_concurrent: int | None = None
+    viewer_minutes: float | None = None
+    covered_minutes: float = 0.0
+    live_minutes: float = 0.0
+    avg_start_delay_min: float | None = None
+    delays: tuple[float, ...] = field(default=(), repr=False)
+
+    @property
+    def live_broadcasts(self) -> int:
+        """Times the programme went on air: broadcasts held plus unplanned streams."""
+        return self.broadcasts_held + self.unplanned_streams
+
+    @property
+    def avg_concurrent(self) -> float | None:
+        """Viewer-minutes over covered minutes, across all entries (time-weighted)."""
+        if self.viewer_minutes is None or self.covered_minutes <= 0:
+            return None
+        return self.viewer_minutes / self.covered_minutes
+
+    @property
+    def coverage_pct(self) -> float | None:
+        """Covered minutes over live minutes, across entries that report viewers."""
+        if self.viewer_minutes is None or self.live_minutes <= 0:
+            return None
+        return min(100.0, 100.0 * self.covered_minutes / self.live_minutes)
+
+
+def aggregate(entries: Iterable[Entry]) -> Totals:
+    """Counts by status and summed figures of ``entries``.
+
+    Planned counts every plan entry whatever its status; held counts held and live
+    ones. Views and viewer-minutes add up; the peak is the largest entry's peak;
+    coverage and the average use only entries that report concurrent viewers;
+    the average start delay is over held entries whose start is known.
+    """
+    listed = list(entries)
+    statuses = [e.status for e in listed]
+    reporting = [e.figures for e in listed if e.figures.viewer_minutes is not None]
+    delays = tuple(d for e in listed if e.status in HELD and (d := e.start_delay_min) is not None)
+    return Totals(
+        broadcasts_planned=sum(s != "unplanned" for s in statuses),
+        broadcasts_held=sum(s in HELD for s in statuses),
+        broadcasts_missed=statuses.count("missed"),
+        broadcasts_cancelled=statuses.count("cancelled"),
+        unplanned_streams=statuses.count("unplanned"),
+        views=_sum(e.figures.views for e in listed),
+        peak_concurrent=max((f.peak_concurrent or 0 for f in reporting), default=None),
+        viewer_minutes=_sum(f.viewer_minutes for f in reporting),
+        covered_minutes=sum(f.covered_minutes for f in reporting),
+        live_minutes=sum(f.live_minutes or 0.0 for f in reporting),
+        avg_start_delay_min=sum(delays) / len(delays) if delays else None,
+        delays=delays,
+    )
+
+
+def _with_concurrent(base: Figures, reporting: list[Figures], combined: Rollup | None) -> Figures:
+    """``base`` with the concurrent figures of the simulcast filled in."""
+    if combined is not None and combined.get("peak_concurrent") is not None:
+        return replace(
+            base,
+            peak_concurrent=combined["peak_concurrent"],
+            peak_at=_time(combined.get("peak_at")),
+            viewer_minutes=float(combined["viewer_minutes"]),
+            covered_minutes=float(combined["covered_minutes"]),
+        )
+    if len(reporting) == 1:
+        # One platform gives viewers (the others none, e.g. Instagram): its figures
+        # are the sum, since the rest add nothing known.
+        only = reporting[0]
+        return replace(
+            base,
+            peak_concurrent=only.peak_concurrent,
+            peak_at=only.peak_at,
+            viewer_minutes=only.viewer_minutes,
+            covered_minutes=only.covered_minutes,
+        )
+    # Several platforms give viewers but nobody combined them: the sum of peaks would
+    # overstate the peak, so the figures stay unknown and a footnote says why.
+    return replace(base, no_combined=len(reporting) > 1)
+
+
+def _unreported(platform: str, rollup: Rollup) -> frozenset[tuple[str, str]]:
+    """Figures this stream was sampled for but never gave."""
+    missing = set()
+    if rollup.get("live_samples") and rollup.get("peak_concurrent") is None:
+        missing.add(("concurrent_viewers", platform))
+    if rollup.get("samples") and rollup.get("views") is None:
+        missing.add(("views", platform))
+    return frozenset(missing)
+
+
+def _sum(values: Iterable[N | None]) -> N | None:
+    """The sum of the known values, or ``None`` when none is known (n/a, not 0)."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _minutes(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 60
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else from_iso(text)

@@ -1,0 +1,180 @@
+"""Report periods: what a manager types, as a range of local dates.
+
+A period is ``[start, end)`` in local dates of the configured zone: a broadcast
+belongs to it when its planned start, read on a local wall clock, falls on one of
+those days. Accepted forms::
+
+    2026-11    2026-W48    2026-Q4    2026-H1    2026    last-week    last-month
+    --from 2026-11-01 --to 2026-11-30   (both days included)
+
+``last-week`` and ``last-month`` are the last complete ISO week (Monday to
+Sunday) and calendar month before the injected ``now``. Weeks are ISO 8601 weeks,
+so ``2026-W01`` may start in December 2025.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from streamer.errors import UserError
+
+FORMS = "YYYY-MM, YYYY-Www, YYYY-Qn, YYYY-H1|H2, YYYY, last-week, last-month"
+
+_PATTERNS = {
+    "month": re.compile(r"(\d{4})-(\d{2})"),
+    "week": re.compile(r"(\d{4})-W(\d{2})"),
+    "quarter": re.compile(r"(\d{4})-Q(\d)"),
+    "half": re.compile(r"(\d{4})-H(\d)"),
+    "year": re.compile(r"(\d{4})"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Local days ``start <= day < end``, of a kind (month, week, ..., days), with a label."""
+
+    start: date
+    end: date
+    kind: str
+    label: str
+
+    @property
+    def last_day(self) -> date:
+        """The last day included (``end`` is exclusive)."""
+        return self.end - timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        """The number of days in the period."""
+        return (self.end - self.start).days
+
+    def previous(self) -> Period:
+        """The period of the same kind just before: the month before a month, and so on.
+
+        A ``--from/--to`` range gives the same number of days just before it.
+        """
+        if self.kind == "days":
+            return days_period(self.start - timedelta(days=self.days), self.start)
+        return _of_kind(self.kind, self.start - timedelta(days=1))
+
+    def utc_bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """The period as UTC instants ``[start, end)``: local midnights in ``tz``."""
+        return _midnight(self.start, tz), _midnight(self.end, tz)
+
+    def contains(self, moment: datetime, tz: ZoneInfo) -> bool:
+        """Whether an aware ``moment`` falls on one of the period's local days."""
+        return self.start <= moment.astimezone(tz).date() < self.end
+
+
+def parse_period(text: str, now: datetime, tz: ZoneInfo) -> Period:
+    """Parse ``--period``; a bad value is a UserError naming the accepted forms."""
+    cleaned = text.strip()
+    today = now.astimezone(tz).date()
+    if cleaned == "last-week":
+        return week_of(today - timedelta(days=7))
+    if cleaned == "last-month":
+        return month_of(today.replace(day=1) - timedelta(days=1))
+    for kind, pattern in _PATTERNS.items():
+        match = pattern.fullmatch(cleaned.upper())
+        # Years far from now are typos (20266 or 0226), not reports anyone wants.
+        if match and 1000 <= int(match.group(1)) <= 9998:
+            return _build(kind, int(match.group(1)), _number(match), text)
+    raise _bad(text)
+
+
+def parse_range(start_text: str, end_text: str | None, now: datetime, tz: ZoneInfo) -> Period:
+    """``--from``/``--to`` local dates, both included; ``--to`` defaults to today."""
+    start = _parse_date(start_text, "--from")
+    last = now.astimezone(tz).date() if end_text is None else _parse_date(end_text, "--to")
+    if last < start:
+        raise UserError(f"--to {last.isoformat()} is before --from {start.isoformat()}")
+    return days_period(start, last + timedelta(days=1))
+
+
+def current_month(now: datetime, tz: ZoneInfo) -> Period:
+    """The calendar month containing ``now`` (the reports' default period)."""
+    return month_of(now.astimezone(tz).date())
+
+
+def month_of(day: date) -> Period:
+    """The calendar month containing ``day``."""
+    start = day.replace(day=1)
+    return Period(start, _add_months(start, 1), "month", f"{start:%Y-%m}")
+
+
+def week_of(day: date) -> Period:
+    """The ISO week (Monday to Sunday) containing ``day``."""
+    start = day - timedelta(days=day.isoweekday() - 1)
+    year, week, _ = start.isocalendar()
+    return Period(start, start + timedelta(days=7), "week", f"{year}-W{week:02d}")
+
+
+def days_period(start: date, end: date) -> Period:
+    """An arbitrary range ``[start, end)``, labelled by its first and last day."""
+    last = end - timedelta(days=1)
+    return Period(start, end, "days", f"{start.isoformat()}_{last.isoformat()}")
+
+
+def _of_kind(kind: str, day: date) -> Period:
+    """The period of ``kind`` that contains ``day``."""
+    if kind == "month":
+        return month_of(day)
+    if kind == "week":
+        return week_of(day)
+    if kind == "quarter":
+        return _build("quarter", day.year, (day.month - 1) // 3 + 1, "")
+    if kind == "half":
+        return _build("half", day.year, 1 if day.month <= 6 else 2, "")
+    return _build("year", day.year, 0, "")
+
+
+def _build(kind: str, year: int, number: int, text: str) -> Period:
+    """A named period, or a UserError when its number is out of range."""
+    if kind == "year":
+        return Period(date(year, 1, 1), date(year + 1, 1, 1), "year", str(year))
+    months = {"month": (1, 12, 1), "quarter": (1, 4, 3), "half": (1, 2, 6)}
+    if kind == "week":
+        return _iso_week(year, number, text)
+    low, high, size = months[kind]
+    if not low <= number <= high:
+        raise _bad(text)
+    start = date(year, (number - 1) * size + 1, 1)
+    label = {"month": f"{year}-{number:02d}", "quarter": f"{year}-Q{number}"}.get(
+        kind, f"{year}-H{number}"
+    )
+    return Period(start, _add_months(start, size), kind, label)
+
+
+def _iso_week(year: int, week: int, text: str) -> Period:
+    try:
+        return week_of(date.fromisocalendar(year, week, 1))
+    except ValueError:
+        # 2026 has 53 ISO weeks, 2025 only 52: W53 is a mistake in most years.
+        raise _bad(text) from None
+
+
+def _number(match: re.Match[str]) -> int:
+    return int(match.group(2)) if match.lastindex and match.lastindex > 1 else 0
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def _bad(text: str) -> UserError:
+    return UserError(f"period {text!r} is not understood; use one of {FORMS}")

@@ -1,0 +1,207 @@
+"""The console report: headlines, a rich table, footnotes.
+
+The report opens with one headline line per programme ("Antikor.Live: 64 live
+broadcasts, over 85,000 views"), then the table, then a footnote for each figure
+with low coverage or a platform that could not report it. ``render_text`` gives
+the same as plain text, which is what scheduled ``txt`` files and ``--out`` hold.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from reports.fmt import PLATFORM_NAMES, Style
+from reports.labels import headline, label
+from reports.report import CHANGES, Note, Report, Row, column_kind
+
+MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
+UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
+MAX_NAMED = 6  # rows named in one footnote before "… (+N)"
+TEXT_WIDTH = 160  # plain-text files are read in editors, not 80-column terminals
+# Columns the console leaves out to fit 120 characters (CSV and JSON keep them):
+# a summary's changes show under their figures instead; the actual start is the
+# planned start plus the delay; a broadcast's duration is in the adherence report.
+_HIDDEN = {
+    "summary": frozenset(CHANGES.values()),
+    "broadcasts": frozenset({"district", "actual_start", "duration_min", "avg_concurrent"}),
+    "adherence": frozenset({"actual_start", "platforms"}),
+}
+TITLE_MIN = 12  # a broadcast title column narrower than this is hard to read
+
+
+def render_table(report: Report, console: Console, style: Style) -> None:
+    """Print the report: headlines, the table, footnotes (and adherence counts)."""
+    period = report.period
+    if period is not None and period.start.year == period.last_day.year:
+        style = replace(style, with_year=False)  # the title gives the year
+    for programme, totals in report.headlines:
+        name = style.programme(programme)
+        console.print(Text(headline(name, totals.live_broadcasts, totals.views, style.lang)))
+    if report.headlines:
+        console.print()
+    console.print(_table(report, style, console.width))
+    if report.counts:
+        console.print(Text(_counts_line(report, style)))
+    for mark, note in zip(MARKS, report.notes, strict=False):
+        console.print(Text(f"{mark} {_note_text(note, report, style)}", style="dim"))
+
+
+def render_text(report: Report, style: Style, width: int = TEXT_WIDTH) -> str:
+    """The console report as plain text (no colours, no terminal codes)."""
+    return plain_text(lambda console: render_table(report, console, style), width)
+
+
+def plain_text(draw: Callable[[Console], None], width: int = TEXT_WIDTH) -> str:
+    """What ``draw`` prints on a console, as plain text."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        emoji=False,
+    )
+    draw(console)
+    return buffer.getvalue()
+
+
+def _table(report: Report, style: Style, width: int) -> Table:
+    title = label(f"title.{report.kind}", style.lang)
+    if report.period is not None:
+        title = f"{title} — {style.period(report.period)}"
+    table = Table(
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+        caption_justify="left",
+    )
+    columns = [c for c in report.columns if c not in _HIDDEN.get(report.kind, ())]
+    marks = _marks(report.notes)
+    cells = [
+        [_cell(report, style, row, c, marks.get((index, c), "")) for c in columns]
+        for index, row in enumerate(report.rows)
+    ]
+    headers = [label(c, style.lang) for c in columns]
+    widths = _fit(columns, headers, cells, width)
+    for column, header, fixed in zip(columns, headers, widths, strict=True):
+        numeric = column_kind(column) in ("int", "float")
+        table.add_column(
+            header, justify="right" if numeric else "left", width=fixed, overflow="fold"
+        )
+    for row_cells in cells:
+        table.add_row(*row_cells)
+    legend = f"{UNKNOWN}: {label('n/a', style.lang)}"
+    if report.kind == "summary":
+        legend = f"+n / −n: {label('change', style.lang)}; {legend}"
+    table.caption = legend
+    return table
+
+
+def _fit(
+    columns: list[str], headers: list[str], cells: list[list[Text]], width: int
+) -> list[int | None]:
+    """Column widths that fit ``width``: every cell whole, titles take what is left.
+
+    Headers are the flexible part: each column is as wide as its longest header
+    word up to a cap, lowered until the row fits; a longer header word folds.
+    """
+    widest = [max((_width(row[i]) for row in cells), default=1) for i in range(len(columns))]
+    words = [max(len(word) for word in header.split()) for header in headers]
+    budget = width - 2 * len(columns) - (TITLE_MIN if "title" in columns else 0)
+    for cap in range(16, 3, -1):
+        fitted = [max(w, min(h, cap)) for w, h in zip(widest, words, strict=True)]
+        if sum(f for f, c in zip(fitted, columns, strict=True) if c != "title") <= budget:
+            break
+    return [None if c == "title" else f for f, c in zip(fitted, columns, strict=True)]
+
+
+def _cell(report: Report, style: Style, row: Row, column: str, mark: str) -> Text:
+    value = row[column]
+    if report.kind == "summary" and column == report.subject:
+        text = Text(style.group(column, str(value)))
+    elif value is None:
+        text = Text(UNKNOWN, style="dim")
+    elif isinstance(value, int | float) and column != "coverage_pct":
+        # Whole numbers on screen; CSV and JSON keep the decimal.
+        text = Text(style.number(round(value)))
+    else:
+        text = Text(style.cell(column, value))
+    text.append(mark)
+    change = CHANGES.get(column) if report.kind == "summary" else None
+    if change is not None and row.get(change) is not None:
+        text.append("\n" + _change_text(style, change, row[change]), style="dim")
+    return text
+
+
+def _width(text: Text) -> int:
+    return max(len(line) for line in text.plain.split("\n"))
+
+
+def _change_text(style: Style, column: str, value: object) -> str:
+    assert isinstance(value, int | float)
+    if value == 0:
+        return "±0"
+    relative = column.endswith("_pct")
+    return style.signed(round(value), percent=relative)
+
+
+def _marks(notes: Sequence[Note]) -> dict[tuple[int, str], str]:
+    """Footnote marks by (row, column): ¹ for the first note, ² for the second..."""
+    marks: dict[tuple[int, str], str] = {}
+    for mark, note in zip(MARKS, notes, strict=False):
+        for row in note.rows:
+            for column in note.columns:
+                marks[(row, column)] = marks.get((row, column), "") + mark
+    return marks
+
+
+def _note_text(note: Note, report: Report, style: Style) -> str:
+    params = dict(note.params)
+    if "platform" in params:
+        params["platform"] = PLATFORM_NAMES.get(params["platform"], params["platform"])
+    if "figure" in params:
+        params["figure"] = label(params["figure"], style.lang)
+    params["items"] = _named_rows(note, report, style)
+    return label(note.key, style.lang).format(**params)
+
+
+def _named_rows(note: Note, report: Report, style: Style) -> str:
+    first = report.columns[0]
+    names = [
+        style.group(first, str(report.rows[i][first]))
+        if report.kind == "summary"
+        else str(report.rows[i][first])
+        for i in note.rows
+    ]
+    shown = ", ".join(names[:MAX_NAMED])
+    return shown if len(names) <= MAX_NAMED else f"{shown}, … (+{len(names) - MAX_NAMED})"
+
+
+def _counts_line(report: Report, style: Style) -> str:
+    order = (
+        "on_time",
+        "late_start",
+        "early_start",
+        "no_show",
+        "overrun",
+        "cancelled",
+        "unplanned",
+        "pending",
+    )
+    parts = [
+        f"{label(f'finding.{key}', style.lang)}: {style.number(report.counts[key])}"
+        for key in order
+        if report.counts.get(key)
+    ]
+    return " · ".join(parts)

@@ -1,0 +1,173 @@
+"""A built report: typed rows under stable column keys, plus what the console adds.
+
+Rows are plain dicts keyed by the documented snake_case columns, holding ``str``,
+``int``, ``float`` (rounded to one decimal), aware ``datetime`` (already in the
+configured zone) or ``None`` for an unknown figure. CSV, JSON and the console
+table all render the same rows; only the console shows headlines and footnotes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from reports.metrics import LOW_COVERAGE_PCT, Entry, Totals
+from reports.periods import Period
+
+Cell = str | int | float | datetime | None
+Row = dict[str, Cell]
+
+FIGURES = (
+    "broadcasts_planned",
+    "broadcasts_held",
+    "broadcasts_missed",
+    "broadcasts_cancelled",
+    "unplanned_streams",
+    "views",
+    "peak_concurrent",
+    "avg_concurrent",
+    "viewer_minutes",
+    "avg_start_delay_min",
+    "coverage_pct",
+)
+# How a summary figure's change against the previous period is given: a difference
+# for counts, minutes and percentage points, a relative change for audience sizes.
+CHANGES = {
+    **{name: f"{name}_change" for name in FIGURES[:5]},
+    **{name: f"{name}_change_pct" for name in FIGURES[5:9]},
+    "avg_start_delay_min": "avg_start_delay_min_change",
+    "coverage_pct": "coverage_pct_change",
+}
+BROADCAST_COLUMNS = (
+    "broadcast_id",
+    "programme",
+    "title",
+    "district",
+    "planned_start",
+    "actual_start",
+    "start_delay_min",
+    "duration_min",
+    "status",
+    "platforms",
+    "views",
+    "peak_concurrent",
+    "avg_concurrent",
+    "viewer_minutes",
+    "coverage_pct",
+)
+ADHERENCE_COLUMNS = (
+    "broadcast_id",
+    "programme",
+    "title",
+    "planned_start",
+    "actual_start",
+    "start_delay_min",
+    "planned_duration_min",
+    "duration_min",
+    "overrun_min",
+    "status",
+    "platforms",
+    "findings",
+)
+CURVE_COLUMNS = ("time", "platform", "concurrent_viewers", "views")
+# Columns whose cells hold a time, an integer or a float (the rest are text).
+TIME_COLUMNS = frozenset({"planned_start", "actual_start", "time"})
+INT_COLUMNS = frozenset(
+    {*FIGURES[:7], "planned_duration_min", "concurrent_viewers", *(CHANGES[n] for n in FIGURES[:5])}
+)
+FLOAT_COLUMNS = frozenset(
+    {
+        *FIGURES[7:],
+        "start_delay_min",
+        "duration_min",
+        "overrun_min",
+        *(CHANGES[n] for n in FIGURES[5:]),
+    }
+)
+# Figures marked by each kind of footnote.
+VIEWER_FIGURES = ("peak_concurrent", "avg_concurrent", "viewer_minutes")
+
+
+def summary_columns(by: str) -> tuple[str, ...]:
+    """The columns of a summary grouped ``by``: the group key, figures, then changes."""
+    return (by, *FIGURES, *CHANGES.values())
+
+
+def column_kind(column: str) -> str:
+    """``time``, ``int``, ``float`` or ``str``: how a column's cells are typed."""
+    if column in TIME_COLUMNS:
+        return "time"
+    if column in INT_COLUMNS:
+        return "int"
+    return "float" if column in FLOAT_COLUMNS else "str"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A footnote: a label key with its fields, and the cells it explains."""
+
+    key: str
+    params: Mapping[str, str]
+    rows: tuple[int, ...]
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Rows of one kind of report, with the headlines and footnotes the console shows."""
+
+    kind: str
+    columns: tuple[str, ...]
+    rows: list[Row]
+    period: Period | None = None
+    headlines: Sequence[tuple[str, Totals]] = ()
+    notes: Sequence[Note] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
+    subject: str = ""
+
+
+def rounded(value: float | None, digits: int = 1) -> float | None:
+    """``value`` rounded for a report cell (``None`` stays unknown)."""
+    return None if value is None else round(value, digits)
+
+
+def notes_for(
+    per_row: Sequence[Iterable[Entry]], row_coverage: Sequence[float | None]
+) -> list[Note]:
+    """Footnotes for rows built from the given entries.
+
+    Low coverage is judged on each row's own coverage figure; a platform that did
+    not report a figure, or a simulcast lacking its combined rollup, marks every
+    row holding such an entry.
+    """
+    notes: list[Note] = []
+    low = tuple(
+        i for i, pct in enumerate(row_coverage) if pct is not None and pct < LOW_COVERAGE_PCT
+    )
+    if low:
+        threshold = f"{LOW_COVERAGE_PCT:g}%"
+        notes.append(
+            Note(
+                "note.low_coverage",
+                {"threshold": threshold},
+                low,
+                (*VIEWER_FIGURES[1:], "coverage_pct"),
+            )
+        )
+    unreported: dict[tuple[str, str], list[int]] = {}
+    no_combined: list[int] = []
+    for index, entries in enumerate(per_row):
+        listed = list(entries)
+        for pair in sorted({p for e in listed for p in e.figures.unreported}):
+            unreported.setdefault(pair, []).append(index)
+        if any(e.figures.no_combined for e in listed):
+            no_combined.append(index)
+    for (figure, platform), rows in sorted(unreported.items()):
+        columns = ("views",) if figure == "views" else VIEWER_FIGURES
+        notes.append(
+            Note("note.unreported", {"platform": platform, "figure": figure}, tuple(rows), columns)
+        )
+    if no_combined:
+        notes.append(Note("note.no_combined", {}, tuple(no_combined), VIEWER_FIGURES))
+    return notes

@@ -1,0 +1,312 @@
+"""`streamer report …` end to end on a real store in tmp_path, in all three languages."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from streamer import cli_report
+from streamer.cli import cli, run
+from streamer.cli_report import report
+from streamer.clock import SimulatedClock
+from streamer.config import starter_config
+from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, StreamStatus, Target
+from streamer.rollup import rebuild
+from streamer.simulcast import broadcast_key, rebuild_combined
+from streamer.store import CycleWrite, open_store
+
+if "report" not in cli.commands:  # until the lead registers the group in cli.py
+    cli.add_command(report)
+
+NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # Tuesday 1 Dec, 09:00 in Almaty
+START = datetime(2026, 11, 24, 6, 5, tzinfo=UTC)  # AL-1 went on air 11:05 local, 5 min late
+YT, IG = "UCantikorLive00000000000", "17841400000000001"
+JOB = """
+[[reports]]
+name = "weekly"
+cron = "0 9 * * MON"
+kind = "summary"
+period = "last-week"
+formats = ["csv", "txt", "json"]
+out_dir = "out"
+language = "kk"
+
+[[reports]]
+name = "broken"
+cron = "0 9 * * MON"
+period = "fortnight"
+"""
+
+
+def seed(data_dir: Path) -> None:
+    """A held simulcast (YouTube + Instagram), a no-show and an unplanned stream, week 48."""
+    store = open_store(data_dir)
+    plan = [
+        Broadcast(
+            "AL-1",
+            "antikor-live",
+            "Сыбайлас жемқорлыққа қарсы",
+            START - timedelta(minutes=5),
+            30,
+            (Target("youtube", YT), Target("instagram", IG)),
+            district="Түркістан",
+            status=BroadcastStatus.HELD,
+        ),
+        Broadcast(
+            "AK-1",
+            "adal-komek",
+            "Тегін заң кеңесі",
+            START + timedelta(days=1),
+            60,
+            (Target("youtube", "UCadalKomek0000000000000"),),
+            status=BroadcastStatus.MISSED,
+        ),
+    ]
+    store.change_plan(lambda _current: plan)
+    yt = Stream(
+        "youtube",
+        "v1",
+        YT,
+        "AL-1",
+        status=StreamStatus.ENDED,
+        actual_start=START,
+        actual_end=START + timedelta(minutes=30),
+        done=True,
+    )
+    ig = Stream(
+        "instagram",
+        "m1",
+        IG,
+        "AL-1",
+        status=StreamStatus.ENDED,
+        actual_start=START,
+        actual_end=START + timedelta(minutes=30),
+    )
+    extra = Stream(
+        "youtube",
+        "u1",
+        YT,
+        None,
+        title="Q&A",
+        status=StreamStatus.ENDED,
+        actual_start=START + timedelta(days=2),
+        actual_end=START + timedelta(days=2, minutes=10),
+    )
+    snaps = {
+        yt.key: [
+            Snapshot(yt.key, START + timedelta(minutes=m), StreamStatus.LIVE, 40 + m, 100 * m)
+            for m in range(1, 31)
+        ],
+        ig.key: [
+            Snapshot(ig.key, START + timedelta(minutes=m), StreamStatus.LIVE) for m in range(1, 31)
+        ],
+        extra.key: [
+            Snapshot(extra.key, START + timedelta(days=2, minutes=m), StreamStatus.LIVE, 7, 70)
+            for m in range(1, 11)
+        ],
+    }
+    rollups = {key: rebuild(key, 60, items) for key, items in snaps.items()}
+    rollups[broadcast_key("AL-1")] = rebuild_combined(
+        "AL-1", 60, {yt.key: snaps[yt.key], ig.key: snaps[ig.key]}
+    )
+    store.commit_cycle(
+        CycleWrite(
+            snapshots=[s for items in snaps.values() for s in items],
+            streams=[yt, ig, extra],
+            rollups=rollups,
+        )
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config (starter + report jobs) and a seeded data folder; the clock at NOW."""
+    (tmp_path / "streamer.toml").write_text(starter_config() + JOB, encoding="utf-8")
+    monkeypatch.setenv("STREAMER_CONFIG", str(tmp_path / "streamer.toml"))
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setattr(cli_report, "CLOCK", SimulatedClock(NOW))
+    seed(tmp_path / "data")
+    return tmp_path
+
+
+def call(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = run(["report", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "locks" not in p.parts
+    }
+
+
+HEADLINE = {
+    "kk": "Antikor.Live: 2 тікелей эфир, 3\u00a0000-нан астам қаралым",
+    "ru": "Antikor.Live: 2 прямых эфира, более 3\u00a0000 просмотров",
+    "en": "Antikor.Live: 2 live broadcasts, over 3,000 views",
+}
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+@pytest.mark.parametrize("kind", ["summary", "broadcasts", "adherence"])
+def test_period_reports_print_headlines_and_a_table_in_each_language(
+    home: Path, capsys: pytest.CaptureFixture[str], kind: str, lang: str
+) -> None:
+    """Week 48 from the archive and working set: one held simulcast plus one unplanned stream."""
+    code, out, err = call(capsys, kind, "--period", "2026-W48", "--lang", lang)
+    assert code == 0, err
+    assert out.splitlines()[0] == HEADLINE[lang]
+    assert "2026-W48" in out
+    assert "AL-1" in out or kind == "summary"
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_curve_prints_each_platform_in_each_language(
+    home: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    """YouTube's curve peaks at 70 at the end; Instagram cannot report viewers."""
+    code, out, err = call(capsys, "curve", "AL-1", "--lang", lang)
+    assert code == 0, err
+    assert out.startswith("AL-1 · Antikor.Live · Сыбайлас жемқорлыққа қарсы")
+    assert "70 · 11:35" in out
+    assert {"kk": "қолжетімсіз", "ru": "н/д", "en": "n/a"}[lang] in out
+
+
+def test_curve_of_an_unplanned_stream_by_its_key(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unplanned stream has no broadcast id; its stream key names it instead."""
+    code, out, _ = call(capsys, "curve", "youtube:u1", "--format", "csv")
+    assert code == 0
+    assert out.startswith("\ufefftime,platform,concurrent_viewers,views\r\n")
+    assert "2026-11-26T11:06:00+05:00,total,7," in out
+
+
+def test_csv_to_stdout_and_json(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--format csv/json print the machine forms; the broadcasts CSV has documented columns."""
+    code, out, _ = call(capsys, "broadcasts", "--period", "2026-W48", "--format", "csv")
+    assert code == 0
+    lines = out.split("\r\n")
+    assert lines[0].startswith("\ufeffbroadcast_id,programme,title,district,planned_start,")
+    assert lines[1].startswith(
+        "AL-1,antikor-live,Сыбайлас жемқорлыққа қарсы,Түркістан,2026-11-24T11:00:00+05:00,"
+    )
+    code, out, _ = call(
+        capsys, "summary", "--period", "2026-W48", "--by", "platform", "--format", "json"
+    )
+    document = orjson.loads(out)
+    assert document["group_by"] == "platform"
+    assert [r["platform"] for r in document["rows"]] == ["youtube", "instagram"]
+    assert document["rows"][1]["views"] is None
+
+
+def test_out_file_and_filters(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--out writes the file (stdout stays empty); --programme and --from/--to narrow it."""
+    target = home / "adal.csv"
+    code, out, err = call(
+        capsys,
+        "adherence",
+        "--from",
+        "2026-11-23",
+        "--to",
+        "2026-11-29",
+        "--programme",
+        "adal-komek",
+        "--out",
+        str(target),
+        "--format",
+        "csv",
+    )
+    assert (code, out) == (0, "")
+    assert f"wrote {target}" in err
+    text = target.read_text(encoding="utf-8-sig")
+    assert "AK-1" in text and "no_show" in text and "AL-1" not in text
+    code, _, _ = call(capsys, "summary", "--period", "2026-W48", "--out", str(home / "s.txt"))
+    assert (
+        (home / "s.txt").read_text(encoding="utf-8").startswith("Antikor.Live: 2 live broadcasts")
+    )
+
+
+@pytest.mark.parametrize(("name", "magic"), [("chart.png", b"\x89PNG"), ("chart.svg", b"<?xml")])
+def test_chart_files(
+    home: Path, capsys: pytest.CaptureFixture[str], name: str, magic: bytes
+) -> None:
+    """--chart draws PNG or SVG with matplotlib (the charts extra)."""
+    pytest.importorskip("matplotlib")
+    assert call(capsys, "summary", "--period", "2026-W48", "--chart", str(home / name))[0] == 0
+    assert (home / name).read_bytes().startswith(magic)
+    assert call(capsys, "curve", "AL-1", "--chart", str(home / f"curve-{name}"))[0] == 0
+    assert (home / f"curve-{name}").read_bytes().startswith(magic)
+
+
+def test_run_writes_the_jobs_files_named_by_report_and_period(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report run weekly` on Tuesday 1 Dec writes weekly-2026-W48.{csv,txt,json} in Kazakh."""
+    code, out, err = call(capsys, "run", "weekly")
+    assert code == 0, err
+    names = sorted(p.name for p in (home / "out").iterdir())
+    assert names == ["weekly-2026-W48.csv", "weekly-2026-W48.json", "weekly-2026-W48.txt"]
+    assert out.count("wrote ") == 3
+    txt = (home / "out" / "weekly-2026-W48.txt").read_text(encoding="utf-8")
+    assert txt.startswith(HEADLINE["kk"])
+    assert (home / "out" / "weekly-2026-W48.csv").read_bytes().startswith(b"\xef\xbb\xbfprogramme,")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["summary", "--period", "2026-13"],
+            "period '2026-13' is not understood; use one of YYYY-MM",
+        ),
+        (["summary", "--period", "last-year"], "last-week, last-month"),
+        (["broadcasts", "--from", "2026-11-31"], "--from '2026-11-31' is not a date"),
+        (["broadcasts", "--to", "2026-11-30"], "--to needs --from"),
+        (
+            ["adherence", "--period", "2026-11", "--from", "2026-11-01"],
+            "either --period or --from/--to",
+        ),
+        (
+            ["summary", "--programme", "antikor"],
+            "unknown programme 'antikor'; known: antikor-live, adal-komek",
+        ),
+        (["summary", "--platform", "tiktok"], "'tiktok' is not one of"),
+        (["summary", "--by", "city"], "'city' is not one of"),
+        (["summary", "--lang", "de"], "'de' is not one of"),
+        (["curve", "AL-404"], "unknown broadcast 'AL-404'"),
+        (["summary", "--chart", "chart.pdf"], "name the file .png or .svg"),
+        (["summary", "--out", "no/such/folder/x.csv"], "does not exist"),
+        (["run", "monthly"], "no [[reports]] job named 'monthly'; known: weekly, broken"),
+        (["run", "broken"], "period 'fortnight' is not understood"),
+    ],
+)
+def test_user_errors_exit_2_with_one_line_and_write_nothing(
+    home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    message: str,
+) -> None:
+    """Bad periods, unknown ids and impossible outputs: status 2, one line, no file."""
+    monkeypatch.chdir(home)
+    before = fingerprint(home)
+    code, out, err = call(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("streamer: error: ")
+    assert message in err
+    assert out == ""
+    assert fingerprint(home) == before
+
+
+def test_every_report_command_has_help_with_an_example() -> None:
+    """Each report command documents itself with an example invocation."""
+    for name, command in {"report": report, **report.commands}.items():
+        assert "Example" in (command.help or ""), name
