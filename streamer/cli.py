@@ -9,40 +9,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from collectors.base import PlatformError
-from streamer.config import Config, find_config, load_config, starter_config
+from streamer import cli_collect, cli_demo, cli_plan, cli_report
+from streamer.clibase import CONTEXT, App
+from streamer.config import starter_config
 from streamer.console import make_console
 from streamer.errors import UserError
-from streamer.store import Store, StoreBusy, StoreError, open_store
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-@dataclass
-class App:
-    """What every command shares: the config location, loaded on first use."""
-
-    config_option: Path | None
-    _config: Config | None = None
-    _store: Store | None = field(default=None, repr=False)
-
-    def config(self) -> Config:
-        if self._config is None:
-            self._config = load_config(find_config(self.config_option))
-        return self._config
-
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = open_store(self.config().data_dir)
-        return self._store
-
-
-pass_app = click.make_pass_decorator(App)
+from streamer.store import StoreBusy, StoreError
 
 
 @click.group(context_settings=CONTEXT)
@@ -84,8 +61,6 @@ def init(directory: Path, force: bool) -> None:
 
 def _register() -> None:
     """Attach the command groups that live in their own modules."""
-    from streamer import cli_collect, cli_demo, cli_plan, cli_report
-
     cli.add_command(cli_plan.plan)
     cli.add_command(cli_report.report)
     cli.add_command(cli_demo.demo)

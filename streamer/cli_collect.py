@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from streamer.cli import CONTEXT, App, pass_app
+from streamer.clibase import CONTEXT, App, pass_app
 from streamer.clock import SystemClock
 from streamer.console import make_console
 

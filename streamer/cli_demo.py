@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from streamer.cli import CONTEXT
+from streamer.clibase import CONTEXT
 
 
 @click.command(context_settings=CONTEXT)

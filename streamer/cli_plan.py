@@ -13,7 +13,7 @@ import click
 import orjson
 
 import schedules
-from streamer.cli import CONTEXT, App, pass_app
+from streamer.clibase import CONTEXT, App, pass_app
 from streamer.config import Config
 from streamer.console import local, make_console, plan_table
 from streamer.errors import UserError

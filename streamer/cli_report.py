@@ -26,7 +26,7 @@ from reports.output import render_bytes
 from reports.periods import FORMS, Period, current_month, parse_period, parse_range
 from reports.render import plain_text, render_table
 from reports.report import Report
-from streamer.cli import CONTEXT, App, pass_app
+from streamer.clibase import CONTEXT, App, pass_app
 from streamer.clock import Clock, SystemClock
 from streamer.config import Config
 from streamer.console import make_console

@@ -1,0 +1,35 @@
+"""What every CLI module shares: context settings and the lazily loaded config/store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from streamer.config import Config, find_config, load_config
+from streamer.store import Store, open_store
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@dataclass
+class App:
+    """What every command shares: the config location, loaded on first use."""
+
+    config_option: Path | None
+    _config: Config | None = None
+    _store: Store | None = field(default=None, repr=False)
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(find_config(self.config_option))
+        return self._config
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.config().data_dir)
+        return self._store
+
+
+pass_app = click.make_pass_decorator(App)
