@@ -150,11 +150,17 @@ class Engine:
         plan edited meanwhile by another process is seen at the next cycle.
         """
         interval = timedelta(seconds=self.settings.discovery_interval)
-        candidates = [self._due_at or now]
+        # Nothing scheduled is not "due now": only polls and missed-checks count, and a
+        # discovery only when its platform can run (not stopped, not paused for quota).
+        candidates = [] if self._due_at is None else [self._due_at]
         for name in self.platforms:
+            if name in self.stopped:
+                continue
             last = self.last_discovery.get(name)
-            candidates.append(now if last is None else last + interval)
-        return max(now, min(candidates))
+            due = now if last is None else last + interval
+            paused = self.paused_until.get(name)
+            candidates.append(due if paused is None else max(due, paused))
+        return max(now, min(candidates, default=now + interval))
 
     def _plan_due(self, cycle: _Cycle) -> datetime | None:
         """The earliest next poll or missed-check after this cycle."""
@@ -181,7 +187,8 @@ class Engine:
             seconds=self.settings.discovery_interval
         ):
             return
-        seen = set(self.store.get_meta(f"seen:{name}") or ())
+        remembered = list(self.store.get_meta(f"seen:{name}") or ())  # oldest first
+        seen = set(remembered)
         known = seen | {s.external_id for s in cycle.streams.values() if s.platform == name}
         try:
             found = platform.discover(self.channels.get(name, []), cycle.now, known)
@@ -196,7 +203,7 @@ class Engine:
         for stream in new:
             self._adopt(stream, cycle)
         if new:
-            ids = [*seen, *(s.external_id for s in new)][-SEEN_LIMIT:]
+            ids = [*remembered, *(s.external_id for s in new)][-SEEN_LIMIT:]
             cycle.meta[f"seen:{name}"] = ids
 
     def _adopt(self, stream: Stream, cycle: _Cycle) -> None:
@@ -386,6 +393,7 @@ class Engine:
             or cycle.changed_streams
             or cycle.changed_plan
             or cycle.meta
+            or cycle.quota  # units a discovery spent must reach the ledger too
         ):
             return
         self.store.commit_cycle(
@@ -425,6 +433,8 @@ def _broadcast_status(
         return BroadcastStatus.LIVE
     if went_live:
         return BroadcastStatus.HELD
-    if now > broadcast.end + grace:
+    # Only a planned broadcast can be missed: a held one whose streams have finished
+    # and moved to the archive (out of ``streams``) stays held.
+    if broadcast.status is BroadcastStatus.PLANNED and now >= broadcast.end + grace:
         return BroadcastStatus.MISSED
     return broadcast.status

@@ -25,7 +25,9 @@ def match(
     ``taken`` holds ``(broadcast_id, channel_key)`` pairs already matched to other
     streams, so two streams on one channel do not claim one broadcast.
     """
-    for broadcast in plan.values():
+    # Cancelled broadcasts are never matched, not even by a video id named on them.
+    open_plan = [b for b in plan.values() if b.status is not BroadcastStatus.CANCELLED]
+    for broadcast in open_plan:
         for target in broadcast.targets:
             if target.platform == stream.platform and target.external_id == stream.external_id:
                 return broadcast.id
@@ -34,9 +36,7 @@ def match(
         return None
     busy = set(taken)
     best: tuple[timedelta, str] | None = None
-    for broadcast in plan.values():
-        if broadcast.status is BroadcastStatus.CANCELLED:
-            continue
+    for broadcast in open_plan:
         if (broadcast.id, stream.channel_key) in busy:
             continue
         if not any(t.channel_key == stream.channel_key for t in broadcast.targets):
