@@ -13,9 +13,13 @@ from contextlib import ExitStack
 import httpx
 
 from collectors.base import Platform
+from collectors.facebook import FacebookAdapter
+from collectors.instagram import InstagramAdapter
+from collectors.twitch import TwitchAdapter
 from collectors.youtube import YouTubeAdapter
 from streamer.clock import Clock
 from streamer.config import Config
+from streamer.errors import ConfigError
 
 # One builder per platform; adding a platform is adding its adapter and a line here.
 Builder = Callable[[Config, Mapping[str, str], Clock, ExitStack], Platform]
@@ -40,7 +44,67 @@ def _youtube(
     return adapter
 
 
-BUILDERS: dict[str, Builder] = {"youtube": _youtube}
+def _secret(environ: Mapping[str, str], env: str, platform: str) -> tuple[str, str]:
+    """(``env``, its value); unset or empty is a ``ConfigError`` naming the variable."""
+    value = environ.get(env, "")
+    if not value:
+        raise ConfigError(f"{platform}: environment variable {env} is not set; export {env}=...")
+    return env, value
+
+
+def _client(config: Config, stack: ExitStack) -> httpx.Client:
+    timeout = config.collector.request_timeout
+    return stack.enter_context(httpx.Client(timeout=timeout, follow_redirects=False))
+
+
+def _facebook(
+    config: Config, environ: Mapping[str, str], clock: Clock, stack: ExitStack
+) -> Platform:
+    settings = config.facebook
+    token = _secret(environ, settings.access_token_env, "facebook")
+    return FacebookAdapter(
+        _client(config, stack),
+        token,
+        api_endpoint=settings.api_endpoint,
+        graph_version=settings.graph_version,
+        clock=clock,
+    )
+
+
+def _instagram(
+    config: Config, environ: Mapping[str, str], clock: Clock, stack: ExitStack
+) -> Platform:
+    settings = config.instagram
+    token = _secret(environ, settings.access_token_env, "instagram")
+    return InstagramAdapter(
+        _client(config, stack),
+        token,
+        api_endpoint=settings.api_endpoint,
+        graph_version=settings.graph_version,
+        clock=clock,
+    )
+
+
+def _twitch(config: Config, environ: Mapping[str, str], clock: Clock, stack: ExitStack) -> Platform:
+    settings = config.twitch
+    client_id = _secret(environ, settings.client_id_env, "twitch")
+    client_secret = _secret(environ, settings.client_secret_env, "twitch")
+    return TwitchAdapter(
+        _client(config, stack),
+        client_id,
+        client_secret,
+        api_endpoint=settings.api_endpoint,
+        auth_endpoint=settings.auth_endpoint,
+        clock=clock,
+    )
+
+
+BUILDERS: dict[str, Builder] = {
+    "youtube": _youtube,
+    "facebook": _facebook,
+    "instagram": _instagram,
+    "twitch": _twitch,
+}
 
 
 def build_platforms(

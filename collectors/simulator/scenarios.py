@@ -7,11 +7,17 @@ Wednesday), a deleted scheduled stream (Adal Komek, Thursday), a no-show (Adal
 Komek, Friday: it stays "upcoming"), and an unplanned stream (Antikor.Live,
 Saturday 19:00, announced nowhere). Audience sizes follow the programmes' reported
 averages (about 460 views per Adal Komek broadcast, 1,300 per Antikor.Live).
+
+Simulcast (optional): given a Facebook Page id and an Instagram user id per programme,
+every YouTube slot also airs there at the same times with a smaller audience; given
+a Twitch login, every Antikor.Live slot airs on Twitch too. Without them the
+scenario is YouTube only, as it always was.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import random
 from dataclasses import dataclass
@@ -26,6 +32,10 @@ ANTIKOR_CHANNEL = "UCantikorLiveSimDemo0001"
 """Default channel id for Antikor.Live in the demo."""
 
 _DURATION = timedelta(minutes=60)
+_SIMULCAST_SHARE = {"facebook": 0.4, "instagram": 0.25, "twitch": 0.2}
+"""The simulcast audience as a share of the YouTube one."""
+_ID_DIGITS = {"facebook": 16, "instagram": 17, "twitch": 11}
+_NAMES = {"adal": "Adal Komek", "antikor": "Antikor.Live"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +72,17 @@ def demo_week(
     antikor_channel: str = ANTIKOR_CHANNEL,
     seed: int = 7,
     content_lag: timedelta = timedelta(0),
+    adal_facebook: str | None = None,
+    antikor_facebook: str | None = None,
+    adal_instagram: str | None = None,
+    antikor_instagram: str | None = None,
+    antikor_twitch: str | None = None,
 ) -> Scenario:
-    """The demo week starting on ``start_monday_local`` (a Monday) in zone ``tz``."""
+    """The demo week starting on ``start_monday_local`` (a Monday) in zone ``tz``.
+
+    ``*_facebook`` (Page ids), ``*_instagram`` (user ids) and ``antikor_twitch`` (a
+    login) add the simulcast of each YouTube slot on that account; ``None`` adds none.
+    """
     if start_monday_local.weekday() != 0:
         raise ValueError(f"{start_monday_local.isoformat()} is not a Monday")
     zone = ZoneInfo(tz)
@@ -74,7 +93,34 @@ def demo_week(
         for slot in _WEEK
     ]
     titles = {adal_channel: "Adal Komek", antikor_channel: "Antikor.Live"}
+    elsewhere = {
+        "adal": {"facebook": adal_facebook, "instagram": adal_instagram},
+        "antikor": {
+            "facebook": antikor_facebook,
+            "instagram": antikor_instagram,
+            "twitch": antikor_twitch,
+        },
+    }
+    for slot, stream in zip(_WEEK, list(streams), strict=True):
+        for platform, channel in elsewhere[slot.programme].items():
+            if channel is not None:
+                streams.append(_simulcast(stream, platform, channel, seed))
+                titles[channel] = _NAMES[slot.programme]
     return Scenario(streams=streams, seed=seed, channel_titles=titles, content_lag=content_lag)
+
+
+def _simulcast(stream: SimStream, platform: str, channel: str, seed: int) -> SimStream:
+    """``stream`` on another platform: same times and fate, a smaller audience."""
+    share = _SIMULCAST_SHARE[platform]
+    return dataclasses.replace(
+        stream,
+        platform=platform,
+        channel=channel,
+        video_id=numeric_id(seed, f"{platform}-{stream.video_id}", _ID_DIGITS[platform]),
+        peak_viewers=round(stream.peak_viewers * share),
+        final_views=round(stream.final_views * share),
+        likes_hidden=False,
+    )
 
 
 def _stream(
@@ -115,6 +161,13 @@ def _title(slot: _Slot, day: date) -> str:
     if slot.programme == "adal":
         return f"Адал көмек — тегін заң кеңесі {stamp}"
     return f"Antikor.Live — сыбайлас жемқорлыққа қарсы эфир {stamp}"
+
+
+def numeric_id(seed: int, label: str, digits: int) -> str:
+    """A deterministic all-digit id (Graph and Helix ids are numbers) for ``label``."""
+    digest = hashlib.blake2b(f"{seed}|{label}".encode(), digest_size=8).digest()
+    low = 10 ** (digits - 1)
+    return str(low + int.from_bytes(digest, "big") % (9 * low))
 
 
 def video_id(seed: int, label: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from collectors.simulator import feeds, youtube, youtube_live
+from collectors.simulator import facebook, feeds, instagram, twitch, youtube, youtube_live
 from collectors.simulator.dispatch import Dispatcher, Reply
 from collectors.simulator.faults import FaultSet
 from collectors.simulator.quota import QuotaLedger
@@ -27,6 +27,9 @@ PLATFORM_ROUTES: tuple[Callable[[World], list[Route]], ...] = (
     youtube.routes,
     youtube_live.routes,
     feeds.routes,
+    facebook.routes,
+    instagram.routes,
+    twitch.routes,
 )
 """Every platform module's route factory; one line per platform."""
 

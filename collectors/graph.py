@@ -1,0 +1,272 @@
+"""The Graph API over httpx, shared by the Facebook and Instagram adapters (PLATFORMS.md §3-4).
+
+One ``GraphClient`` per access token: it sends ``GET {api_endpoint}/{version}/{path}``
+with the token in an ``Authorization: Bearer`` header (never in the URL, which httpx
+logs), walks cursor pages, maps Graph error codes to ``PlatformError`` subclasses and
+reads the usage headers.
+
+Slowing down: a throttling error (codes 4, 17, 32, 341, 613) or a usage header at 90 %
+or more starts a cooldown. Until it ends, every call raises ``Transient`` with reason
+``"throttled"`` *without* sending anything, so the engine records gaps instead of
+hammering a platform that is about to block the app (Graph blocks at 100 %).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import httpx
+
+from collectors.base import AuthFailed, BadPayload, PlatformError, Transient, Usage
+from collectors.retry import DEFAULT, Policy, retrying
+from streamer.clock import Clock, SystemClock
+from streamer.errors import ConfigError
+from streamer.models import from_iso
+
+log = logging.getLogger(__name__)
+
+AUTH_CODES = frozenset({102, 190})  # session, OAuthException: get a new token
+THROTTLE_CODES = frozenset({4, 17, 32, 341, 613})  # app, user, page, app limit, rate limit
+TRANSIENT_CODES = frozenset({1, 2})  # unknown error, service temporarily unavailable
+PERMISSION_CODES = frozenset({10, 100, *range(200, 300)})  # recorded 100: missing permission
+POLICY_BLOCK = 368
+USAGE_HEADERS = ("x-app-usage", "x-page-usage")
+HIGH_USAGE = 90  # percent; Graph blocks calls at 100
+HIGH_USAGE_PAUSE = timedelta(minutes=5)
+THROTTLE_PAUSE = timedelta(minutes=10)
+MAX_PAGES = 20  # pages one walk may read
+_SAFE = re.compile(r"[\w.-]{1,64}")
+
+
+@dataclass(slots=True)
+class _Token:
+    env: str
+    value: str = field(repr=False)  # never in a repr, a log line or a message
+
+
+class GraphClient:
+    """Graph API calls with one access token. Not thread-safe (one collector thread)."""
+
+    def __init__(
+        self,
+        platform: str,
+        http: httpx.Client,
+        access_token: tuple[str, str],
+        *,
+        api_endpoint: str = "https://graph.facebook.com",
+        graph_version: str = "v19.0",
+        clock: Clock | None = None,
+        policy: Policy = DEFAULT,
+    ) -> None:
+        """``access_token``: (environment variable name, token); an empty token is refused."""
+        env, value = access_token
+        if not value:
+            raise ConfigError(f"the {platform} access token variable {env} is missing or empty")
+        self.platform = platform
+        self._http, self._token = http, _Token(env, value)
+        self._root = f"{api_endpoint.rstrip('/')}/{graph_version.strip('/')}"
+        self._clock, self._policy = clock or SystemClock(), policy
+        self.cooldown_until: datetime | None = None
+        self._recent: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[datetime, Any]] = {}
+
+    @property
+    def credential(self) -> str:
+        """The name of the variable holding the token (what usage is charged to)."""
+        return self._token.env
+
+    def get(
+        self, path: str, params: Mapping[str, str], usage: Usage, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """``GET /{version}/{path}`` with retries; the JSON object answered.
+
+        ``at`` names the collector cycle asking. An identical request already answered
+        for the same cycle is answered from that response: discovery and polling in
+        one cycle both list a Page's live videos, and one request serves both.
+        """
+        key = (path, tuple(sorted(params.items())))
+        recent = self._recent.get(key)
+        if at is not None and recent is not None and recent[0] == at:
+            cached: dict[str, Any] = recent[1]
+            return cached
+        send = partial(self._send, path, dict(params), usage)
+        body: dict[str, Any] = retrying(send, clock=self._clock, policy=self._policy)
+        if at is not None:
+            self._recent = {k: v for k, v in self._recent.items() if v[0] == at}
+            self._recent[key] = (at, body)
+        return body
+
+    def pages(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        usage: Usage,
+        max_pages: int = MAX_PAGES,
+        at: datetime | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Each page's ``data``, following ``paging.cursors.after`` while ``next`` is given.
+
+        A page may be empty and still have ``next``. The cursor is used for this walk
+        only, never stored, and the ``next`` URL is not followed as is: it would be a
+        URL from the response, which may carry a token when one was sent in a query.
+        """
+        asked = dict(params)
+        for _ in range(max_pages):
+            body = self.get(path, asked, usage, at)
+            yield items_of(body, self.platform, path)
+            paging = body.get("paging")
+            if not isinstance(paging, dict) or not paging.get("next"):
+                return
+            after = (paging.get("cursors") or {}).get("after")
+            if not isinstance(after, str) or not after:
+                raise BadPayload(self.platform, f"{_edge(path)}: paging.next without a cursor")
+            asked["after"] = after
+
+    def _send(self, path: str, params: dict[str, str], usage: Usage) -> dict[str, Any]:
+        """One request: refused locally while cooling down; errors mapped, usage read."""
+        what = f"GET {_edge(path)}"
+        self._refuse_while_cooling(what)
+        usage.charge(self._token.env, 0)  # Graph meters calls, not quota units
+        headers = {"Authorization": f"Bearer {self._token.value}"}
+        try:
+            response = self._http.get(f"{self._root}/{path}", params=params, headers=headers)
+        except httpx.TimeoutException:
+            raise Transient(self.platform, f"{what} timed out", reason="timeout") from None
+        except httpx.TransportError as exc:
+            message = f"{what}: connection failed ({type(exc).__name__})"
+            raise Transient(self.platform, message) from None
+        self._read_usage(response.headers)
+        if response.status_code != 200:
+            raise self._error(response, what)
+        return _json_object(response, self.platform, what)
+
+    def _refuse_while_cooling(self, what: str) -> None:
+        now = self._clock.now()
+        if self.cooldown_until is not None and now < self.cooldown_until:
+            wait = (self.cooldown_until - now).total_seconds()
+            message = f"{what} not sent: slowing down until {self.cooldown_until.isoformat()}"
+            raise Transient(self.platform, message, reason="throttled", retry_after=wait)
+
+    def _cool_down(self, pause: timedelta) -> float:
+        """Start (or extend) a cooldown of ``pause``; returns its remaining seconds."""
+        now = self._clock.now()
+        until = now + pause
+        if self.cooldown_until is None or self.cooldown_until < until:
+            self.cooldown_until = until
+        return (self.cooldown_until - now).total_seconds()
+
+    def _read_usage(self, headers: httpx.Headers) -> None:
+        """A usage header at ``HIGH_USAGE`` percent or more starts a cooldown."""
+        for name in USAGE_HEADERS:
+            percent = usage_percent(headers.get(name))
+            if percent is not None and percent >= HIGH_USAGE:
+                self._cool_down(HIGH_USAGE_PAUSE)
+                log.warning("%s: %s at %d%%; slowing down", self.platform, name, percent)
+
+    def _error(self, response: httpx.Response, what: str) -> PlatformError:
+        """The ``PlatformError`` for a failed call, from safe parts (never Graph's text)."""
+        status, error = response.status_code, _error_object(response)
+        code, subcode = _int(error.get("code")), _int(error.get("error_subcode"))
+        detail = f"{what}: HTTP {status}" + _describe(error, code, subcode)
+        if code in AUTH_CODES:
+            return AuthFailed(self.platform, self._token.env, detail)
+        if code in THROTTLE_CODES:
+            wait = self._cool_down(THROTTLE_PAUSE)
+            return Transient(self.platform, detail, reason="throttled", retry_after=wait)
+        if code in TRANSIENT_CODES or (code is None and (status == 429 or status >= 500)):
+            return Transient(self.platform, detail)
+        if code in PERMISSION_CODES:
+            return PlatformError(self.platform, detail, reason="permission")
+        if code == POLICY_BLOCK:
+            return PlatformError(self.platform, detail, reason="blocked")
+        if status >= 500:
+            return Transient(self.platform, detail)
+        return PlatformError(self.platform, f"refused: {detail}", reason="rejected")
+
+
+def usage_percent(value: str | None) -> int | None:
+    """The highest figure of a usage header (``{"call_count":..,"total_time":..}``), if any."""
+    if not value:
+        return None
+    try:
+        figures = json.loads(value)
+        numbers = [figures.get(k) for k in ("call_count", "total_cputime", "total_time")]
+    except (ValueError, TypeError):
+        return None
+    valid = [int(n) for n in numbers if isinstance(n, int | float) and not isinstance(n, bool)]
+    return max(valid, default=None)
+
+
+def items_of(body: Mapping[str, Any], platform: str, path: str = "") -> list[dict[str, Any]]:
+    """A page's ``data``: a list of objects with string ids, else ``BadPayload``."""
+    items = body.get("data")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise BadPayload(platform, f"{_edge(path)}: data is not a list of objects")
+    if not all(isinstance(i.get("id"), str) for i in items):
+        raise BadPayload(platform, f"{_edge(path)}: an item without an id")
+    return items
+
+
+def graph_time(value: Any) -> datetime | None:
+    """A Graph time (``2021-04-23T14:57:11+0000``) as UTC; absent is ``None``."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError("a Graph time must be a string")
+    return from_iso(value)
+
+
+def count(value: Any) -> int | None:
+    """A Graph counter: an int, or a string of digits (``total_views``); absent is ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError("a counter must be a number")
+    number = int(value)
+    if number < 0:
+        raise ValueError("a counter cannot be negative")
+    return number
+
+
+def _error_object(response: httpx.Response) -> dict[str, Any]:
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return {}
+    return error if isinstance(error, dict) else {}
+
+
+def _describe(error: Mapping[str, Any], code: int | None, subcode: int | None) -> str:
+    if code is None:
+        return " without a Graph error"
+    text = f" code {code}" + (f"/{subcode}" if subcode is not None else "")
+    for label, key in (("", "type"), ("fbtrace_id ", "fbtrace_id")):
+        value = error.get(key)
+        if isinstance(value, str) and _SAFE.fullmatch(value):
+            text += f" {label}{value}"
+    return text
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _json_object(response: httpx.Response, platform: str, what: str) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        raise BadPayload(platform, f"{what} answered with a body that is not JSON") from None
+    if not isinstance(body, dict):
+        raise BadPayload(platform, f"{what} answered with JSON that is not an object")
+    return body
+
+
+def _edge(path: str) -> str:
+    """The edge of a path, for messages: ``123/live_videos`` → ``live_videos``."""
+    return path.rsplit("/", 1)[-1] or "graph"
