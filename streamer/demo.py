@@ -53,6 +53,7 @@ channels = [
   {{ platform = "youtube",   id = "UCantikorLive00000000000", label = "Antikor.Live YouTube" }},
   {{ platform = "facebook",  id = "100000000000001",          label = "Antikor.Live Facebook" }},
   {{ platform = "instagram", id = "17841400000000001",        label = "Antikor.Live Instagram" }},
+  {{ platform = "twitch",    id = "antikorlive",              label = "Antikor.Live Twitch" }},
 ]
 
 [[programmes]]
@@ -69,7 +70,30 @@ channels = [
 api_key_env = "STREAMER_DEMO_YOUTUBE_KEY"
 api_endpoint = "{endpoint}"
 rss_endpoint = "{endpoint}"
+
+[platforms.facebook]
+access_token_env = "STREAMER_DEMO_FACEBOOK_TOKEN"
+api_endpoint = "{endpoint}"
+
+[platforms.instagram]
+access_token_env = "STREAMER_DEMO_INSTAGRAM_TOKEN"
+api_endpoint = "{endpoint}"
+
+[platforms.twitch]
+client_id_env = "STREAMER_DEMO_TWITCH_ID"
+client_secret_env = "STREAMER_DEMO_TWITCH_SECRET"
+api_endpoint = "{endpoint}"
+auth_endpoint = "{endpoint}"
 """
+
+# The simulator accepts any credentials; these are not secrets.
+DEMO_ENVIRON = {
+    "STREAMER_DEMO_YOUTUBE_KEY": "demo-youtube-key",
+    "STREAMER_DEMO_FACEBOOK_TOKEN": "demo-facebook-token",
+    "STREAMER_DEMO_INSTAGRAM_TOKEN": "demo-instagram-token",
+    "STREAMER_DEMO_TWITCH_ID": "demo-twitch-client",
+    "STREAMER_DEMO_TWITCH_SECRET": "demo-twitch-secret",
+}
 
 # The demo week: Adal Komek every weekday at 11:00, Antikor.Live on Tuesday and
 # Thursday at 15:00, an hour each (local time).
@@ -154,15 +178,19 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
     begin = datetime.combine(monday - timedelta(days=1), time(0), tzinfo=tz)
     finish = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
     clock = SimulatedClock(begin)
-    scenario = demo_week(monday, "Asia/Almaty", adal_channel=ADAL_YT, antikor_channel=ANTIKOR_YT)
+    scenario = demo_week(
+        monday, "Asia/Almaty", adal_channel=ADAL_YT, antikor_channel=ANTIKOR_YT,
+        adal_facebook="100000000000002", antikor_facebook="100000000000001",
+        adal_instagram="17841400000000002", antikor_instagram="17841400000000001",
+        antikor_twitch="antikorlive",
+    )  # fmt: skip
     simulator = Simulator(scenario, clock, quota_limit=DEFAULT_DAILY_QUOTA)
     with simulator.serve() as endpoint:
         config = write_config(folder, endpoint)
         plan_week(config, monday)
         items = sorted(open_store(config.data_dir).broadcasts().values(), key=lambda b: b.start)
         console.print(plan_table(items, config.tz, title=f"Plan for the week of {monday}"))
-        environ = {"STREAMER_DEMO_YOUTUBE_KEY": "demo-key-not-secret"}
-        with Collector(config, clock, environ) as collector:
+        with Collector(config, clock, DEMO_ENVIRON) as collector:
             cycles = play(collector, clock, finish, console)
     store = open_store(config.data_dir)
     console.print(collected_table(store, config, begin, finish))
