@@ -64,7 +64,13 @@ def _register() -> None:
     cli.add_command(cli_plan.plan)
     cli.add_command(cli_report.report)
     cli.add_command(cli_demo.demo)
-    for command in (cli_collect.collect, cli_collect.run, cli_collect.simulate, cli_collect.quota):
+    for command in (
+        cli_collect.collect,
+        cli_collect.run,
+        cli_collect.simulate,
+        cli_collect.quota,
+        cli_collect.rollup,
+    ):
         cli.add_command(command)
 
 

@@ -124,3 +124,37 @@ def quota(app: App) -> None:
         f"projection: about {estimate.units_per_day:,} units/day "
         f"({estimate.explain}); limit {config.youtube.quota_limit * len(config.youtube.key_envs):,}"
     )
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--rebuild", is_flag=True, required=True, help="Recompute from snapshots.")
+@click.option("--check", is_flag=True, help="Only compare; change nothing (exit 1 on a mismatch).")
+@pass_app
+def rollup(app: App, rebuild: bool, check: bool) -> int:
+    """Recompute every rollup from the stored snapshots and compare with the kept ones.
+
+    Reports read rollups that the collector updates incrementally; this proves they
+    agree with the raw history (and repairs them unless --check is given).
+
+    \b
+    Example:
+      streamer rollup --rebuild --check
+    """
+    from streamer.rebuild import rebuild_all
+
+    config = app.config()
+    store = app.store()
+    result = rebuild_all(store, config.collector.live_interval)
+    console = make_console()
+    console.print(
+        f"rebuilt {len(result.rollups)} rollups from {result.snapshots:,} snapshots; "
+        f"{len(result.differing)} differed from the stored ones"
+    )
+    for key in result.differing[:20]:
+        console.print(f"  differs: {key}")
+    if check:
+        return 1 if result.differing else 0
+    if result.differing:
+        store.put_rollups({k: result.rollups[k] for k in result.differing})
+        console.print(f"replaced {len(result.differing)} rollups")
+    return 0

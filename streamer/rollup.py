@@ -44,6 +44,8 @@ def empty(stream: str, live_interval_s: int) -> dict[str, Any]:
         "last_live_at": None,
         "last_live_viewers": None,
         "last_sample_at": None,
+        "last_status": None,
+        "last_viewers": None,
         "views": None,
         "likes": None,
         "comments": None,
@@ -75,6 +77,20 @@ def fold_gaps(rollup: Mapping[str, Any], gaps: Iterable[Gap]) -> dict[str, Any]:
     return result
 
 
+def last_snapshot(rollup: Mapping[str, Any] | None) -> list[Snapshot]:
+    """The last snapshot folded into ``rollup`` (as a one-item list), if known."""
+    if not rollup or rollup.get("last_sample_at") is None or rollup.get("last_status") is None:
+        return []
+    return [
+        Snapshot(
+            stream=rollup["stream"],
+            ts=from_iso(rollup["last_sample_at"]),
+            status=StreamStatus(rollup["last_status"]),
+            concurrent_viewers=rollup.get("last_viewers"),
+        )
+    ]
+
+
 def rebuild(
     stream: str, live_interval_s: int, snapshots: Iterable[Snapshot], gaps: Iterable[Gap] = ()
 ) -> dict[str, Any]:
@@ -86,6 +102,10 @@ def rebuild(
 def _fold_one(result: dict[str, Any], snap: Snapshot) -> None:
     result["samples"] += 1
     result["last_sample_at"] = to_iso(snap.ts)
+    # The last reading itself, so a simulcast's combined figure can be carried on
+    # from it in the next cycle without reading the snapshot back.
+    result["last_status"] = snap.status.value
+    result["last_viewers"] = snap.concurrent_viewers
     for name in ("views", "likes", "comments"):
         value = getattr(snap, name)
         if value is not None:

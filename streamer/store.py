@@ -85,6 +85,10 @@ class Store(Protocol):
         """Rollups by stream key, like ``streams``."""
         ...
 
+    def put_rollups(self, rollups: Mapping[str, Mapping[str, Any]]) -> None:
+        """Replace rollups where they live (the working set or their month's archive)."""
+        ...
+
     def commit_cycle(self, cycle: CycleWrite) -> None:
         """Save one collector cycle: snapshots to their day partitions, state to main.
 

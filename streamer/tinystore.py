@@ -183,6 +183,23 @@ class TinyStore:
                     self._archive(rel, done, done_rollups)
             _save_state(main, cycle, streams, rollups, moved=bool(moves))
 
+    def put_rollups(self, rollups: Mapping[str, Mapping[str, Any]]) -> None:
+        """Replace rollups where they live: their month's archive, else the working set."""
+        where: dict[str, list[str]] = {}
+        for path in sorted((self.data_dir / ARCHIVE).glob("????-??.json")):
+            rel = f"{ARCHIVE}/{path.name}"
+            keys = [doc["key"] for doc in self._read(rel, "rollups") if doc["key"] in rollups]
+            if keys:
+                where[rel] = keys
+        archived = {key for keys in where.values() for key in keys}
+        with self._locked([MAIN, *sorted(where)]):
+            for rel, keys in where.items():
+                with self._session(rel) as db:
+                    _upsert(db.table("rollups"), "key", [_rollup_doc(k, rollups) for k in keys])
+            with self._session(MAIN) as db:
+                rest = [_rollup_doc(k, rollups) for k in rollups if k not in archived]
+                _upsert(db.table("rollups"), "key", rest)
+
     def snapshots(
         self, start: datetime, end: datetime, streams: Iterable[str] | None = None
     ) -> list[Snapshot]:
@@ -298,6 +315,10 @@ class TinyStore:
                 rel = tmp.relative_to(self.data_dir).with_name(tmp.name.rsplit(".", 2)[0])
                 with suppress(Timeout), self._lock(rel.as_posix(), timeout=0):
                     tmp.unlink(missing_ok=True)
+
+
+def _rollup_doc(key: str, rollups: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    return {"key": key, "value": dict(rollups[key])}
 
 
 def _upsert(table: Table, field: str, docs: Iterable[Mapping[str, Any]]) -> None:

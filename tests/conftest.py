@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,3 +21,15 @@ def data_dir(tmp_path: Path) -> Path:
 def store(data_dir: Path) -> TinyStore:
     """The embedded store on a fresh data folder."""
     return TinyStore(data_dir)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """CLI commands configure logging for a process; keep that from leaking between tests."""
+    names = ("", "httpx", "googleapiclient", "apscheduler", "streamer")
+    levels = {name: logging.getLogger(name).level for name in names}
+    handlers = list(logging.getLogger().handlers)
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    logging.getLogger().handlers[:] = handlers
