@@ -190,13 +190,15 @@ class Engine:
         remembered = list(self.store.get_meta(f"seen:{name}") or ())  # oldest first
         seen = set(remembered)
         known = seen | {s.external_id for s in cycle.streams.values() if s.platform == name}
+        # An attempt counts, failed or not: a failing platform (its retries already
+        # spent) is tried again at the next discovery interval, not at every cycle.
+        self.last_discovery[name] = cycle.now
         try:
             found = platform.discover(self.channels.get(name, []), cycle.now, known)
         except PlatformError as exc:
             self._account(exc.usage, name, cycle)
             self._platform_failed(name, exc, cycle, [])
             return
-        self.last_discovery[name] = cycle.now
         self._account(found.usage, name, cycle)
         cycle.report.ok_platforms.add(name)
         new = [s for s in found.streams if s.key not in cycle.streams]
@@ -240,15 +242,17 @@ class Engine:
         if not due:
             return
         if not self._available(name, cycle):
-            reason = "auth" if name in self.stopped else "quota"
-            self._skip(due, reason, cycle)
+            self._skip(due, self._unavailable_reason(name), cycle)
             return
         for start in range(0, len(due), max(1, platform.max_batch)):
             batch = due[start : start + platform.max_batch]
-            if not self._available(name, cycle):
-                self._skip(batch, "quota", cycle)
+            if not self._available(name, cycle):  # an earlier batch hit quota or auth
+                self._skip(batch, self._unavailable_reason(name), cycle)
                 continue
             self._poll_batch(name, platform, batch, cycle)
+
+    def _unavailable_reason(self, name: str) -> str:
+        return "auth" if name in self.stopped else "quota"
 
     def _poll_batch(
         self, name: str, platform: Platform, batch: Sequence[Stream], cycle: _Cycle

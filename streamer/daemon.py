@@ -115,6 +115,10 @@ def _stop_on_signals(scheduler: BlockingScheduler) -> None:
     """SIGTERM and Ctrl-C let the running cycle finish, then stop the scheduler."""
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        if not scheduler.running:
+            # A second signal while the first is stopping the scheduler (SIGTERM, then
+            # an impatient Ctrl-C): shutting down twice would raise mid-stop.
+            return
         log.info("signal %s: finishing the current cycle, then stopping", signum)
         # wait=True: the job running in the executor's thread finishes and is
         # saved before start() returns and the store and adapters are closed.

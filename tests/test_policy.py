@@ -29,7 +29,8 @@ def ended(end: datetime) -> Stream:
 
 def walk(stream: Stream, first: datetime, until: datetime) -> list[datetime]:
     """Every poll time from ``first``, following ``next_poll``, up to ``until`` or done."""
-    times, now = [], first
+    times: list[datetime] = []
+    now: datetime | None = first
     while now is not None and now <= until:
         times.append(now)
         now = next_poll(stream, now, SETTINGS)
