@@ -44,6 +44,7 @@ from streamer.models import (
     from_iso,
     to_iso,
 )
+from streamer.simulcast import broadcast_key, combine_samples
 from streamer.store import CycleWrite, Store
 
 log = logging.getLogger("streamer.engine")
@@ -90,6 +91,8 @@ class _Cycle:
     changed_plan: set[str] = field(default_factory=set)
     quota: Counter[tuple[str, str]] = field(default_factory=Counter)
     meta: dict[str, Any] = field(default_factory=dict)
+    # The rollups as read at the start of the cycle (folds replace, never mutate).
+    prior_rollups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Engine:
@@ -131,6 +134,7 @@ class Engine:
             rollups=self.store.rollups(),
             report=CycleReport(at=now),
         )
+        cycle.prior_rollups = dict(cycle.rollups)
         for name, platform in self.platforms.items():
             if self._available(name, cycle):
                 self._discover(name, platform, cycle)
@@ -353,26 +357,34 @@ class Engine:
 
     # -- simulcast and plan -------------------------------------------------------------
     def _combine_simulcasts(self, cycle: _Cycle) -> None:
-        """Fold each live broadcast's summed concurrent viewers into its own rollup.
+        """Fold each simulcast broadcast's combined samples into its own rollup.
 
-        Each platform's last live sample counts for at most one live interval after
-        it was taken (carried forward), so platforms polled a moment apart still
-        add up; a platform that reports no viewers (Instagram) adds nothing rather
-        than 0, and a broadcast whose platforms all lack the figure gets ``None``.
+        ``streamer.simulcast.combine_samples`` makes one point per sample time: the
+        sum of the platforms' concurrent viewers, each platform's last reading
+        standing in for at most one live interval, a platform that reports no
+        viewers (Instagram) adding nothing rather than 0. Each stream's last reading
+        from before this cycle comes from its rollup, so the result is exactly what
+        ``streamer rollup --rebuild`` computes from the whole history.
         """
-        carry = timedelta(seconds=self.settings.live_interval)
-        live: dict[str, list[Stream]] = {}
+        fresh: dict[str, list[Snapshot]] = {}
+        for snap in cycle.snapshots:
+            fresh.setdefault(snap.stream, []).append(snap)
+        members: dict[str, list[str]] = {}
         for stream in cycle.streams.values():
-            if stream.broadcast_id and stream.status is StreamStatus.LIVE:
-                live.setdefault(stream.broadcast_id, []).append(stream)
-        for broadcast_id, streams in live.items():
-            if not any(s.key in cycle.changed_rollups for s in streams):
+            if stream.broadcast_id:
+                members.setdefault(stream.broadcast_id, []).append(stream.key)
+        interval = self.settings.live_interval
+        for broadcast_id, keys in members.items():
+            if not any(k in fresh for k in keys):
                 continue
-            total = _carried_sum((cycle.rollups.get(s.key) for s in streams), cycle.now, carry)
-            key = f"broadcast:{broadcast_id}"
-            base = cycle.rollups.get(key) or rollup.empty(key, self.settings.live_interval)
-            sample = Snapshot(key, cycle.now, StreamStatus.LIVE, concurrent_viewers=total)
-            cycle.rollups[key] = rollup.fold(base, [sample])
+            series = {
+                k: [*rollup.last_snapshot(cycle.prior_rollups.get(k)), *fresh.get(k, [])]
+                for k in keys
+            }
+            key = broadcast_key(broadcast_id)
+            samples = combine_samples(series, interval, key)
+            base = cycle.rollups.get(key) or rollup.empty(key, interval)
+            cycle.rollups[key] = rollup.fold(base, samples)
             cycle.changed_rollups.add(key)
 
     def _update_plan(self, cycle: _Cycle) -> None:
@@ -412,18 +424,6 @@ class Engine:
         )
         if cycle.meta:
             self.store.set_meta(cycle.meta)
-
-
-def _carried_sum(
-    rollups: Iterable[Mapping[str, Any] | None], now: datetime, carry: timedelta
-) -> int | None:
-    total: int | None = None
-    for item in rollups:
-        if not item or item.get("last_live_at") is None or item.get("last_live_viewers") is None:
-            continue
-        if now - from_iso(item["last_live_at"]) <= carry:
-            total = (total or 0) + int(item["last_live_viewers"])
-    return total
 
 
 def _broadcast_status(

@@ -29,7 +29,7 @@ def collect(app: App, once: bool, log_level: str) -> None:
     configure_logging(log_level)
     with Collector(app.config(), SystemClock()) as collector:
         report = collector.collect_once()
-    make_console().print(report.line())
+    click.echo(report.line())  # one line, never wrapped
 
 
 @click.command(context_settings=CONTEXT)
