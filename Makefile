@@ -22,6 +22,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+soak: $(STAMP)
+	$(BIN)/python tests/soak_reliability.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

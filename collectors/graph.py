@@ -257,10 +257,16 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+MAX_BODY = 16 * 1024 * 1024  # bytes; a real Graph page is a few kilobytes
+
+
 def _json_object(response: httpx.Response, platform: str, what: str) -> dict[str, Any]:
+    """The body as a JSON object; anything else (too big, too deep, not JSON) is BadPayload."""
+    if len(response.content) > MAX_BODY:
+        raise BadPayload(platform, f"{what} answered with a body over {MAX_BODY} bytes")
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         raise BadPayload(platform, f"{what} answered with a body that is not JSON") from None
     if not isinstance(body, dict):
         raise BadPayload(platform, f"{what} answered with JSON that is not an object")

@@ -66,8 +66,8 @@ def read_stream(stream: Stream, item: Mapping[str, Any], now: datetime) -> tuple
     """One ``/helix/streams`` item as live ``stream`` and a snapshot with ``viewer_count``."""
     try:
         viewers, started = item["viewer_count"], from_iso(item["started_at"])
-        if isinstance(viewers, bool) or not isinstance(viewers, int):
-            raise TypeError("viewer_count is not an int")
+        if isinstance(viewers, bool) or not isinstance(viewers, int) or viewers < 0:
+            raise TypeError("viewer_count is not a count")
     except (KeyError, TypeError, ValueError) as exc:
         message = f"streams item {stream.external_id}: {type(exc).__name__}"
         raise BadPayload(PLATFORM, message) from None
@@ -89,8 +89,8 @@ def read_ended(
     end, views = stream.actual_end or now, None
     if archive is not None:
         views = archive.get("view_count")
-        if isinstance(views, bool) or not isinstance(views, int):
-            raise BadPayload(PLATFORM, f"archive of {stream.external_id}: view_count not an int")
+        if isinstance(views, bool) or not isinstance(views, int) or views < 0:
+            raise BadPayload(PLATFORM, f"archive of {stream.external_id}: view_count not a count")
         length = parse_duration(archive.get("duration"))
         if length is not None and stream.actual_start is not None:
             end = stream.actual_start + length
@@ -298,10 +298,16 @@ class TwitchAdapter:
             pause(wait, self._clock)
 
 
+MAX_BODY = 16 * 1024 * 1024  # bytes; a real Helix page is a few kilobytes
+
+
 def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
+    """The body as a JSON object; anything else (too big, too deep, not JSON) is BadPayload."""
+    if len(response.content) > MAX_BODY:
+        raise BadPayload(PLATFORM, f"{what} answered with a body over {MAX_BODY} bytes")
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         raise BadPayload(PLATFORM, f"{what} answered with a body that is not JSON") from None
     if not isinstance(body, dict):
         raise BadPayload(PLATFORM, f"{what} answered with JSON that is not an object")

@@ -153,7 +153,19 @@ def _read_video(stream: Stream, item: Mapping[str, Any], now: datetime) -> tuple
 
 
 def _count(source: Mapping[str, Any], name: str) -> int | None:
-    return None if source.get(name) is None else int(source[name])
+    """A uint64 counter, sent as a string of digits; anything else is a ValueError.
+
+    Stricter than ``int()``, which would take ``-5``, ``" 7"``, ``"1_000"`` or a float.
+    """
+    value = source.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"{name} is not a count")
+    text = str(value)
+    if not (text.isascii() and text.isdigit() and len(text) <= 20):
+        raise ValueError(f"{name} is not a count")
+    return int(text)
 
 
 def _time(source: Mapping[str, Any], name: str) -> datetime | None:
@@ -401,6 +413,8 @@ class YouTubeAdapter:
             raise AuthFailed(PLATFORM, credential, "OAuth token refresh refused") from None
         except TRANSPORT_ERRORS as exc:
             raise _transport_error(exc, method) from None
+        except (RecursionError, UnicodeDecodeError):  # JSON nested thousands deep; binary
+            raise BadPayload(PLATFORM, f"{method} answered with a body that is not JSON") from None
         if not isinstance(body, dict):  # the client returns a body that is not JSON as str
             raise BadPayload(PLATFORM, f"{method} answered with a body that is not a JSON object")
         return body

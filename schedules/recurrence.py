@@ -54,7 +54,10 @@ def _parts(rule: str) -> dict[str, str]:
         name, sep, value = part.partition("=")
         if not sep or not name.strip() or not value.strip():
             raise _invalid(rule, f"{part!r} is not NAME=VALUE")
-        parts[name.strip().upper()] = value.strip()
+        if (key := name.strip().upper()) in parts:
+            # RFC 5545: a part must not occur twice (dateutil would quietly keep the last).
+            raise _invalid(rule, f"{key} is given twice")
+        parts[key] = value.strip()
     if "FREQ" not in parts:
         raise _invalid(rule, "FREQ is missing")
     return parts

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from collectors.base import PlatformError
-from streamer import cli_collect, cli_demo, cli_plan, cli_report
+from streamer import cli_collect, cli_demo, cli_plan, cli_prune, cli_report
 from streamer.clibase import CONTEXT, App
 from streamer.config import starter_config
 from streamer.console import make_console
@@ -64,6 +64,7 @@ def _register() -> None:
     cli.add_command(cli_plan.plan)
     cli.add_command(cli_report.report)
     cli.add_command(cli_demo.demo)
+    cli.add_command(cli_prune.prune)
     for command in (
         cli_collect.collect,
         cli_collect.run,

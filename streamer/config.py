@@ -9,6 +9,7 @@ in the file: only the *names* of the environment variables that hold them.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -224,8 +225,11 @@ class _Validator:
         return value
 
     def number(self, key: str, value: Any, default: int | float) -> int | float:
-        if isinstance(default, float) and isinstance(value, int | float) and value > 0:
-            return float(value)
+        if isinstance(default, float) and not isinstance(value, bool):
+            # TOML has inf and nan: a timeout of inf would hang a cycle for ever.
+            if isinstance(value, int | float) and 0 < value < math.inf:
+                return float(value)
+            raise self.fail(key, f"must be a number of seconds above 0, not {value!r}")
         return self.positive(key, value)
 
     def choice(self, key: str, value: Any, allowed: tuple[str, ...]) -> str:

@@ -12,11 +12,12 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from streamer import rollup
-from streamer.models import Gap, Snapshot
+from streamer.models import Gap, Snapshot, Stream
+from streamer.prune import PRUNED_META
 from streamer.simulcast import broadcast_key, rebuild_combined
 from streamer.store import Store
 
@@ -49,18 +50,34 @@ def rebuild_all(store: Store, live_interval_s: int) -> Rebuilt:
         gaps[gap.stream].append(gap)
     stored = store.rollups(include_archive=True)
     members: dict[str, list[str]] = defaultdict(list)
+    partial: set[str] = set()  # broadcasts with a stream whose history was pruned
     for key, stream in store.streams(include_archive=True).items():
+        if _pruned(stream, store.get_meta(PRUNED_META)):
+            # Part of its history is gone: the stored rollup is the only full account.
+            partial.add(stream.broadcast_id or "")
+            continue
         interval = int(stored.get(key, {}).get("live_interval_s", live_interval_s))
         result.rollups[key] = rollup.rebuild(key, interval, snaps[key], gaps[key])
         if stream.broadcast_id:
             members[stream.broadcast_id].append(key)
     for broadcast_id, keys in members.items():
+        if broadcast_id in partial:
+            continue
         series = {k: snaps[k] for k in keys}
         result.rollups[broadcast_key(broadcast_id)] = rebuild_combined(
             broadcast_id, live_interval_s, series
         )
     result.differing = sorted(k for k, v in result.rollups.items() if not same(v, stored.get(k)))
     return result
+
+
+def _pruned(stream: Stream, pruned_before: str | None) -> bool:
+    """Whether snapshots of ``stream`` may have been removed by ``streamer prune``."""
+    if pruned_before is None:
+        return False
+    first = stream.discovered_at or stream.scheduled_start or stream.actual_start
+    cutoff = datetime.combine(date.fromisoformat(pruned_before), time(0), tzinfo=UTC)
+    return first is None or first < cutoff
 
 
 def same(left: Mapping[str, Any] | None, right: Mapping[str, Any] | None) -> bool:

@@ -1,14 +1,21 @@
 """The storage boundary: what every part of streamer may ask of the data folder.
 
 ``Store`` is a Protocol so that a server database can stand behind the same
-interface one day; the embedded default is ``TinyStore`` (streamer/tinystore.py),
-the only module that imports TinyDB. ``open_store(data_dir)`` is how code gets one.
+interface one day; the embedded default is ``TinyStore`` (streamer/tinystore.py,
+with streamer/tinyfiles.py the only modules that import TinyDB). ``open_store(data_dir)``
+is how code gets one.
 
 Layout of a data folder (part of the documented interface)::
 
-    streamer.json              broadcasts, working-set streams and rollups, quota ledger
+    streamer.json              the current plan, working-set streams and rollups, quota ledger
     snapshots/YYYY-MM-DD.json  one partition per UTC day: that day's snapshots and gaps
-    archive/YYYY-MM.json       finished streams and their rollups, by month of start
+    archive/YYYY-MM.json       finished streams and their rollups, by month of start, and
+                               finished broadcasts (with combined rollups), by planned start
+
+Nothing that every cycle rewrites grows with history: a cycle rewrites today's
+partition and ``streamer.json``, and finished records leave the latter for the
+archive. ``streamer prune`` deletes old partitions once their streams are done
+(streamer/prune.py); rollups, streams and the plan are kept.
 
 Every write is atomic (temp file, fsync, rename) and happens under a file lock held
 across read → modify → write, so the daemon and CLI commands never lose each
@@ -43,6 +50,9 @@ class CycleWrite:
     set moves (with its rollup) from the working set to the month archive.
     ``broadcasts`` are status updates (live/held/missed) of planned broadcasts.
     ``quota`` adds units to the ledger: ``{(quota_day, key_name): units}``.
+    ``now``, when given, is when the cycle ran: broadcasts finished (held, missed,
+    cancelled) more than a week before it, with no stream left in the working set,
+    move to the archive too, so the file every cycle rewrites stays small.
     """
 
     snapshots: Sequence[Snapshot] = ()
@@ -51,6 +61,17 @@ class CycleWrite:
     rollups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     broadcasts: Sequence[Broadcast] = ()
     quota: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    now: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One day's snapshot partition: the streams it holds records of, and how many."""
+
+    day: date
+    streams: frozenset[str]
+    snapshots: int
+    gaps: int
 
 
 # A function run inside the broadcasts lock: it sees the current plan and returns
@@ -65,11 +86,13 @@ class Store(Protocol):
 
     # -- plan -------------------------------------------------------------------
     def change_plan(self, change: PlanChange) -> list[Broadcast]:
-        """Run ``change`` on the current plan under the lock; save and return its result."""
+        """Run ``change`` on the whole plan under the lock; save and return its result."""
         ...
 
-    def broadcasts(self) -> dict[str, Broadcast]:
-        """The whole plan, by id (a consistent read, no lock needed)."""
+    def broadcasts(self, *, include_archive: bool = True) -> dict[str, Broadcast]:
+        """The whole plan by id (a consistent read, no lock needed); without the archive,
+        only the current plan (not yet finished, or finished within a week): what a
+        collector cycle needs, at a cost that does not grow with history."""
         ...
 
     def broadcast(self, broadcast_id: str) -> Broadcast | None:
@@ -109,6 +132,18 @@ class Store(Protocol):
 
     def partitions(self) -> list[date]:
         """The days that have a snapshot partition, oldest first."""
+        ...
+
+    def partition(self, day: date) -> Partition:
+        """Which streams have snapshots or gaps in ``day``'s partition, and how many."""
+        ...
+
+    def drop_partitions(self, days: Sequence[date], *, all_or_none: bool = True) -> list[date]:
+        """Delete these days' partitions, each under its lock taken without waiting.
+
+        A partition a writer holds is skipped, or with ``all_or_none`` raises
+        ``StoreBusy`` before anything is deleted. Returns the days deleted.
+        """
         ...
 
     # -- quota ------------------------------------------------------------------

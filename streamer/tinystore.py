@@ -6,13 +6,16 @@ write, so two processes never write back stale copies; and snapshots live in one
 partition per UTC day, so a cycle rewrites today's partition, not the whole history.
 Lock files are ``locks/<file>.lock`` (``locks/snapshots-2024-05-01.json.lock``); a
 multi-file write takes main's lock first, then the others sorted, so none deadlock.
+
+Nothing in main grows with history: done streams, their rollups and (given the
+cycle's ``now``) finished plan entries move to their month's archive. Writes work on
+the storage's documents (``{table: {id: doc}}``, TinyDB's file format) rather than
+through ``tinydb.Table``: iterating a table wraps every document in a ``Document``,
+which profiling showed was half of a cycle's time; reads still go through TinyDB.
 """
 
 from __future__ import annotations
 
-import operator
-import os
-import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from datetime import date, datetime, timedelta
@@ -20,15 +23,24 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import orjson
 from filelock import FileLock, Timeout
-from tinydb import Storage, TinyDB
-from tinydb.middlewares import Middleware
-from tinydb.table import Document, Table
+from tinydb import TinyDB
+from tinydb.table import Document
 
 from streamer.clock import as_utc
-from streamer.models import Broadcast, Gap, Snapshot, Stream, from_iso
-from streamer.store import CycleWrite, PlanChange, StoreBusy, StoreError
+from streamer.models import Broadcast, BroadcastStatus, Gap, Snapshot, Stream, from_iso
+from streamer.simulcast import broadcast_key
+from streamer.store import CycleWrite, Partition, PlanChange, StoreBusy
+from streamer.tinyfiles import (
+    AtomicJSONStorage,
+    Data,
+    Doc,
+    Tables,
+    fsync_folder,
+    insert_new,
+    pop,
+    upsert,
+)
 
 MAIN = "streamer.json"
 SNAPSHOTS = "snapshots"
@@ -36,88 +48,15 @@ ARCHIVE = "archive"
 LOCKS = "locks"
 DEFAULT_LOCK_TIMEOUT = 10.0
 
-# Without the passthrough options orjson would quietly turn a datetime or a dataclass
-# into a string or a dict that reads back as something else; refusing is clearer.
-_DUMP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# Finished broadcasts leave main this long after their planned end: past the last
+# final poll (+7 days) of any stream matched to them, with a day's margin.
+PLAN_HORIZON = timedelta(days=8)
+FINISHED = {
+    s.value for s in (BroadcastStatus.HELD, BroadcastStatus.MISSED, BroadcastStatus.CANCELLED)
+}
 
-Tables = dict[str, dict[str, Any]]
-Doc = dict[str, Any]
-ByKey = dict[str, Doc]
-Moves = dict[str, tuple[list[Doc], list[Doc]]]  # archive file -> (streams, rollups)
+Moves = dict[str, dict[str, list[Doc]]]  # archive file -> table -> documents to upsert
 Days = dict[str, tuple[list[Snapshot], list[Gap]]]  # partition file -> (snapshots, gaps)
-
-
-class AtomicJSONStorage(Storage):
-    """TinyDB storage in one orjson file, replaced atomically; a missing file is empty.
-
-    A write goes to a temp file in the same folder, fsynced, renamed over the file, and
-    the folder is fsynced too, so that the rename itself survives a power cut.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-
-    def read(self) -> Tables | None:
-        """The whole database, or ``None`` when the file does not exist yet."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"cannot read {self.path}: {exc.strerror}") from exc
-        try:
-            return orjson.loads(raw) if raw else None
-        except orjson.JSONDecodeError as exc:
-            raise StoreError(f"{self.path} is not valid JSON ({exc})") from exc
-
-    def write(self, data: Tables) -> None:
-        """Replace the file with ``data``, atomically."""
-        try:
-            _replace_file(self.path, orjson.dumps(data, option=_DUMP_OPTIONS))
-        except OSError as exc:
-            raise StoreError(f"cannot write {self.path}: {exc.strerror}") from exc
-
-
-def _replace_file(path: Path, payload: bytes) -> None:
-    # The temp name starts with the data file's name: start-up clean-up finds its lock.
-    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
-class _OneWrite(Middleware):
-    """Buffer a session: TinyDB writes after every table operation, this once on commit."""
-
-    def __init__(self, storage_cls: type[Storage]) -> None:
-        super().__init__(storage_cls)
-        self._data: Tables | None = None
-        self._loaded = self._dirty = False
-
-    def read(self) -> Tables | None:
-        if not self._loaded:
-            self._data, self._loaded = self.storage.read(), True
-        return self._data
-
-    def write(self, data: Tables) -> None:
-        self._data, self._dirty = data, True
-
-    def commit(self) -> None:
-        if self._dirty:
-            self.storage.write(self._data or {})
-            self._dirty = False
 
 
 class TinyStore:
@@ -127,26 +66,30 @@ class TinyStore:
         """Open (creating if missing) the data folder and remove a killed writer's temp files."""
         self.data_dir = Path(data_dir)
         self.lock_timeout = lock_timeout
+        self._archive_cache: dict[str, tuple[tuple[int, int, int], Data]] = {}
         for folder in (SNAPSHOTS, ARCHIVE, LOCKS):
             (self.data_dir / folder).mkdir(parents=True, exist_ok=True)
         self._remove_leftover_temp_files()
 
     def change_plan(self, change: PlanChange) -> list[Broadcast]:
-        """Run ``change`` on the current plan under the lock; save and return its result.
+        """Run ``change`` on the whole plan (archive included) under the lock; save its result.
 
-        If ``change`` raises, nothing is written and the exception propagates. It must
-        not write to the store itself: it would wait for the lock its caller holds.
+        Changed broadcasts are saved in main, where the working copy wins over an archived
+        one. If ``change`` raises, nothing is written and the exception propagates. It
+        must not write to the store itself: it would wait for the lock its caller holds.
         """
-        with self._locked([MAIN]), self._session(MAIN) as db:
-            table = db.table("broadcasts")
-            current = {doc["id"]: Broadcast.from_dict(doc) for doc in table}
+        with self._locked([MAIN]), self._tables(MAIN) as main:
+            # Archives are only rewritten under main's lock, which is held: a stable view.
+            docs = [*self._read_archives("broadcasts"), *main.table("broadcasts").values()]
+            current = {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
             changed = list(change(MappingProxyType(current)))
-            _upsert(table, "id", [item.to_dict() for item in changed])
+            upsert(main, "broadcasts", "id", [item.to_dict() for item in changed])
         return changed
 
-    def broadcasts(self) -> dict[str, Broadcast]:
-        """The whole plan, by id."""
-        return {doc["id"]: Broadcast.from_dict(doc) for doc in self._read(MAIN, "broadcasts")}
+    def broadcasts(self, *, include_archive: bool = True) -> dict[str, Broadcast]:
+        """The plan by id: the whole of it, or only main's working plan (what a cycle needs)."""
+        docs = self._read_with_archive("broadcasts", include_archive)
+        return {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
 
     def broadcast(self, broadcast_id: str) -> Broadcast | None:
         """One planned broadcast, or ``None``."""
@@ -160,17 +103,22 @@ class TinyStore:
     def rollups(self, *, include_archive: bool = False) -> dict[str, dict[str, Any]]:
         """Rollups by stream key, like ``streams``."""
         docs = self._read_with_archive("rollups", include_archive)
-        return {doc["key"]: doc["value"] for doc in docs}
+        # Copies: archived values are shared with the read cache.
+        return {doc["key"]: dict(doc["value"]) for doc in docs}
 
     def commit_cycle(self, cycle: CycleWrite) -> None:
         """Save one collector cycle: one write per touched file, main last.
 
         A snapshot already in its UTC day's partition (same stream and ts) is skipped, as
-        is a gap (same stream, ts, reason); done streams and rollups move to the archive.
+        is a gap (same stream, ts, reason); done streams and rollups move to the archive,
+        and so do finished broadcasts ``PLAN_HORIZON`` after their end when ``cycle.now``
+        is given.
         """
-        with self._locked([MAIN]), self._session(MAIN) as main:
-            streams, rollups = _merged_state(main, cycle)
-            moves = _take_done(streams, rollups)
+        with self._locked([MAIN]), self._tables(MAIN) as main:
+            _apply_state(main, cycle)
+            moves = _take_done(main)
+            if cycle.now is not None:
+                _take_finished_plan(main, as_utc(cycle.now), moves)
             days = _by_day(cycle.snapshots, cycle.gaps)
             # Partitions and archives before main, which records that a cycle happened
             # (next poll times, quota): after a crash in between, main says "not yet", the
@@ -179,26 +127,24 @@ class TinyStore:
             with self._locked(sorted([*days, *moves])):
                 for rel, (snapshots, gaps) in days.items():
                     self._append_partition(rel, snapshots, gaps)
-                for rel, (done, done_rollups) in moves.items():
-                    self._archive(rel, done, done_rollups)
-            _save_state(main, cycle, streams, rollups, moved=bool(moves))
+                for rel, tables in moves.items():
+                    self._archive(rel, tables)
 
     def put_rollups(self, rollups: Mapping[str, Mapping[str, Any]]) -> None:
         """Replace rollups where they live: their month's archive, else the working set."""
         where: dict[str, list[str]] = {}
-        for path in sorted((self.data_dir / ARCHIVE).glob("????-??.json")):
-            rel = f"{ARCHIVE}/{path.name}"
+        for rel in self._archive_files():
             keys = [doc["key"] for doc in self._read(rel, "rollups") if doc["key"] in rollups]
             if keys:
                 where[rel] = keys
         archived = {key for keys in where.values() for key in keys}
         with self._locked([MAIN, *sorted(where)]):
             for rel, keys in where.items():
-                with self._session(rel) as db:
-                    _upsert(db.table("rollups"), "key", [_rollup_doc(k, rollups) for k in keys])
-            with self._session(MAIN) as db:
+                with self._tables(rel) as db:
+                    upsert(db, "rollups", "key", [_rollup_doc(k, rollups) for k in keys])
+            with self._tables(MAIN) as main:
                 rest = [_rollup_doc(k, rollups) for k in rollups if k not in archived]
-                _upsert(db.table("rollups"), "key", rest)
+                upsert(main, "rollups", "key", rest)
 
     def snapshots(
         self, start: datetime, end: datetime, streams: Iterable[str] | None = None
@@ -219,6 +165,35 @@ class TinyStore:
         files = (self.data_dir / SNAPSHOTS).glob("????-??-??.json")
         return sorted(date.fromisoformat(path.stem) for path in files)
 
+    def partition(self, day: date) -> Partition:
+        """Which streams have snapshots or gaps in ``day``'s partition, and how many."""
+        data = AtomicJSONStorage(self.data_dir / _day_file(day)).read() or {}
+        snaps, gaps = data.get("snapshots", {}), data.get("gaps", {})
+        streams = {doc["stream"] for table in (snaps, gaps) for doc in table.values()}
+        return Partition(day, frozenset(streams), len(snaps), len(gaps))
+
+    def drop_partitions(self, days: Sequence[date], *, all_or_none: bool = True) -> list[date]:
+        """Delete these days' partitions, each under its lock taken without waiting.
+
+        A partition whose lock a writer holds is skipped, or with ``all_or_none`` raises
+        ``StoreBusy`` before anything is deleted. Returns the days deleted.
+        """
+        with ExitStack() as held:
+            taken = []
+            for day in days:
+                rel = _day_file(day)
+                try:
+                    held.enter_context(self._lock(rel, timeout=0))
+                except Timeout as exc:
+                    if all_or_none:
+                        raise StoreBusy(f"{self.data_dir / rel} is being written") from exc
+                    continue
+                taken.append(day)
+            for day in taken:
+                (self.data_dir / _day_file(day)).unlink(missing_ok=True)
+            fsync_folder(self.data_dir / SNAPSHOTS)  # the deletions survive a power cut
+        return taken
+
     def quota_used(self, quota_day: str) -> dict[str, int]:
         """Units charged on a Pacific-time quota day (``YYYY-MM-DD``), by key name."""
         ledger = self._read(MAIN, "quota")
@@ -232,8 +207,8 @@ class TinyStore:
     def set_meta(self, values: Mapping[str, Any]) -> None:
         """Save small named values (plain JSON types) in one write."""
         docs = [{"name": name, "value": value} for name, value in values.items()]
-        with self._locked([MAIN]), self._session(MAIN) as db:
-            _upsert(db.table("meta"), "name", docs)
+        with self._locked([MAIN]), self._tables(MAIN) as main:
+            upsert(main, "meta", "name", docs)
 
     @contextmanager
     def daemon_lock(self) -> Iterator[None]:
@@ -264,30 +239,54 @@ class TinyStore:
             yield
 
     @contextmanager
-    def _session(self, rel: str) -> Iterator[TinyDB]:
-        """Read → modify → write ``rel`` once, saved only if the block succeeds.
+    def _tables(self, rel: str) -> Iterator[Tables]:
+        """Read → modify → write ``rel`` once, saved only if the block succeeds and changed it.
 
         Opened inside the caller's lock, never kept: it starts from the last writer's file.
         """
-        buffer = _OneWrite(AtomicJSONStorage)
-        yield TinyDB(self.data_dir / rel, storage=buffer)
-        buffer.commit()
+        storage = AtomicJSONStorage(self.data_dir / rel)
+        tables = Tables(storage.read())
+        yield tables
+        if tables.changed:
+            storage.write(tables.data)
 
     def _read(self, rel: str, table: str) -> list[Document]:
         # No lock: files are only replaced whole, so a read sees one version. A fresh
         # TinyDB per read (an open one would serve the old file), with nothing to close.
         return TinyDB(self.data_dir / rel, storage=AtomicJSONStorage).table(table).all()
 
-    def _read_with_archive(self, table: str, include_archive: bool) -> list[Document]:
-        # Main is read before the archives: a stream moved in between was written to its
+    def _archive_files(self) -> list[str]:
+        return [
+            f"{ARCHIVE}/{p.name}" for p in sorted((self.data_dir / ARCHIVE).glob("????-??.json"))
+        ]
+
+    def _read_archives(self, table: str) -> list[Doc]:
+        """``table`` of every month archive, each file parsed once while it is unchanged.
+
+        A report reads broadcasts, streams and rollups one after the other; parsing
+        every month three times was most of its read time. A file is only ever
+        replaced whole, so an unchanged (inode, mtime, size) means unchanged content.
+        """
+        docs: list[Doc] = []
+        for rel in self._archive_files():
+            try:
+                stat = (self.data_dir / rel).stat()
+            except FileNotFoundError:
+                continue
+            key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            cached = self._archive_cache.get(rel)
+            if cached is None or cached[0] != key:
+                cached = (key, AtomicJSONStorage(self.data_dir / rel).read() or {})
+                self._archive_cache[rel] = cached
+            docs += cached[1].get(table, {}).values()
+        return docs
+
+    def _read_with_archive(self, table: str, include_archive: bool) -> list[Doc]:
+        # Main is read before the archives: a record moved in between was written to its
         # archive before it left main, so it is seen once or twice, never missed. Later
         # documents win in the callers' dicts, so main's copy comes last.
-        working = self._read(MAIN, table)
-        if not include_archive:
-            return working
-        months = sorted((self.data_dir / ARCHIVE).glob("????-??.json"))
-        archived = [doc for path in months for doc in self._read(f"{ARCHIVE}/{path.name}", table)]
-        return archived + working
+        working: list[Doc] = [*self._read(MAIN, table)]
+        return self._read_archives(table) + working if include_archive else working
 
     def _day_docs(self, table: str, start: datetime, end: datetime) -> list[Document]:
         """Documents with ``start <= ts < end``, read from the overlapping partitions only."""
@@ -298,14 +297,14 @@ class TinyStore:
         return [doc for doc in docs if start <= from_iso(doc["ts"]) < end]
 
     def _append_partition(self, rel: str, snapshots: list[Snapshot], gaps: list[Gap]) -> None:
-        with self._session(rel) as db:
-            _insert_new(db.table("snapshots"), [s.to_dict() for s in snapshots], "stream", "ts")
-            _insert_new(db.table("gaps"), [g.to_dict() for g in gaps], "stream", "ts", "reason")
+        with self._tables(rel) as db:
+            insert_new(db, "snapshots", [s.to_dict() for s in snapshots], "stream", "ts")
+            insert_new(db, "gaps", [g.to_dict() for g in gaps], "stream", "ts", "reason")
 
-    def _archive(self, rel: str, streams: list[Doc], rollups: list[Doc]) -> None:
-        with self._session(rel) as db:
-            _upsert(db.table("streams"), "key", streams)
-            _upsert(db.table("rollups"), "key", rollups)
+    def _archive(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:
+        with self._tables(rel) as db:
+            for name, docs in tables.items():
+                upsert(db, name, "id" if name == "broadcasts" else "key", docs)
 
     def _remove_leftover_temp_files(self) -> None:
         """Delete ``*.tmp`` left by a killed writer; a live writer's (lock held) stays."""
@@ -321,58 +320,68 @@ def _rollup_doc(key: str, rollups: Mapping[str, Mapping[str, Any]]) -> dict[str,
     return {"key": key, "value": dict(rollups[key])}
 
 
-def _upsert(table: Table, field: str, docs: Iterable[Mapping[str, Any]]) -> None:
-    """Insert or replace ``docs`` by the value of ``field`` (of two with one key, the last)."""
-    changed = {doc[field]: doc for doc in docs}
-    if changed:
-        _replace(table, ({doc[field]: doc for doc in table} | changed).values())
+def _apply_state(main: Tables, cycle: CycleWrite) -> None:
+    """Upsert the cycle's streams, rollups and broadcasts into main, add its quota."""
+    upsert(main, "streams", "key", [s.to_dict() for s in cycle.streams])
+    upsert(main, "rollups", "key", [_rollup_doc(k, cycle.rollups) for k in cycle.rollups])
+    _set_statuses(main, cycle.broadcasts)
+    if cycle.quota:
+        _add_quota(main, cycle.quota)
 
 
-def _replace(table: Table, docs: Iterable[Mapping[str, Any]]) -> None:
-    """Make ``docs`` the whole content of ``table``; ids are renumbered (none is referred to).
+def _set_statuses(main: Tables, changed: Sequence[Broadcast]) -> None:
+    """Apply the collector's status changes to the plan as it is now, under the lock.
 
-    Plain dict copies, because TinyDB would insert a ``Document`` under its old id.
+    Only the status: a producer may have moved, renamed or cancelled the broadcast
+    in another process since the cycle read the plan, and that edit must survive.
+    A cancelled broadcast stays cancelled.
     """
-    table.truncate()
-    table.insert_multiple([dict(doc) for doc in docs])
+    if not changed:
+        return
+    by_id = {doc["id"]: doc for doc in main.table("broadcasts").values()}
+    for broadcast in changed:
+        doc = by_id.get(broadcast.id)
+        if doc is not None and doc.get("status") != "cancelled":
+            doc["status"] = broadcast.status.value
+            main.changed = True
 
 
-def _insert_new(table: Table, docs: Sequence[Doc], *fields: str) -> None:
-    """Insert docs whose ``fields`` match no stored doc, so a replay keeps one copy.
-
-    Of two in ``docs`` with the same ``fields``, the last is inserted.
-    """
-    key = operator.itemgetter(*fields)
-    seen = {key(doc) for doc in table}
-    fresh = {key(doc): doc for doc in docs if key(doc) not in seen}
-    if fresh:
-        table.insert_multiple(fresh.values())
-
-
-def _merged_state(main: TinyDB, cycle: CycleWrite) -> tuple[ByKey, ByKey]:
-    """The working-set streams and rollups (as documents by key) with the cycle applied."""
-    streams = {doc["key"]: dict(doc) for doc in main.table("streams")}
-    streams.update((s.key, s.to_dict()) for s in cycle.streams)
-    rollups = {doc["key"]: dict(doc) for doc in main.table("rollups")}
-    rollups.update((key, {"key": key, "value": dict(v)}) for key, v in cycle.rollups.items())
-    return streams, rollups
-
-
-def _take_done(streams: ByKey, rollups: ByKey) -> Moves:
+def _take_done(main: Tables) -> Moves:
     """Take done streams and their rollups out of the working set, by archive file.
 
     All done streams in main, not only this cycle's: a move cut short by a crash ends
     next cycle. One with no date at all has no month to go to, so it stays.
     """
     moves: Moves = {}
-    for key, doc in list(streams.items()):
+    streams = main.table("streams")
+    for doc_id, doc in list(streams.items()):
         month = _archive_month(doc) if doc["done"] else None
         if month is not None:
-            done, done_rollups = moves.setdefault(f"{ARCHIVE}/{month}.json", ([], []))
-            done.append(streams.pop(key))
-            if key in rollups:
-                done_rollups.append(rollups.pop(key))
+            move = moves.setdefault(f"{ARCHIVE}/{month}.json", {})
+            move.setdefault("streams", []).append(streams.pop(doc_id))
+            move.setdefault("rollups", []).extend(pop(main, "rollups", "key", doc["key"]))
+            main.changed = True
     return moves
+
+
+def _take_finished_plan(main: Tables, now: datetime, moves: Moves) -> None:
+    """Move broadcasts over ``PLAN_HORIZON`` past their end, with no stream left in main.
+
+    Only held, missed and cancelled ones: nothing will change them again, and main (which
+    every cycle rewrites) stays the size of the current plan, not of its history. A
+    simulcast's combined rollup goes with its broadcast.
+    """
+    working = {doc["broadcast_id"] for doc in main.table("streams").values()}
+    plan = main.table("broadcasts")
+    for doc_id, doc in list(plan.items()):
+        start = from_iso(doc["start"])
+        ended = start + timedelta(minutes=doc["duration_min"]) + PLAN_HORIZON < now
+        if ended and doc["status"] in FINISHED and doc["id"] not in working:
+            move = moves.setdefault(f"{ARCHIVE}/{start:%Y-%m}.json", {})
+            move.setdefault("broadcasts", []).append(plan.pop(doc_id))
+            combined = pop(main, "rollups", "key", broadcast_key(doc["id"]))
+            move.setdefault("rollups", []).extend(combined)
+            main.changed = True
 
 
 def _archive_month(doc: Mapping[str, Any]) -> str | None:
@@ -393,26 +402,15 @@ def _by_day(snapshots: Iterable[Snapshot], gaps: Iterable[Gap]) -> Days:
     return days
 
 
-def _save_state(
-    main: TinyDB, cycle: CycleWrite, streams: ByKey, rollups: ByKey, moved: bool
-) -> None:
-    """Write the cycle's share of main (buffered: the session saves it once)."""
-    if cycle.streams or moved:
-        _replace(main.table("streams"), streams.values())
-    if cycle.rollups or moved:
-        _replace(main.table("rollups"), rollups.values())
-    _upsert(main.table("broadcasts"), "id", [b.to_dict() for b in cycle.broadcasts])
-    if cycle.quota:
-        _add_quota(main.table("quota"), cycle.quota)
-
-
-def _add_quota(table: Table, charges: Mapping[tuple[str, str], int]) -> None:
+def _add_quota(main: Tables, charges: Mapping[tuple[str, str], int]) -> None:
     """Add units to the ledger, one document per (quota day, key name)."""
-    ledger = {doc["id"]: dict(doc) for doc in table}
+    ledger = {doc["id"]: doc for doc in main.table("quota").values()}
+    docs = []
     for (day, key), units in charges.items():
-        entry = ledger.setdefault(f"{day}/{key}", {"id": f"{day}/{key}", "day": day, "key": key})
+        entry = dict(ledger.get(f"{day}/{key}", {"id": f"{day}/{key}", "day": day, "key": key}))
         entry["units"] = entry.get("units", 0) + units
-    _replace(table, ledger.values())
+        docs.append(entry)
+    upsert(main, "quota", "id", docs)
 
 
 def _day_file(day: date) -> str:
