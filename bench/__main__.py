@@ -12,7 +12,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from bench import memory, polling, reports_scale, store_scale
+from bench import memory, multiplatform, polling, reports_scale, store_scale
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 
@@ -20,7 +20,7 @@ RESULTS = Path(__file__).parent / "results" / "latest.json"
 def main() -> None:
     console = Console()
     rows = []
-    for suite in (polling, store_scale, reports_scale, memory):
+    for suite in (polling, multiplatform, store_scale, reports_scale, memory):
         console.print(f"running {suite.__name__} …")
         rows += suite.run()
     table = Table(title="streamer benchmarks", title_justify="left")

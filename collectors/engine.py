@@ -2,14 +2,20 @@
 
 ``Engine.collect_once(now)``:
 
-1. discovery, per platform when due: new streams on the programmes' channels,
-   matched to the plan (``collectors.matching``);
-2. due polls: streams whose durable ``next_poll_at`` has come, batched per platform
-   up to the adapter's ``max_batch``;
-3. each poll's snapshots folded into the streams' rollups, and each simulcast
-   broadcast's combined concurrent viewers folded into its own rollup;
+1. per platform, in a worker thread each (``collectors.fetch``): discovery when due,
+   then the due polls (streams whose durable ``next_poll_at`` has come, and the
+   streams just found), batched up to the adapter's ``max_batch``;
+2. once every worker is back, on the engine's thread and in platform order: new
+   streams matched to the plan (``collectors.matching``) and adopted, each poll's
+   snapshots folded into the streams' rollups, failed polls recorded as gaps;
+3. each simulcast broadcast's combined concurrent viewers folded into its own rollup;
 4. broadcast statuses moved on (planned → live → held, or missed after the grace);
 5. everything saved in ONE ``store.commit_cycle``.
+
+Platforms run concurrently, so a slow or failing platform costs the cycle its own
+time (its timeouts and retries), not the others' too. All the cycle's state is
+changed on the engine's thread only, after the workers have returned, so results
+are applied in the same order whatever the threads' timing.
 
 A platform error never escapes a cycle: the batch's due polls become gaps with
 the error's reason and the other platforms go on. ``QuotaExhausted`` pauses the
@@ -20,20 +26,28 @@ stops it until the credential is fixed and the collector restarted.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from collectors.base import AuthFailed, Platform, PlatformError, PollResult, QuotaExhausted, Usage
+from collectors.cycle import (
+    CycleReport,
+    CycleState,
+    LiveStream,
+    PlatformReport,
+    combine_simulcasts,
+    live_streams,
+    update_plan,
+)
+from collectors.fetch import Job, Outcome, fetch_all
 from collectors.matching import match
 from collectors.policy import next_poll
 from collectors.youtube import quota_day
 from streamer import rollup
+from streamer.clock import monotonic
 from streamer.config import CollectorSettings
 from streamer.models import (
-    Broadcast,
     BroadcastStatus,
     Channel,
     Gap,
@@ -44,55 +58,12 @@ from streamer.models import (
     from_iso,
     to_iso,
 )
-from streamer.simulcast import broadcast_key, combine_samples
 from streamer.store import CycleWrite, Store
+
+__all__ = ["CycleReport", "Engine", "LiveStream", "PlatformReport"]
 
 log = logging.getLogger("streamer.engine")
 SEEN_LIMIT = 2000
-
-
-@dataclass
-class CycleReport:
-    """What one cycle did, for the log line, the metrics and the demo's progress."""
-
-    at: datetime
-    polled: int = 0
-    snapshots: int = 0
-    discovered: int = 0
-    calls: int = 0
-    quota_units: int = 0
-    errors: Counter[str] = field(default_factory=Counter)
-    live_viewers: dict[str, int | None] = field(default_factory=dict)
-    ok_platforms: set[str] = field(default_factory=set)
-
-    def line(self) -> str:
-        """The one log line per cycle."""
-        errors = ", ".join(f"{k}={v}" for k, v in sorted(self.errors.items())) or "none"
-        return (
-            f"cycle {to_iso(self.at)}: polled {self.polled} streams, wrote {self.snapshots} "
-            f"snapshots, discovered {self.discovered}, {self.calls} calls, "
-            f"{self.quota_units} quota units, errors: {errors}"
-        )
-
-
-@dataclass
-class _Cycle:
-    """The working state of one cycle, committed at its end."""
-
-    now: datetime
-    plan: dict[str, Broadcast]
-    streams: dict[str, Stream]
-    rollups: dict[str, dict[str, Any]]
-    report: CycleReport
-    snapshots: list[Snapshot] = field(default_factory=list)
-    gaps: list[Gap] = field(default_factory=list)
-    changed_streams: set[str] = field(default_factory=set)
-    changed_rollups: set[str] = field(default_factory=set)
-    changed_plan: set[str] = field(default_factory=set)
-    quota: Counter[tuple[str, str]] = field(default_factory=Counter)
-    meta: dict[str, Any] = field(default_factory=dict)
-    # The rollups as read at the start of the cycle (folds replace, never mutate).
-    prior_rollups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Engine:
@@ -104,13 +75,19 @@ class Engine:
         platforms: Mapping[str, Platform],
         programmes: Mapping[str, Programme],
         settings: CollectorSettings,
+        *,
+        parallel: bool = True,
     ) -> None:
+        """``parallel=False`` polls the platforms one after another (see ``fetch_all``)."""
         self.store = store
         self.platforms = dict(platforms)
         self.settings = settings
+        self.parallel = parallel
         self.channels: dict[str, list[Channel]] = {}
+        self.programme_of: dict[str, str] = {}  # channel key -> programme slug
         for programme in programmes.values():
             for channel in programme.channels:
+                self.programme_of.setdefault(channel.key, programme.slug)
                 if channel.platform in self.platforms:
                     self.channels.setdefault(channel.platform, []).append(channel)
         self.stopped: dict[str, str] = {}
@@ -127,25 +104,37 @@ class Engine:
     # -- the cycle ----------------------------------------------------------------
     def collect_once(self, now: datetime) -> CycleReport:
         """Run one discovery-and-poll cycle at ``now`` and save it in one write."""
-        cycle = _Cycle(
+        began = monotonic()
+        cycle = CycleState(
             now=now,
-            plan=self.store.broadcasts(),
+            # The working plan only: finished broadcasts in the archive need no polls.
+            plan=self.store.broadcasts(include_archive=False),
             streams=self.store.streams(),
             rollups=self.store.rollups(),
             report=CycleReport(at=now),
         )
         cycle.prior_rollups = dict(cycle.rollups)
-        for name, platform in self.platforms.items():
-            if self._available(name, cycle):
-                self._discover(name, platform, cycle)
-        for name, platform in self.platforms.items():
-            self._poll_due(name, platform, cycle)
-        self._combine_simulcasts(cycle)
-        self._update_plan(cycle)
+        self._run_platforms(cycle)
+        self._fold_plan(cycle)
         self._commit(cycle)
         self._due_at = self._plan_due(cycle)
+        cycle.report.live = live_streams(cycle, self.programme_of)
+        cycle.report.seconds = monotonic() - began
         log.info(cycle.report.line())
         return cycle.report
+
+    def _run_platforms(self, cycle: CycleState) -> None:
+        """Fetch every platform's share in its own thread, then apply them in order."""
+        blocked = {n: self._unavailable_reason(n) for n in self.platforms}
+        blocked = {n: why for n, why in blocked.items() if not self._available(n, cycle)}
+        jobs = [self._job(n, p, cycle) for n, p in self.platforms.items() if n not in blocked]
+        busy = [job for job in jobs if job.channels is not None or job.due]
+        outcomes = {o.job.name: o for o in fetch_all(busy, parallel=self.parallel)}
+        for name in self.platforms:  # platform order, whatever order the workers ended in
+            if name in outcomes:
+                self._apply_outcome(outcomes[name], cycle)
+            elif name in blocked:  # paused or stopped: its due polls are gaps, no request
+                self._skip(self._due(name, cycle), blocked[name], cycle)
 
     def next_due(self, now: datetime) -> datetime:
         """When something next needs doing: a poll, a discovery or a missed-check.
@@ -166,7 +155,7 @@ class Engine:
             candidates.append(due if paused is None else max(due, paused))
         return max(now, min(candidates, default=now + interval))
 
-    def _plan_due(self, cycle: _Cycle) -> datetime | None:
+    def _plan_due(self, cycle: CycleState) -> datetime | None:
         """The earliest next poll or missed-check after this cycle."""
         grace = timedelta(minutes=self.settings.grace)
         times = [s.next_poll_at for s in cycle.streams.values() if s.next_poll_at and not s.done]
@@ -178,41 +167,66 @@ class Engine:
         return min(times, default=None)
 
     # -- availability ---------------------------------------------------------------
-    def _available(self, name: str, cycle: _Cycle) -> bool:
+    def _available(self, name: str, cycle: CycleState) -> bool:
         if name in self.stopped:
             return False
         paused = self.paused_until.get(name)
         return paused is None or paused <= cycle.now
 
-    # -- discovery ------------------------------------------------------------------
-    def _discover(self, name: str, platform: Platform, cycle: _Cycle) -> None:
+    # -- the workers' jobs, and applying what they bring back ----------------------
+    def _job(self, name: str, platform: Platform, cycle: CycleState) -> Job:
+        """What ``name`` is to fetch this cycle, as copies a worker thread may read."""
+        due = tuple(self._due(name, cycle))
+        existing = frozenset(k for k, s in cycle.streams.items() if s.platform == name)
         last = self.last_discovery.get(name)
-        if last is not None and cycle.now - last < timedelta(
-            seconds=self.settings.discovery_interval
-        ):
-            return
-        remembered = list(self.store.get_meta(f"seen:{name}") or ())  # oldest first
-        seen = set(remembered)
-        known = seen | {s.external_id for s in cycle.streams.values() if s.platform == name}
+        interval = timedelta(seconds=self.settings.discovery_interval)
+        if last is not None and cycle.now - last < interval:
+            return Job(name, platform, cycle.now, None, frozenset(), existing, due)
+        remembered = tuple(self.store.get_meta(f"seen:{name}") or ())  # oldest first
+        own = {cycle.streams[k].external_id for k in existing}
         # An attempt counts, failed or not: a failing platform (its retries already
         # spent) is tried again at the next discovery interval, not at every cycle.
         self.last_discovery[name] = cycle.now
-        try:
-            found = platform.discover(self.channels.get(name, []), cycle.now, known)
-        except PlatformError as exc:
-            self._account(exc.usage, name, cycle)
-            self._platform_failed(name, exc, cycle, [])
-            return
-        self._account(found.usage, name, cycle)
-        cycle.report.ok_platforms.add(name)
-        new = [s for s in found.streams if s.key not in cycle.streams]
-        for stream in new:
-            self._adopt(stream, cycle)
-        if new:
-            ids = [*remembered, *(s.external_id for s in new)][-SEEN_LIMIT:]
-            cycle.meta[f"seen:{name}"] = ids
+        channels = tuple(self.channels.get(name, []))
+        known = frozenset(remembered) | own
+        return Job(name, platform, cycle.now, channels, known, existing, due, remembered)
 
-    def _adopt(self, stream: Stream, cycle: _Cycle) -> None:
+    def _due(self, name: str, cycle: CycleState) -> list[Stream]:
+        """``name``'s streams whose poll has come, by key (the batches' order)."""
+        mine = (s for s in cycle.streams.values() if s.platform == name and not s.done)
+        return sorted((s for s in mine if _is_due(s, cycle.now)), key=lambda s: s.key)
+
+    def _apply_outcome(self, outcome: Outcome, cycle: CycleState) -> None:
+        """Fold one platform's discovery and polls into the cycle, in call order."""
+        name = outcome.job.name
+        cycle.report.platforms[name] = PlatformReport(seconds=outcome.seconds)
+        if outcome.discovery_error is not None:
+            self._account(outcome.discovery_error.usage, name, cycle)
+            self._platform_failed(name, outcome.discovery_error, cycle, [])
+        elif outcome.discovery is not None:
+            self._account(outcome.discovery.usage, name, cycle)
+            cycle.report.ok_platforms.add(name)
+            self._adopt_all(outcome, cycle)
+        for batch in outcome.batches:
+            if batch.skipped is not None:
+                self._skip(batch.streams, batch.skipped, cycle)
+            elif batch.error is not None:
+                self._account(batch.error.usage, name, cycle)
+                self._platform_failed(name, batch.error, cycle, batch.streams)
+            elif batch.result is not None:
+                self._account(batch.result.usage, name, cycle)
+                cycle.report.ok_platforms.add(name)
+                self._apply(batch.result, cycle)
+
+    def _adopt_all(self, outcome: Outcome, cycle: CycleState) -> None:
+        """Adopt the streams a discovery found, and remember their ids."""
+        for stream in outcome.new:
+            self._adopt(stream, cycle)
+        if outcome.new:
+            ids = [*outcome.job.remembered, *(s.external_id for s in outcome.new)]
+            cycle.meta[f"seen:{outcome.job.name}"] = ids[-SEEN_LIMIT:]
+
+    def _adopt(self, stream: Stream, cycle: CycleState) -> None:
         """Take a newly discovered stream into the working set, matched to the plan."""
         taken = {(s.broadcast_id, s.channel_key) for s in cycle.streams.values() if s.broadcast_id}
         window = timedelta(minutes=self.settings.match_window)
@@ -231,54 +245,17 @@ class Engine:
         )
 
     # -- polling --------------------------------------------------------------------
-    def _poll_due(self, name: str, platform: Platform, cycle: _Cycle) -> None:
-        due = sorted(
-            (
-                s
-                for s in cycle.streams.values()
-                if s.platform == name
-                and not s.done
-                and s.next_poll_at is not None
-                and s.next_poll_at <= cycle.now
-            ),
-            key=lambda s: s.key,
-        )
-        if not due:
-            return
-        if not self._available(name, cycle):
-            self._skip(due, self._unavailable_reason(name), cycle)
-            return
-        for start in range(0, len(due), max(1, platform.max_batch)):
-            batch = due[start : start + platform.max_batch]
-            if not self._available(name, cycle):  # an earlier batch hit quota or auth
-                self._skip(batch, self._unavailable_reason(name), cycle)
-                continue
-            self._poll_batch(name, platform, batch, cycle)
-
     def _unavailable_reason(self, name: str) -> str:
         return "auth" if name in self.stopped else "quota"
 
-    def _poll_batch(
-        self, name: str, platform: Platform, batch: Sequence[Stream], cycle: _Cycle
-    ) -> None:
-        try:
-            result = platform.poll(batch, cycle.now)
-        except PlatformError as exc:
-            self._account(exc.usage, name, cycle)
-            self._platform_failed(name, exc, cycle, batch)
-            return
-        self._account(result.usage, name, cycle)
-        cycle.report.ok_platforms.add(name)
-        self._apply(result, cycle)
-
-    def _apply(self, result: PollResult, cycle: _Cycle) -> None:
+    def _apply(self, result: PollResult, cycle: CycleState) -> None:
         by_key: dict[str, list[Snapshot]] = {}
         for snap in result.snapshots:
             by_key.setdefault(snap.stream, []).append(snap)
         for update in result.updates:
             self._apply_stream(update, by_key.get(update.key, []), cycle)
 
-    def _apply_stream(self, update: Stream, snaps: list[Snapshot], cycle: _Cycle) -> None:
+    def _apply_stream(self, update: Stream, snaps: list[Snapshot], cycle: CycleState) -> None:
         previous = cycle.streams.get(update.key, update)
         following = next_poll(update, cycle.now, self.settings)
         stream = replace(
@@ -305,17 +282,22 @@ class Engine:
             cycle.report.snapshots += len(snaps)
             if stream.status is StreamStatus.LIVE:
                 cycle.report.live_viewers[stream.key] = snaps[-1].concurrent_viewers
+            share = cycle.report.platforms.setdefault(stream.platform, PlatformReport())
+            share.snapshots += len(snaps)
 
-    def _rematch(self, stream: Stream, cycle: _Cycle) -> Stream:
+    def _rematch(self, stream: Stream, cycle: CycleState) -> Stream:
         """An unplanned stream learns its start later; try matching it again then."""
         taken = {(s.broadcast_id, s.channel_key) for s in cycle.streams.values() if s.broadcast_id}
         window = timedelta(minutes=self.settings.match_window)
         found = match(stream, cycle.plan, taken, window)  # type: ignore[arg-type]
         return stream if found is None else replace(stream, broadcast_id=found)
 
-    def _skip(self, streams: Iterable[Stream], reason: str, cycle: _Cycle) -> None:
+    def _skip(self, streams: Iterable[Stream], reason: str, cycle: CycleState) -> None:
         """Record due polls that cannot happen as gaps, and move their next poll on."""
-        for stream in streams:
+        for polled in streams:
+            # The cycle's own copy: a worker's copy of a stream found this cycle does
+            # not carry the broadcast it was matched to since.
+            stream = cycle.streams.get(polled.key, polled)
             cycle.gaps.append(Gap(stream.key, cycle.now, reason))
             following = next_poll(stream, cycle.now, self.settings) or cycle.now + timedelta(
                 seconds=self.settings.live_interval
@@ -330,7 +312,7 @@ class Engine:
             cycle.report.errors[f"{stream.platform}:{reason}"] += 1
 
     def _platform_failed(
-        self, name: str, exc: PlatformError, cycle: _Cycle, batch: Sequence[Stream]
+        self, name: str, exc: PlatformError, cycle: CycleState, batch: Sequence[Stream]
     ) -> None:
         if isinstance(exc, QuotaExhausted):
             self.paused_until[name] = exc.reset_at
@@ -346,63 +328,25 @@ class Engine:
         else:
             cycle.report.errors[f"{name}:{exc.reason}"] += 1
 
-    def _account(self, usage: Usage | None, name: str, cycle: _Cycle) -> None:
+    def _account(self, usage: Usage | None, name: str, cycle: CycleState) -> None:
         if usage is None:
             return
         cycle.report.calls += usage.calls
         cycle.report.quota_units += usage.quota_units
+        cycle.report.platforms.setdefault(name, PlatformReport()).calls += usage.calls
         day = quota_day(cycle.now)
         for credential, units in usage.units.items():
             cycle.quota[(day, credential)] += units
+            cycle.report.units_by_key[credential] += units
 
     # -- simulcast and plan -------------------------------------------------------------
-    def _combine_simulcasts(self, cycle: _Cycle) -> None:
-        """Fold each simulcast broadcast's combined samples into its own rollup.
+    def _fold_plan(self, cycle: CycleState) -> None:
+        """Simulcast sums and broadcast statuses, from the cycle's streams."""
+        combine_simulcasts(cycle, self.settings.live_interval)
+        for broadcast_id, status in update_plan(cycle, timedelta(minutes=self.settings.grace)):
+            log.info("broadcast %s is now %s", broadcast_id, status.value)
 
-        ``streamer.simulcast.combine_samples`` makes one point per sample time: the
-        sum of the platforms' concurrent viewers, each platform's last reading
-        standing in for at most one live interval, a platform that reports no
-        viewers (Instagram) adding nothing rather than 0. Each stream's last reading
-        from before this cycle comes from its rollup, so the result is exactly what
-        ``streamer rollup --rebuild`` computes from the whole history.
-        """
-        fresh: dict[str, list[Snapshot]] = {}
-        for snap in cycle.snapshots:
-            fresh.setdefault(snap.stream, []).append(snap)
-        members: dict[str, list[str]] = {}
-        for stream in cycle.streams.values():
-            if stream.broadcast_id:
-                members.setdefault(stream.broadcast_id, []).append(stream.key)
-        interval = self.settings.live_interval
-        for broadcast_id, keys in members.items():
-            if not any(k in fresh for k in keys):
-                continue
-            series = {
-                k: [*rollup.last_snapshot(cycle.prior_rollups.get(k)), *fresh.get(k, [])]
-                for k in keys
-            }
-            key = broadcast_key(broadcast_id)
-            samples = combine_samples(series, interval, key)
-            base = cycle.rollups.get(key) or rollup.empty(key, interval)
-            cycle.rollups[key] = rollup.fold(base, samples)
-            cycle.changed_rollups.add(key)
-
-    def _update_plan(self, cycle: _Cycle) -> None:
-        grace = timedelta(minutes=self.settings.grace)
-        streams_of: dict[str, list[Stream]] = {}
-        for stream in cycle.streams.values():
-            if stream.broadcast_id:
-                streams_of.setdefault(stream.broadcast_id, []).append(stream)
-        for broadcast in cycle.plan.values():
-            status = _broadcast_status(
-                broadcast, streams_of.get(broadcast.id, []), cycle.now, grace
-            )
-            if status is not broadcast.status:
-                cycle.plan[broadcast.id] = replace(broadcast, status=status)
-                cycle.changed_plan.add(broadcast.id)
-                log.info("broadcast %s is now %s", broadcast.id, status.value)
-
-    def _commit(self, cycle: _Cycle) -> None:
+    def _commit(self, cycle: CycleState) -> None:
         if not (
             cycle.snapshots
             or cycle.gaps
@@ -420,25 +364,20 @@ class Engine:
                 rollups={k: cycle.rollups[k] for k in sorted(cycle.changed_rollups)},
                 broadcasts=[cycle.plan[k] for k in sorted(cycle.changed_plan)],
                 quota=dict(cycle.quota),
+                now=cycle.now,
+                meta=dict(cycle.meta),  # a quota pause and seen ids: in the same write
             )
         )
-        if cycle.meta:
-            self.store.set_meta(cycle.meta)
 
 
-def _broadcast_status(
-    broadcast: Broadcast, streams: Sequence[Stream], now: datetime, grace: timedelta
-) -> BroadcastStatus:
-    """Where a broadcast stands given its matched streams (cancelled stays cancelled)."""
-    if broadcast.status is BroadcastStatus.CANCELLED:
-        return broadcast.status
-    went_live = [s for s in streams if s.actual_start is not None]
-    if any(s.status is StreamStatus.LIVE for s in went_live):
-        return BroadcastStatus.LIVE
-    if went_live:
-        return BroadcastStatus.HELD
-    # Only a planned broadcast can be missed: a held one whose streams have finished
-    # and moved to the archive (out of ``streams``) stays held.
-    if broadcast.status is BroadcastStatus.PLANNED and now >= broadcast.end + grace:
-        return BroadcastStatus.MISSED
-    return broadcast.status
+def _is_due(stream: Stream, now: datetime) -> bool:
+    """Whether ``stream``'s poll has come at ``now``.
+
+    A last poll later than ``now`` means the clock was stepped back (NTP, a restored
+    VM): the schedule made on the old clock would leave the stream unpolled until the
+    clock caught up, so it is polled at once and rescheduled from ``now``.
+    """
+    if stream.next_poll_at is None:
+        return False
+    stepped_back = stream.last_polled_at is not None and stream.last_polled_at > now
+    return stream.next_poll_at <= now or stepped_back

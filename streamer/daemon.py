@@ -3,8 +3,9 @@
 ``Collector`` wires a config to its store, platform adapters and engine; it serves
 ``streamer collect --once``, ``streamer run`` and the demo alike. ``run_daemon``
 adds the scheduler: a poll tick (the engine decides what is due), the scheduled
-reports, and a clean stop on SIGTERM or Ctrl-C that lets the cycle in flight
-finish and be saved.
+reports, the metrics endpoint when ``[metrics] port`` is set (``streamer.metrics``:
+``/metrics`` and ``/healthz``, fed by each cycle's report), and a clean stop on
+SIGTERM or Ctrl-C that lets the cycle in flight finish and be saved.
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ import os
 import signal
 from collections.abc import Mapping
 from contextlib import ExitStack
-from types import FrameType, TracebackType
+from types import TracebackType
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from collectors.engine import CycleReport, Engine
 from collectors.registry import build_platforms, unsupported
 from streamer.clock import Clock
 from streamer.config import Config, ReportJob
 from streamer.cron import cron_trigger
+from streamer.errors import ConfigError
+from streamer.metrics import Metrics, MetricsServer, limits_text
 from streamer.store import Store, open_store
 
 log = logging.getLogger("streamer.daemon")
+STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 
 
 class Collector:
@@ -56,6 +60,10 @@ class Collector:
         """One discovery-and-poll cycle at the clock's now."""
         return self.engine.collect_once(self.clock.now())
 
+    def metrics(self) -> Metrics:
+        """Fresh metrics watching this collector's platforms (feed them each report)."""
+        return Metrics(self.engine.platforms, self.config.collector, self.clock)
+
     def close(self) -> None:
         self._stack.close()
 
@@ -69,13 +77,40 @@ class Collector:
 
 
 def run_daemon(config: Config, clock: Clock, environ: Mapping[str, str] | None = None) -> int:
-    """Run the collector service until SIGTERM/SIGINT; returns the exit status."""
+    """Run the collector service until SIGTERM/SIGINT; returns the exit status.
+
+    The stop signals are blocked before any thread starts, so every thread inherits
+    the block and the kernel keeps them pending for ``sigwait`` on this thread. A
+    Python signal handler instead runs only when the main thread wakes, and a signal
+    the kernel hands to a worker thread left the main thread asleep in the
+    scheduler's wait until the next tick (seen: SIGTERM ignored for a minute).
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        _serve(config, clock, environ)
+        log.info("streamer run: stopped cleanly")
+        return 0
+    finally:
+        # A second signal while stopping (SIGTERM, then an impatient Ctrl-C) is
+        # pending: take it, so unblocking does not deliver it with its default action.
+        while pending := signal.sigpending() & STOP_SIGNALS:
+            signal.sigwait(pending)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> None:
+    """Collect, report and serve metrics until a stop signal; then finish the cycle."""
     store = open_store(config.data_dir)
-    with store.daemon_lock(), Collector(config, clock, environ, store) as collector:
-        scheduler = BlockingScheduler(timezone=config.tz)
+    with (
+        store.daemon_lock(),
+        Collector(config, clock, environ, store) as collector,
+        ExitStack() as serving,
+    ):
+        metrics = _serve_metrics(config, collector, serving)
+        scheduler = BackgroundScheduler(timezone=config.tz)
         tick = max(5, min(60, config.collector.live_interval))
         scheduler.add_job(
-            _safe_cycle, "interval", seconds=tick, args=[collector], id="collect",
+            _safe_cycle, "interval", seconds=tick, args=[collector, metrics], id="collect",
             next_run_time=clock.now(), max_instances=1, coalesce=True,
             misfire_grace_time=tick,
         )  # fmt: skip
@@ -84,17 +119,44 @@ def run_daemon(config: Config, clock: Clock, environ: Mapping[str, str] | None =
                 _safe_report, cron_trigger(job.cron, config.tz), args=[job, config, store, clock],
                 id=f"report:{job.name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
             )  # fmt: skip
-        _stop_on_signals(scheduler)
+        if config.retention_days is not None:
+            scheduler.add_job(
+                _safe_prune, cron_trigger("30 3 * * *", config.tz), id="prune",
+                args=[store, config.retention_days, clock], max_instances=1, coalesce=True,
+                misfire_grace_time=3600,
+            )  # fmt: skip
         log.info("streamer run: collecting every %ss into %s", tick, config.data_dir)
         scheduler.start()
-    log.info("streamer run: stopped cleanly")
-    return 0
+        signum = signal.sigwait(STOP_SIGNALS)
+        log.info("signal %s: finishing the current cycle, then stopping", int(signum))
+        # wait=True: the job running in the executor's thread finishes and is saved
+        # before the store and adapters are closed.
+        scheduler.shutdown(wait=True)
 
 
-def _safe_cycle(collector: Collector) -> None:
-    """One cycle; nothing a cycle raises may stop the service (it is logged)."""
+def _serve_metrics(config: Config, collector: Collector, stack: ExitStack) -> Metrics | None:
+    """Start ``/metrics`` and ``/healthz`` when ``[metrics] port`` is set; stopped by ``stack``."""
+    settings = config.metrics
+    if settings.port is None:
+        return None
+    metrics = collector.metrics()
     try:
-        collector.collect_once()
+        server = stack.enter_context(MetricsServer(metrics, settings.host, settings.port))
+    except OSError as exc:  # port taken, or an address this machine does not have
+        where = f"{settings.host}:{settings.port}"
+        message = f"metrics: cannot listen on {where} ({exc.strerror}); check [metrics]"
+        raise ConfigError(message) from None
+    log.info("metrics on %s/metrics, health on %s/healthz", server.url, server.url)
+    log.info("health: %s", limits_text(config.collector))
+    return metrics
+
+
+def _safe_cycle(collector: Collector, metrics: Metrics | None = None) -> None:
+    """One cycle, then its report to the metrics; nothing raised may stop the service."""
+    try:
+        report = collector.collect_once()
+        if metrics is not None:
+            metrics.observe(report)
     except Exception:
         log.exception("collector cycle failed; the next tick tries again")
 
@@ -111,21 +173,17 @@ def _safe_report(job: ReportJob, config: Config, store: Store, clock: Clock) -> 
     log.info("report %s written: %s", job.name, ", ".join(str(p) for p in paths))
 
 
-def _stop_on_signals(scheduler: BlockingScheduler) -> None:
-    """SIGTERM and Ctrl-C let the running cycle finish, then stop the scheduler."""
+def _safe_prune(store: Store, retention_days: int, clock: Clock) -> None:
+    """Nightly retention: remove the snapshot partitions that may go, keep the rest."""
+    from streamer.prune import prune_before, retention_cutoff
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        if not scheduler.running:
-            # A second signal while the first is stopping the scheduler (SIGTERM, then
-            # an impatient Ctrl-C): shutting down twice would raise mid-stop.
-            return
-        log.info("signal %s: finishing the current cycle, then stopping", signum)
-        # wait=True: the job running in the executor's thread finishes and is
-        # saved before start() returns and the store and adapters are closed.
-        scheduler.shutdown(wait=True)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, stop)
+    now = clock.now()
+    try:
+        result = prune_before(store, retention_cutoff(now, retention_days), now, strict=False)
+    except Exception:
+        log.exception("retention prune failed; it runs again tomorrow")
+        return
+    log.info("retention: %s", result.line())
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -50,6 +50,7 @@ class CycleWrite:
     set moves (with its rollup) from the working set to the month archive.
     ``broadcasts`` are status updates (live/held/missed) of planned broadcasts.
     ``quota`` adds units to the ledger: ``{(quota_day, key_name): units}``.
+    ``meta`` sets small named values (as ``set_meta``) in the same write.
     ``now``, when given, is when the cycle ran: broadcasts finished (held, missed,
     cancelled) more than a week before it, with no stream left in the working set,
     move to the archive too, so the file every cycle rewrites stays small.
@@ -62,6 +63,7 @@ class CycleWrite:
     broadcasts: Sequence[Broadcast] = ()
     quota: Mapping[tuple[str, str], int] = field(default_factory=dict)
     now: datetime | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -325,6 +325,8 @@ def _apply_state(main: Tables, cycle: CycleWrite) -> None:
     upsert(main, "streams", "key", [s.to_dict() for s in cycle.streams])
     upsert(main, "rollups", "key", [_rollup_doc(k, cycle.rollups) for k in cycle.rollups])
     _set_statuses(main, cycle.broadcasts)
+    if cycle.meta:
+        upsert(main, "meta", "name", [{"name": k, "value": v} for k, v in cycle.meta.items()])
     if cycle.quota:
         _add_quota(main, cycle.quota)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from collectors.simulator import FaultRule, Scenario, SimStream, Simulator
 from streamer.cli import run
@@ -220,3 +223,55 @@ def test_a_second_run_on_the_same_folder_is_refused(
     assert "another streamer daemon is running" in err
     assert str(config.parent / "data") in err
     assert process.poll() is None  # the first one is untouched
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_run_serves_metrics_and_health_on_loopback(config: Path) -> None:
+    """``[metrics] port`` set: /metrics has the cycle's figures, /healthz says ok, no key."""
+    port = free_port()
+    with config.open("a", encoding="utf-8") as toml:
+        toml.write(f"\n[metrics]\nport = {port}\n")
+    with running(config) as (process, log_path):
+        wait_for(log_path, "cycle ", process)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False) as client:
+            # The cycle line is logged just before the report reaches the metrics.
+            deadline = time.monotonic() + START_TIMEOUT
+            while "streamer_cycles_total 0.0" in (metrics := client.get("/metrics")).text:
+                assert time.monotonic() < deadline, metrics.text
+                time.sleep(0.05)
+            health = client.get("/healthz")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+    assert f"metrics on http://127.0.0.1:{port}/metrics" in log_path.read_text(encoding="utf-8")
+    assert (health.status_code, health.text) == (200, "ok\n")
+    samples = {
+        s.name: s.value for f in text_string_to_metric_families(metrics.text) for s in f.samples
+    }
+    assert samples["streamer_cycles_total"] >= 1
+    assert samples["streamer_concurrent_viewers"] > 0
+    assert samples["streamer_quota_units_total"] >= 1
+    assert KEY not in metrics.text
+
+
+def test_run_with_the_metrics_port_taken_is_one_line_exit_2(
+    config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another program holds the metrics port: exit 2, one line naming host and port."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        with config.open("a", encoding="utf-8") as toml:
+            toml.write(f"\n[metrics]\nport = {port}\n")
+        monkeypatch.setenv(KEY_ENV, KEY)
+        assert run(["--config", str(config), "run"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in err

@@ -202,3 +202,21 @@ def test_command_uses_retention_days_from_the_config(
     code, out, err = call(capsys, "--dry-run")
     assert code == 0, err
     assert out.startswith("would remove 2 snapshot partitions before 2026-01-12")
+
+
+def test_daemon_retention_job_prunes_only_what_may_go(tmp_path: Path) -> None:
+    """The nightly job with retention_days removes old final partitions and logs, never raises."""
+    from streamer.daemon import _safe_prune
+    from streamer.store import open_store
+
+    store = open_store(tmp_path / "data")
+    old = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
+    done = Stream("youtube", "v1", "UC1", status=StreamStatus.ENDED, actual_start=old,
+                  actual_end=old, discovered_at=old, done=True)  # fmt: skip
+    store.commit_cycle(
+        CycleWrite(snapshots=[Snapshot(done.key, old, StreamStatus.LIVE, 5)], streams=[done])
+    )
+    assert store.partitions()
+    _safe_prune(store, 30, SimulatedClock(datetime(2026, 3, 1, tzinfo=UTC)))
+    assert store.partitions() == []
+    assert "youtube:v1" in store.streams(include_archive=True)
