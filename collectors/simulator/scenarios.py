@@ -174,3 +174,234 @@ def video_id(seed: int, label: str) -> str:
     """A deterministic 11-character YouTube-style video id for ``label``."""
     digest = hashlib.blake2b(f"{seed}|{label}".encode(), digest_size=8).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+# -- the half-year ---------------------------------------------------------------------
+
+VIEW_PLATFORMS = ("youtube", "facebook")
+"""Platforms whose APIs give a live video's total views (Instagram has no such metric)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One recurring slot of the half-year plan: weekdays at a local time, every N weeks."""
+
+    programme: str  # the programme's slug
+    title: str
+    weekdays: tuple[int, ...]  # 0 = Monday
+    at: time
+    every_weeks: int = 1
+    duration_min: int = 60
+
+    def dates(self, first: date, last: date) -> list[date]:
+        """The days from ``first`` to ``last`` (both included) this series airs on."""
+        days, day, anchor = [], first, None
+        while day <= last:
+            if day.weekday() in self.weekdays:
+                monday = day - timedelta(days=day.weekday())
+                anchor = anchor or monday
+                if (monday - anchor).days // 7 % self.every_weeks == 0:
+                    days.append(day)
+            day += timedelta(days=1)
+        return days
+
+    def rrule(self, last: date) -> str:
+        """The same days as an RFC 5545 rule (from the first of ``dates``) up to ``last``."""
+        names = ",".join(("MO", "TU", "WE", "TH", "FR", "SA", "SU")[d] for d in self.weekdays)
+        interval = f";INTERVAL={self.every_weeks}" if self.every_weeks > 1 else ""
+        return f"FREQ=WEEKLY{interval};BYDAY={names};UNTIL={last:%Y%m%d}"
+
+
+_ADAL_TITLE = "Adal Komek: free legal advice"
+_ANTIKOR_TITLE = "Antikor.Live: ask the anti-corruption service"
+_WEEKDAYS = (0, 1, 2, 3, 4)
+
+HALF_YEAR_SERIES = (
+    Series("adal-komek", _ADAL_TITLE, _WEEKDAYS, time(11)),
+    Series("adal-komek", _ADAL_TITLE, _WEEKDAYS, time(17)),
+    Series("adal-komek", _ADAL_TITLE, (5,), time(11)),
+    Series("antikor-live", _ANTIKOR_TITLE, (1, 3), time(15)),
+    Series("antikor-live", _ANTIKOR_TITLE, (5,), time(12), every_weeks=2),
+)
+"""The half-year plan: Adal Komek weekdays at 11:00 and 17:00 and Saturdays at 11:00
+(286 slots from January to June); Antikor.Live Tuesdays and Thursdays at 15:00 and
+every other Saturday at 12:00 (65 slots). An hour each, local time."""
+
+
+@dataclass(frozen=True, slots=True)
+class HalfYearFates:
+    """How a programme's half-year goes: what went wrong, and the audience it drew.
+
+    ``views`` is the round figure the article reports ("over 85,000"); the drawn
+    total over ``VIEW_PLATFORMS`` lands a few hundred above it.
+    """
+
+    no_shows: int
+    late_starts: int
+    unplanned: int
+    views: int
+
+
+HALF_YEAR_FATES = {
+    "antikor-live": HalfYearFates(no_shows=3, late_starts=4, unplanned=2, views=85_000),
+    "adal-komek": HalfYearFates(no_shows=9, late_starts=8, unplanned=1, views=127_000),
+}
+"""65 − 3 + 2 = 64 live broadcasts of Antikor.Live, 286 − 9 + 1 = 278 of Adal Komek."""
+
+_UNPLANNED_AT = time(19, 30)  # no series airs then, so nothing planned is near it
+
+
+def half_year_range(year: int) -> tuple[date, date]:
+    """January 1st and June 30th of ``year``."""
+    return date(year, 1, 1), date(year, 6, 30)
+
+
+def half_year(
+    year: int = 2020,
+    tz: str = "Asia/Almaty",
+    *,
+    adal_channel: str = ADAL_KOMEK_CHANNEL,
+    antikor_channel: str = ANTIKOR_CHANNEL,
+    seed: int = 2020,
+    adal_facebook: str | None = None,
+    antikor_facebook: str | None = None,
+    adal_instagram: str | None = None,
+    antikor_instagram: str | None = None,
+) -> Scenario:
+    """January to June of ``year`` shaped like the source article.
+
+    Every slot of ``HALF_YEAR_SERIES`` airs on the programme's YouTube channel and,
+    when given, simulcast on its Facebook Page and Instagram account at the same
+    times. ``HALF_YEAR_FATES`` says how many slots are no-shows (announced, never
+    live) and late starts (8-25 minutes), and how many unplanned streams each
+    programme adds (on one platform: Facebook when given, else YouTube). Views are
+    drawn per broadcast, then scaled so that each programme's total over
+    ``VIEW_PLATFORMS`` lands just above its ``views`` figure (85,000 and 127,000).
+    """
+    zone = ZoneInfo(tz)
+    rng = random.Random(seed)
+    first, last = half_year_range(year)
+    youtube = {"adal-komek": adal_channel, "antikor-live": antikor_channel}
+    simulcast = {
+        "adal-komek": {"facebook": adal_facebook, "instagram": adal_instagram},
+        "antikor-live": {"facebook": antikor_facebook, "instagram": antikor_instagram},
+    }
+    names = {"adal-komek": "Adal Komek", "antikor-live": "Antikor.Live"}
+    titles: dict[str, str] = {}
+    streams: list[SimStream] = []
+    for slug, fates in HALF_YEAR_FATES.items():
+        others = {p: c for p, c in simulcast[slug].items() if c is not None}
+        titles.update({c: names[slug] for c in (youtube[slug], *others.values())})
+        slots = sorted(
+            (datetime.combine(day, series.at, tzinfo=zone), series)
+            for series in HALF_YEAR_SERIES
+            if series.programme == slug
+            for day in series.dates(first, last)
+        )
+        picked = rng.sample(range(len(slots)), fates.no_shows + fates.late_starts)
+        no_shows = set(picked[: fates.no_shows])
+        late = set(picked[fates.no_shows :])
+        unplanned_days = sorted(rng.sample(range((last - first).days + 1), fates.unplanned))
+        held = len(slots) - len(no_shows) + fates.unplanned
+        target = fates.views + rng.randint(200, 800)
+        counted = _allocate(target, [rng.uniform(0.7, 1.3) for _ in range(held)])
+        shares = iter(counted)
+        for index, (planned, series) in enumerate(slots):
+            aired = None
+            if index not in no_shows:
+                delay = rng.randint(8, 25) if index in late else rng.randint(0, 2)
+                aired = _times(planned + timedelta(minutes=delay), rng)
+            views = 0 if aired is None else next(shares)
+            label = f"{slug}-{planned.isoformat()}"
+            streams += _aired(
+                label, series.title, youtube[slug], others, planned, aired, views, seed
+            )
+        platform = "facebook" if "facebook" in others else "youtube"
+        channel = others.get("facebook") or youtube[slug]
+        for offset in unplanned_days:
+            start = datetime.combine(first + timedelta(days=offset), _UNPLANNED_AT, tzinfo=zone)
+            label = f"{slug}-unplanned-{start.isoformat()}"
+            title = f"{names[slug]}: жедел эфир {start:%d.%m.%Y}"
+            aired = _times(start, rng)
+            streams.append(
+                _one_stream(label, title, platform, channel, None, aired, next(shares), seed)
+            )
+    return Scenario(streams=streams, seed=seed, channel_titles=titles)
+
+
+def _times(start: datetime, rng: random.Random) -> tuple[datetime, datetime]:
+    """A broadcast from ``start`` for an hour and up to four minutes more."""
+    return start, start + _DURATION + timedelta(minutes=rng.randint(0, 4))
+
+
+def _aired(
+    label: str,
+    title: str,
+    youtube: str,
+    others: dict[str, str],
+    planned: datetime,
+    aired: tuple[datetime, datetime] | None,
+    counted: int,
+    seed: int,
+) -> list[SimStream]:
+    """One planned slot on YouTube and its simulcasts (``aired=None``: a no-show);
+    ``counted`` views split over the ``VIEW_PLATFORMS`` among them, YouTube to
+    Facebook as 1 : 0.4 (Instagram's audience is a share of YouTube's on top)."""
+    has_facebook = "facebook" in others
+    on_youtube = round(counted / (1 + _SIMULCAST_SHARE["facebook"])) if has_facebook else counted
+    main = _one_stream(label, title, "youtube", youtube, planned, aired, on_youtube, seed)
+    made = [main]
+    for platform, channel in others.items():
+        copy = _simulcast(main, platform, channel, seed)
+        if platform == "facebook":
+            copy = dataclasses.replace(copy, final_views=counted - on_youtube)
+        made.append(copy)
+    return made
+
+
+def _one_stream(
+    label: str,
+    title: str,
+    platform: str,
+    channel: str,
+    planned: datetime | None,
+    aired: tuple[datetime, datetime] | None,
+    views: int,
+    seed: int,
+) -> SimStream:
+    """One stream; its concurrent peak is a seeded fifth or so of its views."""
+    start, end = aired or (None, None)
+    share = 0.17 + 0.09 * _unit(seed, label)
+    ident = (
+        video_id(seed, label)
+        if platform == "youtube"
+        else numeric_id(seed, label, _ID_DIGITS[platform])
+    )
+    return SimStream(
+        channel=channel,
+        video_id=ident,
+        title=title,
+        platform=platform,
+        scheduled_start=planned,
+        actual_start=start,
+        actual_end=end,
+        peak_viewers=max(1, round(views * share)) if aired else 0,
+        final_views=views if aired else 0,
+    )
+
+
+def _unit(seed: int, label: str) -> float:
+    """A deterministic number in [0, 1) for ``label``."""
+    digest = hashlib.blake2b(f"{seed}|{label}|share".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def _allocate(total: int, weights: list[float]) -> list[int]:
+    """``total`` split in proportion to ``weights`` as whole numbers that sum to it."""
+    scale = total / sum(weights)
+    exact = [w * scale for w in weights]
+    whole = [int(x) for x in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda i: whole[i] - exact[i])
+    for i in by_remainder[: total - sum(whole)]:
+        whole[i] += 1
+    return whole
