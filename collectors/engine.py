@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -83,6 +84,7 @@ class Engine:
         self.platforms = dict(platforms)
         self.settings = settings
         self.parallel = parallel
+        self._pool: ThreadPoolExecutor | None = None  # one thread per platform, made on use
         self.channels: dict[str, list[Channel]] = {}
         self.programme_of: dict[str, str] = {}  # channel key -> programme slug
         for programme in programmes.values():
@@ -129,12 +131,21 @@ class Engine:
         blocked = {n: why for n, why in blocked.items() if not self._available(n, cycle)}
         jobs = [self._job(n, p, cycle) for n, p in self.platforms.items() if n not in blocked]
         busy = [job for job in jobs if job.channels is not None or job.due]
-        outcomes = {o.job.name: o for o in fetch_all(busy, parallel=self.parallel)}
+        if self._pool is None and self.parallel and len(self.platforms) > 1:
+            self._pool = ThreadPoolExecutor(len(self.platforms), "streamer-fetch")
+        fetched = fetch_all(busy, parallel=self.parallel, pool=self._pool)
+        outcomes = {o.job.name: o for o in fetched}
         for name in self.platforms:  # platform order, whatever order the workers ended in
             if name in outcomes:
                 self._apply_outcome(outcomes[name], cycle)
             elif name in blocked:  # paused or stopped: its due polls are gaps, no request
                 self._skip(self._due(name, cycle), blocked[name], cycle)
+
+    def close(self) -> None:
+        """Stop the platform threads (idle between cycles); the engine can still run after."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def next_due(self, now: datetime) -> datetime:
         """When something next needs doing: a poll, a discovery or a missed-check.

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -81,21 +81,25 @@ class Outcome:
     seconds: float = 0.0  # the worker's wall time
 
 
-def fetch_all(jobs: Sequence[Job], *, parallel: bool = True) -> list[Outcome]:
-    """Run ``jobs`` in a thread each and return their outcomes in the jobs' order.
+def fetch_all(
+    jobs: Sequence[Job], *, parallel: bool = True, pool: Executor | None = None
+) -> list[Outcome]:
+    """Run ``jobs`` and return their outcomes in the jobs' order.
 
-    ``parallel=False`` runs them one after another in one worker thread: the same
-    outcomes, in a request order that does not depend on thread timing (for a
-    simulator drawing random faults across platforms from one seeded generator).
+    In parallel, each job runs in a thread of ``pool`` (the engine's long-lived pool:
+    starting threads every cycle cost more than the requests) or, without one, of a
+    pool made for this call. Each call waits for all its jobs, so an adapter is never
+    driven by two threads at once. ``parallel=False`` runs them one after another on
+    the caller's thread: the same outcomes, in a request order that does not depend
+    on thread timing (for a simulator drawing random faults from one seeded generator).
     """
-    if not jobs:
-        return []
-    workers = len(jobs) if parallel else 1
-    # A pool per cycle: its threads end with the cycle, so nothing lingers between
-    # cycles or after a shutdown, and no adapter is ever used by two threads at once.
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="streamer-fetch") as pool:
+    if not parallel or len(jobs) <= 1:
+        return [fetch(job) for job in jobs]
+    if pool is not None:
         futures = [pool.submit(fetch, job) for job in jobs]
         return [future.result() for future in futures]
+    with ThreadPoolExecutor(len(jobs), thread_name_prefix="streamer-fetch") as own:
+        return [future.result() for future in [own.submit(fetch, job) for job in jobs]]
 
 
 def fetch(job: Job) -> Outcome:

@@ -41,7 +41,10 @@ class Collector:
         clock: Clock,
         environ: Mapping[str, str] | None = None,
         store: Store | None = None,
+        *,
+        parallel: bool = True,
     ) -> None:
+        """``parallel=False`` polls platforms one after another (see ``Engine``)."""
         self.config = config
         self.clock = clock
         self.store = store or open_store(config.data_dir)
@@ -54,7 +57,9 @@ class Collector:
             raise
         for name in unsupported(config):
             log.warning("%s: channels are configured but no collector exists for it yet", name)
-        self.engine = Engine(self.store, platforms, config.programmes, config.collector)
+        self.engine = Engine(
+            self.store, platforms, config.programmes, config.collector, parallel=parallel
+        )
 
     def collect_once(self) -> CycleReport:
         """One discovery-and-poll cycle at the clock's now."""
@@ -65,6 +70,8 @@ class Collector:
         return Metrics(self.engine.platforms, self.config.collector, self.clock)
 
     def close(self) -> None:
+        """Stop the engine's platform threads, then close the adapters' connections."""
+        self.engine.close()
         self._stack.close()
 
     def __enter__(self) -> Collector:

@@ -208,7 +208,9 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
         plan_week(config, monday)
         items = sorted(open_store(config.data_dir).broadcasts().values(), key=lambda b: b.start)
         console.print(plan_table(items, config.tz, title=f"Plan for the week of {monday}"))
-        with Collector(config, clock, DEMO_ENVIRON) as collector:
+        # The simulator answers from this same process: platform threads would only
+        # queue behind one another for the interpreter, so the demo polls in turn.
+        with Collector(config, clock, DEMO_ENVIRON, parallel=False) as collector:
             cycles = play(collector, clock, finish, console)
     store = open_store(config.data_dir)
     console.print(collected_table(store, config, begin, finish))
@@ -544,7 +546,9 @@ def run_half_year(
             "defaults: live every {live_interval} s, discovery every {discovery_interval} s, "
             "upcoming every {upcoming_interval} s".format(**HALF_YEAR_COLLECTOR)
         )
-        with Collector(config, clock, DEMO_ENVIRON) as collector:
+        # The simulator answers from this same process: platform threads would only
+        # queue behind one another for the interpreter, so the demo polls in turn.
+        with Collector(config, clock, DEMO_ENVIRON, parallel=False) as collector:
             cycles = play(collector, clock, finish, console)
         truths = simulator.ground_truth().values()
     store = open_store(config.data_dir)

@@ -269,23 +269,33 @@ class TinyStore:
         """
         docs: list[Doc] = []
         for rel in self._archive_files():
-            try:
-                stat = (self.data_dir / rel).stat()
-            except FileNotFoundError:
-                continue
-            key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-            cached = self._archive_cache.get(rel)
-            if cached is None or cached[0] != key:
-                cached = (key, AtomicJSONStorage(self.data_dir / rel).read() or {})
-                self._archive_cache[rel] = cached
-            docs += cached[1].get(table, {}).values()
+            docs += self._parsed(rel).get(table, {}).values()
         return docs
+
+    def _parsed(self, rel: str) -> Data:
+        """The file ``rel`` as stored, parsed again only when it was replaced since.
+
+        The collector reads the plan, streams and rollups of ``streamer.json`` every
+        cycle; parsing it once per change, not once per read, keeps a cycle's reads
+        cheap. Callers must not modify what they get.
+        """
+        try:
+            stat = (self.data_dir / rel).stat()
+        except FileNotFoundError:
+            self._archive_cache.pop(rel, None)
+            return {}
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = self._archive_cache.get(rel)
+        if cached is None or cached[0] != key:
+            cached = (key, AtomicJSONStorage(self.data_dir / rel).read() or {})
+            self._archive_cache[rel] = cached
+        return cached[1]
 
     def _read_with_archive(self, table: str, include_archive: bool) -> list[Doc]:
         # Main is read before the archives: a record moved in between was written to its
         # archive before it left main, so it is seen once or twice, never missed. Later
         # documents win in the callers' dicts, so main's copy comes last.
-        working: list[Doc] = [*self._read(MAIN, table)]
+        working: list[Doc] = [*self._parsed(MAIN).get(table, {}).values()]
         return self._read_archives(table) + working if include_archive else working
 
     def _day_docs(self, table: str, start: datetime, end: datetime) -> list[Document]:
