@@ -8,11 +8,11 @@ gives one row per broadcast; ``adherence`` sets the plan against what went on ai
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from reports.dataset import GROUPS, Dataset, group_key, select
+from reports.dataset import GROUPS, Dataset, Selector, gc_paused, group_key, select, within
 from reports.metrics import Entry, Totals, aggregate
 from reports.periods import Period, days_period, month_of, week_of
 from reports.report import (
@@ -52,16 +52,25 @@ def summarise(
     """
     if by not in GROUPS:
         raise UserError(f"cannot group by {by!r}; use one of {', '.join(GROUPS)}")
-    pick = _picker(data, tz, programme, platform, per_platform=by == "platform")
+    selector = Selector(data, tz)
     calendar = by in ("month", "week")
-    groups = _grouped(pick(period), by, tz)
-    if calendar:
-        # Each month (week) row compares with the month (week) before it, so the
-        # earlier figures run from the one before the first row to the period's end.
-        first = _calendar_of(by, period.start).previous()
-        before = _grouped(pick(days_period(first.start, period.end)), by, tz)
-    else:
-        before = _grouped(pick(period.previous()), by, tz)
+    # Each month (week) row compares with the month (week) before it, so the earlier
+    # figures run from the one before the first row to the period's end; other rows
+    # compare with the previous period. One selection over both is cut into each.
+    compared = (
+        days_period(_calendar_of(by, period.start).previous().start, period.end)
+        if calendar
+        else period.previous()
+    )
+    span = selector.select(
+        _covering(period, compared),
+        programme=programme,
+        platform=platform,
+        per_platform=by == "platform",
+    )
+    current = within(span, period, tz)
+    groups = _grouped(current, by, tz)
+    before = _grouped(within(span, compared, tz), by, tz)
     keys = _keys(by, period, groups, programmes if programme is None else (programme,))
     rows, members = [], []
     for key in keys:
@@ -73,7 +82,14 @@ def summarise(
         columns=summary_columns(by),
         rows=rows,
         period=period,
-        headlines=_headlines(data, period, tz, programme, platform, programmes),
+        headlines=_headlines(
+            # Headlines count broadcasts, not platforms, unless one platform is asked for.
+            selector.select(period, programme=programme)
+            if by == "platform" and platform is None
+            else current,
+            programme,
+            programmes,
+        ),
         notes=notes_for(members, [_float(r["coverage_pct"]) for r in rows]),
         subject=by,
     )
@@ -96,7 +112,7 @@ def list_broadcasts(
         columns=BROADCAST_COLUMNS,
         rows=rows,
         period=period,
-        headlines=_headlines(data, period, tz, programme, platform, programmes),
+        headlines=_headlines(entries, programme, programmes),
         notes=notes_for([[e] for e in entries], [_float(r["coverage_pct"]) for r in rows]),
     )
 
@@ -122,7 +138,7 @@ def adherence(
         columns=ADHERENCE_COLUMNS,
         rows=rows,
         period=period,
-        headlines=_headlines(data, period, tz, programme, platform, programmes),
+        headlines=_headlines(entries, programme, programmes),
         counts=dict(counts),
     )
 
@@ -237,17 +253,6 @@ def _overrun(entry: Entry) -> float | None:
 # -- grouping -----------------------------------------------------------------------
 
 
-def _picker(
-    data: Dataset, tz: ZoneInfo, programme: str | None, platform: str | None, *, per_platform: bool
-) -> Callable[[Period], list[Entry]]:
-    def pick(period: Period) -> list[Entry]:
-        return select(
-            data, period, tz, programme=programme, platform=platform, per_platform=per_platform
-        )
-
-    return pick
-
-
 def _grouped(entries: list[Entry], by: str, tz: ZoneInfo) -> defaultdict[str, list[Entry]]:
     groups: defaultdict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
@@ -279,6 +284,11 @@ def _calendar_keys(by: str, period: Period) -> list[str]:
     return keys
 
 
+def _covering(first: Period, second: Period) -> Period:
+    """The days from the earlier start to the later end of two periods."""
+    return days_period(min(first.start, second.start), max(first.end, second.end))
+
+
 def _calendar_of(by: str, day: date) -> Period:
     return month_of(day) if by == "month" else week_of(day)
 
@@ -293,16 +303,16 @@ def _key_period(by: str, key: str) -> Period:
 
 
 def _headlines(
-    data: Dataset,
-    period: Period,
-    tz: ZoneInfo,
-    programme: str | None,
-    platform: str | None,
-    programmes: Sequence[str],
+    entries: list[Entry], programme: str | None, programmes: Sequence[str]
 ) -> list[tuple[str, Totals]]:
-    """Totals per programme for the headline lines, whatever the grouping."""
-    entries = select(data, period, tz, programme=programme, platform=platform)
-    per_programme = _grouped(entries, "programme", tz)
+    """Totals per programme for the headline lines, whatever the grouping.
+
+    ``entries`` are what ``select`` gives for the period with the report's programme
+    and platform (one per broadcast, or per platform when one is asked for).
+    """
+    per_programme: defaultdict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        per_programme[entry.programme].append(entry)
     listed = programmes if programme is None else (programme,)
     keys = list(dict.fromkeys([*listed, *sorted(k for k in per_programme if per_programme[k])]))
     return [(key, aggregate(per_programme[key])) for key in keys]
@@ -328,13 +338,20 @@ def build(
     programmes: Sequence[str] = (),
 ) -> Report:
     """The report of ``kind`` (summary, broadcasts or adherence) for ``period``."""
-    if kind == "summary":
-        return summarise(
-            data, period, tz, by=by, programme=programme, platform=platform, programmes=programmes
-        )
-    builders = {"broadcasts": list_broadcasts, "adherence": adherence}
-    if kind not in builders:
+    if kind not in KINDS:
         raise UserError(f"unknown report kind {kind!r}; use one of {', '.join(KINDS)}")
-    return builders[kind](
-        data, period, tz, programme=programme, platform=platform, programmes=programmes
-    )
+    with gc_paused():
+        if kind == "summary":
+            return summarise(
+                data,
+                period,
+                tz,
+                by=by,
+                programme=programme,
+                platform=platform,
+                programmes=programmes,
+            )
+        builder = list_broadcasts if kind == "broadcasts" else adherence
+        return builder(
+            data, period, tz, programme=programme, platform=platform, programmes=programmes
+        )

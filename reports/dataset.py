@@ -9,9 +9,12 @@ snapshots: reports read rollups only, so a half-year costs no more than a week.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +32,11 @@ from streamer.simulcast import broadcast_key
 from streamer.store import Store
 
 GROUPS = ("programme", "platform", "district", "month", "week")
+# More than any two UTC offsets of one zone ever differ by (they span -12 h to +14 h).
+_OFFSET_SPAN = timedelta(days=2)
+_NO_STREAMS: list[Stream] = []
+# Platform sets in the usual order: there are only a handful, and every entry asks.
+_PLATFORM_ORDERS: dict[frozenset[str], tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +51,36 @@ class Dataset:
     @classmethod
     def from_store(cls, store: Store, config: Config) -> Dataset:
         """Read everything a report needs, archive included."""
-        return cls(
-            broadcasts=store.broadcasts(),
-            streams=store.streams(include_archive=True),
-            rollups=store.rollups(include_archive=True),
-            channel_programmes=channel_programmes(config),
-        )
+        with gc_paused():
+            return cls(
+                broadcasts=store.broadcasts(),
+                streams=store.streams(include_archive=True),
+                rollups=store.rollups(include_archive=True),
+                channel_programmes=channel_programmes(config),
+            )
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: for reading and reporting on a whole store.
+
+    Both allocate hundreds of thousands of documents, records and figures that stay
+    alive, so every collection the allocations trigger walks a growing heap and frees
+    nothing: profiling a half-year summary put that at a quarter of its time. None
+    of them forms a cycle, so reference counting frees them as usual. On the way
+    out, what was allocated inside moves to the oldest generation (``freeze`` then
+    ``unfreeze``, both cheap), so the next young collection does not walk it all
+    at once, and collection resumes (unless it was off already).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def channel_programmes(config: Config) -> dict[str, str]:
@@ -71,25 +103,102 @@ def select(
     per platform it targets, with that platform's own figures; otherwise one entry
     with the simulcast figures.
     """
-    per_platform = per_platform or platform is not None
-    by_broadcast = _streams_by_broadcast(data)
-    found: list[Entry] = []
-    for item in data.broadcasts.values():
-        if period.contains(item.start, tz) and programme in (None, item.programme):
-            members = by_broadcast.get(item.id, [])
-            if per_platform:
-                found += [
-                    _platform_entry(data, item, p, members)
-                    for p in _platforms(item, members)
-                    if platform in (None, p)
-                ]
-            else:
-                found.append(_broadcast_entry(data, item, members))
-    for stream in by_broadcast.get(None, []):
-        entry = _unplanned_entry(data, stream)
-        if _wanted(entry, period, tz, programme, platform):
-            found.append(entry)
-    return sorted(found, key=lambda e: (e.when is None, e.when, e.id))
+    return Selector(data, tz).select(
+        period, programme=programme, platform=platform, per_platform=per_platform
+    )
+
+
+def within(entries: Iterable[Entry], period: Period, tz: ZoneInfo) -> list[Entry]:
+    """Those of ``entries`` (from ``select``) that ``select`` gives for ``period``.
+
+    An entry belongs to the period holding its ``when`` (planned start, or the actual
+    start of an unplanned stream), so selecting a longer span once and cutting it
+    gives what selecting each period would, in the same order.
+    """
+    inside = _in_period(period, tz)
+    return [e for e in entries if e.when is not None and inside(e.when)]
+
+
+class Selector:
+    """``select`` over one dataset, several times: figures are worked out once.
+
+    Each stream's figures (and each simulcast's) are kept by key, so a report that
+    selects its period, the previous one and the headlines parses every rollup once.
+    """
+
+    def __init__(self, data: Dataset, tz: ZoneInfo) -> None:
+        self.data = data
+        self.tz = tz
+        self._by_broadcast: dict[str | None, list[Stream]] | None = None
+        self._stream_figures: dict[str, Figures] = {}
+        self._combined: dict[str, Figures] = {}
+
+    def select(
+        self,
+        period: Period,
+        *,
+        programme: str | None = None,
+        platform: str | None = None,
+        per_platform: bool = False,
+    ) -> list[Entry]:
+        """As ``select``, on this selector's dataset and zone."""
+        per_platform = per_platform or platform is not None
+        by_broadcast = self.by_broadcast()
+        inside = _in_period(period, self.tz)
+        found: list[Entry] = []
+        for item in self.data.broadcasts.values():
+            if (programme is None or programme == item.programme) and inside(item.start):
+                members = by_broadcast.get(item.id, _NO_STREAMS)
+                if per_platform:
+                    found += [
+                        self._platform_entry(item, p, members)
+                        for p in _platforms(item, members)
+                        if platform in (None, p)
+                    ]
+                else:
+                    found.append(self._broadcast_entry(item, members))
+        channel_programmes = self.data.channel_programmes
+        for stream in by_broadcast.get(None, _NO_STREAMS):
+            # An unplanned stream counts once it went live, in the period of its start.
+            owner = channel_programmes.get(stream.channel_key, "")
+            if programme not in (None, owner) or platform not in (None, stream.platform):
+                continue
+            figures = self.stream_figures(stream)
+            start = figures.actual_start
+            if start is not None and inside(start):
+                found.append(_unplanned_entry(stream, owner, figures))
+        found.sort(key=_order)
+        return found
+
+    def by_broadcast(self) -> dict[str | None, list[Stream]]:
+        """Streams by matched broadcast; ``None`` holds unplanned ones (and orphans)."""
+        if self._by_broadcast is None:
+            self._by_broadcast = _streams_by_broadcast(self.data)
+        return self._by_broadcast
+
+    def stream_figures(self, stream: Stream) -> Figures:
+        """``metrics.stream_figures`` of ``stream`` with its rollup, worked out once."""
+        key = stream.key
+        figures = self._stream_figures.get(key)
+        if figures is None:
+            figures = stream_figures(stream, self.data.rollups.get(key))
+            self._stream_figures[key] = figures
+        return figures
+
+    def _broadcast_entry(self, item: Broadcast, members: list[Stream]) -> Entry:
+        combined = self._combined.get(item.id)
+        if combined is None:
+            figures = [self.stream_figures(s) for s in members]
+            combined = combined_figures(figures, self.data.rollups.get(broadcast_key(item.id)))
+            self._combined[item.id] = combined
+        return _planned(item, item.status.value, _platforms(item, members), combined)
+
+    def _platform_entry(self, item: Broadcast, platform: str, members: list[Stream]) -> Entry:
+        """A broadcast as seen on one platform, with a status of its own there."""
+        mine = [s for s in members if s.platform == platform]
+        parts = [self.stream_figures(s) for s in mine]
+        figures = sequential_figures(parts) if parts else Figures()
+        return _planned(item, _platform_status(item, mine, figures), (platform,), figures)
 
 
 def group_key(entry: Entry, by: str, tz: ZoneInfo) -> str:
@@ -120,22 +229,12 @@ def _streams_by_broadcast(data: Dataset) -> dict[str | None, list[Stream]]:
 
 def _platforms(item: Broadcast, members: list[Stream]) -> tuple[str, ...]:
     """Platforms a broadcast targets or was seen on, in the usual order."""
-    used = {t.platform for t in item.targets} | {s.platform for s in members}
-    return tuple(p for p in PLATFORMS if p in used) + tuple(sorted(used - set(PLATFORMS)))
-
-
-def _broadcast_entry(data: Dataset, item: Broadcast, members: list[Stream]) -> Entry:
-    figures = [stream_figures(s, data.rollups.get(s.key)) for s in members]
-    combined = combined_figures(figures, data.rollups.get(broadcast_key(item.id)))
-    return _planned(item, item.status.value, _platforms(item, members), combined)
-
-
-def _platform_entry(data: Dataset, item: Broadcast, platform: str, members: list[Stream]) -> Entry:
-    """A broadcast as seen on one platform, with a status of its own there."""
-    mine = [s for s in members if s.platform == platform]
-    parts = [stream_figures(s, data.rollups.get(s.key)) for s in mine]
-    figures = sequential_figures(parts) if parts else Figures()
-    return _planned(item, _platform_status(item, mine, figures), (platform,), figures)
+    used = frozenset([*[t.platform for t in item.targets], *[s.platform for s in members]])
+    ordered = _PLATFORM_ORDERS.get(used)
+    if ordered is None:
+        ordered = tuple(p for p in PLATFORMS if p in used) + tuple(sorted(used - set(PLATFORMS)))
+        _PLATFORM_ORDERS[used] = ordered
+    return ordered
 
 
 def _platform_status(item: Broadcast, mine: list[Stream], figures: Figures) -> str:
@@ -164,25 +263,38 @@ def _planned(item: Broadcast, status: str, platforms: tuple[str, ...], figures: 
     )
 
 
-def _unplanned_entry(data: Dataset, stream: Stream) -> Entry:
+def _unplanned_entry(stream: Stream, programme: str, figures: Figures) -> Entry:
     return Entry(
         id=stream.key,
-        programme=data.channel_programmes.get(stream.channel_key, ""),
+        programme=programme,
         title=stream.title,
         status="unplanned",
         platforms=(stream.platform,),
-        figures=stream_figures(stream, data.rollups.get(stream.key)),
+        figures=figures,
     )
 
 
-def _wanted(
-    entry: Entry, period: Period, tz: ZoneInfo, programme: str | None, platform: str | None
-) -> bool:
-    """An unplanned stream counts once it went live, in the period of its actual start."""
-    start = entry.figures.actual_start
-    return (
-        start is not None
-        and period.contains(start, tz)
-        and programme in (None, entry.programme)
-        and platform in (None, entry.platforms[0])
-    )
+def _order(entry: Entry) -> tuple[bool, datetime | None, str]:
+    when = entry.when
+    return when is None, when, entry.id
+
+
+def _in_period(period: Period, tz: ZoneInfo) -> Callable[[datetime], bool]:
+    """``period.contains`` for many moments: most are settled by comparing instants.
+
+    A moment more than ``_OFFSET_SPAN`` inside the period's UTC bounds is on one of
+    its local days, and one more than that outside is not, whatever the zone's
+    offsets did in between; only those near a bound need the local date.
+    """
+    low, high = period.utc_bounds(tz)
+    sure_low, sure_high = low + _OFFSET_SPAN, high - _OFFSET_SPAN
+    near_low, near_high = low - _OFFSET_SPAN, high + _OFFSET_SPAN
+
+    def inside(moment: datetime) -> bool:
+        if sure_low <= moment < sure_high:
+            return True
+        if moment < near_low or moment >= near_high:
+            return False
+        return period.contains(moment, tz)
+
+    return inside

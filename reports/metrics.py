@@ -18,8 +18,9 @@ Definitions (the README copies them from reports/README-metrics.md):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from streamer.models import Stream, from_iso
@@ -29,6 +30,8 @@ HELD = ("held", "live")  # a broadcast on air now has been held, as far as count
 
 Rollup = Mapping[str, Any]
 N = TypeVar("N", int, float)
+_NO_ROLLUP: Rollup = MappingProxyType({})
+_NOTHING_UNREPORTED: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,23 +82,31 @@ class Figures:
 
 def stream_figures(stream: Stream, rollup: Rollup | None) -> Figures:
     """The figures of one stream from its rollup (``None``: never sampled)."""
-    r: Rollup = rollup or {}
-    start = stream.actual_start or _time(r.get("first_live_at"))
+    r: Rollup = rollup or _NO_ROLLUP
+    get = r.get
+    start = stream.actual_start or _time(get("first_live_at"))
     # Without an actual end (still live, or a platform that does not say), the last
     # live reading ends it; later samples may be the views polled after the end.
-    last_seen = r.get("last_live_at") or r.get("last_sample_at")
+    last_seen = get("last_live_at") or get("last_sample_at")
     end = stream.actual_end or (_time(last_seen) if start else None)
-    reported = r.get("peak_concurrent") is not None
+    views = get("views")
+    peak = get("peak_concurrent")
+    reported = peak is not None
+    # Figures this stream was sampled for but never gave.
+    no_viewers = bool(get("live_samples")) and not reported
+    no_views = bool(get("samples")) and views is None
     return Figures(
-        actual_start=start,
-        actual_end=end,
-        views=r.get("views"),
-        peak_concurrent=r.get("peak_concurrent"),
-        peak_at=_time(r.get("peak_at")),
-        viewer_minutes=float(r["viewer_minutes"]) if reported else None,
-        covered_minutes=float(r.get("covered_minutes", 0.0)) if reported else 0.0,
-        live_minutes=_minutes(start, end),
-        unreported=_unreported(stream.platform, r),
+        start,
+        end,
+        views,
+        peak,
+        _time(get("peak_at")),
+        float(r["viewer_minutes"]) if reported else None,
+        float(get("covered_minutes", 0.0)) if reported else 0.0,
+        _minutes(start, end),
+        _unreported(stream.platform, no_viewers, no_views)
+        if no_viewers or no_views
+        else _NOTHING_UNREPORTED,
     )
 
 
@@ -106,17 +117,36 @@ def combined_figures(members: Sequence[Figures], combined: Rollup | None) -> Fig
     from the combined rollup (viewers summed at aligned times); without one they
     are exact only when at most one platform reports viewers.
     """
-    started = [m for m in members if m.actual_start is not None]
-    start = min((m.actual_start for m in started if m.actual_start), default=None)
-    end = max((m.actual_end for m in started if m.actual_end), default=None)
-    base = Figures(
-        actual_start=start,
-        actual_end=end,
-        views=_sum(m.views for m in members),
-        live_minutes=_minutes(start, end),
-        unreported=frozenset().union(*(m.unreported for m in members)),
+    # One pass, one Figures: a report builds this for every broadcast of its period.
+    start = end = None
+    views: list[int] = []
+    reporting: list[Figures] = []
+    unreported = _NOTHING_UNREPORTED
+    for m in members:
+        if m.actual_start is not None:
+            if start is None or m.actual_start < start:
+                start = m.actual_start
+            if m.actual_end is not None and (end is None or m.actual_end > end):
+                end = m.actual_end
+        if m.views is not None:
+            views.append(m.views)
+        if m.unreported:
+            unreported = unreported | m.unreported
+        if m.peak_concurrent is not None:
+            reporting.append(m)
+    peak, peak_at, viewer_minutes, covered, no_combined = _concurrent(reporting, combined)
+    return Figures(
+        start,
+        end,
+        sum(views) if views else None,
+        peak,
+        peak_at,
+        viewer_minutes,
+        covered,
+        _minutes(start, end),
+        unreported,
+        no_combined,
     )
-    return _with_concurrent(base, [m for m in members if m.peak_concurrent is not None], combined)
 
 
 def sequential_figures(parts: Sequence[Figures]) -> Figures:
@@ -246,38 +276,33 @@ def aggregate(entries: Iterable[Entry]) -> Totals:
     )
 
 
-def _with_concurrent(base: Figures, reporting: list[Figures], combined: Rollup | None) -> Figures:
-    """``base`` with the concurrent figures of the simulcast filled in."""
+def _concurrent(
+    reporting: list[Figures], combined: Rollup | None
+) -> tuple[int | None, datetime | None, float | None, float, bool]:
+    """A simulcast's peak, peak time, viewer-minutes, covered minutes and ``no_combined``."""
     if combined is not None and combined.get("peak_concurrent") is not None:
-        return replace(
-            base,
-            peak_concurrent=combined["peak_concurrent"],
-            peak_at=_time(combined.get("peak_at")),
-            viewer_minutes=float(combined["viewer_minutes"]),
-            covered_minutes=float(combined["covered_minutes"]),
+        return (
+            combined["peak_concurrent"],
+            _time(combined.get("peak_at")),
+            float(combined["viewer_minutes"]),
+            float(combined["covered_minutes"]),
+            False,
         )
     if len(reporting) == 1:
         # One platform gives viewers (the others none, e.g. Instagram): its figures
         # are the sum, since the rest add nothing known.
         only = reporting[0]
-        return replace(
-            base,
-            peak_concurrent=only.peak_concurrent,
-            peak_at=only.peak_at,
-            viewer_minutes=only.viewer_minutes,
-            covered_minutes=only.covered_minutes,
-        )
+        return only.peak_concurrent, only.peak_at, only.viewer_minutes, only.covered_minutes, False
     # Several platforms give viewers but nobody combined them: the sum of peaks would
     # overstate the peak, so the figures stay unknown and a footnote says why.
-    return replace(base, no_combined=len(reporting) > 1)
+    return None, None, None, 0.0, len(reporting) > 1
 
 
-def _unreported(platform: str, rollup: Rollup) -> frozenset[tuple[str, str]]:
-    """Figures this stream was sampled for but never gave."""
+def _unreported(platform: str, no_viewers: bool, no_views: bool) -> frozenset[tuple[str, str]]:
     missing = set()
-    if rollup.get("live_samples") and rollup.get("peak_concurrent") is None:
+    if no_viewers:
         missing.add(("concurrent_viewers", platform))
-    if rollup.get("samples") and rollup.get("views") is None:
+    if no_views:
         missing.add(("views", platform))
     return frozenset(missing)
 

@@ -47,9 +47,27 @@ def to_iso(moment: datetime) -> str:
 def from_iso(text: str) -> datetime:
     """Parse what ``to_iso`` (or an RFC 3339 API field) wrote, as UTC."""
     moment = datetime.fromisoformat(text)
+    if moment.tzinfo is UTC:  # what ``to_iso`` writes: nothing to convert
+        return moment
     if moment.tzinfo is None:
         raise ValueError(f"time {text!r} has no time zone")
     return moment.astimezone(UTC)
+
+
+# Statuses by stored value: a dict lookup is several times cheaper than calling the
+# enum, which matters when a report reads the whole plan and every stream.
+_BROADCAST_STATUSES = {s.value: s for s in BroadcastStatus}
+_STREAM_STATUSES = {s.value: s for s in StreamStatus}
+
+
+def _broadcast_status(value: str) -> BroadcastStatus:
+    found = _BROADCAST_STATUSES.get(value) if isinstance(value, str) else None
+    return BroadcastStatus(value) if found is None else found
+
+
+def _stream_status(value: str) -> StreamStatus:
+    found = _STREAM_STATUSES.get(value) if isinstance(value, str) else None
+    return StreamStatus(value) if found is None else found
 
 
 def _opt_iso(moment: datetime | None) -> str | None:
@@ -155,12 +173,12 @@ class Broadcast:
             start=from_iso(data["start"]),
             duration_min=int(data["duration_min"]),
             targets=tuple(
-                Target(t["platform"], t["channel"], t.get("external_id")) for t in data["targets"]
+                [Target(t["platform"], t["channel"], t.get("external_id")) for t in data["targets"]]
             ),
             topic=data.get("topic", ""),
             speakers=tuple(data.get("speakers", ())),
             district=data.get("district", ""),
-            status=BroadcastStatus(data.get("status", "planned")),
+            status=_broadcast_status(data.get("status", "planned")),
             series_id=data.get("series_id"),
         )
 
@@ -220,21 +238,22 @@ class Stream:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Stream:
+        get = data.get  # a report reads every stream: lookups add up
         return cls(
             platform=data["platform"],
             external_id=data["external_id"],
             channel=data["channel"],
-            broadcast_id=data.get("broadcast_id"),
-            title=data.get("title", ""),
-            status=StreamStatus(data.get("status", "upcoming")),
-            scheduled_start=_opt_time(data.get("scheduled_start")),
-            actual_start=_opt_time(data.get("actual_start")),
-            actual_end=_opt_time(data.get("actual_end")),
-            discovered_at=_opt_time(data.get("discovered_at")),
-            next_poll_at=_opt_time(data.get("next_poll_at")),
-            last_polled_at=_opt_time(data.get("last_polled_at")),
-            final_polls=int(data.get("final_polls", 0)),
-            done=bool(data.get("done", False)),
+            broadcast_id=get("broadcast_id"),
+            title=get("title", ""),
+            status=_stream_status(get("status", "upcoming")),
+            scheduled_start=_opt_time(get("scheduled_start")),
+            actual_start=_opt_time(get("actual_start")),
+            actual_end=_opt_time(get("actual_end")),
+            discovered_at=_opt_time(get("discovered_at")),
+            next_poll_at=_opt_time(get("next_poll_at")),
+            last_polled_at=_opt_time(get("last_polled_at")),
+            final_polls=int(get("final_polls", 0)),
+            done=bool(get("done", False)),
         )
 
 
@@ -280,7 +299,7 @@ class Snapshot:
         return cls(
             stream=data["stream"],
             ts=from_iso(data["ts"]),
-            status=StreamStatus(data["status"]),
+            status=_stream_status(data["status"]),
             concurrent_viewers=data.get("concurrent_viewers"),
             views=data.get("views"),
             likes=data.get("likes"),
