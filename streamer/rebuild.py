@@ -51,8 +51,9 @@ def rebuild_all(store: Store, live_interval_s: int) -> Rebuilt:
     stored = store.rollups(include_archive=True)
     members: dict[str, list[str]] = defaultdict(list)
     partial: set[str] = set()  # broadcasts with a stream whose history was pruned
+    pruned_before = store.get_meta(PRUNED_META)
     for key, stream in store.streams(include_archive=True).items():
-        if _pruned(stream, store.get_meta(PRUNED_META)):
+        if _pruned(stream, pruned_before):
             # Part of its history is gone: the stored rollup is the only full account.
             partial.add(stream.broadcast_id or "")
             continue

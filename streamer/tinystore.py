@@ -196,12 +196,12 @@ class TinyStore:
 
     def quota_used(self, quota_day: str) -> dict[str, int]:
         """Units charged on a Pacific-time quota day (``YYYY-MM-DD``), by key name."""
-        ledger = self._read(MAIN, "quota")
+        ledger = self._main("quota")
         return {doc["key"]: doc["units"] for doc in ledger if doc["day"] == quota_day}
 
     def get_meta(self, name: str) -> Any:
         """A small named value, or ``None`` when it was never set."""
-        values = {doc["name"]: doc["value"] for doc in self._read(MAIN, "meta")}
+        values = {doc["name"]: doc["value"] for doc in self._main("meta")}
         return values.get(name)
 
     def set_meta(self, values: Mapping[str, Any]) -> None:
@@ -272,6 +272,10 @@ class TinyStore:
             docs += self._parsed(rel).get(table, {}).values()
         return docs
 
+    def _main(self, table: str) -> list[Doc]:
+        """``table`` of ``streamer.json``, from the parse cached until the file changes."""
+        return list(self._parsed(MAIN).get(table, {}).values())
+
     def _parsed(self, rel: str) -> Data:
         """The file ``rel`` as stored, parsed again only when it was replaced since.
 
@@ -295,7 +299,7 @@ class TinyStore:
         # Main is read before the archives: a record moved in between was written to its
         # archive before it left main, so it is seen once or twice, never missed. Later
         # documents win in the callers' dicts, so main's copy comes last.
-        working: list[Doc] = [*self._parsed(MAIN).get(table, {}).values()]
+        working = self._main(table)
         return self._read_archives(table) + working if include_archive else working
 
     def _day_docs(self, table: str, start: datetime, end: datetime) -> list[Document]:
