@@ -94,7 +94,9 @@ def stream_figures(stream: Stream, rollup: Rollup | None) -> Figures:
     reported = peak is not None
     # Figures this stream was sampled for but never gave.
     no_viewers = bool(get("live_samples")) and not reported
-    no_views = bool(get("samples")) and views is None
+    # A stream that never went live (a no-show, polled only while upcoming) had no views
+    # to give: that is not a platform failing to report them.
+    no_views = bool(get("samples")) and views is None and start is not None
     return Figures(
         start,
         end,

@@ -124,6 +124,15 @@ def test_a_stream_never_sampled_has_no_figures_and_no_unreported_notes() -> None
     assert f == Figures()
 
 
+def test_a_no_show_polled_only_while_upcoming_is_not_a_platform_without_views() -> None:
+    """Upcoming samples without views (a no-show) are no footnote that the platform lacks them."""
+    item = Stream("facebook", "fb-1", "page", broadcast_id="B1")
+    upcoming = [Snapshot(item.key, at(m), StreamStatus.UPCOMING) for m in (0, 10, 20)]
+    f = stream_figures(item, rebuild(item.key, 60, upcoming))
+    assert f.views is None
+    assert f.unreported == frozenset()
+
+
 def test_a_live_stream_counts_live_minutes_up_to_its_last_sample() -> None:
     """While still on air, live minutes run from the actual start to the last sample."""
     item = stream("youtube", 0, None)
