@@ -14,11 +14,11 @@ from rich.console import Console
 from collectors.simulator import SimStream, Simulator
 from collectors.simulator.scenarios import HALF_YEAR_FATES, half_year_range
 from reports.fmt import Style
-from streamer import demo
+from streamer import demo_half_year
 from streamer.cli import run
 from streamer.clock import SimulatedClock
-from streamer.demo import (
-    ANTIKOR_YT,
+from streamer.demo import ANTIKOR_YT
+from streamer.demo_half_year import (
     Tally,
     half_year_scenario,
     plan_half_year,
@@ -98,7 +98,7 @@ def test_demo_exits_1_when_truth_and_report_differ(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A disagreement between the simulator and the report fails the command."""
-    monkeypatch.setattr(demo, "run_half_year", lambda directory: False)
+    monkeypatch.setattr(demo_half_year, "run_half_year", lambda directory: False)
     assert run(["demo", "--half-year", "--dir", str(tmp_path / "d")]) == 1
 
 
