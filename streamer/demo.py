@@ -48,12 +48,12 @@ MARKER = ".streamer-demo"
 ADAL_YT = "UCadalKomek0000000000000"
 ANTIKOR_YT = "UCantikorLive00000000000"
 
-DEMO_CONFIG = """\
-# Written by `streamer demo`: both programmes on their demo channels.
+_CONFIG = """\
+# {comment}
 data_dir = "data"
 timezone = "Asia/Almaty"
 language = "en"
-
+{collector}
 [[programmes]]
 slug = "antikor-live"
 name = "Antikor.Live"
@@ -61,8 +61,7 @@ channels = [
   {{ platform = "youtube",   id = "UCantikorLive00000000000", label = "Antikor.Live YouTube" }},
   {{ platform = "facebook",  id = "100000000000001",          label = "Antikor.Live Facebook" }},
   {{ platform = "instagram", id = "17841400000000001",        label = "Antikor.Live Instagram" }},
-  {{ platform = "twitch",    id = "antikorlive",              label = "Antikor.Live Twitch" }},
-]
+{twitch_channel}]
 
 [[programmes]]
 slug = "adal-komek"
@@ -86,13 +85,45 @@ api_endpoint = "{endpoint}"
 [platforms.instagram]
 access_token_env = "STREAMER_DEMO_INSTAGRAM_TOKEN"
 api_endpoint = "{endpoint}"
+{twitch_platform}"""
 
+_TWITCH_CHANNEL = (
+    '  { platform = "twitch",    id = "antikorlive",'
+    '              label = "Antikor.Live Twitch" },\n'
+)
+_TWITCH_PLATFORM = """
 [platforms.twitch]
 client_id_env = "STREAMER_DEMO_TWITCH_ID"
 client_secret_env = "STREAMER_DEMO_TWITCH_SECRET"
 api_endpoint = "{endpoint}"
 auth_endpoint = "{endpoint}"
 """
+_COLLECTOR = """
+[collector]
+# Seconds between polls of a live stream, channel discoveries and polls of an
+# upcoming stream; the defaults are 60, 300 and 600.
+live_interval = {live_interval}
+discovery_interval = {discovery_interval}
+upcoming_interval = {upcoming_interval}
+"""
+
+
+def demo_config(
+    endpoint: str,
+    *,
+    comment: str = "Written by `streamer demo`: both programmes on their demo channels.",
+    collector: Mapping[str, int] | None = None,
+    twitch: bool = True,
+) -> str:
+    """The text of a demo streamer.toml with every platform pointed at ``endpoint``."""
+    return _CONFIG.format(
+        comment=comment,
+        endpoint=endpoint,
+        collector="" if collector is None else _COLLECTOR.format(**collector),
+        twitch_channel=_TWITCH_CHANNEL if twitch else "",
+        twitch_platform=_TWITCH_PLATFORM.format(endpoint=endpoint) if twitch else "",
+    )
+
 
 # The simulator accepts any credentials; these are not secrets.
 DEMO_ENVIRON = {
@@ -137,7 +168,7 @@ def prepare_folder(directory: Path) -> Path:
 def write_config(directory: Path, endpoint: str = "http://127.0.0.1:9") -> Config:
     """Write the demo's streamer.toml and load it back (so it is validated)."""
     path = directory / "streamer.toml"
-    path.write_text(DEMO_CONFIG.format(endpoint=endpoint), encoding="utf-8")
+    path.write_text(demo_config(endpoint), encoding="utf-8")
     return load_config(path)
 
 

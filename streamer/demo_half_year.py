@@ -45,6 +45,7 @@ from streamer.demo import (
     DEMO_ENVIRON,
     _add,
     collected_table,
+    demo_config,
     play,
     prepare_folder,
 )
@@ -61,54 +62,10 @@ come from the final poll a week after the end) and make the concurrent figures
 coarser (a sample every 5 minutes). Late starts are still caught within a minute:
 the policy polls every minute from 15 minutes before a planned start."""
 
-HALF_YEAR_CONFIG = """\
-# Written by `streamer demo --half-year`: both programmes on YouTube, Facebook and
-# Instagram (as in the source article), polled more coarsely than the defaults so
-# that six months replay in under a minute.
-data_dir = "data"
-timezone = "Asia/Almaty"
-language = "en"
-
-[collector]
-# Seconds between polls of a live stream, channel discoveries and polls of an
-# upcoming stream; the defaults are 60, 300 and 600.
-live_interval = {live_interval}
-discovery_interval = {discovery_interval}
-upcoming_interval = {upcoming_interval}
-
-[[programmes]]
-slug = "antikor-live"
-name = "Antikor.Live"
-channels = [
-  {{ platform = "youtube",   id = "{antikor_youtube}", label = "Antikor.Live YouTube" }},
-  {{ platform = "facebook",  id = "{antikor_facebook}", label = "Antikor.Live Facebook" }},
-  {{ platform = "instagram", id = "{antikor_instagram}", label = "Antikor.Live Instagram" }},
-]
-
-[[programmes]]
-slug = "adal-komek"
-name = "Adal Komek"
-names = {{ kk = "Адал көмек", ru = "Адал комек", en = "Adal Komek" }}
-channels = [
-  {{ platform = "youtube",   id = "{adal_youtube}", label = "Adal Komek YouTube" }},
-  {{ platform = "facebook",  id = "{adal_facebook}", label = "Adal Komek Facebook" }},
-  {{ platform = "instagram", id = "{adal_instagram}", label = "Adal Komek Instagram" }},
-]
-
-[platforms.youtube]
-api_key_env = "STREAMER_DEMO_YOUTUBE_KEY"
-api_endpoint = "{endpoint}"
-rss_endpoint = "{endpoint}"
-
-[platforms.facebook]
-access_token_env = "STREAMER_DEMO_FACEBOOK_TOKEN"
-api_endpoint = "{endpoint}"
-
-[platforms.instagram]
-access_token_env = "STREAMER_DEMO_INSTAGRAM_TOKEN"
-api_endpoint = "{endpoint}"
-"""
-
+HALF_YEAR_COMMENT = (
+    "Written by `streamer demo --half-year`: both programmes on YouTube, Facebook and\n"
+    "# Instagram (as in the source article), polled more coarsely than the defaults."
+)
 HALF_YEAR_CHANNELS = {
     "antikor_youtube": ANTIKOR_YT,
     "antikor_facebook": "100000000000001",
@@ -131,7 +88,9 @@ class Tally:
 def write_half_year_config(directory: Path, endpoint: str = "http://127.0.0.1:9") -> Config:
     """Write the half-year demo's streamer.toml and load it back (so it is validated)."""
     path = directory / "streamer.toml"
-    text = HALF_YEAR_CONFIG.format(endpoint=endpoint, **HALF_YEAR_CHANNELS, **HALF_YEAR_COLLECTOR)
+    text = demo_config(
+        endpoint, comment=HALF_YEAR_COMMENT, collector=HALF_YEAR_COLLECTOR, twitch=False
+    )
     path.write_text(text, encoding="utf-8")
     return load_config(path)
 
