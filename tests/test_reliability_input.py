@@ -27,7 +27,8 @@ from collectors import retry
 from collectors.base import BadPayload
 from collectors.facebook import FacebookAdapter
 from collectors.twitch import TwitchAdapter
-from collectors.youtube import YouTubeAdapter, parse_feed
+from collectors.youtube import YouTubeAdapter
+from collectors.youtube_parse import parse_feed
 from streamer.cli import run
 from streamer.models import Broadcast, Stream, StreamStatus, Target
 from streamer.tinystore import TinyStore

@@ -32,14 +32,8 @@ from collectors.base import (
     Transient,
 )
 from collectors.simulator import FaultKind, FaultRule, Scenario, SimStream, Simulator
-from collectors.youtube import (
-    YouTubeAdapter,
-    load_user_credentials,
-    parse_feed,
-    quota_day,
-    quota_reset,
-    stream_state,
-)
+from collectors.youtube import YouTubeAdapter, load_user_credentials, quota_day, quota_reset
+from collectors.youtube_parse import parse_feed, stream_state
 from streamer.clock import SimulatedClock
 from streamer.errors import ConfigError
 from streamer.models import Channel, Stream, StreamStatus
