@@ -144,7 +144,8 @@ def find_config(option: Path | None) -> Path:
 def load_config(path: Path) -> Config:
     """Read and validate ``path``; any problem is one ConfigError line."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # Bytes, not text mode: text mode would turn a bare CR (invalid TOML) into a newline.
+        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: no config file there; run 'streamer init' to write one, "

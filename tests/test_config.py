@@ -113,3 +113,13 @@ def test_several_youtube_keys_are_tried_in_order(tmp_path: Path) -> None:
     text = MINIMAL + '\n[platforms.youtube]\napi_key_envs = ["YT_A", "YT_B"]\n'
     assert load_config(write(tmp_path, text)).youtube.key_envs == ("YT_A", "YT_B")
     assert load_config(write(tmp_path, MINIMAL)).youtube.key_envs == ("YOUTUBE_API_KEY",)
+
+
+def test_a_bare_carriage_return_is_invalid_toml_but_crlf_is_fine(tmp_path: Path) -> None:
+    """TOML allows CRLF line ends but not a lone CR; text-mode reading would hide that."""
+    path = tmp_path / "streamer.toml"
+    path.write_bytes(b"\r")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+    path.write_bytes(MINIMAL.replace("\n", "\r\n").encode())
+    assert "adal-komek" in load_config(path).programmes
