@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
+from functools import partial
 
 import httpx
 
@@ -18,7 +19,7 @@ from collectors.instagram import InstagramAdapter
 from collectors.twitch import TwitchAdapter
 from collectors.youtube import YouTubeAdapter
 from streamer.clock import Clock
-from streamer.config import Config
+from streamer.config import Config, GraphSettings
 from streamer.errors import ConfigError
 
 # One builder per platform; adding a platform is adding its adapter and a line here.
@@ -57,26 +58,18 @@ def _client(config: Config, stack: ExitStack) -> httpx.Client:
     return stack.enter_context(httpx.Client(timeout=timeout, follow_redirects=False))
 
 
-def _facebook(
-    config: Config, environ: Mapping[str, str], clock: Clock, stack: ExitStack
+def _graph(
+    platform: str,
+    adapter: type[FacebookAdapter] | type[InstagramAdapter],
+    config: Config,
+    environ: Mapping[str, str],
+    clock: Clock,
+    stack: ExitStack,
 ) -> Platform:
-    settings = config.facebook
-    token = _secret(environ, settings.access_token_env, "facebook")
-    return FacebookAdapter(
-        _client(config, stack),
-        token,
-        api_endpoint=settings.api_endpoint,
-        graph_version=settings.graph_version,
-        clock=clock,
-    )
-
-
-def _instagram(
-    config: Config, environ: Mapping[str, str], clock: Clock, stack: ExitStack
-) -> Platform:
-    settings = config.instagram
-    token = _secret(environ, settings.access_token_env, "instagram")
-    return InstagramAdapter(
+    """Facebook and Instagram: the same Graph settings, token and client."""
+    settings: GraphSettings = getattr(config, platform)
+    token = _secret(environ, settings.access_token_env, platform)
+    return adapter(
         _client(config, stack),
         token,
         api_endpoint=settings.api_endpoint,
@@ -101,8 +94,8 @@ def _twitch(config: Config, environ: Mapping[str, str], clock: Clock, stack: Exi
 
 BUILDERS: dict[str, Builder] = {
     "youtube": _youtube,
-    "facebook": _facebook,
-    "instagram": _instagram,
+    "facebook": partial(_graph, "facebook", FacebookAdapter),
+    "instagram": partial(_graph, "instagram", InstagramAdapter),
     "twitch": _twitch,
 }
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.counting import CountingStore
 
 from collectors import engine as engine_module
 from collectors import retry
@@ -28,7 +29,6 @@ from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config
 from streamer.daemon import Collector
 from streamer.models import Broadcast, BroadcastStatus, Snapshot, StreamStatus, Target, to_iso
-from streamer.store import CycleWrite
 from streamer.tinystore import TinyStore
 
 # 22:00 in Los Angeles (PDT): the YouTube quota day turns at 07:00 UTC, two hours in.
@@ -90,21 +90,6 @@ def planned(id: str, start: datetime, duration_min: int) -> Broadcast:
     return Broadcast(
         id, "adal-komek", f"План {id}", start, duration_min, (Target("youtube", CHANNEL),)
     )
-
-
-class CountingStore:
-    """A TinyStore that counts ``commit_cycle`` calls (everything else passes through)."""
-
-    def __init__(self, inner: TinyStore) -> None:
-        self.inner = inner
-        self.commits = 0
-
-    def commit_cycle(self, cycle: CycleWrite) -> None:
-        self.commits += 1
-        self.inner.commit_cycle(cycle)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 @dataclass

@@ -14,9 +14,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
+from helpers.counting import CountingStore
 
 from collectors import retry
 from collectors.base import Discovery, PollResult, Transient
@@ -34,7 +34,6 @@ from streamer.models import (
     StreamStatus,
     Target,
 )
-from streamer.store import CycleWrite
 from streamer.tinystore import TinyStore
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
@@ -125,21 +124,6 @@ PLAN = [
         ),
     )
 ]
-
-
-class CountingStore:
-    """A TinyStore that counts ``commit_cycle`` calls."""
-
-    def __init__(self, inner: TinyStore) -> None:
-        self.inner = inner
-        self.commits = 0
-
-    def commit_cycle(self, cycle: CycleWrite) -> None:
-        self.commits += 1
-        self.inner.commit_cycle(cycle)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 @dataclass
