@@ -115,12 +115,17 @@ def half_year_scenario(year: int, tz: str, first: date, last: date) -> Scenario:
 
 
 def plan_half_year(config: Config, first: date, last: date) -> int:
-    """Plan ``HALF_YEAR_SERIES`` from ``first`` to ``last`` into the store; returns how many."""
+    """Plan ``HALF_YEAR_SERIES`` from ``first`` to ``last`` into the store; returns how many.
+
+    Fortnightly series keep the half-year's fortnights in a slice of it, as the
+    simulator's scenario does.
+    """
     store = open_store(config.data_dir)
     new_id = schedules.sequential_id_factory()
+    season_start = half_year_range(first.year)[0]
     planned = 0
     for series in HALF_YEAR_SERIES:
-        days = series.dates(first, last)
+        days = series.dates(first, last, since=season_start)
         if not days:
             continue
         request = schedules.PlanRequest(

@@ -71,11 +71,21 @@ def test_half_year_builder_matches_the_article(tmp_path: Path) -> None:
     assert sum(n for k, n in fates.items() if k.startswith("unplanned:")) == 3
 
 
-def test_half_year_plan_matches_the_scenario_slots(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("first", "last", "count"),
+    [
+        (*half_year_range(2020), 65 + 286),
+        # A slice whose first Monday is not the half-year's: the fortnightly Saturday
+        # keeps the half-year's fortnights (18 Jan, not 11 Jan), as the scenario airs it.
+        (date(2020, 1, 6), date(2020, 1, 19), 5 + 22),
+    ],
+)
+def test_half_year_plan_matches_the_scenario_slots(
+    tmp_path: Path, first: date, last: date, count: int
+) -> None:
     """The planned series (RRULEs) give exactly the slots the simulator airs."""
-    first, last = half_year_range(2020)
     config = write_half_year_config(tmp_path)
-    assert plan_half_year(config, first, last) == 65 + 286
+    assert plan_half_year(config, first, last) == count
     planned = {b.start for b in open_store(config.data_dir).broadcasts().values()}
     scenario = half_year_scenario(2020, ZONE, first, last)
     scheduled = {s.scheduled_start for s in scenario.streams if s.scheduled_start}

@@ -193,14 +193,19 @@ class Series:
     every_weeks: int = 1
     duration_min: int = 60
 
-    def dates(self, first: date, last: date) -> list[date]:
-        """The days from ``first`` to ``last`` (both included) this series airs on."""
-        days, day, anchor = [], first, None
+    def dates(self, first: date, last: date, *, since: date | None = None) -> list[date]:
+        """The days from ``first`` to ``last`` (both included) this series airs on.
+
+        A series airing every n weeks counts its weeks from its first airing on or
+        after ``since`` (default ``first``): a slice of the half-year passes the
+        half-year's first day, so it gets the same fortnights as the whole.
+        """
+        days, day, anchor = [], min(first, since or first), None
         while day <= last:
             if day.weekday() in self.weekdays:
                 monday = day - timedelta(days=day.weekday())
                 anchor = anchor or monday
-                if (monday - anchor).days // 7 % self.every_weeks == 0:
+                if (monday - anchor).days // 7 % self.every_weeks == 0 and day >= first:
                     days.append(day)
             day += timedelta(days=1)
         return days
