@@ -43,7 +43,7 @@ from collectors.cycle import (
 )
 from collectors.fetch import Job, Outcome, fetch_all
 from collectors.matching import match
-from collectors.policy import next_poll
+from collectors.policy import next_discovery, next_poll
 from collectors.youtube import quota_day
 from streamer import rollup
 from streamer.clock import monotonic
@@ -161,7 +161,7 @@ class Engine:
             if name in self.stopped:
                 continue
             last = self.last_discovery.get(name)
-            due = now if last is None else last + interval
+            due = now if last is None else next_discovery(last, self.settings)
             paused = self.paused_until.get(name)
             candidates.append(due if paused is None else max(due, paused))
         return max(now, min(candidates, default=now + interval))
@@ -170,12 +170,16 @@ class Engine:
         """The earliest next poll or missed-check after this cycle."""
         grace = timedelta(minutes=self.settings.grace)
         times = [s.next_poll_at for s in cycle.streams.values() if s.next_poll_at and not s.done]
-        times += [
-            b.end + grace
-            for b in cycle.plan.values()
-            if b.status is BroadcastStatus.PLANNED and b.end + grace > cycle.now
-        ]
-        return min(times, default=None)
+        soonest = min(times, default=None)
+        for item in cycle.plan.values():
+            # A broadcast starting after the soonest time found cannot end before it:
+            # most of a long plan is skipped without working out its end.
+            if item.status is not BroadcastStatus.PLANNED or (soonest and item.start >= soonest):
+                continue
+            check = item.end + grace
+            if check > cycle.now and (soonest is None or check < soonest):
+                soonest = check
+        return soonest
 
     # -- availability ---------------------------------------------------------------
     def _available(self, name: str, cycle: CycleState) -> bool:
@@ -190,8 +194,7 @@ class Engine:
         due = tuple(self._due(name, cycle))
         existing = frozenset(k for k, s in cycle.streams.items() if s.platform == name)
         last = self.last_discovery.get(name)
-        interval = timedelta(seconds=self.settings.discovery_interval)
-        if last is not None and cycle.now - last < interval:
+        if last is not None and cycle.now < next_discovery(last, self.settings):
             return Job(name, platform, cycle.now, None, frozenset(), existing, due)
         remembered = tuple(self.store.get_meta(f"seen:{name}") or ())  # oldest first
         own = {cycle.streams[k].external_id for k in existing}

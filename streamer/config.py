@@ -71,6 +71,7 @@ class CollectorSettings:
     grace: int = 30
     upcoming_interval: int = 600
     request_timeout: float = 10.0
+    near_interval: int = 60
 
 
 @dataclass(frozen=True, slots=True)

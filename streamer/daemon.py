@@ -18,8 +18,10 @@ from contextlib import ExitStack
 from types import TracebackType
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from collectors.engine import CycleReport, Engine
+from collectors.policy import on_grid
 from collectors.registry import build_platforms, unsupported
 from streamer.clock import Clock
 from streamer.config import Config, ReportJob
@@ -116,8 +118,10 @@ def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> N
         metrics = _serve_metrics(config, collector, serving)
         scheduler = BackgroundScheduler(timezone=config.tz)
         tick = max(5, min(60, config.collector.live_interval))
+        # Ticks on the poll grid (whole minutes for 60 s), where the policy puts polls.
+        every = IntervalTrigger(seconds=tick, start_date=on_grid(clock.now(), tick))
         scheduler.add_job(
-            _safe_cycle, "interval", seconds=tick, args=[collector, metrics], id="collect",
+            _safe_cycle, every, args=[collector, metrics], id="collect",
             next_run_time=clock.now(), max_instances=1, coalesce=True,
             misfire_grace_time=tick,
         )  # fmt: skip

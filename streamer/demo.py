@@ -100,11 +100,12 @@ auth_endpoint = "{endpoint}"
 """
 _COLLECTOR = """
 [collector]
-# Seconds between polls of a live stream, channel discoveries and polls of an
-# upcoming stream; the defaults are 60, 300 and 600.
+# Seconds between polls of a live stream, channel discoveries, polls of an upcoming
+# stream, and polls around its planned start; the defaults are 60, 300, 600 and 60.
 live_interval = {live_interval}
 discovery_interval = {discovery_interval}
 upcoming_interval = {upcoming_interval}
+near_interval = {near_interval}
 """
 
 

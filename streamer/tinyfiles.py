@@ -55,13 +55,34 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: Data) -> None:
         """Replace the file with ``data``, atomically."""
+        self.write_version(data)
+
+    def write_version(self, data: Data) -> Stamp:
+        """``write``, returning the version written (see ``stamp``)."""
         try:
-            _replace_file(self.path, orjson.dumps(data, option=_DUMP_OPTIONS))
+            return _replace_file(self.path, orjson.dumps(data, option=_DUMP_OPTIONS))
         except OSError as exc:
             raise StoreError(f"cannot write {self.path}: {exc.strerror}") from exc
 
 
-def _replace_file(path: Path, payload: bytes) -> None:
+Stamp = tuple[int, int, int]
+"""A version of a data file: (inode, mtime in ns, size). Files are only ever replaced
+whole by a rename, each time with a new inode, so an equal stamp means equal content."""
+
+
+def stamp(path: Path) -> Stamp | None:
+    """The version of the file at ``path`` now, or ``None`` when there is none."""
+    try:
+        return _stamp(path.stat())
+    except FileNotFoundError:
+        return None
+
+
+def _stamp(stat: os.stat_result) -> Stamp:
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _replace_file(path: Path, payload: bytes) -> Stamp:
     # The temp name starts with the data file's name: start-up clean-up finds its lock.
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
     try:
@@ -70,11 +91,13 @@ def _replace_file(path: Path, payload: bytes) -> None:
             out.write(payload)
             out.flush()
             os.fsync(out.fileno())
+            written = _stamp(os.fstat(out.fileno()))  # a rename keeps inode and mtime
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     fsync_folder(path.parent)
+    return written
 
 
 def fsync_folder(folder: Path) -> None:

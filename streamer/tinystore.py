@@ -16,7 +16,7 @@ which profiling showed was half of a cycle's time; reads still go through TinyDB
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -35,10 +35,12 @@ from streamer.tinyfiles import (
     AtomicJSONStorage,
     Data,
     Doc,
+    Stamp,
     Tables,
     fsync_folder,
     insert_new,
     pop,
+    stamp,
     upsert,
 )
 
@@ -66,7 +68,10 @@ class TinyStore:
         """Open (creating if missing) the data folder and remove a killed writer's temp files."""
         self.data_dir = Path(data_dir)
         self.lock_timeout = lock_timeout
-        self._archive_cache: dict[str, tuple[tuple[int, int, int], Data]] = {}
+        # Parsed files by their version (main and the archives), and main's documents
+        # decoded into model objects (see ``_working``).
+        self._file_cache: dict[str, tuple[Stamp, Data]] = {}
+        self._decoded: dict[str, dict[str, tuple[Doc, Any]]] = {}
         for folder in (SNAPSHOTS, ARCHIVE, LOCKS):
             (self.data_dir / folder).mkdir(parents=True, exist_ok=True)
         self._remove_leftover_temp_files()
@@ -88,6 +93,8 @@ class TinyStore:
 
     def broadcasts(self, *, include_archive: bool = True) -> dict[str, Broadcast]:
         """The plan by id: the whole of it, or only main's working plan (what a cycle needs)."""
+        if not include_archive:
+            return self._working("broadcasts", "id", Broadcast.from_dict)
         docs = self._read_with_archive("broadcasts", include_archive)
         return {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
 
@@ -97,6 +104,8 @@ class TinyStore:
 
     def streams(self, *, include_archive: bool = False) -> dict[str, Stream]:
         """Streams by key: the working set, plus the archived ones when asked."""
+        if not include_archive:
+            return self._working("streams", "key", Stream.from_dict)
         docs = self._read_with_archive("streams", include_archive)
         return {doc["key"]: Stream.from_dict(doc) for doc in docs}
 
@@ -243,12 +252,22 @@ class TinyStore:
         """Read → modify → write ``rel`` once, saved only if the block succeeds and changed it.
 
         Opened inside the caller's lock, never kept: it starts from the last writer's file.
+        Main starts from the cached parse when the file is still the version parsed or
+        written last (no parse per cycle); the copy is of its tables, not its documents,
+        so edits must replace a document, never change one in place. What is written
+        becomes the cached version, so the next read or write needs no parse either.
         """
         storage = AtomicJSONStorage(self.data_dir / rel)
-        tables = Tables(storage.read())
+        cached = self._file_cache.get(rel) if rel == MAIN else None
+        if cached is not None and cached[0] == stamp(storage.path):
+            tables = Tables({name: dict(docs) for name, docs in cached[1].items()})
+        else:
+            tables = Tables(storage.read())
         yield tables
         if tables.changed:
-            storage.write(tables.data)
+            written = storage.write_version(tables.data)
+            if rel == MAIN:
+                self._file_cache[rel] = (written, tables.data)
 
     def _read(self, rel: str, table: str) -> list[Document]:
         # No lock: files are only replaced whole, so a read sees one version. A fresh
@@ -283,17 +302,37 @@ class TinyStore:
         cycle; parsing it once per change, not once per read, keeps a cycle's reads
         cheap. Callers must not modify what they get.
         """
-        try:
-            stat = (self.data_dir / rel).stat()
-        except FileNotFoundError:
-            self._archive_cache.pop(rel, None)
-            return {}
-        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        cached = self._archive_cache.get(rel)
-        if cached is None or cached[0] != key:
-            cached = (key, AtomicJSONStorage(self.data_dir / rel).read() or {})
-            self._archive_cache[rel] = cached
-        return cached[1]
+        return self._versioned(rel)[1]
+
+    def _versioned(self, rel: str) -> tuple[Stamp, Data]:
+        """``rel`` parsed, with the version it was parsed from (see ``_parsed``)."""
+        now = stamp(self.data_dir / rel)
+        if now is None:
+            self._file_cache.pop(rel, None)
+            return (0, 0, 0), {}
+        cached = self._file_cache.get(rel)
+        if cached is None or cached[0] != now:
+            cached = (now, AtomicJSONStorage(self.data_dir / rel).read() or {})
+            self._file_cache[rel] = cached
+        return cached
+
+    def _working(self, table: str, field: str, decode: Callable[[Doc], Any]) -> dict[str, Any]:
+        """Main's ``table`` decoded into model objects, each document decoded once.
+
+        A cycle reads the working plan and streams; decoding every broadcast of a
+        half-year plan each cycle (ISO times, tuples) cost more than the rest of the
+        cycle's reads. A document that is the same object as last time (main re-used
+        from the cache, the document untouched) keeps its decoded object; the objects
+        are frozen, so sharing them is safe.
+        """
+        docs = self._parsed(MAIN).get(table, {}).values()
+        before = self._decoded.get(table, {})
+        now: dict[str, tuple[Doc, Any]] = {}
+        for doc in docs:
+            hit = before.get(doc[field])
+            now[doc[field]] = hit if hit is not None and hit[0] is doc else (doc, decode(doc))
+        self._decoded[table] = now
+        return {key: value for key, (_, value) in now.items()}
 
     def _read_with_archive(self, table: str, include_archive: bool) -> list[Doc]:
         # Main is read before the archives: a record moved in between was written to its
@@ -354,11 +393,13 @@ def _set_statuses(main: Tables, changed: Sequence[Broadcast]) -> None:
     """
     if not changed:
         return
-    by_id = {doc["id"]: doc for doc in main.table("broadcasts").values()}
+    plan = main.table("broadcasts")
+    by_id = {doc["id"]: doc_id for doc_id, doc in plan.items()}
     for broadcast in changed:
-        doc = by_id.get(broadcast.id)
-        if doc is not None and doc.get("status") != "cancelled":
-            doc["status"] = broadcast.status.value
+        doc_id = by_id.get(broadcast.id)
+        if doc_id is not None and plan[doc_id].get("status") != "cancelled":
+            # A new document: cached copies of main share the old one (``_tables``).
+            plan[doc_id] = {**plan[doc_id], "status": broadcast.status.value}
             main.changed = True
 
 
@@ -390,9 +431,10 @@ def _take_finished_plan(main: Tables, now: datetime, moves: Moves) -> None:
     working = {doc["broadcast_id"] for doc in main.table("streams").values()}
     plan = main.table("broadcasts")
     for doc_id, doc in list(plan.items()):
+        if doc["status"] not in FINISHED or doc["id"] in working:
+            continue  # most of the plan is still to come: no date to parse
         start = from_iso(doc["start"])
-        ended = start + timedelta(minutes=doc["duration_min"]) + PLAN_HORIZON < now
-        if ended and doc["status"] in FINISHED and doc["id"] not in working:
+        if start + timedelta(minutes=doc["duration_min"]) + PLAN_HORIZON < now:
             move = moves.setdefault(f"{ARCHIVE}/{start:%Y-%m}.json", {})
             move.setdefault("broadcasts", []).append(plan.pop(doc_id))
             combined = pop(main, "rollups", "key", broadcast_key(doc["id"]))

@@ -7,8 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from collectors.policy import next_poll
+from collectors.policy import next_discovery, next_poll, on_grid
 from streamer.config import CollectorSettings
 from streamer.models import Stream, StreamStatus
 
@@ -80,7 +82,10 @@ def test_the_whole_upcoming_schedule_of_a_no_show() -> None:
     gaps = steps(times)
     lead = times.index(START - timedelta(minutes=15))
     near_end = times.index(START + timedelta(minutes=30))
-    assert set(gaps[:lead]) == {timedelta(minutes=10)}
+    # 8:55 is off the 10-minute grid: one short step onto it, 10-minute steps, and a
+    # short one to land on the lead time (10:40 -> 10:45).
+    assert gaps[0] == gaps[lead - 1] == timedelta(minutes=5)
+    assert set(gaps[1 : lead - 1]) == {timedelta(minutes=10)}
     assert set(gaps[lead:near_end]) == {MIN}
     assert set(gaps[near_end:]) == {timedelta(minutes=10)}
     assert START + timedelta(hours=24) <= times[-1] <= START + timedelta(hours=24, minutes=10)
@@ -143,7 +148,9 @@ def test_ended_resumes_on_the_right_final_poll_after_a_pause(
     ("back_at", "expected"),
     [
         (START - timedelta(hours=6), START - timedelta(hours=6) + timedelta(minutes=10)),
-        (START - timedelta(minutes=25), START - timedelta(minutes=15)),
+        (START - timedelta(minutes=40), START - timedelta(minutes=30)),
+        (START - timedelta(minutes=35), START - timedelta(minutes=30)),  # onto the grid
+        (START - timedelta(minutes=25), START - timedelta(minutes=20)),  # onto the grid
         (START - timedelta(minutes=5), START - timedelta(minutes=4)),
         (START + timedelta(hours=3), START + timedelta(hours=3, minutes=10)),
         (START + timedelta(days=3), None),
@@ -165,3 +172,78 @@ def test_next_poll_is_always_after_now() -> None:
             now = START + timedelta(minutes=minutes)
             following = next_poll(stream, now, SETTINGS)
             assert following is None or following > now, (stream.status, now)
+
+
+@pytest.mark.parametrize(
+    ("seconds_past", "expected"),
+    [
+        (0, timedelta(minutes=43)),  # on the grid: one interval later
+        (20, timedelta(minutes=43)),  # a late cycle: back onto the grid
+        (40, timedelta(minutes=44)),  # never sooner than half an interval
+    ],
+)
+def test_live_polls_stay_on_the_interval_grid(seconds_past: int, expected: timedelta) -> None:
+    """A cycle that ran late does not shift the stream's later polls off the grid."""
+    live = replace(upcoming(), status=StreamStatus.LIVE, actual_start=START)
+    now = START + timedelta(minutes=42, seconds=seconds_past)
+    assert next_poll(live, now, SETTINGS) == START + expected
+
+
+def test_simulcast_streams_live_a_minute_apart_share_their_polls() -> None:
+    """Live every 5 min: streams first seen live at 11:01 and 11:02 are next due together."""
+    settings = CollectorSettings(live_interval=300)
+    live = replace(upcoming(), status=StreamStatus.LIVE, actual_start=START)
+    first = next_poll(live, START + MIN, settings)
+    second = next_poll(live, START + 2 * MIN, settings)
+    assert first == second == START + timedelta(minutes=5)
+
+
+def test_streams_ending_within_a_live_interval_share_their_final_polls() -> None:
+    """Final polls are on the live grid: two ends 30 s apart get the same four polls."""
+    settings = CollectorSettings(live_interval=300)
+
+    def finals(end: datetime) -> list[datetime]:
+        times, now = [], end + MIN
+        while (now := next_poll(ended(end), now, settings)) is not None:  # type: ignore[assignment]
+            times.append(now)
+        return times
+
+    assert finals(START + timedelta(seconds=10)) == finals(START + timedelta(seconds=40))
+    assert finals(START + timedelta(seconds=10)) == [
+        START + timedelta(minutes=15),
+        START + timedelta(hours=1, minutes=5),
+        START + timedelta(hours=24, minutes=5),
+        START + timedelta(days=7, minutes=5),
+    ]
+
+
+def test_near_interval_sets_the_cadence_around_the_start() -> None:
+    """near_interval = 300: every 5 minutes from 15 min before the start to the grace."""
+    settings = CollectorSettings(near_interval=300)
+    times = [START - timedelta(minutes=15)]
+    while times[-1] < START + timedelta(minutes=30):
+        following = next_poll(upcoming(), times[-1], settings)
+        assert following is not None
+        times.append(following)
+    assert set(steps(times)[:-1]) == {timedelta(minutes=5)}
+
+
+def test_discovery_follows_its_own_grid() -> None:
+    """Discovery every 300 s: after one at 11:03:30 the next is 11:10 (not 11:08:30)."""
+    settings = CollectorSettings(discovery_interval=300)
+    assert next_discovery(START + timedelta(minutes=3, seconds=30), settings) == START + 10 * MIN
+    assert next_discovery(START + timedelta(minutes=2, seconds=30), settings) == START + 5 * MIN
+    assert next_discovery(START, settings) == START + 5 * MIN
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    st.sampled_from([1, 7, 60, 90, 300, 600, 3600, 86_400]),
+)
+def test_on_grid_is_the_first_multiple_at_or_after(earliest: datetime, seconds: int) -> None:
+    """A whole multiple of the step since the epoch, no earlier and less than a step later."""
+    point = on_grid(earliest, seconds)
+    assert earliest <= point < earliest + timedelta(seconds=seconds)
+    assert (point - datetime(1970, 1, 1, tzinfo=UTC)) % timedelta(seconds=seconds) == timedelta(0)

@@ -1,0 +1,99 @@
+"""The store's in-process copy of streamer.json: a cycle neither parses main nor decodes
+its plan again, yet every write by another process is seen and kept."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus, Target
+from streamer.store import CycleWrite
+from streamer.tinyfiles import AtomicJSONStorage
+from streamer.tinystore import TinyStore
+
+START = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
+
+
+def plan(count: int) -> list[Broadcast]:
+    """``count`` planned hour-long YouTube broadcasts, a day apart."""
+    return [
+        Broadcast(
+            f"b{n}",
+            "adal-komek",
+            f"Приём №{n}",
+            START + timedelta(days=n),
+            60,
+            (Target("youtube", "UCx"),),
+        )
+        for n in range(count)
+    ]
+
+
+def stream(n: int, status: StreamStatus = StreamStatus.LIVE) -> Stream:
+    return Stream("youtube", f"vid{n:08d}", "UCx", f"b{n}", status=status, actual_start=START)
+
+
+def test_a_cycle_reuses_what_it_did_not_change(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a commit the next reads parse nothing, and untouched streams and broadcasts
+    come back as the very objects decoded before."""
+    store = TinyStore(data_dir)
+    store.change_plan(lambda _: plan(50))
+    store.commit_cycle(CycleWrite(streams=[stream(0), stream(1)], now=START))
+    broadcasts, streams = store.broadcasts(include_archive=False), store.streams()
+    changed = dataclasses.replace(broadcasts["b1"], status=BroadcastStatus.LIVE)
+
+    parses: list[Path] = []
+    real_read = AtomicJSONStorage.read
+    monkeypatch.setattr(
+        AtomicJSONStorage, "read", lambda self: parses.append(self.path) or real_read(self)
+    )
+    polled = dataclasses.replace(stream(1), last_polled_at=START + timedelta(minutes=1))
+    store.commit_cycle(CycleWrite(streams=[polled], broadcasts=[changed], now=START))
+    after_plan, after_streams = store.broadcasts(include_archive=False), store.streams()
+
+    assert data_dir / "streamer.json" not in parses
+    assert after_streams["youtube:vid00000000"] is streams["youtube:vid00000000"]
+    assert after_streams["youtube:vid00000001"] == polled
+    assert after_plan["b1"].status is BroadcastStatus.LIVE
+    assert all(after_plan[b] is broadcasts[b] for b in broadcasts if b != "b1")
+
+
+def test_another_process_edit_is_seen_and_kept(data_dir: Path) -> None:
+    """A producer's move in another store (process) after our last read is what our next
+    read shows, and our cycle's status change does not undo it."""
+    ours, theirs = TinyStore(data_dir), TinyStore(data_dir)
+    ours.change_plan(lambda _: plan(3))
+    assert ours.broadcasts(include_archive=False)["b2"].start == START + timedelta(days=2)
+
+    moved = START + timedelta(days=2, hours=3)
+    theirs.change_plan(lambda current: [dataclasses.replace(current["b2"], start=moved)])
+    assert ours.broadcasts(include_archive=False)["b2"].start == moved
+
+    missed = dataclasses.replace(plan(3)[2], status=BroadcastStatus.MISSED)
+    ours.commit_cycle(CycleWrite(broadcasts=[missed], now=START))
+    for reader in (ours, theirs, TinyStore(data_dir)):
+        b2 = reader.broadcasts(include_archive=False)["b2"]
+        assert (b2.start, b2.status) == (moved, BroadcastStatus.MISSED)
+
+
+def test_a_failed_change_leaves_the_reads_as_they_were(data_dir: Path) -> None:
+    """A plan change that raises changes neither the file nor what reads return."""
+    store = TinyStore(data_dir)
+    store.change_plan(lambda _: plan(3))
+    before = store.broadcasts(include_archive=False)
+    raw = (data_dir / "streamer.json").read_bytes()
+
+    def fail(current: object) -> list[Broadcast]:
+        raise RuntimeError("producer's script crashed")
+
+    with pytest.raises(RuntimeError):
+        store.change_plan(fail)
+    store.commit_cycle(CycleWrite(streams=[stream(0)], now=START))  # a later write is whole
+    assert store.broadcasts(include_archive=False) == before
+    assert TinyStore(data_dir).broadcasts(include_archive=False) == before
+    assert (data_dir / "streamer.json").read_bytes() != raw  # the stream was saved
