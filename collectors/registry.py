@@ -15,6 +15,7 @@ import httpx
 
 from collectors.base import Platform
 from collectors.facebook import FacebookAdapter
+from collectors.http import api_client
 from collectors.instagram import InstagramAdapter
 from collectors.twitch import TwitchAdapter
 from collectors.youtube import YouTubeAdapter
@@ -31,7 +32,7 @@ def _youtube(
 ) -> Platform:
     settings = config.youtube
     timeout = config.collector.request_timeout
-    rss = stack.enter_context(httpx.Client(timeout=timeout, follow_redirects=True))
+    rss = stack.enter_context(api_client(timeout, follow_redirects=True))
     keys = [(name, environ.get(name, "")) for name in settings.key_envs]
     adapter = YouTubeAdapter(
         keys,
@@ -55,7 +56,7 @@ def _secret(environ: Mapping[str, str], env: str, platform: str) -> tuple[str, s
 
 def _client(config: Config, stack: ExitStack) -> httpx.Client:
     timeout = config.collector.request_timeout
-    return stack.enter_context(httpx.Client(timeout=timeout, follow_redirects=False))
+    return stack.enter_context(api_client(timeout))
 
 
 def _graph(

@@ -17,7 +17,7 @@ which profiling showed was half of a cycle's time; reads still go through TinyDB
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -49,6 +49,7 @@ SNAPSHOTS = "snapshots"
 ARCHIVE = "archive"
 LOCKS = "locks"
 DEFAULT_LOCK_TIMEOUT = 10.0
+KEPT_LOCKS = 16  # FileLock objects kept for reuse (main, today's partition, archives)
 
 # Finished broadcasts leave main this long after their planned end: past the last
 # final poll (+7 days) of any stream matched to them, with a day's margin.
@@ -71,6 +72,7 @@ class TinyStore:
         # Parsed files by their version (main and the archives), and main's documents
         # decoded into model objects (see ``_working``).
         self._file_cache: dict[str, tuple[Stamp, Data]] = {}
+        self._file_locks: dict[str, FileLock] = {}
         self._decoded: dict[str, dict[str, tuple[Doc, Any]]] = {}
         for folder in (SNAPSHOTS, ARCHIVE, LOCKS):
             (self.data_dir / folder).mkdir(parents=True, exist_ok=True)
@@ -222,7 +224,7 @@ class TinyStore:
     @contextmanager
     def daemon_lock(self) -> Iterator[None]:
         """Hold ``locks/daemon.lock`` for a daemon's life; ``StoreBusy`` if another has it."""
-        lock = self._lock("daemon", timeout=0)
+        lock = FileLock(self._lock_path("daemon"), timeout=0)
         try:
             lock.acquire()
         except Timeout as exc:
@@ -232,8 +234,22 @@ class TinyStore:
         finally:
             lock.release()
 
-    def _lock(self, rel: str, timeout: float) -> FileLock:
-        return FileLock(self.data_dir / LOCKS / f"{rel.replace('/', '-')}.lock", timeout=timeout)
+    def _lock(self, rel: str, timeout: float) -> AbstractContextManager[None]:
+        """Hold ``rel``'s lock (``Timeout`` after ``timeout`` s), through a kept ``FileLock``.
+
+        Making a ``FileLock`` resolves and registers its path, which was a third of
+        taking it; a cycle takes two or three, so the store keeps them (the few in use).
+        """
+        lock = self._file_locks.get(rel)
+        if lock is None:
+            if len(self._file_locks) >= KEPT_LOCKS:  # yesterday's partitions and the like
+                for old in [k for k, v in self._file_locks.items() if not v.is_locked]:
+                    del self._file_locks[old]
+            lock = self._file_locks[rel] = FileLock(self._lock_path(rel))
+        return _acquired(lock, timeout)
+
+    def _lock_path(self, rel: str) -> Path:
+        return self.data_dir / LOCKS / f"{rel.replace('/', '-')}.lock"
 
     @contextmanager
     def _locked(self, rels: Sequence[str]) -> Iterator[None]:
@@ -367,6 +383,15 @@ class TinyStore:
                 rel = tmp.relative_to(self.data_dir).with_name(tmp.name.rsplit(".", 2)[0])
                 with suppress(Timeout), self._lock(rel.as_posix(), timeout=0):
                     tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def _acquired(lock: FileLock, timeout: float) -> Iterator[None]:
+    lock.acquire(timeout=timeout)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _rollup_doc(key: str, rollups: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
