@@ -137,6 +137,8 @@ def update_plan(cycle: CycleState, grace: timedelta) -> list[tuple[str, Broadcas
             streams_of.setdefault(stream.broadcast_id, []).append(stream)
     changed = []
     for broadcast in list(cycle.plan.values()):
+        if broadcast.start > cycle.now and broadcast.id not in streams_of:
+            continue  # still to come, nothing found for it: it stays as it is
         status = broadcast_status(broadcast, streams_of.get(broadcast.id, []), cycle.now, grace)
         if status is not broadcast.status:
             cycle.plan[broadcast.id] = replace(broadcast, status=status)

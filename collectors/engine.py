@@ -43,7 +43,7 @@ from collectors.cycle import (
 )
 from collectors.fetch import Job, Outcome, fetch_all
 from collectors.matching import match
-from collectors.policy import next_discovery, next_poll
+from collectors.policy import LEAD, after, next_discovery, next_poll, on_grid
 from collectors.youtube import quota_day
 from streamer import rollup
 from streamer.clock import monotonic
@@ -65,6 +65,7 @@ __all__ = ["CycleReport", "Engine", "LiveStream", "PlatformReport"]
 
 log = logging.getLogger("streamer.engine")
 SEEN_LIMIT = 2000
+AWAITING = frozenset({BroadcastStatus.PLANNED, BroadcastStatus.LIVE})  # may await a stream
 
 
 class Engine:
@@ -78,11 +79,17 @@ class Engine:
         settings: CollectorSettings,
         *,
         parallel: bool = True,
+        discovery_intervals: Mapping[str, int] | None = None,
     ) -> None:
-        """``parallel=False`` polls the platforms one after another (see ``fetch_all``)."""
+        """``parallel=False`` polls the platforms one after another (see ``fetch_all``);
+        ``discovery_intervals``: seconds between routine discoveries by platform, where
+        one differs from ``settings.discovery_interval``."""
         self.store = store
         self.platforms = dict(platforms)
         self.settings = settings
+        own = discovery_intervals or {}
+        self.discovery_every = {n: own.get(n, settings.discovery_interval) for n in platforms}
+        self._awaited_at: dict[str, datetime] = {}  # a planned stream not yet found
         self.parallel = parallel
         self._pool: ThreadPoolExecutor | None = None  # one thread per platform, made on use
         self.channels: dict[str, list[Channel]] = {}
@@ -120,6 +127,11 @@ class Engine:
         self._fold_plan(cycle)
         self._commit(cycle)
         self._due_at = self._plan_due(cycle)
+        self._awaited_at = {}
+        for name in self.platforms:
+            awaited = self._awaited_due(name, cycle)
+            if awaited is not None:
+                self._awaited_at[name] = awaited
         cycle.report.live = live_streams(cycle, self.programme_of)
         cycle.report.seconds = monotonic() - began
         log.info(cycle.report.line())
@@ -161,7 +173,8 @@ class Engine:
             if name in self.stopped:
                 continue
             last = self.last_discovery.get(name)
-            due = now if last is None else next_discovery(last, self.settings)
+            due = now if last is None else next_discovery(last, self.discovery_every[name])
+            due = min(due, self._awaited_at.get(name, due))
             paused = self.paused_until.get(name)
             candidates.append(due if paused is None else max(due, paused))
         return max(now, min(candidates, default=now + interval))
@@ -181,6 +194,41 @@ class Engine:
                 soonest = check
         return soonest
 
+    def _awaited_due(self, name: str, cycle: CycleState) -> datetime | None:
+        """When ``name`` should next be discovered for a planned stream not found yet.
+
+        From 15 minutes before a planned start to ``grace`` after it, a broadcast with a
+        target on ``name`` and no stream matched there yet has its channel discovered
+        every ``near_interval``, whatever the routine interval: a platform that lists a
+        live only while it is live (Instagram) is then found within that interval of
+        going live, and a long routine interval (for unplanned streams) costs planned
+        ones no live samples.
+        """
+        grace = timedelta(minutes=self.settings.grace)
+        near = self.settings.near_interval
+        last = self.last_discovery.get(name)
+        earliest = cycle.now if last is None else after(last, near)
+        # Only what comes before the next routine discovery matters: a start later than
+        # that is skipped with one comparison (most of a long plan).
+        routine = cycle.now if last is None else next_discovery(last, self.discovery_every[name])
+        horizon, gone = routine + LEAD, cycle.now - grace
+        found = {(s.broadcast_id, s.channel_key) for s in cycle.streams.values()}
+        soonest: datetime | None = None
+        for item in cycle.plan.values():
+            if item.start >= horizon or item.start < gone or item.status not in AWAITING:
+                continue
+            opens = on_grid(item.start - LEAD, near)
+            if soonest is not None and opens >= soonest:
+                continue  # cannot come sooner: no need to look at its targets
+            if not any(
+                t.platform == name and (item.id, t.channel_key) not in found for t in item.targets
+            ):
+                continue
+            due = max(opens, earliest)
+            if due <= item.start + grace and (soonest is None or due < soonest):
+                soonest = due
+        return soonest
+
     # -- availability ---------------------------------------------------------------
     def _available(self, name: str, cycle: CycleState) -> bool:
         if name in self.stopped:
@@ -194,8 +242,11 @@ class Engine:
         due = tuple(self._due(name, cycle))
         existing = frozenset(k for k, s in cycle.streams.items() if s.platform == name)
         last = self.last_discovery.get(name)
-        if last is not None and cycle.now < next_discovery(last, self.settings):
-            return Job(name, platform, cycle.now, None, frozenset(), existing, due)
+        routine = last is None or cycle.now >= next_discovery(last, self.discovery_every[name])
+        if not routine:
+            awaited = self._awaited_due(name, cycle)
+            if awaited is None or cycle.now < awaited:
+                return Job(name, platform, cycle.now, None, frozenset(), existing, due)
         remembered = tuple(self.store.get_meta(f"seen:{name}") or ())  # oldest first
         own = {cycle.streams[k].external_id for k in existing}
         # An attempt counts, failed or not: a failing platform (its retries already

@@ -53,9 +53,9 @@ def next_poll(stream: Stream, now: datetime, settings: CollectorSettings) -> dat
     return None
 
 
-def next_discovery(last: datetime, settings: CollectorSettings) -> datetime:
-    """When a platform's channels are next discovered, after a discovery at ``last``."""
-    return after(last, settings.discovery_interval)
+def next_discovery(last: datetime, seconds: int) -> datetime:
+    """When a platform's channels are next discovered (every ``seconds``), after ``last``."""
+    return after(last, seconds)
 
 
 def on_grid(earliest: datetime, seconds: int) -> datetime:

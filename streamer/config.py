@@ -35,6 +35,7 @@ class YouTubeSettings:
     rss_endpoint: str = "https://www.youtube.com"
     oauth_token_file: Path | None = None
     quota_limit: int = 10_000
+    discovery_interval: int | None = None  # seconds; None: [collector] discovery_interval
 
     @property
     def key_envs(self) -> tuple[str, ...]:
@@ -49,6 +50,7 @@ class GraphSettings:
     access_token_env: str
     api_endpoint: str = "https://graph.facebook.com"
     graph_version: str = "v19.0"
+    discovery_interval: int | None = None  # seconds; None: [collector] discovery_interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ class TwitchSettings:
     client_secret_env: str = "TWITCH_CLIENT_SECRET"
     api_endpoint: str = "https://api.twitch.tv"
     auth_endpoint: str = "https://id.twitch.tv"
+    discovery_interval: int | None = None  # seconds; None: [collector] discovery_interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,12 @@ class Config:
         except KeyError:
             known = ", ".join(self.programmes) or "none configured"
             raise UserError(f"unknown programme {slug!r}; known: {known}") from None
+
+    def discovery_interval(self, platform: str) -> int:
+        """Seconds between routine discoveries on ``platform``: its own setting, else
+        ``[collector] discovery_interval``."""
+        own: int | None = getattr(self, platform).discovery_interval
+        return own or self.collector.discovery_interval
 
     def platforms_in_use(self) -> list[str]:
         """Platforms that at least one programme has a channel on, in the usual order."""
@@ -273,6 +282,8 @@ class _Validator:
                 values[key] = tuple(self.env_name(f"{name}[{i}]", v) for i, v in enumerate(value))
             elif key.endswith("endpoint"):
                 values[key] = self.endpoint(name, value)
+            elif key.endswith("_interval"):  # optional per platform: no default to go by
+                values[key] = self.positive(name, value)
             elif isinstance(cls.__dataclass_fields__[key].default, int | float):
                 values[key] = self.number(name, value, cls.__dataclass_fields__[key].default)
             else:

@@ -60,8 +60,9 @@ class Collector:
         for name in unsupported(config):
             log.warning("%s: channels are configured but no collector exists for it yet", name)
         self.engine = Engine(
-            self.store, platforms, config.programmes, config.collector, parallel=parallel
-        )
+            self.store, platforms, config.programmes, config.collector, parallel=parallel,
+            discovery_intervals={name: config.discovery_interval(name) for name in platforms},
+        )  # fmt: skip
 
     def collect_once(self) -> CycleReport:
         """One discovery-and-poll cycle at the clock's now."""

@@ -77,15 +77,15 @@ channels = [
 api_key_env = "STREAMER_DEMO_YOUTUBE_KEY"
 api_endpoint = "{endpoint}"
 rss_endpoint = "{endpoint}"
-
+{youtube_discovery}
 [platforms.facebook]
 access_token_env = "STREAMER_DEMO_FACEBOOK_TOKEN"
 api_endpoint = "{endpoint}"
-
+{facebook_discovery}
 [platforms.instagram]
 access_token_env = "STREAMER_DEMO_INSTAGRAM_TOKEN"
 api_endpoint = "{endpoint}"
-{twitch_platform}"""
+{instagram_discovery}{twitch_platform}"""
 
 _TWITCH_CHANNEL = (
     '  { platform = "twitch",    id = "antikorlive",'
@@ -115,14 +115,21 @@ def demo_config(
     comment: str = "Written by `streamer demo`: both programmes on their demo channels.",
     collector: Mapping[str, int] | None = None,
     twitch: bool = True,
+    discovery: Mapping[str, int] | None = None,
 ) -> str:
-    """The text of a demo streamer.toml with every platform pointed at ``endpoint``."""
+    """The text of a demo streamer.toml with every platform pointed at ``endpoint``;
+    ``discovery``: a platform's own ``discovery_interval`` (seconds), by platform."""
+    own = discovery or {}
     return _CONFIG.format(
         comment=comment,
         endpoint=endpoint,
         collector="" if collector is None else _COLLECTOR.format(**collector),
         twitch_channel=_TWITCH_CHANNEL if twitch else "",
         twitch_platform=_TWITCH_PLATFORM.format(endpoint=endpoint) if twitch else "",
+        **{
+            f"{name}_discovery": f"discovery_interval = {own[name]}\n" if name in own else ""
+            for name in ("youtube", "facebook", "instagram")
+        },
     )
 
 

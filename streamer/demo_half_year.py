@@ -64,10 +64,15 @@ HALF_YEAR_COLLECTOR = {
 would take about half an hour of wall time for six months; these keep every figure
 the headline counts exact (a broadcast is held if any poll sees it live or ended;
 views come from the final poll a week after the end) and make the concurrent figures
-coarser (a sample every 5 minutes). Start delays stay exact to the minute: they come
-from the platforms' own start times, not from when a poll saw the start. Discovery
-stays hourly, shorter than any unplanned stream: Instagram lists a live only while it
-is live."""
+coarser (a sample every 5 minutes). Start times come from the platforms' own fields,
+not from when a poll saw the start."""
+
+HALF_YEAR_DISCOVERY = {"youtube": 21_600, "facebook": 21_600, "instagram": 3600}
+"""Routine discovery by platform (seconds). YouTube's feed and a Page's live_videos
+list ended streams too, so an unplanned one is still found (after it ended: views,
+no live samples) when discovered every 6 hours; Instagram lists a live only while it
+is live, so it stays hourly, shorter than any stream. Planned streams are looked for
+every ``near_interval`` from 15 minutes before their start whatever the routine."""
 
 HALF_YEAR_COMMENT = (
     "Written by `streamer demo --half-year`: both programmes on YouTube, Facebook and\n"
@@ -96,7 +101,11 @@ def write_half_year_config(directory: Path, endpoint: str = "http://127.0.0.1:9"
     """Write the half-year demo's streamer.toml and load it back (so it is validated)."""
     path = directory / "streamer.toml"
     text = demo_config(
-        endpoint, comment=HALF_YEAR_COMMENT, collector=HALF_YEAR_COLLECTOR, twitch=False
+        endpoint,
+        comment=HALF_YEAR_COMMENT,
+        collector=HALF_YEAR_COLLECTOR,
+        twitch=False,
+        discovery=HALF_YEAR_DISCOVERY,
     )
     path.write_text(text, encoding="utf-8")
     return load_config(path)
@@ -256,10 +265,9 @@ def run_half_year(
         console.print(
             f"planned {planned} broadcasts from {first:%d %b %Y} to {last:%d %b %Y}; "
             "collecting from YouTube, Facebook and Instagram with coarser polls than the "
-            "defaults: live every {live_interval} s, discovery every {discovery_interval} s, "
-            "upcoming every {upcoming_interval} s ({near_interval} s around a start)".format(
-                **HALF_YEAR_COLLECTOR
-            )
+            "defaults: live every {live_interval} s, upcoming every {upcoming_interval} s "
+            "({near_interval} s around a start); channels discovered every 6 h on YouTube "
+            "and Facebook, hourly on Instagram".format(**HALF_YEAR_COLLECTOR)
         )
         # The simulator answers from this same process: platform threads would only
         # queue behind one another for the interpreter, so the demo polls in turn.

@@ -230,10 +230,9 @@ def test_near_interval_sets_the_cadence_around_the_start() -> None:
 
 def test_discovery_follows_its_own_grid() -> None:
     """Discovery every 300 s: after one at 11:03:30 the next is 11:10 (not 11:08:30)."""
-    settings = CollectorSettings(discovery_interval=300)
-    assert next_discovery(START + timedelta(minutes=3, seconds=30), settings) == START + 10 * MIN
-    assert next_discovery(START + timedelta(minutes=2, seconds=30), settings) == START + 5 * MIN
-    assert next_discovery(START, settings) == START + 5 * MIN
+    assert next_discovery(START + timedelta(minutes=3, seconds=30), 300) == START + 10 * MIN
+    assert next_discovery(START + timedelta(minutes=2, seconds=30), 300) == START + 5 * MIN
+    assert next_discovery(START, 300) == START + 5 * MIN
 
 
 @given(
