@@ -204,6 +204,8 @@ def write_history(data_dir: Path, days: int, *, seed: int = SEED, exact: bool = 
         old = day < today - PLAN_HORIZON + timedelta(days=1)  # as the store would have moved
         tables = months.setdefault(f"{day:%Y-%m}", {"streams": [], "rollups": [], "broadcasts": []})
         history.snapshots += _write_day(data_dir, day, seed, tables, main, old, exact, history)
+        if offset < days - PLAN_HORIZON.days:  # the store moves older ledger rows too
+            tables.setdefault("quota", []).append(_quota_row(day))
     for month, tables in months.items():
         _dump(data_dir / "archive" / f"{month}.json", tables)
     history.snapshots += _today(data_dir, today, seed, history)
@@ -332,13 +334,17 @@ def _main(history: History, main: dict[str, list[Doc]], seed: int) -> dict[str, 
         )
         streams.append(ended.to_dict())
         rollups.append({"key": ended.key, "value": _approx_rollup(ended, series(ended, rng))})
-    quota = [
-        {"id": f"{FIRST_DAY + timedelta(days=d)}/YOUTUBE_API_KEY", "key": "YOUTUBE_API_KEY",
-         "day": (FIRST_DAY + timedelta(days=d)).isoformat(), "units": 2_880}
-        for d in range(history.days + 1)
-    ]  # fmt: skip
+    # The last PLAN_HORIZON days' ledger rows; older ones are in the month archives.
+    first = max(0, history.days - PLAN_HORIZON.days)
+    quota = [_quota_row(FIRST_DAY + timedelta(days=d)) for d in range(first, history.days + 1)]
     tables = {"streams": streams, "rollups": rollups, "quota": quota, "meta": []}
     return {"broadcasts": main["broadcasts"], **tables}
+
+
+def _quota_row(day: date) -> Doc:
+    """The day's YouTube quota ledger row (2,880 units: a busy day's polls)."""
+    key = "YOUTUBE_API_KEY"
+    return {"id": f"{day}/{key}", "key": key, "day": day.isoformat(), "units": 2_880}
 
 
 def _dump(path: Path, tables: dict[str, list[Doc]]) -> None:

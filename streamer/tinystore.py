@@ -130,6 +130,7 @@ class TinyStore:
             moves = _take_done(main)
             if cycle.now is not None:
                 _take_finished_plan(main, as_utc(cycle.now), moves)
+                _take_old_quota(main, as_utc(cycle.now), moves)
             days = _by_day(cycle.snapshots, cycle.gaps)
             # Partitions and archives before main, which records that a cycle happened
             # (next poll times, quota): after a crash in between, main says "not yet", the
@@ -373,7 +374,7 @@ class TinyStore:
     def _archive(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:
         with self._tables(rel) as db:
             for name, docs in tables.items():
-                upsert(db, name, "id" if name == "broadcasts" else "key", docs)
+                upsert(db, name, "id" if name in ("broadcasts", "quota") else "key", docs)
 
     def _remove_leftover_temp_files(self) -> None:
         """Delete ``*.tmp`` left by a killed writer; a live writer's (lock held) stays."""
@@ -464,6 +465,21 @@ def _take_finished_plan(main: Tables, now: datetime, moves: Moves) -> None:
             move.setdefault("broadcasts", []).append(plan.pop(doc_id))
             combined = pop(main, "rollups", "key", broadcast_key(doc["id"]))
             move.setdefault("rollups", []).extend(combined)
+            main.changed = True
+
+
+def _take_old_quota(main: Tables, now: datetime, moves: Moves) -> None:
+    """Move quota ledger rows of days over ``PLAN_HORIZON`` old to their month's archive.
+
+    Only today's row is read (``quota_used``); kept in main, a row a day would make
+    every cycle's write grow with history.
+    """
+    oldest = (now - PLAN_HORIZON).date().isoformat()
+    ledger = main.table("quota")
+    for doc_id, doc in list(ledger.items()):
+        if doc["day"] < oldest:
+            move = moves.setdefault(f"{ARCHIVE}/{doc['day'][:7]}.json", {})
+            move.setdefault("quota", []).append(ledger.pop(doc_id))
             main.changed = True
 
 

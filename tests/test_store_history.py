@@ -110,3 +110,19 @@ def test_partition_counts_and_drop(store: TinyStore, data_dir: Path) -> None:
     assert store.partition(day) == expected
     assert store.drop_partitions([day]) == [day]
     assert store.partitions() == [] and not (data_dir / "snapshots" / f"{day}.json").exists()
+
+
+def test_old_quota_ledger_rows_move_to_their_month(store: TinyStore, data_dir: Path) -> None:
+    """A ledger row per Pacific day: main keeps the last days' (today's is read), older
+    ones go to their month's archive, so main does not grow a row a day for ever."""
+    for offset in range(20):
+        day = START + timedelta(days=offset)
+        store.commit_cycle(CycleWrite(quota={(day.date().isoformat(), "KEY"): 10}, now=day))
+    today = (START + timedelta(days=19)).date().isoformat()
+    assert store.quota_used(today) == {"KEY": 10}
+    kept = sorted(doc["day"] for doc in main_tables(data_dir)["quota"].values())  # type: ignore[index]
+    assert kept[0] == "2026-01-21" and kept[-1] == today and len(kept) == 9
+    archived = orjson.loads((data_dir / "archive" / "2026-01.json").read_bytes())["quota"]
+    assert sorted(doc["day"] for doc in archived.values()) == [
+        f"2026-01-{d:02d}" for d in range(10, 21)
+    ]
