@@ -57,7 +57,7 @@ from streamer.store import Store, open_store
 HALF_YEAR_COLLECTOR = {
     "live_interval": 300,
     "discovery_interval": 3600,
-    "upcoming_interval": 3600,
+    "upcoming_interval": 21_600,
     "near_interval": 300,
 }
 """``[collector]`` of the half-year demo (seconds). The defaults (60, 300, 600, 60)
@@ -65,7 +65,9 @@ would take about half an hour of wall time for six months; these keep every figu
 the headline counts exact (a broadcast is held if any poll sees it live or ended;
 views come from the final poll a week after the end) and make the concurrent figures
 coarser (a sample every 5 minutes). Start times come from the platforms' own fields,
-not from when a poll saw the start."""
+not from when a poll saw the start. An upcoming stream is polled every 6 hours until
+15 minutes before its start (then every 5 minutes): the half-year has no early starts,
+and those polls were two in five of its cycles' work."""
 
 HALF_YEAR_DISCOVERY = {"youtube": 21_600, "facebook": 21_600, "instagram": 3600}
 """Routine discovery by platform (seconds). YouTube's feed and a Page's live_videos
