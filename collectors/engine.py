@@ -43,13 +43,13 @@ from collectors.cycle import (
 )
 from collectors.fetch import Job, Outcome, fetch_all
 from collectors.matching import match
-from collectors.policy import LEAD, after, next_discovery, next_poll, on_grid
+from collectors.policy import next_discovery, next_poll
+from collectors.schedule import awaited_due, plan_due
 from collectors.youtube import quota_day
 from streamer import rollup
 from streamer.clock import monotonic
 from streamer.config import CollectorSettings
 from streamer.models import (
-    BroadcastStatus,
     Channel,
     Gap,
     Programme,
@@ -65,7 +65,6 @@ __all__ = ["CycleReport", "Engine", "LiveStream", "PlatformReport"]
 
 log = logging.getLogger("streamer.engine")
 SEEN_LIMIT = 2000
-AWAITING = frozenset({BroadcastStatus.PLANNED, BroadcastStatus.LIVE})  # may await a stream
 
 
 class Engine:
@@ -181,53 +180,13 @@ class Engine:
 
     def _plan_due(self, cycle: CycleState) -> datetime | None:
         """The earliest next poll or missed-check after this cycle."""
-        grace = timedelta(minutes=self.settings.grace)
-        times = [s.next_poll_at for s in cycle.streams.values() if s.next_poll_at and not s.done]
-        soonest = min(times, default=None)
-        for item in cycle.plan.values():
-            # A broadcast starting after the soonest time found cannot end before it:
-            # most of a long plan is skipped without working out its end.
-            if item.status is not BroadcastStatus.PLANNED or (soonest and item.start >= soonest):
-                continue
-            check = item.end + grace
-            if check > cycle.now and (soonest is None or check < soonest):
-                soonest = check
-        return soonest
+        return plan_due(cycle, timedelta(minutes=self.settings.grace))
 
     def _awaited_due(self, name: str, cycle: CycleState) -> datetime | None:
-        """When ``name`` should next be discovered for a planned stream not found yet.
-
-        From 15 minutes before a planned start to ``grace`` after it, a broadcast with a
-        target on ``name`` and no stream matched there yet has its channel discovered
-        every ``near_interval``, whatever the routine interval: a platform that lists a
-        live only while it is live (Instagram) is then found within that interval of
-        going live, and a long routine interval (for unplanned streams) costs planned
-        ones no live samples.
-        """
-        grace = timedelta(minutes=self.settings.grace)
-        near = self.settings.near_interval
+        """When ``name`` should next be discovered for a planned stream not found yet."""
         last = self.last_discovery.get(name)
-        earliest = cycle.now if last is None else after(last, near)
-        # Only what comes before the next routine discovery matters: a start later than
-        # that is skipped with one comparison (most of a long plan).
         routine = cycle.now if last is None else next_discovery(last, self.discovery_every[name])
-        horizon, gone = routine + LEAD, cycle.now - grace
-        found = {(s.broadcast_id, s.channel_key) for s in cycle.streams.values()}
-        soonest: datetime | None = None
-        for item in cycle.plan.values():
-            if item.start >= horizon or item.start < gone or item.status not in AWAITING:
-                continue
-            opens = on_grid(item.start - LEAD, near)
-            if soonest is not None and opens >= soonest:
-                continue  # cannot come sooner: no need to look at its targets
-            if not any(
-                t.platform == name and (item.id, t.channel_key) not in found for t in item.targets
-            ):
-                continue
-            due = max(opens, earliest)
-            if due <= item.start + grace and (soonest is None or due < soonest):
-                soonest = due
-        return soonest
+        return awaited_due(cycle, name, last, routine, self.settings)
 
     # -- availability ---------------------------------------------------------------
     def _available(self, name: str, cycle: CycleState) -> bool:

@@ -8,7 +8,8 @@ Lock files are ``locks/<file>.lock`` (``locks/snapshots-2024-05-01.json.lock``);
 multi-file write takes main's lock first, then the others sorted, so none deadlock.
 
 Nothing in main grows with history: done streams, their rollups and (given the
-cycle's ``now``) finished plan entries move to their month's archive. Writes work on
+cycle's ``now``) finished plan entries and old quota ledger rows move to their month's
+archive (the rules of a cycle's write: ``streamer.tinycycle``). Writes work on
 the storage's documents (``{table: {id: doc}}``, TinyDB's file format) rather than
 through ``tinydb.Table``: iterating a table wraps every document in a ``Document``,
 which profiling showed was half of a cycle's time; reads still go through TinyDB.
@@ -28,9 +29,19 @@ from tinydb import TinyDB
 from tinydb.table import Document
 
 from streamer.clock import as_utc
-from streamer.models import Broadcast, BroadcastStatus, Gap, Snapshot, Stream, from_iso
-from streamer.simulcast import broadcast_key
+from streamer.models import Broadcast, Gap, Snapshot, Stream, from_iso
 from streamer.store import CycleWrite, Partition, PlanChange, StoreBusy
+from streamer.tinycycle import (
+    ARCHIVE,
+    SNAPSHOTS,
+    apply_state,
+    by_day,
+    day_file,
+    rollup_doc,
+    take_done,
+    take_finished_plan,
+    take_old_quota,
+)
 from streamer.tinyfiles import (
     AtomicJSONStorage,
     Data,
@@ -39,27 +50,14 @@ from streamer.tinyfiles import (
     Tables,
     fsync_folder,
     insert_new,
-    pop,
     stamp,
     upsert,
 )
 
 MAIN = "streamer.json"
-SNAPSHOTS = "snapshots"
-ARCHIVE = "archive"
 LOCKS = "locks"
 DEFAULT_LOCK_TIMEOUT = 10.0
 KEPT_LOCKS = 16  # FileLock objects kept for reuse (main, today's partition, archives)
-
-# Finished broadcasts leave main this long after their planned end: past the last
-# final poll (+7 days) of any stream matched to them, with a day's margin.
-PLAN_HORIZON = timedelta(days=8)
-FINISHED = {
-    s.value for s in (BroadcastStatus.HELD, BroadcastStatus.MISSED, BroadcastStatus.CANCELLED)
-}
-
-Moves = dict[str, dict[str, list[Doc]]]  # archive file -> table -> documents to upsert
-Days = dict[str, tuple[list[Snapshot], list[Gap]]]  # partition file -> (snapshots, gaps)
 
 
 class TinyStore:
@@ -126,12 +124,12 @@ class TinyStore:
         is given.
         """
         with self._locked([MAIN]), self._tables(MAIN) as main:
-            _apply_state(main, cycle)
-            moves = _take_done(main)
+            apply_state(main, cycle)
+            moves = take_done(main)
             if cycle.now is not None:
-                _take_finished_plan(main, as_utc(cycle.now), moves)
-                _take_old_quota(main, as_utc(cycle.now), moves)
-            days = _by_day(cycle.snapshots, cycle.gaps)
+                take_finished_plan(main, as_utc(cycle.now), moves)
+                take_old_quota(main, as_utc(cycle.now), moves)
+            days = by_day(cycle.snapshots, cycle.gaps)
             # Partitions and archives before main, which records that a cycle happened
             # (next poll times, quota): after a crash in between, main says "not yet", the
             # replay skips the snapshots already saved, and a done stream is in its archive
@@ -153,9 +151,9 @@ class TinyStore:
         with self._locked([MAIN, *sorted(where)]):
             for rel, keys in where.items():
                 with self._tables(rel) as db:
-                    upsert(db, "rollups", "key", [_rollup_doc(k, rollups) for k in keys])
+                    upsert(db, "rollups", "key", [rollup_doc(k, rollups) for k in keys])
             with self._tables(MAIN) as main:
-                rest = [_rollup_doc(k, rollups) for k in rollups if k not in archived]
+                rest = [rollup_doc(k, rollups) for k in rollups if k not in archived]
                 upsert(main, "rollups", "key", rest)
 
     def snapshots(
@@ -179,7 +177,7 @@ class TinyStore:
 
     def partition(self, day: date) -> Partition:
         """Which streams have snapshots or gaps in ``day``'s partition, and how many."""
-        data = AtomicJSONStorage(self.data_dir / _day_file(day)).read() or {}
+        data = AtomicJSONStorage(self.data_dir / day_file(day)).read() or {}
         snaps, gaps = data.get("snapshots", {}), data.get("gaps", {})
         streams = {doc["stream"] for table in (snaps, gaps) for doc in table.values()}
         return Partition(day, frozenset(streams), len(snaps), len(gaps))
@@ -193,7 +191,7 @@ class TinyStore:
         with ExitStack() as held:
             taken = []
             for day in days:
-                rel = _day_file(day)
+                rel = day_file(day)
                 try:
                     held.enter_context(self._lock(rel, timeout=0))
                 except Timeout as exc:
@@ -202,7 +200,7 @@ class TinyStore:
                     continue
                 taken.append(day)
             for day in taken:
-                (self.data_dir / _day_file(day)).unlink(missing_ok=True)
+                (self.data_dir / day_file(day)).unlink(missing_ok=True)
             fsync_folder(self.data_dir / SNAPSHOTS)  # the deletions survive a power cut
         return taken
 
@@ -363,7 +361,7 @@ class TinyStore:
         start, end = as_utc(start), as_utc(end)
         last_day = (end - timedelta(microseconds=1)).date()  # end is exclusive
         days = [d for d in self.partitions() if start.date() <= d <= last_day]
-        docs = (doc for day in days for doc in self._read(_day_file(day), table))
+        docs = (doc for day in days for doc in self._read(day_file(day), table))
         return [doc for doc in docs if start <= from_iso(doc["ts"]) < end]
 
     def _append_partition(self, rel: str, snapshots: list[Snapshot], gaps: list[Gap]) -> None:
@@ -393,124 +391,3 @@ def _acquired(lock: FileLock, timeout: float) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-def _rollup_doc(key: str, rollups: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    return {"key": key, "value": dict(rollups[key])}
-
-
-def _apply_state(main: Tables, cycle: CycleWrite) -> None:
-    """Upsert the cycle's streams, rollups and broadcasts into main, add its quota."""
-    upsert(main, "streams", "key", [s.to_dict() for s in cycle.streams])
-    upsert(main, "rollups", "key", [_rollup_doc(k, cycle.rollups) for k in cycle.rollups])
-    _set_statuses(main, cycle.broadcasts)
-    if cycle.meta:
-        upsert(main, "meta", "name", [{"name": k, "value": v} for k, v in cycle.meta.items()])
-    if cycle.quota:
-        _add_quota(main, cycle.quota)
-
-
-def _set_statuses(main: Tables, changed: Sequence[Broadcast]) -> None:
-    """Apply the collector's status changes to the plan as it is now, under the lock.
-
-    Only the status: a producer may have moved, renamed or cancelled the broadcast
-    in another process since the cycle read the plan, and that edit must survive.
-    A cancelled broadcast stays cancelled.
-    """
-    if not changed:
-        return
-    plan = main.table("broadcasts")
-    by_id = {doc["id"]: doc_id for doc_id, doc in plan.items()}
-    for broadcast in changed:
-        doc_id = by_id.get(broadcast.id)
-        if doc_id is not None and plan[doc_id].get("status") != "cancelled":
-            # A new document: cached copies of main share the old one (``_tables``).
-            plan[doc_id] = {**plan[doc_id], "status": broadcast.status.value}
-            main.changed = True
-
-
-def _take_done(main: Tables) -> Moves:
-    """Take done streams and their rollups out of the working set, by archive file.
-
-    All done streams in main, not only this cycle's: a move cut short by a crash ends
-    next cycle. One with no date at all has no month to go to, so it stays.
-    """
-    moves: Moves = {}
-    streams = main.table("streams")
-    for doc_id, doc in list(streams.items()):
-        month = _archive_month(doc) if doc["done"] else None
-        if month is not None:
-            move = moves.setdefault(f"{ARCHIVE}/{month}.json", {})
-            move.setdefault("streams", []).append(streams.pop(doc_id))
-            move.setdefault("rollups", []).extend(pop(main, "rollups", "key", doc["key"]))
-            main.changed = True
-    return moves
-
-
-def _take_finished_plan(main: Tables, now: datetime, moves: Moves) -> None:
-    """Move broadcasts over ``PLAN_HORIZON`` past their end, with no stream left in main.
-
-    Only held, missed and cancelled ones: nothing will change them again, and main (which
-    every cycle rewrites) stays the size of the current plan, not of its history. A
-    simulcast's combined rollup goes with its broadcast.
-    """
-    working = {doc["broadcast_id"] for doc in main.table("streams").values()}
-    plan = main.table("broadcasts")
-    for doc_id, doc in list(plan.items()):
-        if doc["status"] not in FINISHED or doc["id"] in working:
-            continue  # most of the plan is still to come: no date to parse
-        start = from_iso(doc["start"])
-        if start + timedelta(minutes=doc["duration_min"]) + PLAN_HORIZON < now:
-            move = moves.setdefault(f"{ARCHIVE}/{start:%Y-%m}.json", {})
-            move.setdefault("broadcasts", []).append(plan.pop(doc_id))
-            combined = pop(main, "rollups", "key", broadcast_key(doc["id"]))
-            move.setdefault("rollups", []).extend(combined)
-            main.changed = True
-
-
-def _take_old_quota(main: Tables, now: datetime, moves: Moves) -> None:
-    """Move quota ledger rows of days over ``PLAN_HORIZON`` old to their month's archive.
-
-    Only today's row is read (``quota_used``); kept in main, a row a day would make
-    every cycle's write grow with history.
-    """
-    oldest = (now - PLAN_HORIZON).date().isoformat()
-    ledger = main.table("quota")
-    for doc_id, doc in list(ledger.items()):
-        if doc["day"] < oldest:
-            move = moves.setdefault(f"{ARCHIVE}/{doc['day'][:7]}.json", {})
-            move.setdefault("quota", []).append(ledger.pop(doc_id))
-            main.changed = True
-
-
-def _archive_month(doc: Mapping[str, Any]) -> str | None:
-    """``YYYY-MM`` of the stream's actual start, else scheduled start, else discovery."""
-    for field in ("actual_start", "scheduled_start", "discovered_at"):
-        if doc.get(field):
-            return from_iso(doc[field]).strftime("%Y-%m")
-    return None
-
-
-def _by_day(snapshots: Iterable[Snapshot], gaps: Iterable[Gap]) -> Days:
-    """Group a cycle's snapshots and gaps by partition file (their ts's UTC date)."""
-    days: Days = {}
-    for snapshot in snapshots:
-        days.setdefault(_day_file(as_utc(snapshot.ts).date()), ([], []))[0].append(snapshot)
-    for gap in gaps:
-        days.setdefault(_day_file(as_utc(gap.ts).date()), ([], []))[1].append(gap)
-    return days
-
-
-def _add_quota(main: Tables, charges: Mapping[tuple[str, str], int]) -> None:
-    """Add units to the ledger, one document per (quota day, key name)."""
-    ledger = {doc["id"]: doc for doc in main.table("quota").values()}
-    docs = []
-    for (day, key), units in charges.items():
-        entry = dict(ledger.get(f"{day}/{key}", {"id": f"{day}/{key}", "day": day, "key": key}))
-        entry["units"] = entry.get("units", 0) + units
-        docs.append(entry)
-    upsert(main, "quota", "id", docs)
-
-
-def _day_file(day: date) -> str:
-    return f"{SNAPSHOTS}/{day.isoformat()}.json"

@@ -1,0 +1,71 @@
+"""When the engine next has something to do besides its routine discoveries.
+
+Two questions over a cycle's state, as plain functions: when the next poll or
+missed-check is due (``plan_due``), and when a platform should be discovered again
+for a planned stream it has not shown yet (``awaited_due``). Both walk the working
+plan every cycle, so each skips with one comparison what cannot come sooner than
+what it has already found: most of a long plan is never looked at closely.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from collectors.cycle import CycleState
+from collectors.policy import LEAD, after, on_grid
+from streamer.config import CollectorSettings
+from streamer.models import BroadcastStatus
+
+AWAITING = frozenset({BroadcastStatus.PLANNED, BroadcastStatus.LIVE})  # may await a stream
+
+
+def plan_due(cycle: CycleState, grace: timedelta) -> datetime | None:
+    """The earliest next poll, or planned broadcast's missed-check, after ``cycle``."""
+    times = [s.next_poll_at for s in cycle.streams.values() if s.next_poll_at and not s.done]
+    soonest = min(times, default=None)
+    for item in cycle.plan.values():
+        # A broadcast starting after the soonest time found cannot end before it.
+        if item.status is not BroadcastStatus.PLANNED or (soonest and item.start >= soonest):
+            continue
+        check = item.end + grace
+        if check > cycle.now and (soonest is None or check < soonest):
+            soonest = check
+    return soonest
+
+
+def awaited_due(
+    cycle: CycleState,
+    platform: str,
+    last: datetime | None,
+    routine: datetime,
+    settings: CollectorSettings,
+) -> datetime | None:
+    """When ``platform`` should next be discovered for a planned stream not found yet.
+
+    From 15 minutes before a planned start to ``grace`` after it, a broadcast with a
+    target on ``platform`` and no stream matched there yet has its channel discovered
+    every ``near_interval``, whatever the routine interval: a platform that lists a
+    live only while it is live (Instagram) is then found within that interval of going
+    live, and a long routine interval (for unplanned streams) costs planned ones no live
+    samples. ``last``: the platform's last discovery; ``routine``: its next routine one,
+    before which alone an awaited discovery matters.
+    """
+    grace = timedelta(minutes=settings.grace)
+    near = settings.near_interval
+    earliest = cycle.now if last is None else after(last, near)
+    horizon, gone = routine + LEAD, cycle.now - grace
+    found = {(s.broadcast_id, s.channel_key) for s in cycle.streams.values()}
+    soonest: datetime | None = None
+    for item in cycle.plan.values():
+        if item.start >= horizon or item.start < gone or item.status not in AWAITING:
+            continue
+        opens = on_grid(item.start - LEAD, near)
+        if soonest is not None and opens >= soonest:
+            continue  # cannot come sooner: no need to look at its targets
+        awaiting = (t for t in item.targets if t.platform == platform)
+        if all((item.id, t.channel_key) in found for t in awaiting):
+            continue
+        due = max(opens, earliest)
+        if due <= item.start + grace and (soonest is None or due < soonest):
+            soonest = due
+    return soonest

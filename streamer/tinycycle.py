@@ -1,0 +1,155 @@
+"""What one collector cycle's write does to ``streamer.json``, as edits of its tables.
+
+``TinyStore.commit_cycle`` reads main, applies the cycle's state here (streams,
+rollups, broadcast statuses, meta, quota), then takes out what no longer belongs in
+the working set — done streams with their rollups, broadcasts finished more than
+``PLAN_HORIZON`` ago, old quota ledger rows — as moves to the month archives, and
+groups the snapshots and gaps by day partition. Plain functions over ``Tables``, so
+the store keeps the files, locks and caches and this module the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from streamer.clock import as_utc
+from streamer.models import Broadcast, BroadcastStatus, Gap, Snapshot, from_iso
+from streamer.simulcast import broadcast_key
+from streamer.store import CycleWrite
+from streamer.tinyfiles import Doc, Tables, pop, upsert
+
+SNAPSHOTS = "snapshots"
+ARCHIVE = "archive"
+
+# Finished broadcasts leave main this long after their planned end: past the last
+# final poll (+7 days) of any stream matched to them, with a day's margin.
+PLAN_HORIZON = timedelta(days=8)
+FINISHED = {
+    s.value for s in (BroadcastStatus.HELD, BroadcastStatus.MISSED, BroadcastStatus.CANCELLED)
+}
+
+Moves = dict[str, dict[str, list[Doc]]]  # archive file -> table -> documents to upsert
+Days = dict[str, tuple[list[Snapshot], list[Gap]]]  # partition file -> (snapshots, gaps)
+
+
+def rollup_doc(key: str, rollups: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    return {"key": key, "value": dict(rollups[key])}
+
+
+def apply_state(main: Tables, cycle: CycleWrite) -> None:
+    """Upsert the cycle's streams, rollups and broadcasts into main, add its quota."""
+    upsert(main, "streams", "key", [s.to_dict() for s in cycle.streams])
+    upsert(main, "rollups", "key", [rollup_doc(k, cycle.rollups) for k in cycle.rollups])
+    _set_statuses(main, cycle.broadcasts)
+    if cycle.meta:
+        upsert(main, "meta", "name", [{"name": k, "value": v} for k, v in cycle.meta.items()])
+    if cycle.quota:
+        _add_quota(main, cycle.quota)
+
+
+def _set_statuses(main: Tables, changed: Sequence[Broadcast]) -> None:
+    """Apply the collector's status changes to the plan as it is now, under the lock.
+
+    Only the status: a producer may have moved, renamed or cancelled the broadcast
+    in another process since the cycle read the plan, and that edit must survive.
+    A cancelled broadcast stays cancelled.
+    """
+    if not changed:
+        return
+    plan = main.table("broadcasts")
+    by_id = {doc["id"]: doc_id for doc_id, doc in plan.items()}
+    for broadcast in changed:
+        doc_id = by_id.get(broadcast.id)
+        if doc_id is not None and plan[doc_id].get("status") != "cancelled":
+            # A new document: cached copies of main share the old one (``_tables``).
+            plan[doc_id] = {**plan[doc_id], "status": broadcast.status.value}
+            main.changed = True
+
+
+def take_done(main: Tables) -> Moves:
+    """Take done streams and their rollups out of the working set, by archive file.
+
+    All done streams in main, not only this cycle's: a move cut short by a crash ends
+    next cycle. One with no date at all has no month to go to, so it stays.
+    """
+    moves: Moves = {}
+    streams = main.table("streams")
+    for doc_id, doc in list(streams.items()):
+        month = _archive_month(doc) if doc["done"] else None
+        if month is not None:
+            move = moves.setdefault(f"{ARCHIVE}/{month}.json", {})
+            move.setdefault("streams", []).append(streams.pop(doc_id))
+            move.setdefault("rollups", []).extend(pop(main, "rollups", "key", doc["key"]))
+            main.changed = True
+    return moves
+
+
+def take_finished_plan(main: Tables, now: datetime, moves: Moves) -> None:
+    """Move broadcasts over ``PLAN_HORIZON`` past their end, with no stream left in main.
+
+    Only held, missed and cancelled ones: nothing will change them again, and main (which
+    every cycle rewrites) stays the size of the current plan, not of its history. A
+    simulcast's combined rollup goes with its broadcast.
+    """
+    working = {doc["broadcast_id"] for doc in main.table("streams").values()}
+    plan = main.table("broadcasts")
+    for doc_id, doc in list(plan.items()):
+        if doc["status"] not in FINISHED or doc["id"] in working:
+            continue  # most of the plan is still to come: no date to parse
+        start = from_iso(doc["start"])
+        if start + timedelta(minutes=doc["duration_min"]) + PLAN_HORIZON < now:
+            move = moves.setdefault(f"{ARCHIVE}/{start:%Y-%m}.json", {})
+            move.setdefault("broadcasts", []).append(plan.pop(doc_id))
+            combined = pop(main, "rollups", "key", broadcast_key(doc["id"]))
+            move.setdefault("rollups", []).extend(combined)
+            main.changed = True
+
+
+def take_old_quota(main: Tables, now: datetime, moves: Moves) -> None:
+    """Move quota ledger rows of days over ``PLAN_HORIZON`` old to their month's archive.
+
+    Only today's row is read (``quota_used``); kept in main, a row a day would make
+    every cycle's write grow with history.
+    """
+    oldest = (now - PLAN_HORIZON).date().isoformat()
+    ledger = main.table("quota")
+    for doc_id, doc in list(ledger.items()):
+        if doc["day"] < oldest:
+            move = moves.setdefault(f"{ARCHIVE}/{doc['day'][:7]}.json", {})
+            move.setdefault("quota", []).append(ledger.pop(doc_id))
+            main.changed = True
+
+
+def _archive_month(doc: Mapping[str, Any]) -> str | None:
+    """``YYYY-MM`` of the stream's actual start, else scheduled start, else discovery."""
+    for field in ("actual_start", "scheduled_start", "discovered_at"):
+        if doc.get(field):
+            return from_iso(doc[field]).strftime("%Y-%m")
+    return None
+
+
+def by_day(snapshots: Iterable[Snapshot], gaps: Iterable[Gap]) -> Days:
+    """Group a cycle's snapshots and gaps by partition file (their ts's UTC date)."""
+    days: Days = {}
+    for snapshot in snapshots:
+        days.setdefault(day_file(as_utc(snapshot.ts).date()), ([], []))[0].append(snapshot)
+    for gap in gaps:
+        days.setdefault(day_file(as_utc(gap.ts).date()), ([], []))[1].append(gap)
+    return days
+
+
+def _add_quota(main: Tables, charges: Mapping[tuple[str, str], int]) -> None:
+    """Add units to the ledger, one document per (quota day, key name)."""
+    ledger = {doc["id"]: doc for doc in main.table("quota").values()}
+    docs = []
+    for (day, key), units in charges.items():
+        entry = dict(ledger.get(f"{day}/{key}", {"id": f"{day}/{key}", "day": day, "key": key}))
+        entry["units"] = entry.get("units", 0) + units
+        docs.append(entry)
+    upsert(main, "quota", "id", docs)
+
+
+def day_file(day: date) -> str:
+    return f"{SNAPSHOTS}/{day.isoformat()}.json"
