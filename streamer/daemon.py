@@ -15,6 +15,7 @@ import os
 import signal
 from collections.abc import Mapping
 from contextlib import ExitStack
+from datetime import datetime
 from types import TracebackType
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -108,6 +109,12 @@ def run_daemon(config: Config, clock: Clock, environ: Mapping[str, str] | None =
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def collect_trigger(now: datetime, tick: int) -> IntervalTrigger:
+    """Every ``tick`` seconds on the poll grid (whole minutes for 60 s), where the poll
+    policy puts every poll time, so a due poll waits for no part of a tick."""
+    return IntervalTrigger(seconds=tick, start_date=on_grid(now, tick))
+
+
 def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> None:
     """Collect, report and serve metrics until a stop signal; then finish the cycle."""
     store = open_store(config.data_dir)
@@ -119,10 +126,9 @@ def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> N
         metrics = _serve_metrics(config, collector, serving)
         scheduler = BackgroundScheduler(timezone=config.tz)
         tick = max(5, min(60, config.collector.live_interval))
-        # Ticks on the poll grid (whole minutes for 60 s), where the policy puts polls.
-        every = IntervalTrigger(seconds=tick, start_date=on_grid(clock.now(), tick))
         scheduler.add_job(
-            _safe_cycle, every, args=[collector, metrics], id="collect",
+            _safe_cycle, collect_trigger(clock.now(), tick), args=[collector, metrics],
+            id="collect",
             next_run_time=clock.now(), max_instances=1, coalesce=True,
             misfire_grace_time=tick,
         )  # fmt: skip

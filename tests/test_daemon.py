@@ -275,3 +275,19 @@ def test_run_with_the_metrics_port_taken_is_one_line_exit_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_the_collect_tick_fires_on_the_poll_grid() -> None:
+    """Started at 10:03:17, a 60 s tick fires at 10:04:00, 10:05:00, … (and the first
+    cycle runs at once, by the job's next_run_time), never at :17 past."""
+    from streamer.daemon import collect_trigger
+
+    started = datetime(2026, 3, 2, 10, 3, 17, tzinfo=UTC)
+    trigger = collect_trigger(started, 60)
+    fire = trigger.get_next_fire_time(None, started)
+    fires = []
+    for _ in range(3):
+        assert fire is not None
+        fires.append(fire)
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    assert fires == [started.replace(minute=m, second=0) for m in (4, 5, 6)]
