@@ -30,6 +30,7 @@ from collectors.base import (
     PlatformError,
     PollResult,
     QuotaExhausted,
+    Transient,
 )
 from streamer.clock import monotonic
 from streamer.models import Channel, Stream
@@ -153,11 +154,21 @@ def _with_new(due: list[Stream], new: list[Stream], now: datetime) -> list[Strea
 
 
 def _stops(exc: PlatformError) -> str | None:
-    """The reason the platform's remaining calls are skipped after ``exc``, if any."""
+    """The reason the platform's remaining calls are skipped after ``exc``, if any.
+
+    Quota and auth refusals hold for every call. So does a transient failure that
+    outlasted its retries (timeouts, 5xx, throttling): the platform is down or
+    slowing us down, and trying every remaining batch would cost the cycle batches ×
+    attempts × timeout (20 batches of a 1,000-stream YouTube poll: over 13 minutes at a
+    10 s timeout) while the other platforms' results wait. The skipped polls become
+    gaps with the same reason; the next cycle tries again.
+    """
     if isinstance(exc, QuotaExhausted):
         return "quota"
     if isinstance(exc, AuthFailed):
         return "auth"
+    if isinstance(exc, Transient):
+        return exc.reason
     return None
 
 

@@ -423,6 +423,25 @@ def test_120_live_streams_take_three_videos_calls_a_poll(tmp_path: Path) -> None
     assert ids_per_call[-3:] == [50, 50, 20]
 
 
+def test_a_platform_failing_every_try_costs_one_batch_not_every_batch(tmp_path: Path) -> None:
+    """videos.list answers 503 to every try: the first batch spends its retries, the
+    other two are not sent; all 120 due polls are gaps "transient", and the next cycle
+    tries again (and polls all 120 once the platform is back)."""
+    many = [aired(f"batch{n:06d}", T0 - minutes(10), minutes(60)) for n in range(120)]
+    with world(tmp_path, many) as w:
+        w.cycle()
+        w.sim.faults.add(FaultRule(kind="http503", path_prefix=VIDEOS))
+        w.clock.advance(timedelta(seconds=LIVE_INTERVAL))
+        sent = w.sim.stats.total_requests
+        failing = w.cycle()
+        assert w.sim.stats.total_requests - sent == retry.DEFAULT.attempts  # one batch
+        gaps = w.store.gaps(T0, T0 + timedelta(days=1))
+        assert (failing.snapshots, len(gaps), {g.reason for g in gaps}) == (0, 120, {"transient"})
+        w.sim.faults.clear()
+        w.clock.advance(timedelta(seconds=LIVE_INTERVAL))
+        assert w.cycle().snapshots == 120
+
+
 def test_a_key_refused_mid_poll_stops_the_platform_with_auth_gaps(tmp_path: Path) -> None:
     """keyInvalid on the first batch: that batch and the rest are "auth" gaps, then no calls."""
     many = [aired(f"batch{n:06d}", T0 - minutes(10), minutes(60)) for n in range(120)]
