@@ -9,22 +9,21 @@ late (or never, for a short one) without the plan-aware discoveries.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.simulated import simulated_collector
 
-from collectors import retry
-from collectors.simulator import Scenario, SimStream, Simulator
+from collectors.simulator import SimStream
 from streamer.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.models import Broadcast, Target
-from streamer.tinystore import TinyStore
 
 T0 = datetime(2026, 4, 6, 0, 0, tzinfo=UTC)
 START = T0 + timedelta(hours=3)  # the planned start
@@ -79,30 +78,25 @@ class Run:
 
 @contextmanager
 def collecting(tmp: Path) -> Iterator[tuple[Collector, SimulatedClock, Run]]:
-    retry.set_instant(True)
-    clock = SimulatedClock(T0)
-    sim = Simulator(Scenario(streams=STREAMS, seed=5), clock)
-    try:
-        with ExitStack() as stack:
-            url = stack.enter_context(sim.serve())
-            path = tmp / "streamer.toml"
-            path.write_text(CONFIG.format(yt=YT, ig=IG, url=url), encoding="utf-8")
-            config = load_config(path)
-            TinyStore(config.data_dir).change_plan(lambda current: [PLAN])
-            collector = stack.enter_context(Collector(config, clock, ENVIRON))
-            record = Run()
-            for name, adapter in collector.engine.platforms.items():
-                record.discoveries[name] = []
-                discover = adapter.discover
+    """The plan above collected from T0, every discovery's time recorded."""
 
-                def recorded(*args: Any, _d: Any = discover, _n: str = name, **kw: Any) -> Any:
-                    record.discoveries[_n].append(clock.now())
-                    return _d(*args, **kw)
+    def config(url: str) -> str:
+        return CONFIG.format(yt=YT, ig=IG, url=url)
 
-                adapter.discover = recorded  # type: ignore[method-assign]
-            yield collector, clock, record
-    finally:
-        retry.set_instant(False)
+    with simulated_collector(
+        tmp, start=T0, streams=STREAMS, seed=5, config=config, environ=ENVIRON, plan=[PLAN]
+    ) as built:
+        collector, clock, record = built.collector, built.clock, Run()
+        for name, adapter in collector.engine.platforms.items():
+            record.discoveries[name] = []
+            discover = adapter.discover
+
+            def recorded(*args: Any, _d: Any = discover, _n: str = name, **kw: Any) -> Any:
+                record.discoveries[_n].append(clock.now())
+                return _d(*args, **kw)
+
+            adapter.discover = recorded  # type: ignore[method-assign]
+        yield collector, clock, record
 
 
 def play(collector: Collector, clock: SimulatedClock, until: datetime, record: Run) -> None:

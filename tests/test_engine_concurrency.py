@@ -10,20 +10,20 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from helpers.counting import CountingStore
+from helpers.simulated import simulated_collector
 
-from collectors import retry
 from collectors.base import Discovery, PollResult, Transient
 from collectors.engine import Engine
-from collectors.simulator import FaultRule, Scenario, SimStream, Simulator
+from collectors.simulator import FaultRule, SimStream, Simulator
 from streamer.clock import SimulatedClock, monotonic
-from streamer.config import CollectorSettings, load_config
+from streamer.config import CollectorSettings
 from streamer.daemon import Collector
 from streamer.models import (
     Broadcast,
@@ -147,24 +147,17 @@ class World:
 @contextmanager
 def world(tmp: Path, *, parallel: bool = True) -> Iterator[World]:
     """The simulcast above on four platforms, planned, collected from T0."""
-    retry.set_instant(True)
-    clock = SimulatedClock(T0)
-    sim = Simulator(Scenario(streams=SIMULCAST, seed=11), clock)
-    try:
-        with ExitStack() as stack:
-            url = stack.enter_context(sim.serve())
-            path = tmp / "streamer.toml"
-            text = CONFIG.format(yt=YT, fb=FB, ig=IG, tw=TW, url=url, timeout=TIMEOUT)
-            path.write_text(text, encoding="utf-8")
-            config = load_config(path)
-            inner = TinyStore(config.data_dir)
-            inner.change_plan(lambda current: list(PLAN))
-            store = CountingStore(inner)
-            collector = stack.enter_context(Collector(config, clock, ENVIRON, store))
-            collector.engine.parallel = parallel
-            yield World(clock, sim, store, collector)
-    finally:
-        retry.set_instant(False)
+
+    def config(url: str) -> str:
+        return CONFIG.format(yt=YT, fb=FB, ig=IG, tw=TW, url=url, timeout=TIMEOUT)
+
+    with simulated_collector(
+        tmp, start=T0, streams=SIMULCAST, seed=11, config=config, environ=ENVIRON,
+        plan=PLAN, wrap=CountingStore,
+    ) as built:  # fmt: skip
+        built.collector.engine.parallel = parallel
+        assert isinstance(built.store, CountingStore)
+        yield World(built.clock, built.sim, built.store, built.collector)
 
 
 def test_two_slow_platforms_cost_the_cycle_the_slowest_not_the_sum(tmp_path: Path) -> None:
