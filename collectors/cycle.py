@@ -175,8 +175,6 @@ def broadcast_status(
         return BroadcastStatus.HELD
     # Only a planned broadcast can be missed: a held one whose streams have finished
     # and moved to the archive (out of ``streams``) stays held.
-    # (The start test first: most of a plan is still to come, and ``end`` costs more.)
-    planned = broadcast.status is BroadcastStatus.PLANNED
-    if planned and now > broadcast.start and now >= broadcast.end + grace:
+    if broadcast.status is BroadcastStatus.PLANNED and now >= broadcast.end + grace:
         return BroadcastStatus.MISSED
     return broadcast.status

@@ -126,7 +126,7 @@ class Engine:
         self._fold_plan(cycle)
         self._commit(cycle)
         self._due_at = self._plan_due(cycle)
-        self._awaited_at = {}
+        self._awaited_at = {}  # read by next_due and by the next cycle's jobs
         for name in self.platforms:
             awaited = self._awaited_due(name, cycle)
             if awaited is not None:
@@ -202,10 +202,10 @@ class Engine:
         existing = frozenset(k for k, s in cycle.streams.items() if s.platform == name)
         last = self.last_discovery.get(name)
         routine = last is None or cycle.now >= next_discovery(last, self.discovery_every[name])
-        if not routine:
-            awaited = self._awaited_due(name, cycle)
-            if awaited is None or cycle.now < awaited:
-                return Job(name, platform, cycle.now, None, frozenset(), existing, due)
+        # Worked out at the end of the last cycle, like next_due: the plan walked once.
+        awaited = self._awaited_at.get(name)
+        if not routine and (awaited is None or cycle.now < awaited):
+            return Job(name, platform, cycle.now, None, frozenset(), existing, due)
         remembered = tuple(self.store.get_meta(f"seen:{name}") or ())  # oldest first
         own = {cycle.streams[k].external_id for k in existing}
         # An attempt counts, failed or not: a failing platform (its retries already

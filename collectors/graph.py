@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from collectors.base import AuthFailed, BadPayload, PlatformError, Transient, Usage
+from collectors.http import json_object
 from collectors.retry import DEFAULT, Policy, retrying
 from streamer.clock import Clock, SystemClock
 from streamer.errors import ConfigError
@@ -144,7 +145,7 @@ class GraphClient:
         self._read_usage(response.headers)
         if response.status_code != 200:
             raise self._error(response, what)
-        return _json_object(response, self.platform, what)
+        return json_object(response, self.platform, what)
 
     def _refuse_while_cooling(self, what: str) -> None:
         now = self._clock.now()
@@ -255,22 +256,6 @@ def _describe(error: Mapping[str, Any], code: int | None, subcode: int | None) -
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-MAX_BODY = 16 * 1024 * 1024  # bytes; a real Graph page is a few kilobytes
-
-
-def _json_object(response: httpx.Response, platform: str, what: str) -> dict[str, Any]:
-    """The body as a JSON object; anything else (too big, too deep, not JSON) is BadPayload."""
-    if len(response.content) > MAX_BODY:
-        raise BadPayload(platform, f"{what} answered with a body over {MAX_BODY} bytes")
-    try:
-        body = response.json()
-    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
-        raise BadPayload(platform, f"{what} answered with a body that is not JSON") from None
-    if not isinstance(body, dict):
-        raise BadPayload(platform, f"{what} answered with JSON that is not an object")
-    return body
 
 
 def _edge(path: str) -> str:

@@ -37,6 +37,7 @@ from collectors.base import (
     Usage,
     charged,
 )
+from collectors.http import json_object
 from collectors.retry import DEFAULT, Policy, pause, retry_after_seconds, retrying
 from streamer.clock import Clock, SystemClock
 from streamer.errors import ConfigError
@@ -244,7 +245,7 @@ class TwitchAdapter:
         if status != 200:
             kind = "permission" if status == 403 else "rejected"
             raise PlatformError(PLATFORM, f"refused: {what}: HTTP {status}", reason=kind)
-        return _json_object(response, what)
+        return json_object(response, PLATFORM, what)
 
     def _send(self, request: partial[httpx.Response]) -> httpx.Response:
         """Send, turning httpx's exceptions (whose text may show a URL) into Transient."""
@@ -296,19 +297,3 @@ class TwitchAdapter:
         refills, self._bucket_refills = self._bucket_refills, None
         if refills is not None and (wait := (refills - self._clock.now()).total_seconds()) > 0:
             pause(wait, self._clock)
-
-
-MAX_BODY = 16 * 1024 * 1024  # bytes; a real Helix page is a few kilobytes
-
-
-def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    """The body as a JSON object; anything else (too big, too deep, not JSON) is BadPayload."""
-    if len(response.content) > MAX_BODY:
-        raise BadPayload(PLATFORM, f"{what} answered with a body over {MAX_BODY} bytes")
-    try:
-        body = response.json()
-    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
-        raise BadPayload(PLATFORM, f"{what} answered with a body that is not JSON") from None
-    if not isinstance(body, dict):
-        raise BadPayload(PLATFORM, f"{what} answered with JSON that is not an object")
-    return body

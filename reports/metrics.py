@@ -57,9 +57,7 @@ class Figures:
     @property
     def avg_concurrent(self) -> float | None:
         """Time-weighted average: viewer-minutes over the minutes they cover."""
-        if self.viewer_minutes is None or self.covered_minutes <= 0:
-            return None
-        return self.viewer_minutes / self.covered_minutes
+        return _average(self.viewer_minutes, self.covered_minutes)
 
     @property
     def coverage_pct(self) -> float | None:
@@ -238,9 +236,7 @@ class Totals:
     @property
     def avg_concurrent(self) -> float | None:
         """Viewer-minutes over covered minutes, across all entries (time-weighted)."""
-        if self.viewer_minutes is None or self.covered_minutes <= 0:
-            return None
-        return self.viewer_minutes / self.covered_minutes
+        return _average(self.viewer_minutes, self.covered_minutes)
 
     @property
     def coverage_pct(self) -> float | None:
@@ -307,6 +303,13 @@ def _unreported(platform: str, no_viewers: bool, no_views: bool) -> frozenset[tu
     if no_views:
         missing.add(("views", platform))
     return frozenset(missing)
+
+
+def _average(viewer_minutes: float | None, covered_minutes: float) -> float | None:
+    """Average concurrent viewers: viewer-minutes over the minutes they cover."""
+    if viewer_minutes is None or covered_minutes <= 0:
+        return None
+    return viewer_minutes / covered_minutes
 
 
 def _sum(values: Iterable[N | None]) -> N | None:
