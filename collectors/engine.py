@@ -360,8 +360,9 @@ class Engine:
         cycle.report.platforms.setdefault(name, PlatformReport()).calls += usage.calls
         day = quota_day(cycle.now)
         for credential, units in usage.units.items():
-            cycle.quota[(day, credential)] += units
             cycle.report.units_by_key[credential] += units
+            if units:  # Graph and feeds charge none: no ledger row, so no write for it
+                cycle.quota[(day, credential)] += units
 
     # -- simulcast and plan -------------------------------------------------------------
     def _fold_plan(self, cycle: CycleState) -> None:

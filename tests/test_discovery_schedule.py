@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.counting import CountingStore
 from helpers.simulated import simulated_collector
 
 from collectors.simulator import SimStream
+from collectors.youtube import quota_day
 from streamer.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
@@ -50,6 +52,19 @@ discovery_interval = 21600
 
 [collector]
 discovery_interval = 300
+"""
+ONLY_INSTAGRAM = """\
+data_dir = "data"
+
+[[programmes]]
+slug = "adal-komek"
+name = "Adal Komek"
+channels = [{{ platform = "instagram", id = "{ig}" }}]
+
+[platforms.instagram]
+access_token_env = "DS_IG_TOKEN"
+api_endpoint = "{url}"
+discovery_interval = 600
 """
 STREAMS = [
     SimStream(
@@ -154,3 +169,30 @@ def test_a_bad_platform_discovery_interval_is_one_line_and_exit_2(
     assert run(["--config", str(path), "plan", "list"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "platforms.youtube.discovery_interval" in err
+
+
+def test_a_discovery_that_finds_nothing_writes_nothing(tmp_path: Path) -> None:
+    """Graph calls cost no quota units: a cycle that only looked and found nothing leaves
+    the store's files as they were (no ledger row of 0 units, so no write at all)."""
+
+    def config(url: str) -> str:
+        return ONLY_INSTAGRAM.format(ig=IG, url=url)
+
+    with simulated_collector(
+        tmp_path, start=T0, streams=STREAMS[1:], seed=5, config=config, environ=ENVIRON,
+        wrap=CountingStore,
+    ) as built:  # fmt: skip
+        collector, clock, store = built.collector, built.clock, built.store
+        assert isinstance(store, CountingStore)
+        quiet = 0
+        while clock.now() < START + timedelta(minutes=30):
+            report = collector.collect_once()
+            if report.discovered or report.polled:
+                break
+            quiet += 1
+            assert report.calls == 1 and store.commits == 0
+            clock.set(collector.engine.next_due(clock.now()))
+        # Every 10 minutes from T0; the live (from START + 5 min) is listed at START + 10.
+        assert quiet == 19 and clock.now() == START + timedelta(minutes=10)
+        assert report.discovered == 1 and store.commits == 1
+        assert store.quota_used(quota_day(clock.now())) == {}
