@@ -29,7 +29,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -176,7 +176,7 @@ def live_videos(app: GraphApp, page: str, request: Request) -> Response:
     token = app.authorize(request)
     fields = read_fields(request, _LIVE_VIDEO_FIELDS, "LiveVideo", default="id,status")
     now = app.world.now()
-    listed = [s for s in app.world.streams(PLATFORM) if s.channel == page]
+    listed = app.world.channel_streams(PLATFORM, page)
     shown = sorted(
         (s for s in listed if fb_status(s, now) is not None),
         key=lambda s: (s.visible_from, s.video_id),
@@ -249,7 +249,7 @@ def live_video(world: World, stream: SimStream, now: datetime, fields: Fields) -
         "status": lambda: fb_status(stream, now),
         "title": lambda: stream.title or None,
         "creation_time": lambda: graph_time(stream.visible_from),
-        "live_views": lambda: world.reading(stream, now).viewers or 0,
+        "live_views": lambda: world.viewers(stream, now) or 0,
         "broadcast_start_time": lambda: graph_time(stream.actual_start) if started else None,
         "planned_start_time": lambda: graph_time(stream.scheduled_start),
         "video": lambda: {"id": video},
@@ -260,6 +260,7 @@ def live_video(world: World, stream: SimStream, now: datetime, fields: Fields) -
     return {name: value for name, value in found.items() if value is not None}
 
 
+@lru_cache(maxsize=4096)  # a listing writes the same few hundred times again and again
 def graph_time(moment: datetime | None) -> str | None:
     """A time as Graph writes it: ``2021-04-23T14:57:11+0000``."""
     return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S+0000")

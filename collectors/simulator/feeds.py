@@ -48,7 +48,7 @@ def channel_feed(world: World, request: Request) -> Response:
     if channel is None or not world.has_channel(channel):
         raise HttpProblem(_page(404))
     now = world.now()
-    listed = [s for s in world.streams() if s.channel == channel and s.listed_at(now)]
+    listed = [s for s in world.channel_streams("youtube", channel) if s.listed_at(now)]
     newest = sorted(listed, key=lambda s: (s.visible_from, s.video_id), reverse=True)
     entries = "".join(_entry(world, stream, now) for stream in newest[:MAX_ENTRIES])
     body = _head(world, channel) + entries + "</feed>\n"

@@ -54,7 +54,7 @@ def live_media(app: GraphApp, user: str, request: Request) -> Response:
     fields = read_fields(request, _MEDIA_FIELDS, "ShadowIGMedia", default="id")
     now = app.world.now()
     live = sorted(
-        (s for s in app.world.streams(PLATFORM) if s.channel == user and _on_air(s, now)),
+        (s for s in app.world.channel_streams(PLATFORM, user) if _on_air(s, now)),
         key=lambda s: (s.actual_start, s.video_id),
         reverse=True,
     )
@@ -81,4 +81,5 @@ def media(world: World, stream: SimStream, now: datetime, fields: Fields) -> dic
 
 
 def _on_air(stream: SimStream, now: datetime) -> bool:
-    return stream.readable_at(now) and stream.state_at(now) is StreamStatus.LIVE
+    started = stream.actual_start is not None and stream.actual_start <= now
+    return started and stream.readable_at(now) and stream.state_at(now) is StreamStatus.LIVE

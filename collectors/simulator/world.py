@@ -55,8 +55,13 @@ class World:
         channels = scenario.channels()
         self.owner_channel = oauth_channel or (channels[0] if channels else _FALLBACK_OWNER)
         self._known_channels = set(channels) | {self.owner_channel}
-        self._streams = {stream.video_id: stream for stream in scenario.streams}
+        self._streams: dict[str, SimStream] = {}
+        # The same streams by (platform, channel): a listing reads one channel's streams,
+        # not the half-year's thousand (most of a listing's time, before this index).
+        self._by_channel: dict[tuple[str, str], dict[str, SimStream]] = {}
         self._lock = threading.Lock()
+        for stream in scenario.streams:
+            self._keep(stream)
 
     def now(self) -> datetime:
         """The simulated time: the only time any answer depends on."""
@@ -66,6 +71,11 @@ class World:
         """Every stream on ``platform`` (``None``: on any), deleted ones included."""
         with self._lock:
             return [s for s in self._streams.values() if platform in (None, s.platform)]
+
+    def channel_streams(self, platform: str, channel: str) -> list[SimStream]:
+        """Every stream on ``platform``'s ``channel``, deleted ones included."""
+        with self._lock:
+            return list(self._by_channel.get((platform, channel), {}).values())
 
     def stream(self, video_id: str) -> SimStream | None:
         """The stream with ``video_id``, if the scenario has one."""
@@ -84,8 +94,15 @@ class World:
     def put(self, stream: SimStream) -> None:
         """Add ``stream``, or replace the one with its video id."""
         with self._lock:
-            self._streams[stream.video_id] = stream
+            self._keep(stream)
             self._known_channels.add(stream.channel)
+
+    def _keep(self, stream: SimStream) -> None:
+        old = self._streams.get(stream.video_id)
+        if old is not None:
+            del self._by_channel[(old.platform, old.channel)][old.video_id]
+        self._streams[stream.video_id] = stream
+        self._by_channel.setdefault((stream.platform, stream.channel), {})[stream.video_id] = stream
 
     def new_video_id(self) -> str:
         """A fresh 11-character id, deterministic for the seed and call order."""
@@ -107,6 +124,13 @@ class World:
             stream.peak_viewers,
             stream.final_views,
         )
+
+    def viewers(self, stream: SimStream, now: datetime) -> int | None:
+        """``reading(stream, now).viewers`` without working out the other figures."""
+        if stream.actual_start is None or not stream.actual_start <= now:
+            return None
+        curve = self.curve(stream)
+        return None if curve is None else curve.viewers_at(now)
 
     def reading(self, stream: SimStream, now: datetime) -> Reading:
         """Viewers (``None`` unless live), views, likes and comments at ``now``."""

@@ -124,7 +124,9 @@ def list_playlist_items(world: World, request: Request) -> Response:
             domain="youtube.playlistItem",
         )
     now = world.now()
-    uploads = _newest_first(s for s in world.streams() if s.channel == channel and s.listed_at(now))
+    uploads = _newest_first(
+        s for s in world.channel_streams("youtube", channel) if s.listed_at(now)
+    )
     page, meta = page_of(uploads, request)
     position = {s.video_id: index for index, s in enumerate(uploads)}
     items = [playlist_item(world, s, playlist_id, position[s.video_id]) for s in page]

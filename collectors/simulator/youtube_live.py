@@ -126,7 +126,7 @@ class LiveBroadcasts:
 
     def _owned(self, now: datetime) -> list[SimStream]:
         owner = self._world.owner_channel
-        mine = [s for s in self._world.streams() if s.channel == owner and s.exists_at(now)]
+        mine = [s for s in self._world.channel_streams("youtube", owner) if s.exists_at(now)]
         return sorted(
             mine, key=lambda s: (s.scheduled_start or s.visible_from, s.video_id), reverse=True
         )
