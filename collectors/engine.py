@@ -44,7 +44,7 @@ from collectors.cycle import (
 from collectors.fetch import Job, Outcome, fetch_all
 from collectors.matching import match
 from collectors.policy import next_discovery, next_poll
-from collectors.schedule import awaited_due, plan_due
+from collectors.schedule import awaited_channels, awaited_due, plan_due
 from collectors.youtube import quota_day
 from streamer import rollup
 from streamer.clock import monotonic
@@ -206,12 +206,18 @@ class Engine:
         awaited = self._awaited_at.get(name)
         if not routine and (awaited is None or cycle.now < awaited):
             return Job(name, platform, cycle.now, None, frozenset(), existing, due)
+        channels = tuple(self.channels.get(name, []))
+        if not routine:  # only for planned streams not found yet: their channels alone
+            grace = timedelta(minutes=self.settings.grace)
+            wanted = awaited_channels(cycle, name, grace)
+            channels = tuple(c for c in channels if c.key in wanted)
+            if not channels:  # found since the last cycle worked out the time
+                return Job(name, platform, cycle.now, None, frozenset(), existing, due)
         remembered = tuple(self.store.get_meta(f"seen:{name}") or ())  # oldest first
         own = {cycle.streams[k].external_id for k in existing}
         # An attempt counts, failed or not: a failing platform (its retries already
         # spent) is tried again at the next discovery interval, not at every cycle.
         self.last_discovery[name] = cycle.now
-        channels = tuple(self.channels.get(name, []))
         known = frozenset(remembered) | own
         return Job(name, platform, cycle.now, channels, known, existing, due, remembered)
 

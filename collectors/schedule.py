@@ -69,3 +69,18 @@ def awaited_due(
         if due <= item.start + grace and (soonest is None or due < soonest):
             soonest = due
     return soonest
+
+
+def awaited_channels(cycle: CycleState, platform: str, grace: timedelta) -> set[str]:
+    """The keys of ``platform``'s channels awaited at ``cycle.now``: a planned broadcast
+    has a target there, no stream found for it yet, and its window (15 minutes before
+    its start to ``grace`` after) is open. A plan-aware discovery asks only these."""
+    found = {(s.broadcast_id, s.channel_key) for s in cycle.streams.values()}
+    awaited: set[str] = set()
+    for item in cycle.plan.values():
+        if item.status not in AWAITING or not item.start - LEAD <= cycle.now <= item.start + grace:
+            continue
+        for target in item.targets:
+            if target.platform == platform and (item.id, target.channel_key) not in found:
+                awaited.add(target.channel_key)
+    return awaited

@@ -196,3 +196,39 @@ def test_a_discovery_that_finds_nothing_writes_nothing(tmp_path: Path) -> None:
         assert quiet == 19 and clock.now() == START + timedelta(minutes=10)
         assert report.discovered == 1 and store.commits == 1
         assert store.quota_used(quota_day(clock.now())) == {}
+
+
+IG_OTHER = "17841400000000078"
+TWO_ACCOUNTS = ONLY_INSTAGRAM.replace("discovery_interval = 600", "discovery_interval = 21600") + (
+    '\n[[programmes]]\nslug = "antikor-live"\nname = "Antikor.Live"\n'
+    'channels = [{{ platform = "instagram", id = "{other}" }}]\n'
+)
+
+
+def test_a_plan_aware_discovery_asks_only_the_awaited_channels(tmp_path: Path) -> None:
+    """Two programmes' Instagram accounts; only one has a broadcast planned. The routine
+    discovery asks both, the discoveries around the planned start only its account."""
+    plan = Broadcast("b-one", "adal-komek", "Adal Komek", START, 60, (Target("instagram", IG),))
+
+    def config(url: str) -> str:
+        return TWO_ACCOUNTS.format(ig=IG, other=IG_OTHER, url=url)
+
+    asked: list[tuple[datetime, tuple[str, ...]]] = []
+    with simulated_collector(
+        tmp_path, start=T0, streams=STREAMS[1:], seed=5, config=config, environ=ENVIRON,
+        plan=[plan],
+    ) as built:  # fmt: skip
+        collector, clock = built.collector, built.clock
+        adapter = collector.engine.platforms["instagram"]
+        discover = adapter.discover
+
+        def recorded(channels: Any, *args: Any, **kw: Any) -> Any:
+            asked.append((clock.now(), tuple(c.id for c in channels)))
+            return discover(channels, *args, **kw)
+
+        adapter.discover = recorded  # type: ignore[method-assign]
+        play(collector, clock, START + timedelta(hours=1), Run())
+    assert asked[0] == (T0, (IG, IG_OTHER))  # routine: every account
+    near = [channels for at, channels in asked if at > T0]
+    assert near and all(channels == (IG,) for channels in near)
+    assert asked[-1][0] == START + timedelta(minutes=5)  # found when it went live
