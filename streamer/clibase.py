@@ -28,7 +28,7 @@ class App:
 
     def store(self) -> Store:
         if self._store is None:
-            self._store = open_store(self.config().data_dir)
+            self._store = open_store(self.config().data_dir, fsync=self.config().fsync)
         return self._store
 
 

@@ -116,6 +116,7 @@ class Config:
     metrics: MetricsSettings = MetricsSettings()
     reports: tuple[ReportJob, ...] = ()
     retention_days: int | None = None
+    fsync: bool = True  # False: atomic writes without fsync (see README, "fsync")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -170,7 +171,7 @@ def load_config(path: Path) -> Config:
 
 _TOP_KEYS = {
     "data_dir", "timezone", "language", "programmes", "platforms", "collector",
-    "metrics", "reports", "retention_days",
+    "metrics", "reports", "retention_days", "fsync",
 }  # fmt: skip
 
 
@@ -206,6 +207,7 @@ class _Validator:
             retention_days=None
             if retention is None
             else self.positive("retention_days", retention),
+            fsync=self.boolean("fsync", raw.get("fsync", True)),
         )
 
     # -- generic checks ---------------------------------------------------------
@@ -242,6 +244,11 @@ class _Validator:
                 return float(value)
             raise self.fail(key, f"must be a number of seconds above 0, not {value!r}")
         return self.positive(key, value)
+
+    def boolean(self, key: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, not {value!r}")
+        return value
 
     def choice(self, key: str, value: Any, allowed: tuple[str, ...]) -> str:
         if value not in allowed:

@@ -50,7 +50,7 @@ class Collector:
         """``parallel=False`` polls platforms one after another (see ``Engine``)."""
         self.config = config
         self.clock = clock
-        self.store = store or open_store(config.data_dir)
+        self.store = store or open_store(config.data_dir, fsync=config.fsync)
         self._stack = ExitStack()
         env = os.environ if environ is None else environ
         try:
@@ -117,7 +117,7 @@ def collect_trigger(now: datetime, tick: int) -> IntervalTrigger:
 
 def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> None:
     """Collect, report and serve metrics until a stop signal; then finish the cycle."""
-    store = open_store(config.data_dir)
+    store = open_store(config.data_dir, fsync=config.fsync)
     with (
         store.daemon_lock(),
         Collector(config, clock, environ, store) as collector,

@@ -48,12 +48,17 @@ MARKER = ".streamer-demo"
 ADAL_YT = "UCadalKomek0000000000000"
 ANTIKOR_YT = "UCantikorLive00000000000"
 
+_NO_FSYNC = """\
+# A demo folder, thrown away: writes stay atomic, without fsync (a power cut could
+# lose the last ones; a killed process loses nothing saved).
+fsync = false
+"""
 _CONFIG = """\
 # {comment}
 data_dir = "data"
 timezone = "Asia/Almaty"
 language = "en"
-{collector}
+{fsync}{collector}
 [[programmes]]
 slug = "antikor-live"
 name = "Antikor.Live"
@@ -116,12 +121,15 @@ def demo_config(
     collector: Mapping[str, int] | None = None,
     twitch: bool = True,
     discovery: Mapping[str, int] | None = None,
+    fsync: bool = True,
 ) -> str:
     """The text of a demo streamer.toml with every platform pointed at ``endpoint``;
-    ``discovery``: a platform's own ``discovery_interval`` (seconds), by platform."""
+    ``discovery``: a platform's own ``discovery_interval`` (seconds), by platform;
+    ``fsync=False`` for a folder that is thrown away (``fsync = false``)."""
     own = discovery or {}
     return _CONFIG.format(
         comment=comment,
+        fsync="" if fsync else _NO_FSYNC,
         endpoint=endpoint,
         collector="" if collector is None else _COLLECTOR.format(**collector),
         twitch_channel=_TWITCH_CHANNEL if twitch else "",
@@ -187,7 +195,7 @@ def week_monday(today: date) -> date:
 
 def plan_week(config: Config, monday: date) -> list[schedules.PlanRequest]:
     """Plan the demo week into the config's store; returns the requests made."""
-    store = open_store(config.data_dir)
+    store = open_store(config.data_dir, fsync=config.fsync)
     new_id = schedules.sequential_id_factory()
     requests = []
     for slug, title, at, rule in WEEK:
@@ -235,13 +243,14 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
     with simulator.serve() as endpoint:
         config = write_config(folder, endpoint)
         plan_week(config, monday)
-        items = sorted(open_store(config.data_dir).broadcasts().values(), key=lambda b: b.start)
+        store = open_store(config.data_dir, fsync=config.fsync)
+        items = sorted(store.broadcasts().values(), key=lambda b: b.start)
         console.print(plan_table(items, config.tz, title=f"Plan for the week of {monday}"))
         # The simulator answers from this same process: platform threads would only
         # queue behind one another for the interpreter, so the demo polls in turn.
         with Collector(config, clock, DEMO_ENVIRON, parallel=False) as collector:
             cycles = play(collector, clock, finish, console)
-    store = open_store(config.data_dir)
+    store = open_store(config.data_dir, fsync=config.fsync)
     console.print(collected_table(store, config, begin, finish))
     console.print(
         f"{cycles} collector cycles over a simulated week in {monotonic() - started:.1f} s "

@@ -168,8 +168,9 @@ class Store(Protocol):
         ...
 
 
-def open_store(data_dir: Path) -> Store:
-    """The embedded default store for ``data_dir`` (created if missing)."""
+def open_store(data_dir: Path, *, fsync: bool = True) -> Store:
+    """The embedded default store for ``data_dir`` (created if missing); ``fsync=False``:
+    the config's ``fsync = false`` (writes survive a killed process, not a power cut)."""
     from streamer.tinystore import TinyStore
 
-    return TinyStore(data_dir)
+    return TinyStore(data_dir, fsync=fsync)

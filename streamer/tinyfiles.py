@@ -34,11 +34,14 @@ class AtomicJSONStorage(Storage):
     """TinyDB storage in one orjson file, replaced atomically; a missing file is empty.
 
     A write goes to a temp file in the same folder, fsynced, renamed over the file, and
-    the folder is fsynced too, so that the rename itself survives a power cut.
+    the folder is fsynced too, so that the rename itself survives a power cut. With
+    ``fsync=False`` both fsyncs are skipped: the rename is still atomic, so a killed
+    process leaves the old file or the new one, but a power cut may lose recent writes.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, fsync: bool = True) -> None:
         self.path = Path(path)
+        self.fsync = fsync
 
     def read(self) -> Data | None:
         """The whole database, or ``None`` when the file does not exist yet."""
@@ -60,7 +63,8 @@ class AtomicJSONStorage(Storage):
     def write_version(self, data: Data) -> Stamp:
         """``write``, returning the version written (see ``stamp``)."""
         try:
-            return _replace_file(self.path, orjson.dumps(data, option=_DUMP_OPTIONS))
+            payload = orjson.dumps(data, option=_DUMP_OPTIONS)
+            return _replace_file(self.path, payload, fsync=self.fsync)
         except OSError as exc:
             raise StoreError(f"cannot write {self.path}: {exc.strerror}") from exc
 
@@ -82,7 +86,7 @@ def _stamp(stat: os.stat_result) -> Stamp:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-def _replace_file(path: Path, payload: bytes) -> Stamp:
+def _replace_file(path: Path, payload: bytes, *, fsync: bool = True) -> Stamp:
     # The temp name starts with the data file's name: start-up clean-up finds its lock.
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
     try:
@@ -90,13 +94,15 @@ def _replace_file(path: Path, payload: bytes) -> Stamp:
         with os.fdopen(fd, "wb") as out:
             out.write(payload)
             out.flush()
-            os.fsync(out.fileno())
+            if fsync:
+                os.fsync(out.fileno())
             written = _stamp(os.fstat(out.fileno()))  # a rename keeps inode and mtime
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_folder(path.parent)
+    if fsync:
+        fsync_folder(path.parent)
     return written
 
 

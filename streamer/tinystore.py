@@ -63,10 +63,17 @@ KEPT_LOCKS = 16  # FileLock objects kept for reuse (main, today's partition, arc
 class TinyStore:
     """The embedded ``Store``: ``streamer.json``, day partitions and month archives."""
 
-    def __init__(self, data_dir: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
-        """Open (creating if missing) the data folder and remove a killed writer's temp files."""
+    def __init__(
+        self, data_dir: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, fsync: bool = True
+    ) -> None:
+        """Open (creating if missing) the data folder and remove a killed writer's temp files.
+
+        ``fsync=False`` writes without fsync (``AtomicJSONStorage``): as safe against a
+        killed process, not against a power cut.
+        """
         self.data_dir = Path(data_dir)
         self.lock_timeout = lock_timeout
+        self.fsync = fsync
         # Parsed files by their version (main and the archives), and main's documents
         # decoded into model objects (see ``_working``).
         self._file_cache: dict[str, tuple[Stamp, Data]] = {}
@@ -272,7 +279,7 @@ class TinyStore:
         so edits must replace a document, never change one in place. What is written
         becomes the cached version, so the next read or write needs no parse either.
         """
-        storage = AtomicJSONStorage(self.data_dir / rel)
+        storage = AtomicJSONStorage(self.data_dir / rel, fsync=self.fsync)
         cached = self._file_cache.get(rel) if rel == MAIN else None
         if cached is not None and cached[0] == stamp(storage.path):
             tables = Tables({name: dict(docs) for name, docs in cached[1].items()})

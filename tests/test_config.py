@@ -69,6 +69,7 @@ def test_find_config_prefers_option_then_env_then_cwd(
         ('[platforms.youtube]\napi_endpoint = "localhost:9"', "is not a URL"),
         ("[platforms.myspace]\nx = 1", "platforms.myspace: unknown key"),
         ("[metrics]\nport = 70000", "metrics.port: 70000 is not a TCP port"),
+        ('fsync = "no"', "fsync: must be true or false, not 'no'"),
         (
             '[[reports]]\nname = "w"\ncron = "0 9 * * MON"\nkind = "pie"',
             "reports[0].kind: 'pie' is not allowed",
@@ -123,3 +124,11 @@ def test_a_bare_carriage_return_is_invalid_toml_but_crlf_is_fine(tmp_path: Path)
         load_config(path)
     path.write_bytes(MINIMAL.replace("\n", "\r\n").encode())
     assert "adal-komek" in load_config(path).programmes
+
+
+def test_fsync_is_on_unless_the_config_turns_it_off(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, MINIMAL)).fsync is True
+    off = load_config(
+        write(tmp_path, MINIMAL.replace('data_dir = "d"', 'data_dir = "d"\nfsync = false'))
+    )
+    assert off.fsync is False

@@ -4,6 +4,7 @@ its plan again, yet every write by another process is seen and kept."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -97,3 +98,19 @@ def test_a_failed_change_leaves_the_reads_as_they_were(data_dir: Path) -> None:
     assert store.broadcasts(include_archive=False) == before
     assert TinyStore(data_dir).broadcasts(include_archive=False) == before
     assert (data_dir / "streamer.json").read_bytes() != raw  # the stream was saved
+
+
+@pytest.mark.parametrize("fsync", [True, False])
+def test_writes_fsync_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fsync: bool
+) -> None:
+    """``fsync=False`` skips the file's and the folder's fsync, and still replaces the
+    file whole by a rename (what a killed process cannot tear)."""
+    synced: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    store = TinyStore(tmp_path, fsync=fsync)
+    store.set_meta({"answer": 42})
+    assert bool(synced) is fsync
+    assert TinyStore(tmp_path).get_meta("answer") == 42
+    assert list(tmp_path.rglob("*.tmp")) == []

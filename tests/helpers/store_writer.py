@@ -1,6 +1,7 @@
 """A child process that writes to a TinyStore, for the crash and concurrency tests.
 
     python store_writer.py DATA_DIR crash PREFIX        write until killed, one JSON ack per write
+    python store_writer.py DATA_DIR crash-nofsync PREFIX   the same with ``fsync=False``
     python store_writer.py DATA_DIR plan PREFIX COUNT   add COUNT broadcasts, one change_plan each
     python store_writer.py DATA_DIR cycles PREFIX COUNT commit COUNT cycles of 10 snapshots
 
@@ -111,8 +112,8 @@ def cycles(store: TinyStore, prefix: str, count: int) -> None:
 
 def main(argv: list[str]) -> None:
     data_dir, mode, prefix = Path(argv[0]), argv[1], argv[2]
-    store = TinyStore(data_dir)
-    if mode == "crash":
+    store = TinyStore(data_dir, fsync=mode != "crash-nofsync")
+    if mode in ("crash", "crash-nofsync"):
         crash(store, prefix)
         return
     wait_for_go(data_dir)
