@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from collectors.cycle import CycleState
 from collectors.policy import LEAD, after, on_grid
 from streamer.config import CollectorSettings
-from streamer.models import BroadcastStatus
+from streamer.models import Broadcast, BroadcastStatus
 
 AWAITING = frozenset({BroadcastStatus.PLANNED, BroadcastStatus.LIVE})  # may await a stream
 
@@ -54,7 +54,7 @@ def awaited_due(
     near = settings.near_interval
     earliest = cycle.now if last is None else after(last, near)
     horizon, gone = routine + LEAD, cycle.now - grace
-    found = {(s.broadcast_id, s.channel_key) for s in cycle.streams.values()}
+    found = _found(cycle)
     soonest: datetime | None = None
     for item in cycle.plan.values():
         if item.start >= horizon or item.start < gone or item.status not in AWAITING:
@@ -62,8 +62,7 @@ def awaited_due(
         opens = on_grid(item.start - LEAD, near)
         if soonest is not None and opens >= soonest:
             continue  # cannot come sooner: no need to look at its targets
-        awaiting = (t for t in item.targets if t.platform == platform)
-        if all((item.id, t.channel_key) in found for t in awaiting):
+        if not _unfound(item, platform, found):
             continue
         due = max(opens, earliest)
         if due <= item.start + grace and (soonest is None or due < soonest):
@@ -75,12 +74,20 @@ def awaited_channels(cycle: CycleState, platform: str, grace: timedelta) -> set[
     """The keys of ``platform``'s channels awaited at ``cycle.now``: a planned broadcast
     has a target there, no stream found for it yet, and its window (15 minutes before
     its start to ``grace`` after) is open. A plan-aware discovery asks only these."""
-    found = {(s.broadcast_id, s.channel_key) for s in cycle.streams.values()}
+    found = _found(cycle)
     awaited: set[str] = set()
     for item in cycle.plan.values():
-        if item.status not in AWAITING or not item.start - LEAD <= cycle.now <= item.start + grace:
-            continue
-        for target in item.targets:
-            if target.platform == platform and (item.id, target.channel_key) not in found:
-                awaited.add(target.channel_key)
+        if item.status in AWAITING and item.start - LEAD <= cycle.now <= item.start + grace:
+            awaited.update(_unfound(item, platform, found))
     return awaited
+
+
+def _found(cycle: CycleState) -> set[tuple[str | None, str]]:
+    """(broadcast, channel key) of every stream found, matched to a broadcast or not."""
+    return {(s.broadcast_id, s.channel_key) for s in cycle.streams.values()}
+
+
+def _unfound(item: Broadcast, platform: str, found: set[tuple[str | None, str]]) -> list[str]:
+    """The channel keys of ``item``'s targets on ``platform`` with no stream found yet."""
+    keys = (t.channel_key for t in item.targets if t.platform == platform)
+    return [key for key in keys if (item.id, key) not in found]

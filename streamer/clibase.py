@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from streamer.config import Config, find_config, load_config
-from streamer.store import Store, open_store
+from streamer.store import Store, config_store
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -28,7 +28,7 @@ class App:
 
     def store(self) -> Store:
         if self._store is None:
-            self._store = open_store(self.config().data_dir, fsync=self.config().fsync)
+            self._store = config_store(self.config())
         return self._store
 
 

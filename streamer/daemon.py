@@ -29,7 +29,7 @@ from streamer.config import Config, ReportJob
 from streamer.cron import cron_trigger
 from streamer.errors import ConfigError
 from streamer.metrics import Metrics, MetricsServer, limits_text
-from streamer.store import Store, open_store
+from streamer.store import Store, config_store
 
 log = logging.getLogger("streamer.daemon")
 STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
@@ -50,7 +50,7 @@ class Collector:
         """``parallel=False`` polls platforms one after another (see ``Engine``)."""
         self.config = config
         self.clock = clock
-        self.store = store or open_store(config.data_dir, fsync=config.fsync)
+        self.store = store or config_store(config)
         self._stack = ExitStack()
         env = os.environ if environ is None else environ
         try:
@@ -117,7 +117,7 @@ def collect_trigger(now: datetime, tick: int) -> IntervalTrigger:
 
 def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> None:
     """Collect, report and serve metrics until a stop signal; then finish the cycle."""
-    store = open_store(config.data_dir, fsync=config.fsync)
+    store = config_store(config)
     with (
         store.daemon_lock(),
         Collector(config, clock, environ, store) as collector,

@@ -42,7 +42,7 @@ from streamer.daemon import Collector
 from streamer.errors import UserError
 from streamer.files import write_atomic
 from streamer.models import Broadcast, BroadcastStatus
-from streamer.store import Store, open_store
+from streamer.store import Store, config_store
 
 MARKER = ".streamer-demo"
 ADAL_YT = "UCadalKomek0000000000000"
@@ -82,15 +82,15 @@ channels = [
 api_key_env = "STREAMER_DEMO_YOUTUBE_KEY"
 api_endpoint = "{endpoint}"
 rss_endpoint = "{endpoint}"
-{youtube_discovery}
+
 [platforms.facebook]
 access_token_env = "STREAMER_DEMO_FACEBOOK_TOKEN"
 api_endpoint = "{endpoint}"
-{facebook_discovery}
+
 [platforms.instagram]
 access_token_env = "STREAMER_DEMO_INSTAGRAM_TOKEN"
 api_endpoint = "{endpoint}"
-{instagram_discovery}{twitch_platform}"""
+{twitch_platform}"""
 
 _TWITCH_CHANNEL = (
     '  { platform = "twitch",    id = "antikorlive",'
@@ -120,13 +120,10 @@ def demo_config(
     comment: str = "Written by `streamer demo`: both programmes on their demo channels.",
     collector: Mapping[str, int] | None = None,
     twitch: bool = True,
-    discovery: Mapping[str, int] | None = None,
     fsync: bool = True,
 ) -> str:
     """The text of a demo streamer.toml with every platform pointed at ``endpoint``;
-    ``discovery``: a platform's own ``discovery_interval`` (seconds), by platform;
     ``fsync=False`` for a folder that is thrown away (``fsync = false``)."""
-    own = discovery or {}
     return _CONFIG.format(
         comment=comment,
         fsync="" if fsync else _NO_FSYNC,
@@ -134,10 +131,6 @@ def demo_config(
         collector="" if collector is None else _COLLECTOR.format(**collector),
         twitch_channel=_TWITCH_CHANNEL if twitch else "",
         twitch_platform=_TWITCH_PLATFORM.format(endpoint=endpoint) if twitch else "",
-        **{
-            f"{name}_discovery": f"discovery_interval = {own[name]}\n" if name in own else ""
-            for name in ("youtube", "facebook", "instagram")
-        },
     )
 
 
@@ -195,7 +188,7 @@ def week_monday(today: date) -> date:
 
 def plan_week(config: Config, monday: date) -> list[schedules.PlanRequest]:
     """Plan the demo week into the config's store; returns the requests made."""
-    store = open_store(config.data_dir, fsync=config.fsync)
+    store = config_store(config)
     new_id = schedules.sequential_id_factory()
     requests = []
     for slug, title, at, rule in WEEK:
@@ -243,14 +236,14 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
     with simulator.serve() as endpoint:
         config = write_config(folder, endpoint)
         plan_week(config, monday)
-        store = open_store(config.data_dir, fsync=config.fsync)
+        store = config_store(config)
         items = sorted(store.broadcasts().values(), key=lambda b: b.start)
         console.print(plan_table(items, config.tz, title=f"Plan for the week of {monday}"))
         # The simulator answers from this same process: platform threads would only
         # queue behind one another for the interpreter, so the demo polls in turn.
         with Collector(config, clock, DEMO_ENVIRON, parallel=False) as collector:
             cycles = play(collector, clock, finish, console)
-    store = open_store(config.data_dir, fsync=config.fsync)
+    store = config_store(config)
     console.print(collected_table(store, config, begin, finish))
     console.print(
         f"{cycles} collector cycles over a simulated week in {monotonic() - started:.1f} s "

@@ -50,7 +50,7 @@ from streamer.demo import (
     prepare_folder,
 )
 from streamer.files import write_atomic
-from streamer.store import Store, open_store
+from streamer.store import Store, config_store
 
 # -- the half-year ------------------------------------------------------------------
 
@@ -68,10 +68,9 @@ coarser: a live sample every 10 minutes, so coverage is about 81 % (88 % at 5
 minutes, a third more time). Start times come from the platforms' own fields, not
 from when a poll saw the start. An upcoming stream is polled every 6 hours until 15
 minutes before its start, then every 5 minutes, so a start is seen within 5 minutes:
-the half-year has no early starts."""
+the half-year has no early starts.
 
-HALF_YEAR_DISCOVERY = {"youtube": 21_600, "facebook": 21_600, "instagram": 21_600}
-"""Routine discovery by platform (seconds): every 6 hours. YouTube's feed and a Page's
+Channels are discovered every 6 hours on every platform. YouTube's feed and a Page's
 live_videos list ended streams too, so an unplanned one is still found (after it
 ended: views, no live samples). Planned streams are looked for every
 ``near_interval`` from 15 minutes before their start, on the awaited channels only,
@@ -112,7 +111,6 @@ def write_half_year_config(directory: Path, endpoint: str = "http://127.0.0.1:9"
         comment=HALF_YEAR_COMMENT,
         collector=HALF_YEAR_COLLECTOR,
         twitch=False,
-        discovery=HALF_YEAR_DISCOVERY,
         fsync=False,
     )
     path.write_text(text, encoding="utf-8")
@@ -144,7 +142,7 @@ def plan_half_year(config: Config, first: date, last: date) -> int:
     Fortnightly series keep the half-year's fortnights in a slice of it, as the
     simulator's scenario does.
     """
-    store = open_store(config.data_dir, fsync=config.fsync)
+    store = config_store(config)
     new_id = schedules.sequential_id_factory()
     season_start = half_year_range(first.year)[0]
     planned = 0
@@ -283,7 +281,7 @@ def run_half_year(
         with Collector(config, clock, DEMO_ENVIRON, parallel=False) as collector:
             cycles = play(collector, clock, finish, console)
         truths = simulator.ground_truth().values()
-    store = open_store(config.data_dir, fsync=config.fsync)
+    store = config_store(config)
     console.print(collected_table(store, config, begin, finish, title="Collected"))
     console.print(
         f"{cycles} collector cycles over {(finish - begin).days} simulated days in "

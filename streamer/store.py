@@ -29,9 +29,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from streamer.models import Broadcast, Gap, Snapshot, Stream
+
+if TYPE_CHECKING:
+    from streamer.config import Config
 
 
 class StoreError(Exception):
@@ -166,6 +169,11 @@ class Store(Protocol):
     def set_meta(self, values: Mapping[str, Any]) -> None:
         """Save small named values in one write."""
         ...
+
+
+def config_store(config: Config) -> Store:
+    """The store a config names: its ``data_dir``, written with its ``fsync``."""
+    return open_store(config.data_dir, fsync=config.fsync)
 
 
 def open_store(data_dir: Path, *, fsync: bool = True) -> Store:
