@@ -208,8 +208,7 @@ class Engine:
             return Job(name, platform, cycle.now, None, frozenset(), existing, due)
         channels = tuple(self.channels.get(name, []))
         if not routine:  # only for planned streams not found yet: their channels alone
-            grace = timedelta(minutes=self.settings.grace)
-            wanted = awaited_channels(cycle, name, grace)
+            wanted = awaited_channels(cycle, name, self.settings)
             channels = tuple(c for c in channels if c.key in wanted)
             if not channels:  # found since the last cycle worked out the time
                 return Job(name, platform, cycle.now, None, frozenset(), existing, due)

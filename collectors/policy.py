@@ -1,7 +1,7 @@
 """When to poll a stream next: the poll policy, as one pure function.
 
-- upcoming: every ``upcoming_interval`` (10 min) until 15 minutes before the
-  scheduled start, then every ``near_interval`` (1 min) — late starts are caught
+- upcoming: every ``upcoming_interval`` (10 min) until ``near_lead`` (15 min) before
+  the scheduled start, then every ``near_interval`` (1 min) — late starts are caught
   within it — until ``grace`` minutes after it; a stream still upcoming then is
   probably a no-show, so it goes back to every 10 min, and is given up (done) a day
   after its scheduled start.
@@ -36,10 +36,14 @@ FINAL_POLLS = (
     timedelta(hours=24),
     timedelta(days=7),
 )
-LEAD = timedelta(minutes=15)
 GIVE_UP_AFTER = timedelta(hours=24)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
+
+
+def lead(settings: CollectorSettings) -> timedelta:
+    """How long before a planned start its streams are watched every ``near_interval``."""
+    return timedelta(minutes=settings.near_lead)
 
 
 def next_poll(stream: Stream, now: datetime, settings: CollectorSettings) -> datetime | None:
@@ -79,7 +83,7 @@ def _upcoming(stream: Stream, now: datetime, settings: CollectorSettings) -> dat
         return slow
     if now > start + GIVE_UP_AFTER:
         return None
-    near = on_grid(start - LEAD, settings.near_interval)
+    near = on_grid(start - lead(settings), settings.near_interval)
     if now < near:
         return min(slow, near)
     if now < start + timedelta(minutes=settings.grace):

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from collectors.policy import FINAL_POLLS, LEAD
+from collectors.policy import FINAL_POLLS, lead
 from streamer.config import Config
 from streamer.models import Broadcast, BroadcastStatus
 
@@ -32,8 +32,8 @@ class Projection:
 def polls_per_broadcast(config: Config, duration_min: int) -> int:
     """Polls one YouTube stream of ``duration_min`` minutes costs over its life."""
     settings = config.collector
-    slow = (ANNOUNCED_AHEAD - LEAD).total_seconds() / settings.upcoming_interval
-    near = (LEAD.total_seconds() / 60) + settings.grace / 2  # late starts: half the grace
+    slow = (ANNOUNCED_AHEAD - lead(settings)).total_seconds() / settings.upcoming_interval
+    near = settings.near_lead + settings.grace / 2  # late starts: half the grace
     live = duration_min * 60 / settings.live_interval
     return math.ceil(slow + near + live + len(FINAL_POLLS))
 

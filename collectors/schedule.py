@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from collectors.cycle import CycleState
-from collectors.policy import LEAD, after, on_grid
+from collectors.policy import after, lead, on_grid
 from streamer.config import CollectorSettings
 from streamer.models import Broadcast, BroadcastStatus
 
@@ -42,24 +42,25 @@ def awaited_due(
 ) -> datetime | None:
     """When ``platform`` should next be discovered for a planned stream not found yet.
 
-    From 15 minutes before a planned start to ``grace`` after it, a broadcast with a
-    target on ``platform`` and no stream matched there yet has its channel discovered
-    every ``near_interval``, whatever the routine interval: a platform that lists a
-    live only while it is live (Instagram) is then found within that interval of going
-    live, and a long routine interval (for unplanned streams) costs planned ones no live
-    samples. ``last``: the platform's last discovery; ``routine``: its next routine one,
-    before which alone an awaited discovery matters.
+    From ``near_lead`` (15 min) before a planned start to ``grace`` after it, a
+    broadcast with a target on ``platform`` and no stream matched there yet has its
+    channel discovered every ``near_interval``, whatever the routine interval: a
+    platform that lists a live only while it is live (Instagram) is then found within
+    that interval of going live, and a long routine interval (for unplanned streams)
+    costs planned ones no live samples. ``last``: the platform's last discovery;
+    ``routine``: its next routine one, before which alone an awaited discovery matters.
     """
     grace = timedelta(minutes=settings.grace)
     near = settings.near_interval
     earliest = cycle.now if last is None else after(last, near)
-    horizon, gone = routine + LEAD, cycle.now - grace
+    ahead = lead(settings)
+    horizon, gone = routine + ahead, cycle.now - grace
     found = _found(cycle)
     soonest: datetime | None = None
     for item in cycle.plan.values():
         if item.start >= horizon or item.start < gone or item.status not in AWAITING:
             continue
-        opens = on_grid(item.start - LEAD, near)
+        opens = on_grid(item.start - ahead, near)
         if soonest is not None and opens >= soonest:
             continue  # cannot come sooner: no need to look at its targets
         if not _unfound(item, platform, found):
@@ -70,14 +71,15 @@ def awaited_due(
     return soonest
 
 
-def awaited_channels(cycle: CycleState, platform: str, grace: timedelta) -> set[str]:
+def awaited_channels(cycle: CycleState, platform: str, settings: CollectorSettings) -> set[str]:
     """The keys of ``platform``'s channels awaited at ``cycle.now``: a planned broadcast
-    has a target there, no stream found for it yet, and its window (15 minutes before
+    has a target there, no stream found for it yet, and its window (``near_lead`` before
     its start to ``grace`` after) is open. A plan-aware discovery asks only these."""
+    ahead, grace = lead(settings), timedelta(minutes=settings.grace)
     found = _found(cycle)
     awaited: set[str] = set()
     for item in cycle.plan.values():
-        if item.status in AWAITING and item.start - LEAD <= cycle.now <= item.start + grace:
+        if item.status in AWAITING and item.start - ahead <= cycle.now <= item.start + grace:
             awaited.update(_unfound(item, platform, found))
     return awaited
 

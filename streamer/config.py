@@ -75,6 +75,7 @@ class CollectorSettings:
     upcoming_interval: int = 600
     request_timeout: float = 10.0
     near_interval: int = 60
+    near_lead: int = 15  # minutes before a planned start that near_interval begins
 
 
 @dataclass(frozen=True, slots=True)

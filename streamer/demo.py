@@ -111,6 +111,8 @@ live_interval = {live_interval}
 discovery_interval = {discovery_interval}
 upcoming_interval = {upcoming_interval}
 near_interval = {near_interval}
+# Minutes before a planned start from which it is watched that often (default 15).
+near_lead = {near_lead}
 """
 
 

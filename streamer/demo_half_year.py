@@ -59,6 +59,7 @@ HALF_YEAR_COLLECTOR = {
     "discovery_interval": 21_600,
     "upcoming_interval": 21_600,
     "near_interval": 300,
+    "near_lead": 5,
 }
 """``[collector]`` of the half-year demo (seconds). The defaults (60, 300, 600, 60)
 would take about half an hour of wall time for six months; these keep every figure
@@ -66,14 +67,14 @@ the headline counts exact (a broadcast is held if any poll sees it live or ended
 views come from the final poll a week after the end) and make the concurrent figures
 coarser: a live sample every 10 minutes, so coverage is about 81 % (88 % at 5
 minutes, a third more time). Start times come from the platforms' own fields, not
-from when a poll saw the start. An upcoming stream is polled every 6 hours until 15
+from when a poll saw the start. An upcoming stream is polled every 6 hours until 5
 minutes before its start, then every 5 minutes, so a start is seen within 5 minutes:
-the half-year has no early starts.
+the half-year has no early starts (the default lead, 15 minutes, is for them).
 
 Channels are discovered every 6 hours on every platform. YouTube's feed and a Page's
 live_videos list ended streams too, so an unplanned one is still found (after it
 ended: views, no live samples). Planned streams are looked for every
-``near_interval`` from 15 minutes before their start, on the awaited channels only,
+``near_interval`` from ``near_lead`` before their start, on the awaited channels only,
 whatever the routine: that finds a planned Instagram live within 5 minutes. Instagram
 lists a live only while it is live, so an UNPLANNED Instagram live shorter than the
 routine interval would be missed: a real deployment keeps Instagram's routine

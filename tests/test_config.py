@@ -62,6 +62,7 @@ def test_find_config_prefers_option_then_env_then_cwd(
             "collector.live_interval: must be a whole number above 0",
         ),
         ("[collector]\nlive_intervall = 60", "did you mean 'live_interval'?"),
+        ("[collector]\nnear_lead = 0", "collector.near_lead: must be a whole number above 0"),
         (
             '[platforms.youtube]\napi_key_env = "AIza SyD-secret"',
             "must be the NAME of an environment",

@@ -228,6 +228,14 @@ def test_near_interval_sets_the_cadence_around_the_start() -> None:
     assert set(steps(times)[:-1]) == {timedelta(minutes=5)}
 
 
+@pytest.mark.parametrize("lead", [15, 5])
+def test_near_lead_sets_when_the_cadence_begins(lead: int) -> None:
+    """From an hour before the start, the first near poll is ``near_lead`` before it."""
+    settings = CollectorSettings(upcoming_interval=3600, near_interval=300, near_lead=lead)
+    following = next_poll(upcoming(), START - timedelta(hours=1), settings)
+    assert following == START - timedelta(minutes=lead)
+
+
 def test_discovery_follows_its_own_grid() -> None:
     """Discovery every 300 s: after one at 11:03:30 the next is 11:10 (not 11:08:30)."""
     assert next_discovery(START + timedelta(minutes=3, seconds=30), 300) == START + 10 * MIN
