@@ -3,8 +3,15 @@
 Also the Graph basics ``simulator.instagram`` shares: versions, the error envelope
 ``{"error":{"message","type","code","error_subcode","fbtrace_id"}}``, the token check
 (``Authorization: Bearer``/``OAuth`` or ``access_token=``; a token in the simulator's
-``invalid_keys`` gets code 190), ``X-App-Usage`` headers, field lists and cursor
-paging (PLATFORMS.md §3).
+``invalid_keys`` gets code 190), ``X-App-Usage`` and ``X-Business-Use-Case-Usage``
+headers, field lists and cursor paging (PLATFORMS.md §3).
+
+Business Use Case (BUC) limits are metered per business object (the Page, the
+Instagram account): each response names its object in ``X-Business-Use-Case-Usage``
+once that object's day is above 0 %, and the ``throttled`` fault answers Graph's BUC
+error (80001 for a Page, 80002 for an Instagram account) with that header at 100 % and
+the rule's ``estimated_time_to_regain_access`` [src: developers.facebook.com/docs/
+graph-api/overview/rate-limiting].
 
 The router matches exact paths, so routes are made at start for every Page and video
 of the scenario's ``facebook`` streams, under each Graph version from v19.0 to v26.0;
@@ -28,6 +35,7 @@ import itertools
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
 from typing import Any
@@ -47,6 +55,19 @@ HOURLY_CALLS = 2000
 """Calls per token per clock hour that make 100 % in ``X-App-Usage`` (a simulator figure:
 the real budget depends on the app's users). A collector polling each minute stays far
 below; the ``http429`` and ``quota`` faults show a blocked app."""
+DAILY_OBJECT_CALLS = 4800
+"""Calls per business object per clock day that make 100 % in ``X-Business-Use-Case-Usage``
+(Graph's Pages and Instagram budgets are 4800 × engaged users or impressions a day; the
+``throttled`` fault shows a blocked object)."""
+PAGE_THROTTLE, INSTAGRAM_THROTTLE = 80001, 80002
+_BUC_TYPES = {PAGE_THROTTLE: "pages", INSTAGRAM_THROTTLE: "instagram"}
+_BUC_MESSAGES = {
+    PAGE_THROTTLE: "(#80001) There have been too many calls to this Page account. "
+    "Wait a bit and try again.",
+    INSTAGRAM_THROTTLE: "(#80002) There have been too many calls to this Instagram account. "
+    "Wait a bit and try again.",
+}
+BUC_SUBCODE = 2446079  # the subcode recorded with BUC throttling (OWOX/owox-data-marts#1530)
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 EXPIRES_AFTER = timedelta(hours=1)
 _STOPPED, _PROCESSING = timedelta(minutes=2), timedelta(minutes=10)
@@ -90,12 +111,34 @@ def usage_header(percent: int) -> str:
     return orjson.dumps({"call_count": percent, "total_cputime": cpu, "total_time": cpu}).decode()
 
 
+def buc_header(object_id: str, kind: str, percent: int, regain_minutes: int = 0) -> dict[str, str]:
+    """An ``X-Business-Use-Case-Usage`` header for one business object at ``percent``."""
+    usage = {
+        "type": kind,
+        "call_count": percent,
+        "total_cputime": percent // 4,
+        "total_time": percent // 3,
+        "estimated_time_to_regain_access": regain_minutes,
+    }
+    return {"X-Business-Use-Case-Usage": orjson.dumps({object_id: [usage]}).decode()}
+
+
+@dataclass(frozen=True, slots=True)
 class GraphFaults:
-    """``FaultStyle`` for Graph: injected errors in Graph's envelope and codes."""
+    """``FaultStyle`` for Graph: injected errors in Graph's envelope and codes.
+
+    ``object_id`` is the business object a route is metered on (its Page or Instagram
+    account) and ``throttle_code`` its BUC throttling code, for the ``throttled`` fault.
+    """
+
+    object_id: str = ""
+    throttle_code: int = PAGE_THROTTLE
 
     def fault_response(self, rule: FaultRule) -> Response:
         """The Graph error for an error fault kind."""
         match rule.kind:
+            case "throttled":
+                error = self.throttled(rule.regain_minutes)
             case "quota":
                 page = {"X-Page-Usage": usage_header(100)}
                 error = GraphError(400, 32, "(#32) Page request limit reached", headers=page)
@@ -112,6 +155,13 @@ class GraphFaults:
                 error = GraphError(503, 2, message)
         return error.response
 
+    def throttled(self, regain_minutes: int) -> GraphError:
+        """Graph's BUC throttling error for this route's object, with its usage header."""
+        kind, code = _BUC_TYPES[self.throttle_code], self.throttle_code
+        usage = buc_header(self.object_id, kind, 100, regain_minutes)
+        message = _BUC_MESSAGES[code]
+        return GraphError(400, code, message, subcode=BUC_SUBCODE, headers=usage)
+
 
 STYLE = GraphFaults()
 
@@ -125,9 +175,11 @@ def expired_token() -> GraphError:
 class GraphApp:
     """What every Graph route shares: the token check and per-token usage counting."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, buc_type: str = "pages") -> None:
         self.world = world
+        self.buc_type = buc_type  # the BUC ``type`` of this app's objects
         self._calls: Counter[tuple[str, datetime]] = Counter()
+        self._object_calls: Counter[tuple[str, datetime]] = Counter()
         self._lock = threading.Lock()
 
     def authorize(self, request: Request) -> str:
@@ -144,16 +196,25 @@ class GraphApp:
             self._calls[(token, self._hour())] += 1
         return token
 
-    def respond(self, payload: Any, token: str) -> Response:
-        """Compact JSON, with ``X-App-Usage`` once the token's hour is above 0 %."""
+    def respond(self, payload: Any, token: str, business_object: str | None = None) -> Response:
+        """Compact JSON, with ``X-App-Usage`` once the token's hour is above 0 %, and
+        ``X-Business-Use-Case-Usage`` once ``business_object``'s day is."""
         with self._lock:
             percent = self._calls[(token, self._hour())] * 100 // HOURLY_CALLS
+            if business_object is not None:
+                self._object_calls[(business_object, self._day())] += 1
+                spent = self._object_calls[(business_object, self._day())]
         headers = {"X-App-Usage": usage_header(min(100, percent))} if percent else {}
+        if business_object is not None and (share := spent * 100 // DAILY_OBJECT_CALLS):
+            headers |= buc_header(business_object, self.buc_type, min(100, share))
         response = json_response(payload, pretty=False)
         return Response(200, response.body, headers=headers)
 
     def _hour(self) -> datetime:
         return self.world.now().replace(minute=0, second=0, microsecond=0)
+
+    def _day(self) -> datetime:
+        return self.world.now().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def routes(world: World) -> list[Route]:
@@ -161,13 +222,15 @@ def routes(world: World) -> list[Route]:
     app, streams = GraphApp(world), world.streams(PLATFORM)
     pages = dict.fromkeys(s.channel for s in streams)
     made = []
+    styles = {page: GraphFaults(page, PAGE_THROTTLE) for page in pages}
     for version in GRAPH_VERSIONS:
         for page in pages:
             handler = partial(live_videos, app, page)
-            made.append(Route("GET", f"/{version}/{page}/live_videos", handler, STYLE))
-        for stream in streams:
+            made.append(Route("GET", f"/{version}/{page}/live_videos", handler, styles[page]))
+        for stream in streams:  # a video's insights are metered on its Page
             path = f"/{version}/{fb_video_id(stream.video_id)}/video_insights"
-            made.append(Route("GET", path, partial(video_insights, app, stream.video_id), STYLE))
+            handler = partial(video_insights, app, stream.video_id)
+            made.append(Route("GET", path, handler, styles[stream.channel]))
     return made
 
 
@@ -184,7 +247,7 @@ def live_videos(app: GraphApp, page: str, request: Request) -> Response:
     )
     cut, paging = page_of(shown, request)
     data = [live_video(app.world, s, now, fields) for s in cut if s.privacy != "private"]
-    return app.respond({"data": data, **paging}, token)
+    return app.respond({"data": data, **paging}, token, page)
 
 
 def video_insights(app: GraphApp, live_id: str, request: Request) -> Response:
@@ -203,7 +266,8 @@ def video_insights(app: GraphApp, live_id: str, request: Request) -> Response:
             400, 100, f"(#100) The value must be a valid insights metric: {unknown[0]}"
         )
     views = app.world.reading(stream, now).views
-    return app.respond({"data": [_insight(live_id, m, views) for m in metrics]}, token)
+    data = [_insight(live_id, m, views) for m in metrics]
+    return app.respond({"data": data}, token, stream.channel)
 
 
 def _insight(live_id: str, metric: str, views: int) -> dict[str, Any]:

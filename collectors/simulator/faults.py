@@ -19,7 +19,15 @@ from typing import Literal, get_args
 from streamer.clock import as_utc
 
 FaultKind = Literal[
-    "quota", "http429", "http500", "http503", "timeout", "malformed", "truncated", "key_invalid"
+    "quota",
+    "http429",
+    "http500",
+    "http503",
+    "timeout",
+    "malformed",
+    "truncated",
+    "key_invalid",
+    "throttled",
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
@@ -34,7 +42,12 @@ class FaultRule:
     With neither ``rate`` nor ``times`` the rule fires on every matching request in
     its window. ``delay`` is the real time (seconds) a ``timeout`` holds the
     connection before closing it unanswered: keep it above the client's timeout.
-    ``retry_after`` is the ``Retry-After`` header of an ``http429``.
+    ``retry_after`` is the ``Retry-After`` header of an ``http429``. ``regain_minutes``
+    is the ``estimated_time_to_regain_access`` a ``throttled`` fault reports: the
+    per-object rate limit of Graph's Business Use Case (code 80001 on a Page, 80002 on
+    an Instagram account, with ``X-Business-Use-Case-Usage``). It is meant for Graph
+    paths: Helix and the Google APIs answer it with their generic 503, and the feed
+    has no rendering for it.
     """
 
     kind: FaultKind
@@ -45,6 +58,7 @@ class FaultRule:
     end: datetime | None = None
     delay: float = 2.0
     retry_after: int = 1
+    regain_minutes: int = 10
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -53,8 +67,8 @@ class FaultRule:
             raise ValueError("rate is a probability between 0 and 1")
         if self.times is not None and self.times < 0:
             raise ValueError("times cannot be negative")
-        if self.delay < 0 or self.retry_after < 0:
-            raise ValueError("delay and retry_after cannot be negative")
+        if self.delay < 0 or self.retry_after < 0 or self.regain_minutes < 0:
+            raise ValueError("delay, retry_after and regain_minutes cannot be negative")
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is not None:

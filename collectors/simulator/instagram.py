@@ -5,7 +5,8 @@ stream with ``platform="instagram"`` appears from its ``actual_start`` to its
 ``actual_end`` and at no other time (there is nothing upcoming or ended to see).
 Each item is a ``BROADCAST``/``LIVE`` IG Media with ``comments_count``; there is no
 viewer or view figure to ask for, as on the real API. Graph basics (versions,
-token, errors, paging, usage headers) come from ``simulator.facebook``.
+token, errors, paging, usage headers) come from ``simulator.facebook``; the ``throttled``
+fault answers code 80002 with the account's ``X-Business-Use-Case-Usage``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 
 from collectors.simulator.facebook import (
     GRAPH_VERSIONS,
-    STYLE,
+    INSTAGRAM_THROTTLE,
     Fields,
     GraphApp,
+    GraphFaults,
     graph_time,
     page_of,
     read_fields,
@@ -39,10 +41,11 @@ _NOT_A_NAME = re.compile(r"[^a-z0-9._]")
 
 def routes(world: World) -> list[Route]:
     """``live_media`` of each Instagram account in the scenario, per Graph version."""
-    app = GraphApp(world)
+    app = GraphApp(world, buc_type="instagram")
     users = dict.fromkeys(s.channel for s in world.streams(PLATFORM))
+    styles = {user: GraphFaults(user, INSTAGRAM_THROTTLE) for user in users}
     return [
-        Route("GET", f"/{version}/{user}/live_media", partial(live_media, app, user), STYLE)
+        Route("GET", f"/{version}/{user}/live_media", partial(live_media, app, user), styles[user])
         for version in GRAPH_VERSIONS
         for user in users
     ]
@@ -60,7 +63,7 @@ def live_media(app: GraphApp, user: str, request: Request) -> Response:
     )
     cut, paging = page_of(live, request)
     data = [media(app.world, stream, now, fields) for stream in cut]
-    return app.respond({"data": data, **paging}, token)
+    return app.respond({"data": data, **paging}, token, user)
 
 
 def media(world: World, stream: SimStream, now: datetime, fields: Fields) -> dict[str, Any]:
