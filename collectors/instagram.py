@@ -86,8 +86,13 @@ class InstagramAdapter:
 
     @property
     def cooldown_until(self) -> datetime | None:
-        """Until when calls are refused locally to slow down (``None``: not cooling down)."""
+        """Until when every call is refused locally to slow down (``None``: not cooling down)."""
         return self._graph.cooldown_until
+
+    def cooldown_of(self, channel_id: str) -> datetime | None:
+        """Until when calls about one channel are refused locally: the token's cooldown
+        or the channel's own (Graph's per-object Business Use Case limit)."""
+        return self._graph.cooldown_of(channel_id)
 
     def discover(
         self, channels: Sequence[Channel], now: datetime, known: Collection[str] = ()
