@@ -599,9 +599,9 @@ def test_sim_transient_faults_are_retried(kind: FaultKind) -> None:
     assert (len(result.snapshots), result.calls, sim.stats.faults[kind]) == (1, 2, 1)
 
 
-@pytest.mark.parametrize("kind", ["http429", "quota"])
+@pytest.mark.parametrize("kind", ["http429", "quota", "throttled"])
 def test_sim_rate_limits_are_throttled_and_not_hammered(kind: FaultKind) -> None:
-    """Code 4 / 32 from the simulator: "throttled", and the next poll sends nothing."""
+    """Code 4 / 32 / 80001 from the simulator: "throttled", and the next poll sends nothing."""
     with simulated([sim_stream("3000000000000006")]) as (sim, fb, clock):
         sim.faults.add(FaultRule(kind=kind, path_prefix=LIVE_VIDEOS, times=1))
         for _ in range(2):

@@ -295,6 +295,20 @@ def test_sim_transient_faults_are_retried(kind: FaultKind) -> None:
     assert (result.updates[0].status, result.calls) == (StreamStatus.LIVE, 2)
 
 
+def test_sim_buc_throttling_cools_the_account_down_for_its_regain_time() -> None:
+    """80002 from the simulator: "throttled", refused locally for the regain time, then asked."""
+    with simulated([sim_stream(FIRST, start_h=-0.5)]) as (sim, ig, clock):
+        sim.faults.add(FaultRule("throttled", LIVE_MEDIA, times=1, regain_minutes=4))
+        with pytest.raises(Transient, match="code 80002"):
+            ig.poll([stream(FIRST)], clock.now())
+        with pytest.raises(Transient, match="not sent"):
+            ig.poll([stream(FIRST)], clock.now())
+        assert ig.cooldown_of(ACCOUNT.id) == clock.now() + timedelta(minutes=4)
+        clock.advance(timedelta(minutes=4))
+        result = ig.poll([stream(FIRST)], clock.now())
+    assert (result.updates[0].status, sim.stats.requests[LIVE_MEDIA]) == (StreamStatus.LIVE, 2)
+
+
 def test_sim_an_expired_token_is_auth_failed_on_the_first_try() -> None:
     """The key_invalid fault (190/463): AuthFailed at once, no retry."""
     with simulated([sim_stream(FIRST, start_h=-0.5)]) as (sim, ig, clock):
