@@ -57,7 +57,6 @@ PLATFORM_THROTTLE_CODES = frozenset({4, 17, 32, 341, 613})
 BUC_THROTTLE_CODES = frozenset(
     {80000, 80001, 80002, 80003, 80004, 80005, 80006, 80008, 80009, 80014}
 )
-THROTTLE_CODES = PLATFORM_THROTTLE_CODES | BUC_THROTTLE_CODES
 TRANSIENT_CODES = frozenset({1, 2})  # unknown error, service temporarily unavailable
 PERMISSION_CODES = frozenset({10, 100, *range(200, 300)})  # recorded 100: missing permission
 POLICY_BLOCK = 368
