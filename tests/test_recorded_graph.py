@@ -168,7 +168,9 @@ def test_recorded_pages_are_walked_by_the_after_cursor(tmp_path: Path) -> None:
 
 def test_recorded_code_100_is_a_permission_gap(tmp_path: Path) -> None:
     """The recorded (#100) missing-permission error: a permission gap, Facebook goes on."""
-    reasons, built, _ = second_poll_gaps(tmp_path, recorded("facebook", "error_100_permission.json"))
+    reasons, built, _ = second_poll_gaps(
+        tmp_path, recorded("facebook", "error_100_permission.json")
+    )
     assert reasons == ["permission"]
     assert built.engine.stopped == {}
 
@@ -183,7 +185,9 @@ def test_recorded_code_190_stops_facebook_with_an_auth_gap(tmp_path: Path) -> No
 
 def test_recorded_code_32_is_a_throttled_gap_with_a_cooldown(tmp_path: Path) -> None:
     """The documented (#32) Page request limit: throttled gap, and calls refused for a while."""
-    reasons, built, replay = second_poll_gaps(tmp_path, recorded("facebook", "error_32_page_limit.json"))
+    reasons, built, replay = second_poll_gaps(
+        tmp_path, recorded("facebook", "error_32_page_limit.json")
+    )
     cooldown = built.engine.platforms["facebook"].cooldown_until  # type: ignore[attr-defined]
     assert reasons == ["throttled"]
     assert cooldown is not None and cooldown > T0 + timedelta(minutes=10)

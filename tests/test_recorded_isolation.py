@@ -104,11 +104,23 @@ def youtube_routes(replay: Replay) -> None:
         recorded("youtube", "channels_list_uploads.json"),
         recorded("youtube", "channels_list_terminated.json"),
     )
-    names = ("videos_live", "videos_upcoming", "videos_ended", "videos_live_hidden", "videos_upload")
+    names = (
+        "videos_live",
+        "videos_upcoming",
+        "videos_ended",
+        "videos_live_hidden",
+        "videos_upload",
+    )
     replay.route("GET", "/feeds/videos.xml", feed)  # type: ignore[arg-type]
     replay.route("GET", "/youtube/v3/channels", channels)  # type: ignore[arg-type]
-    replay.route("GET", "/youtube/v3/playlistItems", recorded("youtube", "playlist_items_uploads.json"))
-    replay.route("GET", "/youtube/v3/videos", videos_by_id(*(recorded("youtube", f"{n}.json") for n in names)))
+    replay.route(
+        "GET", "/youtube/v3/playlistItems", recorded("youtube", "playlist_items_uploads.json")
+    )
+    replay.route(
+        "GET",
+        "/youtube/v3/videos",
+        videos_by_id(*(recorded("youtube", f"{n}.json") for n in names)),
+    )
 
 
 def test_recorded_terminated_channel_does_not_hide_the_healthy_channels_live_stream(
@@ -143,7 +155,9 @@ def graph_cycle(tmp: Path, path: str, failure: Recorded) -> tuple[list[str], Col
         replay.route("GET", LIVE_MEDIA, recorded("instagram", "live_media.json"))
         config = tmp / "streamer.toml"
         config.write_text(GRAPH_CONFIG.format(page=PAGE, account=ACCOUNT, url=replay.url), "utf-8")
-        with Collector(load_config(config), SimulatedClock(GRAPH_T0), ENVIRON, parallel=False) as built:
+        with Collector(
+            load_config(config), SimulatedClock(GRAPH_T0), ENVIRON, parallel=False
+        ) as built:
             built.collect_once()
             replay.route("GET", path, failure)
             built.clock.advance(timedelta(minutes=10))  # type: ignore[attr-defined]

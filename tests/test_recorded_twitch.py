@@ -105,7 +105,7 @@ def test_recorded_stream_is_stored_live_with_its_viewer_count(tmp_path: Path) ->
 
 @pytest.mark.usefixtures("instant_backoff")
 def test_recorded_requests_use_the_app_token_and_never_follow_the_cursor(tmp_path: Path) -> None:
-    """One token by client credentials (secret in the body); Helix asked per 100 logins, no after."""
+    """One token by client credentials (secret in the body); Helix asked once per 100 logins."""
     with serve() as replay:
         healthy_routes(replay)
         with collector(tmp_path, replay) as built:
@@ -192,7 +192,7 @@ def test_recorded_token_refusal_stops_twitch_naming_the_variable(
 
 
 def test_recorded_429_waits_for_ratelimit_reset_on_the_clock() -> None:
-    """A 429 with Ratelimit-Reset 7 s ahead: the retry waits those 7 s (on the clock), then reads."""
+    """A 429 with Ratelimit-Reset 7 s ahead: the retry waits those 7 s on the clock, then reads."""
     clock = SimulatedClock(T0)
     with serve() as replay, api_client(2.0) as http:
         healthy_routes(replay)

@@ -62,7 +62,9 @@ def healthy_routes(replay: Replay) -> None:
     """The recorded feed, channel, uploads page and videos, all answering."""
     replay.route("GET", "/feeds/videos.xml", recorded("youtube", "feed.xml"))
     replay.route("GET", CHANNELS, recorded("youtube", "channels_list_uploads.json"))
-    replay.route("GET", "/youtube/v3/playlistItems", recorded("youtube", "playlist_items_uploads.json"))
+    replay.route(
+        "GET", "/youtube/v3/playlistItems", recorded("youtube", "playlist_items_uploads.json")
+    )
     replay.route("GET", VIDEOS, every_video())  # type: ignore[arg-type]
 
 
@@ -122,7 +124,13 @@ def test_recorded_snapshots_keep_hidden_figures_none(tmp_path: Path) -> None:
         for sid, s in snaps.items()
     }
     assert figures == {
-        LIVE: (StreamStatus.LIVE, 1888, None, None, None),  # recorded with part=liveStreamingDetails
+        LIVE: (
+            StreamStatus.LIVE,
+            1888,
+            None,
+            None,
+            None,
+        ),  # recorded with part=liveStreamingDetails
         UPCOMING: (StreamStatus.UPCOMING, None, 0, 0, 0),
         ENDED: (StreamStatus.ENDED, None, 5123, 240, 17),
         HIDDEN: (StreamStatus.LIVE, None, 812, None, 3),  # viewers and likes hidden
