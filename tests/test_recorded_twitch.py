@@ -56,6 +56,15 @@ def instant_backoff() -> Iterator[None]:
     retry.set_instant(previous)
 
 
+@pytest.fixture
+def clock_waits() -> Iterator[None]:
+    """Backoffs wait on the injected clock (whatever an earlier test left switched)."""
+    previous = retry.is_instant()
+    retry.set_instant(False)
+    yield
+    retry.set_instant(previous)
+
+
 def healthy_routes(replay: Replay) -> None:
     replay.route("POST", TOKEN, recorded("twitch", "token.json"))
     replay.route("GET", STREAMS, recorded("twitch", "streams_sandysanderman.json"))
@@ -191,6 +200,7 @@ def test_recorded_token_refusal_stops_twitch_naming_the_variable(
     assert replay.requests(STREAMS) == []
 
 
+@pytest.mark.usefixtures("clock_waits")
 def test_recorded_429_waits_for_ratelimit_reset_on_the_clock() -> None:
     """A 429 with Ratelimit-Reset 7 s ahead: the retry waits those 7 s on the clock, then reads."""
     clock = SimulatedClock(T0)
@@ -209,6 +219,7 @@ def test_recorded_429_waits_for_ratelimit_reset_on_the_clock() -> None:
     assert 7 <= waited < 8
 
 
+@pytest.mark.usefixtures("clock_waits")
 def test_recorded_ratelimit_headers_with_room_left_cost_no_wait() -> None:
     """The recorded Ratelimit-Remaining 29 of 30: the next request is sent without waiting."""
     clock = SimulatedClock(T0)
