@@ -293,3 +293,48 @@ def test_a_bare_group_prints_its_full_help(
     assert err == help_text
     assert "Commands:" in err and err.count("\n") > 10
     assert "streamer: error" not in err
+
+
+DEMO_REPORTS = """\
+import sys
+from datetime import date
+from pathlib import Path
+
+from streamer.console import make_console
+from streamer.demo import plan_week, report_week, write_config
+from streamer.store import config_store
+
+folder, monday = Path(sys.argv[1]), date(2026, 11, 30)
+config = write_config(folder)
+plan_week(config, monday)
+report_week(config_store(config), config, monday, folder, make_console())
+"""
+
+
+@pytest.mark.parametrize("charts", [True, False], ids=["with matplotlib", "without"])
+def test_demo_reports_without_the_charts_extra(tmp_path: Path, charts: bool) -> None:
+    """The demo's report step with matplotlib unimportable (a plain ``pip install .``)
+    writes its CSV files, no chart, and one line saying how to get charts; with
+    matplotlib it writes the chart and says nothing about it."""
+    block = "" if charts else "import sys\nsys.modules['matplotlib'] = None\n"
+    env = shimmed(tmp_path, block)
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", DEMO_REPORTS, str(folder)],
+        env=env, capture_output=True, text=True, timeout=TIMEOUT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    written = sorted(path.name for path in (folder / "reports").iterdir())
+    hints = [line for line in done.stdout.splitlines() if "streamer[charts]" in line]
+    if charts:
+        assert written == ["adherence-2026-11-30_2026-12-06.csv",
+                           "summary-2026-11-30_2026-12-06.csv",
+                           "summary-2026-11-30_2026-12-06.png"]  # fmt: skip
+        assert hints == []
+    else:
+        assert written == ["adherence-2026-11-30_2026-12-06.csv",
+                           "summary-2026-11-30_2026-12-06.csv"]  # fmt: skip
+        [hint] = hints
+        assert hint == "no chart: matplotlib is missing; pip install 'streamer[charts]' for charts"
