@@ -338,3 +338,69 @@ def test_demo_reports_without_the_charts_extra(tmp_path: Path, charts: bool) -> 
                            "summary-2026-11-30_2026-12-06.csv"]  # fmt: skip
         [hint] = hints
         assert hint == "no chart: matplotlib is missing; pip install 'streamer[charts]' for charts"
+
+
+JOB = """
+[[reports]]
+name = "weekly"
+cron = "{cron}"
+period = "{period}"
+out_dir = "{out_dir}"
+"""
+BAD_JOBS = [
+    (
+        {"period": "last-wek"},
+        "reports[0].period: job 'weekly': period 'last-wek' is not understood",
+    ),
+    ({"cron": "0 9 * * MONDAY"}, "reports[0].cron: job 'weekly': cron weekday 'MONDAY'"),
+    ({"cron": "0 9 * * 8"}, "reports[0].cron: job 'weekly': cron weekday '8': 8 is out of range"),
+    ({"cron": "0 25 * * MON"}, "reports[0].cron: job 'weekly': cron '0 25 * * MON'"),
+    ({"cron": "0 9 * *"}, "reports[0].cron: job 'weekly': cron '0 9 * *' needs 5 fields"),
+    ({"cron": "0 9 30 2 *"}, "reports[0].cron: job 'weekly': cron '0 9 30 2 *' never fires"),
+    ({"out_dir": "streamer.toml"}, "reports[0].out_dir: job 'weekly':"),
+]
+
+
+def job_config(folder: Path, **fields: str) -> Path:
+    """A streamer.toml in ``folder`` with one scheduled job, ``fields`` overriding a good one."""
+    values = {"cron": "0 9 * * 1", "period": "last-week", "out_dir": "out", **fields}
+    path = folder / "streamer.toml"
+    path.write_text(CONFIG.format(channel=CHANNEL, key_env=KEY_ENV, endpoint="http://127.0.0.1:9")
+                    + JOB.format(**values), encoding="utf-8")  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize(("fields", "message"), BAD_JOBS, ids=[m for _, m in BAD_JOBS])
+@pytest.mark.parametrize("command", [["plan", "list"], ["report", "run", "weekly"], ["quota"]])
+def test_a_bad_scheduled_job_is_refused_by_every_command(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fields: dict[str, str],
+    message: str,
+    command: list[str],
+) -> None:
+    """A scheduled job's period, cron line or out_dir is checked when the config loads,
+    whatever the command: exit 2, one line naming the file, the key and the job."""
+    path = job_config(tmp_path, **fields)
+    assert run(["--config", str(path), *command]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert f"{path}: {message}" in line
+    assert not (tmp_path / "data").exists()
+
+
+def test_run_refuses_a_bad_scheduled_job_before_starting(tmp_path: Path) -> None:
+    """``streamer run`` with a job that could never fire stops at start-up: exit 2, one line."""
+    job_config(tmp_path, cron="0 9 * * MONDAY")
+    done = streamer("run", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "reports[0].cron: job 'weekly'" in one_line(done.stderr)
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    "cron", ["0 9 * * 1", "0 9 * * MON", "0 9 * * 0,7", "*/15 8-18 * * mon-fri"]
+)
+def test_good_cron_lines_load(tmp_path: Path, cron: str) -> None:
+    """Standard cron weekdays (numbers 0-7, names, ranges, lists) pass the load-time check."""
+    path = job_config(tmp_path, cron=cron)
+    assert run(["--config", str(path), "plan", "list", "--format", "csv"]) == 0
