@@ -117,8 +117,10 @@ def invoke(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), 1)
     except StoreBusy as exc:
         return _fail(str(exc), 1)
-    except StoreError as exc:
-        return _fail(f"data folder problem: {exc}", 1)
+    except StoreError as exc:  # a permission refused mid-write is the operator's to fix
+        cause = exc.__cause__
+        denied = isinstance(cause, OSError) and cause.errno in _NOT_ALLOWED
+        return _fail(f"data folder problem: {exc}", 2 if denied else 1)
     except (click.Abort, KeyboardInterrupt, Interrupted):
         from streamer.cli import interrupted
 

@@ -220,11 +220,25 @@ def shimmed(tmp_path: Path, code: str) -> dict[str, str]:
     return environment(PYTHONPATH=os.pathsep.join([str(shim), *sys.path]))
 
 
-@pytest.mark.parametrize("module", ["click", "rich", "streamer.config"])
-def test_ctrl_c_while_loading_is_one_line_exit_130(tmp_path: Path, module: str) -> None:
-    """SIGINT while the program is still importing: ``streamer: interrupted``, 130."""
+@pytest.mark.parametrize(
+    ("command", "module"),
+    [
+        (["plan", "list"], "click"),
+        (["plan", "list"], "rich"),
+        (["plan", "list"], "streamer.config"),
+        (["collect", "--once"], "streamer.daemon"),
+        (["run"], "streamer.daemon"),
+        (["run"], "collectors.registry"),
+    ],
+)
+def test_ctrl_c_while_starting_is_one_line_exit_130(
+    tmp_path: Path, command: list[str], module: str
+) -> None:
+    """SIGINT while the program or the command is still loading: ``streamer:
+    interrupted``, 130, and nothing stored yet."""
+    job_config(tmp_path)
     env = shimmed(tmp_path, SHIM.format(module=module))
-    done = streamer("plan", "list", cwd=tmp_path, env=env)
+    done = streamer(*command, cwd=tmp_path, env=env)
     assert done.returncode == 130
     assert one_line(done.stderr, "streamer: interrupted") == "streamer: interrupted"
 
@@ -404,3 +418,19 @@ def test_good_cron_lines_load(tmp_path: Path, cron: str) -> None:
     """Standard cron weekdays (numbers 0-7, names, ranges, lists) pass the load-time check."""
     path = job_config(tmp_path, cron=cron)
     assert run(["--config", str(path), "plan", "list", "--format", "csv"]) == 0
+
+
+def test_a_read_only_report_folder_is_refused_before_the_report_runs(tmp_path: Path) -> None:
+    """``report run`` checks the job's out_dir takes files first: exit 2, one line, nothing
+    written there."""
+    path = job_config(tmp_path)
+    assert run(["--config", str(path), "plan", "list"]) == 0  # makes the data folder
+    (tmp_path / "out").mkdir()
+    read_only(tmp_path / "out")
+    done = streamer("report", "run", "weekly", cwd=tmp_path, prefix=AS_ORDINARY_USER)
+    assert done.returncode == 2
+    line = one_line(done.stderr)
+    assert (
+        f"report 'weekly': out_dir {tmp_path / 'out'} is not writable (Permission denied)" in line
+    )
+    assert list((tmp_path / "out").iterdir()) == []
