@@ -85,6 +85,12 @@ def parse_period(text: str, now: datetime, tz: ZoneInfo) -> Period:
     raise _bad(text)
 
 
+def check_period(text: str) -> None:
+    """A UserError unless ``text`` is a period ``parse_period`` accepts (checked once,
+    when the config loads, for a scheduled job's ``period``: valid on any day)."""
+    parse_period(text, datetime(2000, 1, 1, tzinfo=UTC), ZoneInfo("UTC"))
+
+
 def parse_range(start_text: str, end_text: str | None, now: datetime, tz: ZoneInfo) -> Period:
     """``--from``/``--to`` local dates, both included; ``--to`` defaults to today."""
     start = _parse_date(start_text, "--from")

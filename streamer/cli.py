@@ -1,114 +1,54 @@
-"""The ``streamer`` command line: a thin layer over the library.
+"""The ``streamer`` console script: a Ctrl-C guard around the command line.
 
-Each command parses its options, calls one library function and renders the
-result. A user mistake anywhere (bad option, bad date, unknown programme, invalid
-config) ends in ``run`` as one line on stderr and exit status 2, never a traceback.
+This module imports nothing heavy, so that Ctrl-C while the program is still
+loading (a third of a second of imports) ends like Ctrl-C anywhere else: one line,
+``streamer: interrupted``, and exit status 130 — never a traceback. The commands
+themselves live in ``streamer.cli_root``; ``cli`` is reachable here too.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-import click
+TYPE_CHECKING = False  # not typing's: importing typing alone is a slow start-up step
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
-from collectors.base import PlatformError
-from streamer import cli_collect, cli_demo, cli_plan, cli_prune, cli_report
-from streamer.clibase import CONTEXT, App
-from streamer.config import starter_config
-from streamer.console import make_console
-from streamer.errors import UserError
-from streamer.store import StoreBusy, StoreError
-
-
-@click.group(context_settings=CONTEXT)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Config file (default: $STREAMER_CONFIG, else ./streamer.toml).",
-)
-@click.version_option(package_name="streamer")
-@click.pass_context
-def cli(ctx: click.Context, config_path: Path | None) -> None:
-    """Plan livestreams, collect their audiences, report on them.
-
-    \b
-    Example:
-      streamer init && streamer plan list --from 2026-11-30
-    """
-    ctx.obj = App(config_path)
-
-
-@cli.command(context_settings=CONTEXT)
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
-@click.option("--force", is_flag=True, help="Overwrite an existing streamer.toml.")
-def init(directory: Path, force: bool) -> None:
-    """Write a commented starter streamer.toml into DIRECTORY.
-
-    \b
-    Example:
-      streamer init ~/streamer && streamer --config ~/streamer/streamer.toml plan list
-    """
-    target = directory / "streamer.toml"
-    if target.exists() and not force:
-        raise UserError(f"{target} already exists; pass --force to overwrite it")
-    directory.mkdir(parents=True, exist_ok=True)
-    target.write_text(starter_config(), encoding="utf-8")
-    make_console().print(f"wrote {target} — edit the channel ids, then run 'streamer plan add'")
-
-
-def _register() -> None:
-    """Attach the command groups that live in their own modules."""
-    cli.add_command(cli_plan.plan)
-    cli.add_command(cli_report.report)
-    cli.add_command(cli_demo.demo)
-    cli.add_command(cli_prune.prune)
-    for command in (
-        cli_collect.collect,
-        cli_collect.run,
-        cli_collect.simulate,
-        cli_collect.quota,
-        cli_collect.rollup,
-    ):
-        cli.add_command(command)
-
-
-_register()
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl-C
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit status; user errors become one stderr line."""
     try:
-        result = cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name="streamer",
-            standalone_mode=False,
-        )
-    except click.UsageError as exc:
-        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-        return _fail(f"{exc.format_message()}{hint}", 2)
-    except click.ClickException as exc:  # e.g. a file that cannot be opened
-        return _fail(exc.format_message(), 2)
-    except UserError as exc:
-        return _fail(exc.message, exc.exit_code)
-    except PlatformError as exc:  # its message is built to be safe: no keys, no tokens
-        return _fail(str(exc), 1)
-    except StoreBusy as exc:
-        return _fail(str(exc), 1)
-    except StoreError as exc:
-        return _fail(f"data folder problem: {exc}", 1)
-    except (click.Abort, KeyboardInterrupt):
-        return _fail("aborted", 130)
-    return result if isinstance(result, int) else 0
+        from streamer.cli_root import invoke
+
+        return invoke(argv)
+    except KeyboardInterrupt:
+        return interrupted()
 
 
-def _fail(message: str, status: int) -> int:
-    click.echo(f"streamer: error: {' '.join(message.split())}", err=True)
-    return status
+def interrupted() -> int:
+    """Say ``interrupted`` on one line; the status to exit with."""
+    print("streamer: interrupted", file=sys.stderr, flush=True)
+    return INTERRUPTED
 
 
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(run())
+    status = run()
+    # The outcome is decided: a Ctrl-C while the interpreter shuts down (joining a
+    # worker thread, flushing) must not print a traceback from Python's exit code.
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(INTERRUPTED))
+    sys.exit(status)
+
+
+def __getattr__(name: str) -> Any:
+    """``streamer.cli.cli``: the click group, loaded on first use."""
+    if name == "cli":
+        from streamer.cli_root import cli
+
+        return cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

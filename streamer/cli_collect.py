@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -11,6 +13,7 @@ from rich.table import Table
 from streamer.clibase import CONTEXT, App, pass_app
 from streamer.clock import SystemClock
 from streamer.console import make_console
+from streamer.errors import UserError
 
 
 @click.command(context_settings=CONTEXT)
@@ -26,6 +29,7 @@ def collect(app: App, once: bool, log_level: str) -> None:
     """
     from streamer.daemon import Collector, configure_logging
 
+    app.check_writable()  # before any request: a cycle that cannot be saved is wasted
     configure_logging(log_level)
     with Collector(app.config(), SystemClock()) as collector:
         report = collector.collect_once()
@@ -47,12 +51,19 @@ def run(app: App, log_level: str) -> int:
     """
     from streamer.daemon import configure_logging, run_daemon
 
+    app.check_writable(app.config().reports)
     configure_logging(log_level)
     return run_daemon(app.config(), SystemClock())
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--port", default=8765, show_default=True, help="TCP port on 127.0.0.1 (0 = any).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="TCP port on 127.0.0.1 (0 = any).",
+)
 @click.option(
     "--scenario",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -82,7 +93,11 @@ def simulate(port: int, scenario: Path | None, quota_limit: int) -> None:
         played = Scenario.from_file(scenario)
     simulator = Simulator(played, clock, quota_limit=quota_limit)
     console = make_console()
-    with simulator.serve(port=port) as url:
+    with ExitStack() as serving:
+        try:
+            url = serving.enter_context(simulator.serve(port=port))
+        except OSError as exc:
+            raise UserError(_port_problem(port, exc)) from None
         console.print(f"simulator serving {len(played.streams)} streams at [bold]{url}[/] "
                       "(Ctrl-C to stop)")  # fmt: skip
         try:
@@ -90,6 +105,13 @@ def simulate(port: int, scenario: Path | None, quota_limit: int) -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             console.print("simulator stopped")
+
+
+def _port_problem(port: int, exc: OSError) -> str:
+    """One line for a port the simulator cannot listen on."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} is in use; pick another with --port (0 = any free port)"
+    return f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another with --port"
 
 
 @click.command(context_settings=CONTEXT)
@@ -143,7 +165,7 @@ def rollup(app: App, rebuild: bool, check: bool) -> int:
     from streamer.rebuild import rebuild_all
 
     config = app.config()
-    store = app.store()
+    store = app.store() if check else app.writable_store()
     result = rebuild_all(store, config.collector.live_interval)
     console = make_console()
     console.print(

@@ -95,7 +95,7 @@ def add(
         allow_overlap=allow_overlap,
     )
     new_id = schedules.default_id_factory()
-    added = app.store().change_plan(
+    added = app.writable_store().change_plan(
         lambda current: schedules.add(current, request, config.programmes, config.tz, new_id)
     )
     _show(added, config, f"added {len(added)} broadcast(s)")
@@ -162,7 +162,7 @@ def move(app: App, broadcast_id: str, start: str, allow_overlap: bool) -> None:
       streamer plan move 7k2m9qxa --start "2026-12-01 16:00"
     """
     config = app.config()
-    moved = app.store().change_plan(
+    moved = app.writable_store().change_plan(
         lambda current: schedules.move(current, broadcast_id, start, config.tz, allow_overlap)
     )
     _show(moved, config, "moved")
@@ -180,7 +180,7 @@ def cancel(app: App, broadcast_id: str, series: bool) -> None:
       streamer plan cancel 7k2m9qxa --series
     """
     config = app.config()
-    cancelled = app.store().change_plan(
+    cancelled = app.writable_store().change_plan(
         lambda current: schedules.cancel(current, broadcast_id, series)
     )
     _show(cancelled, config, f"cancelled {len(cancelled)} broadcast(s)")
@@ -205,7 +205,7 @@ def import_(app: App, file: Path, allow_overlap: bool) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{file}: cannot read it as UTF-8 text ({exc})") from None
     new_id = schedules.default_id_factory()
-    changed = app.store().change_plan(
+    changed = app.writable_store().change_plan(
         lambda current: schedules.import_csv(
             io.StringIO(text, newline=""),
             current,
@@ -335,5 +335,6 @@ def publish(app: App, broadcast_id: str, platform: str, privacy: str) -> None:
     from streamer.publish import publish as publish_broadcast
 
     config = app.config()
-    item, video_id = publish_broadcast(config, app.store(), broadcast_id, privacy, SystemClock())
+    store = app.writable_store()  # before the platform call: its answer must be saved
+    item, video_id = publish_broadcast(config, store, broadcast_id, privacy, SystemClock())
     make_console().print(f"published {item.id} on {platform} as video {video_id}")

@@ -33,7 +33,8 @@ def prune(app: App, before_text: str | None, dry_run: bool) -> None:
     """
     now = CLOCK.now()
     before = _cutoff(app, before_text, now)
-    result = prune_before(app.store(), before, now, dry_run=dry_run, strict=True)
+    store = app.store() if dry_run else app.writable_store()
+    result = prune_before(store, before, now, dry_run=dry_run, strict=True)
     make_console().print(result.line())
 
 

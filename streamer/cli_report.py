@@ -177,6 +177,7 @@ def run_now(app: App, name: str) -> None:
     if job is None:
         known = ", ".join(j.name for j in config.reports) or "none configured"
         raise UserError(f"no [[reports]] job named {name!r}; known: {known}")
+    app.check_writable([job])
     console = make_console()
     for path in run_job(job, app.store(), config, CLOCK.now()):
         console.print(f"wrote {path}", markup=False)

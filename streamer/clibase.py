@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from streamer.config import Config, find_config, load_config
+from streamer.config import Config, ReportJob, find_config, load_config
 from streamer.store import Store, config_store
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -30,6 +31,23 @@ class App:
         if self._store is None:
             self._store = config_store(self.config())
         return self._store
+
+    def writable_store(self) -> Store:
+        """``store()`` for a command that writes: ``NotWritable`` first if it cannot."""
+        self.check_writable()
+        return self.store()
+
+    def check_writable(self, jobs: Iterable[ReportJob] = ()) -> None:
+        """Before anything is read, fetched or written: ``NotWritable`` (one line, exit 2)
+        unless the data folder, and each of ``jobs``' ``out_dir``, take new files."""
+        from streamer.cli_checks import check_data_folder, check_writable
+
+        config = self.config()
+        check_data_folder(config.data_dir, config.path)
+        for job in jobs:
+            check_writable(
+                [job.out_dir], f"report {job.name!r}: out_dir", "fix its permissions or change it"
+            )
 
 
 pass_app = click.make_pass_decorator(App)

@@ -380,9 +380,35 @@ class _Validator:
     def reports(self, raw: Any) -> tuple[ReportJob, ...]:
         if not isinstance(raw, list):
             raise self.fail("reports", "must be an array of tables: [[reports]]")
-        return tuple(
-            self.report(f"reports[{i}]", self.table(f"reports[{i}]", r)) for i, r in enumerate(raw)
-        )
+        jobs: list[ReportJob] = []
+        for i, item in enumerate(raw):
+            job = self.report(f"reports[{i}]", self.table(f"reports[{i}]", item))
+            if any(other.name == job.name for other in jobs):
+                raise self.fail(
+                    f"reports[{i}].name", f"{job.name!r} is used twice; job names must be unique"
+                )
+            self.scheduled(f"reports[{i}]", job)
+            jobs.append(job)
+        return tuple(jobs)
+
+    def scheduled(self, key: str, job: ReportJob) -> None:
+        """Everything a job needs when it fires, checked now: a mistake in a scheduled
+        job would otherwise surface only at its first run, in the daemon's log."""
+        from reports.periods import check_period
+        from streamer.cron import check_cron
+        from streamer.errors import UserError
+
+        name = job.name
+        if "/" in name or "\\" in name or name.startswith("."):
+            raise self.fail(f"{key}.name", f"{name!r} names files: no '/', '\\' or leading '.'")
+        checks = {"cron": (check_cron, job.cron), "period": (check_period, job.period)}
+        for what, (check, value) in checks.items():
+            try:
+                check(value)
+            except UserError as exc:
+                raise self.fail(f"{key}.{what}", f"job {name!r}: {exc.message}") from None
+        if job.out_dir.exists() and not job.out_dir.is_dir():
+            raise self.fail(f"{key}.out_dir", f"job {name!r}: {job.out_dir} is not a folder")
 
     def report(self, key: str, raw: dict[str, Any]) -> ReportJob:
         allowed = set(ReportJob.__dataclass_fields__)

@@ -11,6 +11,7 @@ trigger built without one uses the host's zone, not the scheduler's.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -41,6 +42,17 @@ def cron_trigger(expression: str, tz: ZoneInfo) -> CronTrigger:
         )
     except ValueError as exc:
         raise UserError(f"cron {expression!r}: {exc}") from None
+
+
+def check_cron(expression: str) -> None:
+    """A UserError unless ``expression`` is a valid cron line that fires at some time.
+
+    The zone does not change validity, so UTC serves; a date that never comes
+    (``0 9 30 2 *``, the 30th of February) is refused too.
+    """
+    trigger = cron_trigger(expression, ZoneInfo("UTC"))
+    if trigger.get_next_fire_time(None, datetime(2000, 1, 1, tzinfo=UTC)) is None:
+        raise UserError(f"cron {expression!r} never fires (no such date)")
 
 
 def standard_weekdays(field: str) -> str:

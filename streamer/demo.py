@@ -274,13 +274,18 @@ def report_week(store: Store, config: Config, monday: date, folder: Path, consol
             written += [chart] if chart else []
     for path in written:
         console.print(f"wrote [bold]{path}[/]")
+    if not any(path.suffix == ".png" for path in written):
+        console.print(f"no chart: {NO_CHARTS}", markup=False, soft_wrap=True)
+
+
+NO_CHARTS = "matplotlib is missing; pip install 'streamer[charts]' for charts"
 
 
 def _chart(report: Report, style: Style, path: Path) -> Path | None:
-    """A PNG chart when matplotlib (the ``charts`` extra) is installed."""
+    """A PNG chart when matplotlib (the ``charts`` extra) is installed, else ``None``."""
     try:
         payload = report_chart(report, style, "png")
-    except UserError:
+    except ImportError:  # the plain ``pip install .``: charts are an optional extra
         return None
     write_atomic(path, payload)
     return path

@@ -23,3 +23,11 @@ class UserError(Exception):
 
 class ConfigError(UserError):
     """The configuration file is missing, unreadable or invalid."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C inside a command: the CLI says ``interrupted`` and exits 130."""
+
+
+class NotWritable(UserError):
+    """A folder a command must write to refuses writes (permissions, read-only disk)."""

@@ -1,0 +1,137 @@
+"""The ``streamer`` command line: a thin layer over the library.
+
+Each command parses its options, calls one library function and renders the
+result. A user mistake anywhere (bad option, bad date, unknown programme, invalid
+config, a data folder it may not write) ends in ``invoke`` as one line on stderr
+and exit status 2, never a traceback. ``streamer.cli`` is the console script.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from collectors.base import PlatformError
+from streamer import cli_collect, cli_demo, cli_plan, cli_prune, cli_report
+from streamer.clibase import CONTEXT, App
+from streamer.config import starter_config
+from streamer.console import make_console
+from streamer.errors import Interrupted, UserError
+from streamer.store import StoreBusy, StoreError
+
+
+class _Root(click.Group):
+    """The top group: Ctrl-C inside a command becomes ``Interrupted``, which click
+    passes through untouched (it would print a blank line for a KeyboardInterrupt)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted from None
+
+
+@click.group(cls=_Root, context_settings=CONTEXT)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: $STREAMER_CONFIG, else ./streamer.toml).",
+)
+@click.version_option(package_name="streamer")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """Plan livestreams, collect their audiences, report on them.
+
+    \b
+    Example:
+      streamer init && streamer plan list --from 2026-11-30
+    """
+    ctx.obj = App(config_path)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option("--force", is_flag=True, help="Overwrite an existing streamer.toml.")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented starter streamer.toml into DIRECTORY.
+
+    \b
+    Example:
+      streamer init ~/streamer && streamer --config ~/streamer/streamer.toml plan list
+    """
+    target = directory / "streamer.toml"
+    if target.exists() and not force:
+        raise UserError(f"{target} already exists; pass --force to overwrite it")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(starter_config(), encoding="utf-8")
+    make_console().print(f"wrote {target} — edit the channel ids, then run 'streamer plan add'")
+
+
+def _register() -> None:
+    """Attach the command groups that live in their own modules."""
+    cli.add_command(cli_plan.plan)
+    cli.add_command(cli_report.report)
+    cli.add_command(cli_demo.demo)
+    cli.add_command(cli_prune.prune)
+    for command in (
+        cli_collect.collect,
+        cli_collect.run,
+        cli_collect.simulate,
+        cli_collect.quota,
+        cli_collect.rollup,
+    ):
+        cli.add_command(command)
+
+
+_register()
+
+
+# An OSError with one of these is the operator's to fix (permissions, a read-only disk).
+_NOT_ALLOWED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def invoke(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit status; user errors become one stderr line."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="streamer",
+            standalone_mode=False,
+        )
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare ``streamer`` or ``streamer plan``
+        exc.show()  # the full help, as click prints it (stderr, status 2)
+        return exc.exit_code
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        return _fail(f"{exc.format_message()}{hint}", 2)
+    except click.ClickException as exc:  # e.g. a file that cannot be opened
+        return _fail(exc.format_message(), 2)
+    except UserError as exc:
+        return _fail(exc.message, exc.exit_code)
+    except PlatformError as exc:  # its message is built to be safe: no keys, no tokens
+        return _fail(str(exc), 1)
+    except StoreBusy as exc:
+        return _fail(str(exc), 1)
+    except StoreError as exc:  # a permission refused mid-write is the operator's to fix
+        cause = exc.__cause__
+        denied = isinstance(cause, OSError) and cause.errno in _NOT_ALLOWED
+        return _fail(f"data folder problem: {exc}", 2 if denied else 1)
+    except (click.Abort, KeyboardInterrupt, Interrupted):
+        from streamer.cli import interrupted
+
+        return interrupted()
+    except OSError as exc:  # the environment, not a bug: say which file and why
+        where = f"{exc.filename}: " if exc.filename else ""
+        status = 2 if exc.errno in _NOT_ALLOWED else 1
+        return _fail(f"{where}{exc.strerror or exc}", status)
+    return result if isinstance(result, int) else 0
+
+
+def _fail(message: str, status: int) -> int:
+    click.echo(f"streamer: error: {' '.join(message.split())}", err=True)
+    return status
