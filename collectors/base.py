@@ -14,7 +14,7 @@ streams, so one type saves a conversion.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,10 +48,16 @@ class Usage:
 
 @dataclass(slots=True)
 class Discovery:
-    """What ``discover`` found: streams the caller did not know, and what it cost."""
+    """What ``discover`` found: streams the caller did not know, and what it cost.
+
+    ``failures`` names the channels (by id) that could not be read, with the error:
+    a dead or refused channel is a gap for that channel only, and the others'
+    discovery goes on (see ``isolated``).
+    """
 
     streams: list[Stream] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    failures: dict[str, PlatformError] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -133,6 +139,32 @@ def charged(usage: Usage) -> Iterator[None]:
     except PlatformError as exc:
         exc.usage = usage
         raise
+
+
+def isolated(exc: PlatformError) -> bool:
+    """Whether ``exc`` concerns one channel only (not found, refused, malformed answer).
+
+    Quota and auth refusals hold for every call, and a transient failure that
+    outlasted its retries means the platform is down or slowing us down: those stop
+    the platform's discovery as a whole.
+    """
+    return not isinstance(exc, QuotaExhausted | AuthFailed | Transient)
+
+
+def each_channel(
+    found: Discovery, channels: Iterable[Channel], read: Callable[[Channel], None]
+) -> None:
+    """``read(channel)`` for each channel; a channel's own failure goes to ``found.failures``.
+
+    A platform-wide failure (see ``isolated``) is raised, ending the discovery.
+    """
+    for channel in channels:
+        try:
+            read(channel)
+        except PlatformError as exc:
+            if not isolated(exc):
+                raise
+            found.failures[channel.id] = exc
 
 
 class QuotaExhausted(PlatformError):

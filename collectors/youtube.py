@@ -43,6 +43,7 @@ from collectors.base import (
     Transient,
     Usage,
     charged,
+    each_channel,
 )
 from collectors.retry import DEFAULT, Policy, retry_after_seconds, retrying
 from collectors.youtube_parse import FeedEntry, parse_feed, read_video
@@ -141,13 +142,18 @@ class YouTubeAdapter:
         """Live streams (upcoming, live or ended) on ``channels`` not among ``known``.
 
         Ordinary uploads are remembered and not checked again. A discovery that
-        raises leaves nothing remembered, so the next one repeats it in full.
+        raises leaves nothing remembered, so the next one repeats it in full. A
+        channel that cannot be read (terminated: its feed 404, ``channels.list``
+        without items) is named in ``failures``; the other channels go on.
         """
         found, skip, owners = Discovery(), set(known) | self._not_streams, dict[str, str]()
         mine = [c for c in channels if c.platform == PLATFORM]
+
+        def read(channel: Channel) -> None:
+            owners.update(dict.fromkeys(self._new_ids(channel, skip, now, found.usage), channel.id))
+
         with charged(found.usage):
-            for channel in mine:
-                owners |= dict.fromkeys(self._new_ids(channel, skip, now, found.usage), channel.id)
+            each_channel(found, mine, read)  # a dead channel is its own gap, not everyone's
             items = self._videos(list(owners), now, found.usage)
             for vid, owner in owners.items():
                 if (items.get(vid) or {}).get("liveStreamingDetails"):  # else: an upload
@@ -155,7 +161,7 @@ class YouTubeAdapter:
                     found.streams.append(read_video(stream, items[vid], now)[0])
         streams = {s.external_id for s in found.streams}
         self._not_streams |= {vid for vid in owners if vid in items and vid not in streams}
-        self._walked |= {c.id for c in mine}
+        self._walked |= {c.id for c in mine if c.id not in found.failures}
         return found
 
     def poll(self, streams: Sequence[Stream], now: datetime) -> PollResult:
@@ -205,15 +211,18 @@ class YouTubeAdapter:
 
     def _new_ids(self, channel: Channel, skip: set[str], now: datetime, usage: Usage) -> list[str]:
         """Ids on ``channel``'s feed (and, when needed, uploads playlist) not in ``skip``."""
+        failed: PlatformError | None = None
         try:
             feed: list[str] | None = [e.video_id for e in self._feed(channel.id)]
         except PlatformError as exc:  # the feed is unofficial: the uploads playlist stands in
-            log.warning("RSS feed of %s failed (%s); walking uploads", channel.id, exc.reason)
-            feed = None
+            feed, failed = None, exc
         fresh = [vid for vid in feed or () if vid not in skip]
         if channel.id in self._walked and feed is not None and len(fresh) < FEED_SIZE:
             return fresh
-        return list(dict.fromkeys(fresh + self._walk_uploads(channel.id, skip, now, usage)))
+        walked = self._walk_uploads(channel.id, skip, now, usage)
+        if failed is not None:  # a walk that failed too is the channel's failure, logged once
+            log.warning("RSS feed of %s failed (%s); walked uploads", channel.id, failed.reason)
+        return list(dict.fromkeys(fresh + walked))
 
     def _feed(self, channel_id: str) -> list[FeedEntry]:
         fetch = partial(self._get_feed, f"{self._rss_endpoint}/feeds/videos.xml", channel_id)
