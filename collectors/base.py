@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from streamer.models import Channel, Snapshot, Stream
 
@@ -52,12 +52,17 @@ class Discovery:
 
     ``failures`` names the channels (by id) that could not be read, with the error:
     a dead or refused channel is a gap for that channel only, and the others'
-    discovery goes on (see ``isolated``).
+    discovery goes on (see ``isolated``). ``snapshots`` are first snapshots of found
+    streams read from the same answer (YouTube's ``videos.list``): those streams need
+    no poll in the same cycle. ``memory`` is what the adapter knows about the channels
+    after this discovery (``Remembers``), for the engine to store; ``None``: nothing.
     """
 
     streams: list[Stream] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     failures: dict[str, PlatformError] = field(default_factory=dict)
+    snapshots: list[Snapshot] = field(default_factory=list)
+    memory: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -110,6 +115,17 @@ class Platform(Protocol):
 
     def poll(self, streams: Sequence[Stream], now: datetime) -> PollResult:
         """Read ``streams`` once: a snapshot each, their refreshed facts, the missing."""
+        ...
+
+
+@runtime_checkable
+class Remembers(Protocol):
+    """An adapter whose discovery learns lasting facts about channels (YouTube: uploads
+    playlists, walked channels, uploads that are not streams). Adapters never touch
+    the store: the engine hands it what was stored, and stores ``Discovery.memory``."""
+
+    def restore(self, memory: Any) -> None:
+        """Take back a stored ``Discovery.memory`` (``None`` or unreadable: start afresh)."""
         ...
 
 

@@ -30,8 +30,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from collectors.base import AuthFailed, Platform, PlatformError, PollResult, QuotaExhausted, Usage
+from collectors.base import (
+    AuthFailed,
+    Platform,
+    PlatformError,
+    PollResult,
+    QuotaExhausted,
+    Remembers,
+    Usage,
+)
 from collectors.cycle import (
     CycleReport,
     CycleState,
@@ -112,6 +121,13 @@ class Engine:
         # Failing channels and their backoff outlive the process too.
         self.health = {n: ChannelHealth.load(n, store.get_meta(meta_name(n))) for n in platforms}
         self._stop_stored = {n for n in platforms if store.get_meta(f"stopped:{n}")}
+        # What discovery learned about channels (fetch apart from save: the adapter
+        # gets it from here, and hands back what it knows after each discovery).
+        self._memory: dict[str, Any] = {}
+        for name, platform in self.platforms.items():
+            if isinstance(platform, Remembers):
+                self._memory[name] = store.get_meta(f"discovery:{name}")
+                platform.restore(self._memory[name])
 
     # -- the cycle ----------------------------------------------------------------
     def collect_once(self, now: datetime) -> CycleReport:
@@ -243,6 +259,8 @@ class Engine:
             cycle.report.ok_platforms.add(name)
             self._channels_read(outcome, cycle)
             self._adopt_all(outcome, cycle)
+            if outcome.first is not None:  # discovery's answer was their first poll
+                self._apply(outcome.first, cycle)
         for batch in outcome.batches:
             if batch.skipped is not None:
                 self._skip(batch.streams, batch.skipped, cycle)
@@ -269,6 +287,8 @@ class Engine:
             cycle.report.channel_errors[(name, failure.channel, failure.reason)] += 1
         if health.must_save():  # else saved with the cycle's other changes, if any
             cycle.meta[meta_name(name)] = health.save()
+        if discovery.memory is not None and discovery.memory != self._memory.get(name):
+            self._memory[name] = cycle.meta[f"discovery:{name}"] = discovery.memory
 
     def _adopt_all(self, outcome: Outcome, cycle: CycleState) -> None:
         """Adopt the streams a discovery found, and remember their ids."""

@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "youtube"
 BATCH = 50  # ids per videos.list call: common practice; discovery caps maxResults at 50
 FEED_SIZE = 15  # the RSS feed holds only the newest 15 uploads, with no paging
+NOT_STREAMS_KEPT = 50  # ordinary uploads remembered per channel (the feed shows 15)
 MAX_PAGES = 20  # uploads-playlist pages one walk may read (1000 videos, 20 units)
 PACIFIC = ZoneInfo("America/Los_Angeles")
 COST = {"videos.list": 1, "channels.list": 1, "playlistItems.list": 1, "search.list": 100}
@@ -132,7 +133,9 @@ class YouTubeAdapter:
         self._http = http or partial(httplib2.Http, timeout=timeout)
         self._uploads: dict[str, str] = {}  # channel id → its uploads playlist (UU...)
         self._walked: set[str] = set()  # channels whose uploads playlist was walked
-        self._not_streams: set[str] = set()  # checked ids that are ordinary uploads
+        # Checked ids that are ordinary uploads, by channel, oldest first, the newest
+        # ``NOT_STREAMS_KEPT`` kept: they cover the feed's 15 and where a walk stops.
+        self._not_streams: dict[str, list[str]] = {}
         for client_log in ("googleapiclient.discovery", "googleapiclient.http"):
             logging.getLogger(client_log).addFilter(_redact_keys)  # no-op when already added
 
@@ -146,7 +149,8 @@ class YouTubeAdapter:
         channel that cannot be read (terminated: its feed 404, ``channels.list``
         without items) is named in ``failures``; the other channels go on.
         """
-        found, skip, owners = Discovery(), set(known) | self._not_streams, dict[str, str]()
+        plain = {vid for ids in self._not_streams.values() for vid in ids}
+        found, skip, owners = Discovery(), set(known) | plain, dict[str, str]()
         mine = [c for c in channels if c.platform == PLATFORM]
 
         def read(channel: Channel) -> None:
@@ -158,11 +162,39 @@ class YouTubeAdapter:
             for vid, owner in owners.items():
                 if (items.get(vid) or {}).get("liveStreamingDetails"):  # else: an upload
                     stream = Stream(PLATFORM, vid, owner, discovered_at=now)
-                    found.streams.append(read_video(stream, items[vid], now)[0])
-        streams = {s.external_id for s in found.streams}
-        self._not_streams |= {vid for vid in owners if vid in items and vid not in streams}
+                    # The answer is the stream's first snapshot: no poll of it this cycle.
+                    stream, snapshot = read_video(stream, items[vid], now)
+                    found.streams.append(stream)
+                    found.snapshots.append(snapshot)
+                elif vid in items:
+                    self._remember_upload(owner, vid)
         self._walked |= {c.id for c in mine if c.id not in found.failures}
+        found.memory = self.memory()
         return found
+
+    def memory(self) -> dict[str, Any]:
+        """What discovery knows about the channels, as plain JSON types (``Remembers``)."""
+        return {
+            "uploads": dict(sorted(self._uploads.items())),
+            "walked": sorted(self._walked),
+            "not_streams": {c: list(ids) for c, ids in sorted(self._not_streams.items())},
+        }
+
+    def restore(self, memory: Any) -> None:
+        """Take back a stored ``memory()``: a new process (``collect --once`` from cron)
+        spends no channels.list, walk or videos.list on what an earlier one learned."""
+        try:
+            uploads = {str(c): str(p) for c, p in memory["uploads"].items()}
+            walked = {str(c) for c in memory["walked"]}
+            plain = {str(c): [str(v) for v in ids] for c, ids in memory["not_streams"].items()}
+        except (KeyError, TypeError, AttributeError):
+            return  # nothing stored yet, or unreadable: learn it again
+        self._uploads, self._walked, self._not_streams = uploads, walked, plain
+
+    def _remember_upload(self, channel: str, video_id: str) -> None:
+        kept = self._not_streams.setdefault(channel, [])
+        kept.append(video_id)
+        del kept[:-NOT_STREAMS_KEPT]
 
     def poll(self, streams: Sequence[Stream], now: datetime) -> PollResult:
         """A snapshot per stream; ids YouTube no longer returns come back ``missing``."""
