@@ -18,7 +18,15 @@ from rich.console import Console
 from rich.table import Table
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
-SUITES = ("polling", "multiplatform", "store_scale", "reports_scale", "memory", "demo_time")
+SUITES = (
+    "polling",
+    "multiplatform",
+    "store_scale",
+    "reports_scale",
+    "memory",
+    "demo_time",
+    "cron_quota",
+)
 
 
 def run_suite(name: str) -> list[dict[str, Any]]:

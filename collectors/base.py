@@ -14,11 +14,11 @@ streams, so one type saves a conversion.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from streamer.models import Channel, Snapshot, Stream
 
@@ -48,10 +48,21 @@ class Usage:
 
 @dataclass(slots=True)
 class Discovery:
-    """What ``discover`` found: streams the caller did not know, and what it cost."""
+    """What ``discover`` found: streams the caller did not know, and what it cost.
+
+    ``failures`` names the channels (by id) that could not be read, with the error:
+    a dead or refused channel is a gap for that channel only, and the others'
+    discovery goes on (see ``isolated``). ``snapshots`` are first snapshots of found
+    streams read from the same answer (YouTube's ``videos.list``): those streams need
+    no poll in the same cycle. ``memory`` is what the adapter knows about the channels
+    after this discovery (``Remembers``), for the engine to store; ``None``: nothing.
+    """
 
     streams: list[Stream] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    failures: dict[str, PlatformError] = field(default_factory=dict)
+    snapshots: list[Snapshot] = field(default_factory=list)
+    memory: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -107,6 +118,17 @@ class Platform(Protocol):
         ...
 
 
+@runtime_checkable
+class Remembers(Protocol):
+    """An adapter whose discovery learns lasting facts about channels (YouTube: uploads
+    playlists, walked channels, uploads that are not streams). Adapters never touch
+    the store: the engine hands it what was stored, and stores ``Discovery.memory``."""
+
+    def restore(self, memory: Any) -> None:
+        """Take back a stored ``Discovery.memory`` (``None`` or unreadable: start afresh)."""
+        ...
+
+
 class PlatformError(Exception):
     """A platform call failed; ``reason`` is the short word recorded as the gap reason.
 
@@ -133,6 +155,32 @@ def charged(usage: Usage) -> Iterator[None]:
     except PlatformError as exc:
         exc.usage = usage
         raise
+
+
+def isolated(exc: PlatformError) -> bool:
+    """Whether ``exc`` concerns one channel only (not found, refused, malformed answer).
+
+    Quota and auth refusals hold for every call, and a transient failure that
+    outlasted its retries means the platform is down or slowing us down: those stop
+    the platform's discovery as a whole.
+    """
+    return not isinstance(exc, QuotaExhausted | AuthFailed | Transient)
+
+
+def each_channel(
+    found: Discovery, channels: Iterable[Channel], read: Callable[[Channel], None]
+) -> None:
+    """``read(channel)`` for each channel; a channel's own failure goes to ``found.failures``.
+
+    A platform-wide failure (see ``isolated``) is raised, ending the discovery.
+    """
+    for channel in channels:
+        try:
+            read(channel)
+        except PlatformError as exc:
+            if not isolated(exc):
+                raise
+            found.failures[channel.id] = exc
 
 
 class QuotaExhausted(PlatformError):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from collectors.health import ChannelFailure
 from streamer import rollup
 from streamer.models import (
     Broadcast,
@@ -68,6 +69,10 @@ class CycleReport:
     platforms: dict[str, PlatformReport] = field(default_factory=dict)
     units_by_key: Counter[str] = field(default_factory=Counter)
     live: dict[str, LiveStream] = field(default_factory=dict)
+    # Channels discovery could not read this cycle, (platform, channel id, reason) → 1;
+    # and every channel failing after the cycle (``collectors.health.ChannelFailure``).
+    channel_errors: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    failing: list[ChannelFailure] = field(default_factory=list)
 
     def line(self) -> str:
         """The one log line per cycle."""

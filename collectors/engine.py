@@ -30,8 +30,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from collectors.base import AuthFailed, Platform, PlatformError, PollResult, QuotaExhausted, Usage
+from collectors.base import (
+    AuthFailed,
+    Platform,
+    PlatformError,
+    PollResult,
+    QuotaExhausted,
+    Remembers,
+    Usage,
+)
 from collectors.cycle import (
     CycleReport,
     CycleState,
@@ -42,6 +51,7 @@ from collectors.cycle import (
     update_plan,
 )
 from collectors.fetch import Job, Outcome, fetch_all
+from collectors.health import ChannelHealth, meta_name
 from collectors.matching import match
 from collectors.policy import next_discovery, next_poll
 from collectors.schedule import awaited_channels, awaited_due, plan_due
@@ -108,6 +118,16 @@ class Engine:
             stored = store.get_meta(f"paused_until:{name}")
             if stored is not None:
                 self.paused_until[name] = from_iso(stored)
+        # Failing channels and their backoff outlive the process too.
+        self.health = {n: ChannelHealth.load(n, store.get_meta(meta_name(n))) for n in platforms}
+        self._stop_stored = {n for n in platforms if store.get_meta(f"stopped:{n}")}
+        # What discovery learned about channels (fetch apart from save: the adapter
+        # gets it from here, and hands back what it knows after each discovery).
+        self._memory: dict[str, Any] = {}
+        for name, platform in self.platforms.items():
+            if isinstance(platform, Remembers):
+                self._memory[name] = store.get_meta(f"discovery:{name}")
+                platform.restore(self._memory[name])
 
     # -- the cycle ----------------------------------------------------------------
     def collect_once(self, now: datetime) -> CycleReport:
@@ -132,6 +152,7 @@ class Engine:
             if awaited is not None:
                 self._awaited_at[name] = awaited
         cycle.report.live = live_streams(cycle, self.programme_of)
+        cycle.report.failing = [f for h in self.health.values() for f in h.failing.values()]
         cycle.report.seconds = monotonic() - began
         log.info(cycle.report.line())
         return cycle.report
@@ -206,7 +227,8 @@ class Engine:
         awaited = self._awaited_at.get(name)
         if not routine and (awaited is None or cycle.now < awaited):
             return Job(name, platform, cycle.now, None, frozenset(), existing, due)
-        channels = tuple(self.channels.get(name, []))
+        waiting = self.health[name].waiting(cycle.now)  # failing, backing off
+        channels = tuple(c for c in self.channels.get(name, []) if c.id not in waiting)
         if not routine:  # only for planned streams not found yet: their channels alone
             wanted = awaited_channels(cycle, name, self.settings)
             channels = tuple(c for c in channels if c.key in wanted)
@@ -235,7 +257,10 @@ class Engine:
         elif outcome.discovery is not None:
             self._account(outcome.discovery.usage, name, cycle)
             cycle.report.ok_platforms.add(name)
+            self._channels_read(outcome, cycle)
             self._adopt_all(outcome, cycle)
+            if outcome.first is not None:  # discovery's answer was their first poll
+                self._apply(outcome.first, cycle)
         for batch in outcome.batches:
             if batch.skipped is not None:
                 self._skip(batch.streams, batch.skipped, cycle)
@@ -246,6 +271,24 @@ class Engine:
                 self._account(batch.result.usage, name, cycle)
                 cycle.report.ok_platforms.add(name)
                 self._apply(batch.result, cycle)
+        if name in self._stop_stored and name in cycle.report.ok_platforms:
+            self._stop_stored.discard(name)  # an auth stop of an earlier run is over
+            cycle.meta[f"stopped:{name}"] = None
+
+    def _channels_read(self, outcome: Outcome, cycle: CycleState) -> None:
+        """Record which channels the discovery read and which failed (with backoff)."""
+        name, discovery = outcome.job.name, outcome.discovery
+        assert discovery is not None and outcome.job.channels is not None
+        asked = [c.id for c in outcome.job.channels]
+        health = self.health[name]
+        for failure in health.record(
+            asked, discovery.failures, cycle.now, self.discovery_every[name]
+        ):
+            cycle.report.channel_errors[(name, failure.channel, failure.reason)] += 1
+        if health.must_save():  # else saved with the cycle's other changes, if any
+            cycle.meta[meta_name(name)] = health.save()
+        if discovery.memory is not None and discovery.memory != self._memory.get(name):
+            self._memory[name] = cycle.meta[f"discovery:{name}"] = discovery.memory
 
     def _adopt_all(self, outcome: Outcome, cycle: CycleState) -> None:
         """Adopt the streams a discovery found, and remember their ids."""
@@ -349,6 +392,8 @@ class Engine:
             log.warning("%s: quota exhausted; pausing until %s", name, to_iso(exc.reset_at))
         elif isinstance(exc, AuthFailed):
             self.stopped[name] = str(exc)
+            self._stop_stored.add(name)  # for ``streamer status``
+            cycle.meta[f"stopped:{name}"] = {"at": to_iso(cycle.now), "message": str(exc)}
             log.error("%s stopped: %s", name, exc)
         else:
             log.warning("%s", exc)
@@ -386,6 +431,9 @@ class Engine:
             or cycle.quota  # units a discovery spent must reach the ledger too
         ):
             return
+        for name, health in self.health.items():  # a quiet discovery's reads ride along
+            if health.to_meta() != health.saved:
+                cycle.meta[meta_name(name)] = health.save()
         self.store.commit_cycle(
             CycleWrite(
                 snapshots=cycle.snapshots,

@@ -42,6 +42,7 @@ from collectors.base import (
     PollResult,
     Usage,
     charged,
+    each_channel,
 )
 from collectors.graph import GraphClient, count, graph_time
 from collectors.retry import DEFAULT, Policy
@@ -166,13 +167,18 @@ class FacebookAdapter:
     ) -> Discovery:
         """Broadcasts on the Pages in ``channels`` not among ``known`` (cancelled ones left out)."""
         found, skip = Discovery(), set(known)
-        with charged(found.usage):
-            for channel in (c for c in channels if c.platform == PLATFORM):
-                for item in self._recent(channel.id, skip, now, found.usage):
-                    stream = Stream(PLATFORM, item["id"], channel.id, discovered_at=now)
-                    stream = read_facts(stream, item, now)
-                    if stream.status is not StreamStatus.MISSING:
-                        found.streams.append(stream)
+
+        def read(channel: Channel) -> None:
+            streams = []  # all of a Page's or none: a failed walk adds nothing
+            for item in self._recent(channel.id, skip, now, found.usage):
+                stream = Stream(PLATFORM, item["id"], channel.id, discovered_at=now)
+                stream = read_facts(stream, item, now)
+                if stream.status is not StreamStatus.MISSING:
+                    streams.append(stream)
+            found.streams.extend(streams)
+
+        with charged(found.usage):  # a Page Graph refuses is its own gap, not every Page's
+            each_channel(found, (c for c in channels if c.platform == PLATFORM), read)
         return found
 
     def poll(self, streams: Sequence[Stream], now: datetime) -> PollResult:

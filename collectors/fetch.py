@@ -78,6 +78,7 @@ class Outcome:
     discovery: Discovery | None = None
     discovery_error: PlatformError | None = None
     new: list[Stream] = field(default_factory=list)
+    first: PollResult | None = None  # new streams read by discovery itself: their first poll
     batches: list[Batch] = field(default_factory=list)
     seconds: float = 0.0  # the worker's wall time
 
@@ -116,7 +117,9 @@ def fetch(job: Job) -> Outcome:
             outcome.discovery_error, stopped = exc, _stops(exc)
         else:
             outcome.new = [s for s in outcome.discovery.streams if s.key not in job.existing]
-            due = _with_new(due, outcome.new, job.now)
+            outcome.first = _first_polls(outcome.discovery, outcome.new)
+            read = {s.key for s in outcome.first.updates}
+            due = _with_new(due, [s for s in outcome.new if s.key not in read], job.now)
     size = max(1, job.platform.max_batch)
     for start in range(0, len(due), size):
         batch = Batch(tuple(due[start : start + size]))
@@ -139,6 +142,15 @@ def _discover(job: Job) -> Discovery:
 
 def _poll(job: Job, streams: tuple[Stream, ...]) -> PollResult:
     return job.platform.poll(streams, job.now)
+
+
+def _first_polls(discovery: Discovery, new: list[Stream]) -> PollResult:
+    """The new streams whose discovery answer was a snapshot too, as a poll's result:
+    polling them again in the same cycle would spend a request (and quota) on what the
+    discovery just read."""
+    snapshots = {s.stream: s for s in discovery.snapshots}
+    read = [s for s in new if s.key in snapshots]
+    return PollResult(snapshots=[snapshots[s.key] for s in read], updates=read)
 
 
 def _with_new(due: list[Stream], new: list[Stream], now: datetime) -> list[Stream]:

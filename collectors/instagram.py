@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from collectors.base import BadPayload, Discovery, PollResult, Usage, charged
+from collectors.base import BadPayload, Discovery, PollResult, Usage, charged, each_channel
 from collectors.graph import GraphClient, count, graph_time
 from collectors.retry import DEFAULT, Policy
 from streamer.clock import Clock
@@ -99,12 +99,17 @@ class InstagramAdapter:
     ) -> Discovery:
         """Broadcasts live now on the accounts in ``channels``, not among ``known``."""
         found, skip = Discovery(), set(known)
-        with charged(found.usage):
-            for channel in (c for c in channels if c.platform == PLATFORM):
-                for item in self._live_now(channel.id, found.usage, now).values():
-                    if item["id"] not in skip:
-                        stream = Stream(PLATFORM, item["id"], channel.id, discovered_at=now)
-                        found.streams.append(read_live(stream, item, now)[0])
+
+        def read(channel: Channel) -> None:
+            streams = []  # all of an account's or none: a failed read adds nothing
+            for item in self._live_now(channel.id, found.usage, now).values():
+                if item["id"] not in skip:
+                    stream = Stream(PLATFORM, item["id"], channel.id, discovered_at=now)
+                    streams.append(read_live(stream, item, now)[0])
+            found.streams.extend(streams)
+
+        with charged(found.usage):  # an account Graph refuses is its own gap, not everyone's
+            each_channel(found, (c for c in channels if c.platform == PLATFORM), read)
         return found
 
     def poll(self, streams: Sequence[Stream], now: datetime) -> PollResult:

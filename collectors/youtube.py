@@ -43,6 +43,7 @@ from collectors.base import (
     Transient,
     Usage,
     charged,
+    each_channel,
 )
 from collectors.retry import DEFAULT, Policy, retry_after_seconds, retrying
 from collectors.youtube_parse import FeedEntry, parse_feed, read_video
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "youtube"
 BATCH = 50  # ids per videos.list call: common practice; discovery caps maxResults at 50
 FEED_SIZE = 15  # the RSS feed holds only the newest 15 uploads, with no paging
+NOT_STREAMS_KEPT = 50  # ordinary uploads remembered per channel (the feed shows 15)
 MAX_PAGES = 20  # uploads-playlist pages one walk may read (1000 videos, 20 units)
 PACIFIC = ZoneInfo("America/Los_Angeles")
 COST = {"videos.list": 1, "channels.list": 1, "playlistItems.list": 1, "search.list": 100}
@@ -131,7 +133,9 @@ class YouTubeAdapter:
         self._http = http or partial(httplib2.Http, timeout=timeout)
         self._uploads: dict[str, str] = {}  # channel id → its uploads playlist (UU...)
         self._walked: set[str] = set()  # channels whose uploads playlist was walked
-        self._not_streams: set[str] = set()  # checked ids that are ordinary uploads
+        # Checked ids that are ordinary uploads, by channel, oldest first, the newest
+        # ``NOT_STREAMS_KEPT`` kept: they cover the feed's 15 and where a walk stops.
+        self._not_streams: dict[str, list[str]] = {}
         for client_log in ("googleapiclient.discovery", "googleapiclient.http"):
             logging.getLogger(client_log).addFilter(_redact_keys)  # no-op when already added
 
@@ -141,22 +145,56 @@ class YouTubeAdapter:
         """Live streams (upcoming, live or ended) on ``channels`` not among ``known``.
 
         Ordinary uploads are remembered and not checked again. A discovery that
-        raises leaves nothing remembered, so the next one repeats it in full.
+        raises leaves nothing remembered, so the next one repeats it in full. A
+        channel that cannot be read (terminated: its feed 404, ``channels.list``
+        without items) is named in ``failures``; the other channels go on.
         """
-        found, skip, owners = Discovery(), set(known) | self._not_streams, dict[str, str]()
+        plain = {vid for ids in self._not_streams.values() for vid in ids}
+        found, skip, owners = Discovery(), set(known) | plain, dict[str, str]()
         mine = [c for c in channels if c.platform == PLATFORM]
+
+        def read(channel: Channel) -> None:
+            owners.update(dict.fromkeys(self._new_ids(channel, skip, now, found.usage), channel.id))
+
         with charged(found.usage):
-            for channel in mine:
-                owners |= dict.fromkeys(self._new_ids(channel, skip, now, found.usage), channel.id)
+            each_channel(found, mine, read)  # a dead channel is its own gap, not everyone's
             items = self._videos(list(owners), now, found.usage)
             for vid, owner in owners.items():
                 if (items.get(vid) or {}).get("liveStreamingDetails"):  # else: an upload
                     stream = Stream(PLATFORM, vid, owner, discovered_at=now)
-                    found.streams.append(read_video(stream, items[vid], now)[0])
-        streams = {s.external_id for s in found.streams}
-        self._not_streams |= {vid for vid in owners if vid in items and vid not in streams}
-        self._walked |= {c.id for c in mine}
+                    # The answer is the stream's first snapshot: no poll of it this cycle.
+                    stream, snapshot = read_video(stream, items[vid], now)
+                    found.streams.append(stream)
+                    found.snapshots.append(snapshot)
+                elif vid in items:
+                    self._remember_upload(owner, vid)
+        self._walked |= {c.id for c in mine if c.id not in found.failures}
+        found.memory = self.memory()
         return found
+
+    def memory(self) -> dict[str, Any]:
+        """What discovery knows about the channels, as plain JSON types (``Remembers``)."""
+        return {
+            "uploads": dict(sorted(self._uploads.items())),
+            "walked": sorted(self._walked),
+            "not_streams": {c: list(ids) for c, ids in sorted(self._not_streams.items())},
+        }
+
+    def restore(self, memory: Any) -> None:
+        """Take back a stored ``memory()``: a new process (``collect --once`` from cron)
+        spends no channels.list, walk or videos.list on what an earlier one learned."""
+        try:
+            uploads = {str(c): str(p) for c, p in memory["uploads"].items()}
+            walked = {str(c) for c in memory["walked"]}
+            plain = {str(c): [str(v) for v in ids] for c, ids in memory["not_streams"].items()}
+        except (KeyError, TypeError, AttributeError):
+            return  # nothing stored yet, or unreadable: learn it again
+        self._uploads, self._walked, self._not_streams = uploads, walked, plain
+
+    def _remember_upload(self, channel: str, video_id: str) -> None:
+        kept = self._not_streams.setdefault(channel, [])
+        kept.append(video_id)
+        del kept[:-NOT_STREAMS_KEPT]
 
     def poll(self, streams: Sequence[Stream], now: datetime) -> PollResult:
         """A snapshot per stream; ids YouTube no longer returns come back ``missing``."""
@@ -205,15 +243,18 @@ class YouTubeAdapter:
 
     def _new_ids(self, channel: Channel, skip: set[str], now: datetime, usage: Usage) -> list[str]:
         """Ids on ``channel``'s feed (and, when needed, uploads playlist) not in ``skip``."""
+        failed: PlatformError | None = None
         try:
             feed: list[str] | None = [e.video_id for e in self._feed(channel.id)]
         except PlatformError as exc:  # the feed is unofficial: the uploads playlist stands in
-            log.warning("RSS feed of %s failed (%s); walking uploads", channel.id, exc.reason)
-            feed = None
+            feed, failed = None, exc
         fresh = [vid for vid in feed or () if vid not in skip]
         if channel.id in self._walked and feed is not None and len(fresh) < FEED_SIZE:
             return fresh
-        return list(dict.fromkeys(fresh + self._walk_uploads(channel.id, skip, now, usage)))
+        walked = self._walk_uploads(channel.id, skip, now, usage)
+        if failed is not None:  # a walk that failed too is the channel's failure, logged once
+            log.warning("RSS feed of %s failed (%s); walked uploads", channel.id, failed.reason)
+        return list(dict.fromkeys(fresh + walked))
 
     def _feed(self, channel_id: str) -> list[FeedEntry]:
         fetch = partial(self._get_feed, f"{self._rss_endpoint}/feeds/videos.xml", channel_id)

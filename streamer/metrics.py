@@ -6,7 +6,8 @@ two collectors in one process, or the tests, never share series) and is fed one
 
 - ``/metrics``: the Prometheus text format;
 - ``/healthz``: ``200 ok`` while every enabled platform has succeeded (a discovery
-  or a poll) recently enough, else ``503`` naming the stale platforms.
+  or a poll) recently enough, else ``503`` naming the stale platforms; then one line
+  per channel discovery cannot read (a dead channel is detail: it turns nothing red).
 
 "Recently enough" is three intervals of what the platform should be doing: three
 live intervals while it has a stream live (it is polled every live interval), and
@@ -34,8 +35,10 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from collectors.engine import CycleReport
+from collectors.health import ChannelFailure
 from streamer.clock import Clock
 from streamer.config import CollectorSettings
+from streamer.models import to_iso
 
 log = logging.getLogger("streamer.metrics")
 
@@ -64,6 +67,7 @@ class Metrics:
         self._live_on: set[str] = set()  # platforms with a stream live after the last cycle
         self._viewers: dict[str, tuple[Labels, int | None]] = {}  # live stream key -> last
         self._exported: set[Labels] = set()
+        self._failing: list[ChannelFailure] = []  # after the last cycle
         self._define(self.registry)
         self.registry.register(_Freshness(self))
 
@@ -89,6 +93,12 @@ class Metrics:
             ["key"],
             registry=registry,
         )
+        self.channel_errors = Counter(
+            "streamer_channel_errors",
+            "Discoveries of one channel that failed (dead, refused), by platform, channel, reason.",
+            ["platform", "channel", "reason"],
+            registry=registry,
+        )
         self.cycles = Counter("streamer_cycles", "Collector cycles run.", registry=registry)
         self.cycle_seconds = Histogram(
             "streamer_cycle_duration_seconds",
@@ -109,6 +119,9 @@ class Metrics:
             for where, count in report.errors.items():
                 platform, _, reason = where.partition(":")
                 self.poll_errors.labels(platform, reason).inc(count)
+            for labels, count in report.channel_errors.items():
+                self.channel_errors.labels(*labels).inc(count)
+            self._failing = list(report.failing)
             for key_env, units in report.units_by_key.items():
                 self.quota_units.labels(key_env).inc(units)
             for platform in report.ok_platforms:
@@ -158,6 +171,17 @@ class Metrics:
     def stale(self) -> list[str]:
         """The enabled platforms with no success within their limit, by name."""
         return [p for p, age in self.ages().items() if age > self.limit(p)]
+
+    def failing_lines(self) -> list[str]:
+        """One line per channel discovery cannot read, for ``/healthz``: detail, not a
+        failure of the service (the other channels are collected)."""
+        with self._lock:
+            failing = sorted(self._failing, key=lambda f: f.key)
+        return [
+            f"channel {f.key} failing ({f.reason}) since {to_iso(f.since)}, "
+            f"{f.attempts} tries, next {to_iso(f.retry_at)}"
+            for f in failing
+        ]
 
     def exposition(self) -> bytes:
         """``/metrics``: the registry in the Prometheus text format."""
@@ -209,6 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/healthz":
             stale = self.server.metrics.stale()
             body = f"stale: {', '.join(stale)}\n" if stale else "ok\n"
+            body += "".join(f"{line}\n" for line in self.server.metrics.failing_lines())
             self._reply(503 if stale else 200, body.encode(), "text/plain; charset=utf-8")
         else:
             self._reply(404, b"not found: try /metrics or /healthz\n", "text/plain")

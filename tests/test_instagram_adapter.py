@@ -182,8 +182,17 @@ def test_a_missing_permission_is_a_permission_error() -> None:
     """Code 10 (e.g. instagram_basic not granted): reason "permission", not retried."""
     wire = Wire(graph_error(10))
     with pytest.raises(PlatformError) as caught:
-        adapter(wire).discover([ACCOUNT], NOW)
+        adapter(wire).poll([stream(FIRST)], NOW)
     assert (caught.value.reason, len(wire.requests)) == ("permission", 1)
+
+
+def test_a_refused_account_is_a_failure_of_that_account_in_discovery() -> None:
+    """Code 10 on discovery: named in ``failures`` with reason "permission", not raised."""
+    found = adapter(Wire(graph_error(10))).discover([ACCOUNT], NOW)
+    assert (found.streams, {k: e.reason for k, e in found.failures.items()}) == (
+        [],
+        {ACCOUNT.id: "permission"},
+    )
 
 
 def test_throttling_slows_down() -> None:
@@ -198,10 +207,11 @@ def test_throttling_slows_down() -> None:
 
 
 def test_a_malformed_timestamp_is_a_bad_payload() -> None:
-    """A timestamp that is not a time: BadPayload naming the media."""
+    """A timestamp that is not a time: BadPayload naming the media, the account's failure."""
     body = json.dumps({"data": [{"id": FIRST, "timestamp": "yesterday"}]})
-    with pytest.raises(BadPayload, match=FIRST):
-        adapter(Wire((200, body, {}))).discover([ACCOUNT], NOW)
+    found = adapter(Wire((200, body, {}))).discover([ACCOUNT], NOW)
+    failure = found.failures[ACCOUNT.id]
+    assert isinstance(failure, BadPayload) and FIRST in str(failure)
 
 
 def test_no_message_repr_or_log_shows_the_token(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,0 +1,154 @@
+"""``streamer status``: what the collector is up to, read from the data folder.
+
+Read-only and safe beside a running daemon: it takes no lock and writes nothing
+(reads of the store are consistent without one). It shows each platform's state
+(collecting, paused for quota until..., stopped by a refused credential), each
+channel's last successful discovery and, for a failing one, the reason and next try
+(``collectors.health``), the final polls still to come, and today's quota by key.
+What a cycle has not saved yet (a quiet discovery writes nothing) shows at the next
+cycle that writes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from collectors.health import ChannelHealth, meta_name
+from collectors.youtube import quota_day
+from streamer.clibase import CONTEXT, App, pass_app
+from streamer.clock import SystemClock
+from streamer.config import Config
+from streamer.models import StreamStatus, from_iso, to_iso
+from streamer.store import Store
+
+WIDTH = 80  # every line fits an 80-column terminal
+
+
+@click.command(context_settings=CONTEXT)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Plain text for a terminal, or JSON for scripts.",
+)
+@pass_app
+def status(app: App, fmt: str) -> None:
+    """Show platforms, failing channels, pending final polls and today's quota.
+
+    Reads the data folder only: safe to run beside 'streamer run'.
+
+    \b
+    Example:
+      streamer status --format json
+    """
+    config = app.config()
+    found = gather(config, app.store(), SystemClock().now())
+    if fmt == "json":
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(render(found, config.tz)))
+
+
+def gather(config: Config, store: Store, now: datetime) -> dict[str, Any]:
+    """The status as plain JSON types (times in UTC ISO 8601)."""
+    platforms = config.platforms_in_use()
+    return {
+        "at": to_iso(now),
+        # Versions of what the times depend on go here (the tzdata line, for one).
+        "platforms": [_platform(store, name, now) for name in platforms],
+        "channels": _channels(config, store, platforms),
+        "final_polls": _final_polls(store, platforms),
+        "quota": _quota(config, store, now),
+    }
+
+
+def _platform(store: Store, name: str, now: datetime) -> dict[str, Any]:
+    state: dict[str, Any] = {"platform": name, "state": "collecting"}
+    paused = store.get_meta(f"paused_until:{name}")
+    if paused is not None and from_iso(paused) > now:
+        state |= {"state": "paused", "until": paused, "reason": "quota"}
+    stopped = store.get_meta(f"stopped:{name}")
+    if isinstance(stopped, dict):
+        state |= {"state": "stopped", "since": stopped.get("at"), "reason": "auth"}
+        state["message"] = stopped.get("message", "")
+    return state
+
+
+def _channels(config: Config, store: Store, platforms: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for name in platforms:
+        health = ChannelHealth.load(name, store.get_meta(meta_name(name)))
+        seen: set[str] = set()
+        for programme in config.programmes.values():
+            for channel in programme.channels:
+                if channel.platform != name or channel.id in seen:
+                    continue
+                seen.add(channel.id)
+                last = health.last_ok.get(channel.id)
+                row: dict[str, Any] = {"platform": name, "channel": channel.id}
+                row |= {"label": channel.label, "last_ok": last and to_iso(last)}
+                failure = health.failing.get(channel.id)
+                if failure is not None:
+                    row["failing"] = failure.to_dict()
+                rows.append(row)
+    return rows
+
+
+def _final_polls(store: Store, platforms: list[str]) -> list[dict[str, Any]]:
+    """Ended streams still waiting for their final polls, per platform."""
+    waiting: dict[str, list[datetime]] = {name: [] for name in platforms}
+    for stream in store.streams().values():
+        if stream.status is StreamStatus.ENDED and not stream.done and stream.next_poll_at:
+            waiting.setdefault(stream.platform, []).append(stream.next_poll_at)
+    return [
+        {"platform": name, "pending": len(due), "next": to_iso(min(due)) if due else None}
+        for name, due in waiting.items()
+    ]
+
+
+def _quota(config: Config, store: Store, now: datetime) -> dict[str, Any]:
+    day = quota_day(now)
+    used = store.quota_used(day)
+    keys = {env: used.get(env, 0) for env in config.youtube.key_envs}
+    return {"day": day, "limit": config.youtube.quota_limit, "used": keys}
+
+
+def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:
+    """The status as lines of at most ``WIDTH`` characters, times in ``tz``."""
+
+    def local(text: str | None) -> str:
+        return from_iso(text).astimezone(tz).strftime("%Y-%m-%d %H:%M") if text else "never"
+
+    lines = [f"streamer status at {local(found['at'])} ({tz.key})", "", "platforms"]
+    for item in found["platforms"]:
+        state = item["state"]
+        if state == "paused":
+            state = f"paused until {local(item['until'])} (quota)"
+        elif state == "stopped":
+            state = f"stopped since {local(item['since'])} (auth): {item['message']}"
+        lines.append(f"  {item['platform']:<10} {state}")
+    lines += ["", "channels (last successful discovery)"]
+    for row in found["channels"]:
+        where = f"{row['platform']}:{row['channel']}"
+        lines.append(f"  {where:<42} {local(row['last_ok'])}")
+        if failure := row.get("failing"):
+            since, tries = local(failure["since"]), failure["attempts"]
+            retry = local(failure["retry_at"])
+            lines.append(
+                f"    failing ({failure['reason']}) since {since}, {tries} tries, next {retry}"
+            )
+    lines += ["", "final polls pending"]
+    for item in found["final_polls"]:
+        after = f", next {local(item['next'])}" if item["next"] else ""
+        lines.append(f"  {item['platform']:<10} {item['pending']}{after}")
+    quota = found["quota"]
+    lines += ["", f"YouTube quota, day {quota['day']} (Pacific), limit {quota['limit']:,} a key"]
+    lines += [f"  {env:<40} {units:>8,}" for env, units in quota["used"].items()]
+    return [line if len(line) <= WIDTH else line[: WIDTH - 1] + "…" for line in lines]
