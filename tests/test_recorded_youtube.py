@@ -138,7 +138,8 @@ def test_recorded_snapshots_keep_hidden_figures_none(tmp_path: Path) -> None:
 
 
 def test_recorded_cycle_charges_the_ledger_one_unit_per_request(tmp_path: Path) -> None:
-    """channels.list, playlistItems.list and two videos.list: 4 units; the feed costs none."""
+    """channels.list, playlistItems.list and one videos.list (discovery's answer is the first
+    snapshot): 3 units; the feed costs none."""
     with serve() as replay:
         healthy_routes(replay)
         with collector(tmp_path, replay) as built:
@@ -146,8 +147,8 @@ def test_recorded_cycle_charges_the_ledger_one_unit_per_request(tmp_path: Path) 
             used = built.store.quota_used(quota_day(T0))
         api_calls = [s for s in replay.seen if s.path.startswith("/youtube/v3/")]
         feed_calls = replay.requests("/feeds/videos.xml")
-    assert used == {"REC_YT_KEY_1": 4}
-    assert len(api_calls) == 4
+    assert used == {"REC_YT_KEY_1": 3}
+    assert len(api_calls) == 3
     assert [c.query["channel_id"] for c in feed_calls] == [[CHANNEL]]
     assert all(c.query["key"] == [KEYS["REC_YT_KEY_1"]] for c in api_calls)
 
@@ -178,7 +179,7 @@ def test_recorded_quota_exceeded_moves_to_the_next_key(tmp_path: Path) -> None:
     keys_used = [s.query["key"][0] for s in replay.requests(VIDEOS)]
     assert keys_used[:2] == [KEYS["REC_YT_KEY_1"], KEYS["REC_YT_KEY_2"]]
     assert used["REC_YT_KEY_1"] == 3  # channels, playlistItems, the refused videos.list
-    assert used["REC_YT_KEY_2"] == 2  # discovery's and the poll's videos.list
+    assert used["REC_YT_KEY_2"] == 1  # discovery's videos.list, also the first snapshot
     assert statuses[LIVE] is StreamStatus.LIVE
 
 
@@ -203,7 +204,7 @@ def test_recorded_quota_exceeded_on_every_key_records_quota_gaps(tmp_path: Path)
     assert live_ids <= {g.stream for g in gaps}
     assert {g.reason for g in gaps} == {"quota"}
     assert from_iso(paused) == datetime(2024, 1, 11, 8, 0, tzinfo=UTC)  # midnight PST
-    assert used == {"REC_YT_KEY_1": 5}  # the refused request is charged too
+    assert used == {"REC_YT_KEY_1": 4}  # the refused request is charged too
     assert after_pause == refused  # paused: nothing more sent
 
 
