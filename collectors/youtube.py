@@ -22,7 +22,6 @@ from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httplib2
 import httpx
@@ -50,6 +49,7 @@ from collectors.youtube_parse import FeedEntry, parse_feed, read_video
 from streamer.clock import Clock, SystemClock
 from streamer.errors import ConfigError
 from streamer.models import Channel, Stream, StreamStatus, from_iso, to_iso
+from streamer.timezones import zone
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ BATCH = 50  # ids per videos.list call: common practice; discovery caps maxResul
 FEED_SIZE = 15  # the RSS feed holds only the newest 15 uploads, with no paging
 NOT_STREAMS_KEPT = 50  # ordinary uploads remembered per channel (the feed shows 15)
 MAX_PAGES = 20  # uploads-playlist pages one walk may read (1000 videos, 20 units)
-PACIFIC = ZoneInfo("America/Los_Angeles")
+PACIFIC = zone("America/Los_Angeles")
 COST = {"videos.list": 1, "channels.list": 1, "playlistItems.list": 1, "search.list": 100}
 COST |= {"liveBroadcasts.list": 1, "liveBroadcasts.insert": 50}  # third-party figures (§1.2)
 POLL_PARTS = "snippet,liveStreamingDetails,statistics"

@@ -22,6 +22,7 @@ from streamer.config import starter_config
 from streamer.console import make_console
 from streamer.errors import Interrupted, UserError
 from streamer.store import StoreBusy, StoreError
+from streamer.timezones import tzdata_version
 
 
 class _Root(click.Group):
@@ -42,7 +43,9 @@ class _Root(click.Group):
     type=click.Path(path_type=Path, dir_okay=False),
     help="Config file (default: $STREAMER_CONFIG, else ./streamer.toml).",
 )
-@click.version_option(package_name="streamer")
+@click.version_option(
+    package_name="streamer", message=f"streamer %(version)s (tzdata {tzdata_version()})"
+)
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:
     """Plan livestreams, collect their audiences, report on them.

@@ -25,6 +25,7 @@ from streamer.clock import SystemClock
 from streamer.config import Config
 from streamer.models import StreamStatus, from_iso, to_iso
 from streamer.store import Store
+from streamer.timezones import tzdata_version
 
 WIDTH = 80  # every line fits an 80-column terminal
 
@@ -61,7 +62,7 @@ def gather(config: Config, store: Store, now: datetime) -> dict[str, Any]:
     platforms = config.platforms_in_use()
     return {
         "at": to_iso(now),
-        # Versions of what the times depend on go here (the tzdata line, for one).
+        "tzdata": tzdata_version(),  # the zone rules every local time here follows
         "platforms": [_platform(store, name, now) for name in platforms],
         "channels": _channels(config, store, platforms),
         "final_polls": _final_polls(store, platforms),
@@ -126,7 +127,8 @@ def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:
     def local(text: str | None) -> str:
         return from_iso(text).astimezone(tz).strftime("%Y-%m-%d %H:%M") if text else "never"
 
-    lines = [f"streamer status at {local(found['at'])} ({tz.key})", "", "platforms"]
+    when = f"{local(found['at'])} ({tz.key}, tzdata {found['tzdata']})"
+    lines = [f"streamer status at {when}", "", "platforms"]
     for item in found["platforms"]:
         state = item["state"]
         if state == "paused":

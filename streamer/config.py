@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from streamer.errors import ConfigError
 from streamer.models import LANGUAGES, PLATFORMS, Channel, Programme
+from streamer.timezones import zone
 
 CONFIG_ENV = "STREAMER_CONFIG"
 DEFAULT_NAME = "streamer.toml"
@@ -121,7 +122,7 @@ class Config:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone_name)
+        return zone(self.timezone_name)
 
     def programme(self, slug: str) -> Programme:
         """The programme ``slug``, or a ConfigError-style user error listing the known ones."""
@@ -302,8 +303,8 @@ class _Validator:
     def timezone(self, value: Any) -> str:
         name = self.string("timezone", value)
         try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
+            zone(name)
+        except ZoneInfoNotFoundError:
             raise self.fail(
                 "timezone", f"unknown time zone {name!r}; use an IANA name such as Asia/Almaty"
             ) from None

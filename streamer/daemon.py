@@ -15,11 +15,12 @@ import os
 import signal
 from collections.abc import Mapping
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.base import BaseTrigger
 
 from collectors.engine import CycleReport, Engine
 from collectors.policy import on_grid
@@ -33,6 +34,7 @@ from streamer.store import Store, config_store
 
 log = logging.getLogger("streamer.daemon")
 STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class Collector:
@@ -109,10 +111,73 @@ def run_daemon(config: Config, clock: Clock, environ: Mapping[str, str] | None =
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def collect_trigger(now: datetime, tick: int) -> IntervalTrigger:
-    """Every ``tick`` seconds on the poll grid (whole minutes for 60 s), where the poll
-    policy puts every poll time, so a due poll waits for no part of a tick."""
-    return IntervalTrigger(seconds=tick, start_date=on_grid(now, tick))
+class GridTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 has no type hints
+    """Fires at every multiple of ``seconds`` since the Unix epoch: the poll grid
+    (whole minutes for 60 s), where the poll policy puts every poll time.
+
+    After any run, on the grid or off it (the immediate start-up cycle at hh:mm:50, a
+    run coalesced after a stall), the next fire is the following grid point, never
+    the run time plus the interval: an ``IntervalTrigger`` counts from the previous
+    run, so one off-grid run kept every later tick off the grid, and polls due at
+    hh:mm:00 waited for hh:mm:50 and were then next due two minutes on (issue #12).
+    """
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        """The first grid point after ``previous_fire_time`` (at or after ``now`` if none)."""
+        if previous_fire_time is None:
+            return on_grid(now, self.seconds)
+        return on_grid(previous_fire_time + _MICROSECOND, self.seconds)
+
+    def __str__(self) -> str:
+        return f"grid[{self.seconds}s]"
+
+
+def collect_trigger(tick: int) -> GridTrigger:
+    """The poll tick: every ``tick`` seconds on the poll grid, so a due poll waits for
+    no part of a tick."""
+    return GridTrigger(tick)
+
+
+def collect_tick(config: Config) -> int:
+    """Seconds between poll ticks: ``live_interval``, kept within 5..60."""
+    return max(5, min(60, config.collector.live_interval))
+
+
+def schedule_jobs(
+    scheduler: BaseScheduler, config: Config, collector: Collector, clock: Clock,
+    metrics: Metrics | None = None,
+) -> None:  # fmt: skip
+    """Add the poll tick, the ``[[reports]]`` jobs and the nightly prune to ``scheduler``.
+
+    The first cycle runs at once; later ones on the grid. ``coalesce``: after a stall
+    (a suspended machine, a cycle that outlasted ticks) the missed ticks become one
+    run. ``misfire_grace_time`` of a tick: that run is at most a tick late (the last
+    missed grid point), so it is always taken; the polls it makes are due by then.
+    """
+    tick = collect_tick(config)
+    store = collector.store
+    scheduler.add_job(
+        _safe_cycle, collect_trigger(tick), args=[collector, metrics], id="collect",
+        next_run_time=clock.now(), max_instances=1, coalesce=True, misfire_grace_time=tick,
+    )  # fmt: skip
+    for job in config.reports:
+        scheduler.add_job(
+            _safe_report, cron_trigger(job.cron, config.tz), args=[job, config, store, clock],
+            id=f"report:{job.name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
+        )  # fmt: skip
+    if config.retention_days is not None:
+        scheduler.add_job(
+            _safe_prune, cron_trigger("30 3 * * *", config.tz), id="prune",
+            args=[store, config.retention_days, clock], max_instances=1, coalesce=True,
+            misfire_grace_time=3600,
+        )  # fmt: skip
 
 
 def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> None:
@@ -125,25 +190,10 @@ def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> N
     ):
         metrics = _serve_metrics(config, collector, serving)
         scheduler = BackgroundScheduler(timezone=config.tz)
-        tick = max(5, min(60, config.collector.live_interval))
-        scheduler.add_job(
-            _safe_cycle, collect_trigger(clock.now(), tick), args=[collector, metrics],
-            id="collect",
-            next_run_time=clock.now(), max_instances=1, coalesce=True,
-            misfire_grace_time=tick,
-        )  # fmt: skip
-        for job in config.reports:
-            scheduler.add_job(
-                _safe_report, cron_trigger(job.cron, config.tz), args=[job, config, store, clock],
-                id=f"report:{job.name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
-            )  # fmt: skip
-        if config.retention_days is not None:
-            scheduler.add_job(
-                _safe_prune, cron_trigger("30 3 * * *", config.tz), id="prune",
-                args=[store, config.retention_days, clock], max_instances=1, coalesce=True,
-                misfire_grace_time=3600,
-            )  # fmt: skip
-        log.info("streamer run: collecting every %ss into %s", tick, config.data_dir)
+        schedule_jobs(scheduler, config, collector, clock, metrics)
+        log.info(
+            "streamer run: collecting every %ss into %s", collect_tick(config), config.data_dir
+        )
         scheduler.start()
         signum = signal.sigwait(STOP_SIGNALS)
         log.info("signal %s: finishing the current cycle, then stopping", int(signum))

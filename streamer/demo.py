@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import Progress, TextColumn
@@ -43,6 +42,7 @@ from streamer.errors import UserError
 from streamer.files import write_atomic
 from streamer.models import Broadcast, BroadcastStatus
 from streamer.store import Store, config_store
+from streamer.timezones import zone
 
 MARKER = ".streamer-demo"
 ADAL_YT = "UCadalKomek0000000000000"
@@ -224,7 +224,7 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
     folder = prepare_folder(directory)
     console.print(f"demo data folder: [bold]{folder}[/]")
     monday = week_monday(today or date.today())
-    tz = ZoneInfo("Asia/Almaty")
+    tz = zone("Asia/Almaty")
     begin = datetime.combine(monday - timedelta(days=1), time(0), tzinfo=tz)
     finish = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
     clock = SimulatedClock(begin)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
@@ -51,6 +50,7 @@ from streamer.demo import (
 )
 from streamer.files import write_atomic
 from streamer.store import Store, config_store
+from streamer.timezones import zone as time_zone
 
 # -- the half-year ------------------------------------------------------------------
 
@@ -128,7 +128,7 @@ def half_year_scenario(year: int, tz: str, first: date, last: date) -> Scenario:
         adal_instagram=HALF_YEAR_CHANNELS["adal_instagram"],
         antikor_instagram=HALF_YEAR_CHANNELS["antikor_instagram"],
     )  # fmt: skip
-    zone = ZoneInfo(tz)
+    zone = time_zone(tz)
 
     def inside(stream: SimStream) -> bool:
         moment = stream.scheduled_start or stream.actual_start
@@ -258,7 +258,7 @@ def run_half_year(
     start, end = half_year_range(year)
     first, last = first or start, last or end
     tz_name = "Asia/Almaty"
-    tz = ZoneInfo(tz_name)
+    tz = time_zone(tz_name)
     begin = datetime.combine(first - timedelta(days=1), time(0), tzinfo=tz)
     # Views keep arriving for a week after a broadcast ends, and the last final poll
     # is at +7 days: run until the midnight after that for the last day's broadcasts.

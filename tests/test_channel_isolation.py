@@ -30,6 +30,7 @@ from streamer.cli_status import gather
 from streamer.daemon import Collector
 from streamer.metrics import MetricsServer
 from streamer.models import Channel
+from streamer.timezones import tzdata_version
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 YT, YT_DEAD = "UCisolationHealthy000001", "UCisolationTerminated001"
@@ -274,7 +275,8 @@ def test_status_shows_failing_channels_final_polls_and_quota(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``streamer status`` (read-only) names the failing channel with its reason and next
-    try, fits 80 columns; ``--format json`` carries the same, quota by key variable."""
+    try, fits 80 columns; ``--format json`` carries the same, quota by key variable, and
+    both name the tzdata release the local times follow."""
     with world(tmp_path) as built:
         built.collector.collect_once()
         built.clock.set(T0 + timedelta(hours=2, minutes=5))  # the streams have ended
@@ -298,3 +300,4 @@ def test_status_shows_failing_channels_final_polls_and_quota(
     pending = {p["platform"]: p["pending"] for p in found["final_polls"]}
     assert pending == dict.fromkeys(("youtube", "facebook", "instagram", "twitch"), 1)
     assert found["quota"]["used"]["ISO_YT_KEY"] > 0
+    assert parsed["tzdata"] == tzdata_version() and f"tzdata {tzdata_version()}" in text

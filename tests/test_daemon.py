@@ -278,12 +278,12 @@ def test_run_with_the_metrics_port_taken_is_one_line_exit_2(
 
 
 def test_the_collect_tick_fires_on_the_poll_grid() -> None:
-    """Started at 10:03:17, a 60 s tick fires at 10:04:00, 10:05:00, … (and the first
-    cycle runs at once, by the job's next_run_time), never at :17 past."""
+    """A 60 s tick fires on whole minutes: first at 10:04:00 when asked at 10:03:17, and
+    after a run at 10:04:50 (the start-up cycle) at 10:05:00, not 10:05:50."""
     from streamer.daemon import collect_trigger
 
     started = datetime(2026, 3, 2, 10, 3, 17, tzinfo=UTC)
-    trigger = collect_trigger(started, 60)
+    trigger = collect_trigger(60)
     fire = trigger.get_next_fire_time(None, started)
     fires = []
     for _ in range(3):
@@ -291,3 +291,5 @@ def test_the_collect_tick_fires_on_the_poll_grid() -> None:
         fires.append(fire)
         fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
     assert fires == [started.replace(minute=m, second=0) for m in (4, 5, 6)]
+    off_grid = started.replace(minute=4, second=50)
+    assert trigger.get_next_fire_time(off_grid, off_grid) == started.replace(minute=5, second=0)

@@ -164,14 +164,29 @@ def test_upcoming_resumes_on_the_right_step_after_a_pause(
 
 
 def test_next_poll_is_always_after_now() -> None:
-    """Whatever the state, a next poll is strictly later than the poll just made."""
+    """Whatever the state, a next poll is strictly later than the poll just made and at
+    most a step away; there is one for a live stream always, for an upcoming one until
+    a day after its start, for an ended one until its 7-day final poll: only then None."""
     end = START + timedelta(hours=1)
+    finals = {end + timedelta(minutes=10), end + timedelta(hours=1), end + timedelta(days=1),
+              end + timedelta(days=7)}  # fmt: skip
     live = replace(upcoming(), status=StreamStatus.LIVE, actual_start=START)
-    for stream in (upcoming(), live, ended(end)):
-        for minutes in range(-180, 60 * 24 * 8, 7):
-            now = START + timedelta(minutes=minutes)
-            following = next_poll(stream, now, SETTINGS)
-            assert following is None or following > now, (stream.status, now)
+    for minutes in range(-180, 60 * 24 * 8, 7):
+        now = START + timedelta(minutes=minutes)
+        following = next_poll(live, now, SETTINGS)
+        assert following is not None and now < following <= now + 1.5 * MIN, now
+        assert following == on_grid(following, 60), now
+        following = next_poll(upcoming(), now, SETTINGS)
+        if now <= START + timedelta(hours=24):
+            assert following is not None and now < following <= now + 15 * MIN, now
+        else:
+            assert following is None, now
+        following = next_poll(ended(end), now, SETTINGS)
+        if now < end + timedelta(days=7):
+            assert following in finals and following > now, now
+            assert following == min(t for t in finals if t > now), now
+        else:
+            assert following is None, now
 
 
 @pytest.mark.parametrize(

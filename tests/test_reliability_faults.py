@@ -9,12 +9,14 @@ Every cycle is checked: each poll that was due became a snapshot or a gap with a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import pytest
-from helpers.reliability import MONDAY, TZ, FaultPlan, Ledger, World, world
+from helpers.reliability import MONDAY, TZ, FaultPlan, Ledger, World, platform_of_path, world
 
+from collectors.graph import THROTTLE_PAUSE
+from collectors.simulator import FaultRule
 from collectors.youtube import quota_reset
 
 # Tuesday: Adal Komek at 11:00 (YouTube, Facebook, Instagram), Antikor.Live at 15:00 (and
@@ -34,6 +36,7 @@ class Run:
     world: World
     ledger: Ledger
     cycles: int
+    injected: list[tuple[str, str, datetime]] = field(default_factory=list)  # platform, kind, at
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +47,20 @@ def faulty_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         quota_at=QUOTA_AT, delay=0.1,
     )  # fmt: skip
     with world(tmp_path_factory.mktemp("faults"), start=BEGIN, faults=faults, timeout=0.05) as w:
-        ledger = Ledger()
+        ledger, injected = Ledger(), []
         ledger.watch(w)
+        pick = w.sim.faults.pick
+
+        def recorded(path: str, now: datetime) -> FaultRule | None:
+            rule = pick(path, now)
+            if rule is not None:
+                injected.append((platform_of_path(path), rule.kind, now))
+            return rule
+
+        w.sim.faults.pick = recorded  # type: ignore[method-assign]
         cycles = w.play(END, ledger)  # raises if any cycle does
         print("\n" + ledger.table())
-        yield Run(w, ledger, cycles)
+        yield Run(w, ledger, cycles, injected)
 
 
 def test_every_due_poll_is_a_snapshot_or_a_recorded_gap(faulty_run: Run) -> None:
@@ -66,16 +78,40 @@ def test_faults_were_really_injected_and_retried_on_every_platform(faulty_run: R
     assert faulty_run.world.sim.stats.faults["quota"] == 1
 
 
+def unexplained_gaps(run: Run, platform: str) -> list[str]:
+    """The platform's gaps that no injected fault accounts for: a quota gap outside the
+    pause from a quota fault to midnight Pacific, a throttled one outside the cooldown
+    (``THROTTLE_PAUSE``) after a Graph throttling fault (sent as ``http429``/``quota``), any
+    other in a cycle where no fault was injected on that platform."""
+    faults = [(kind, at) for name, kind, at in run.injected if name == platform]
+    quota = [at for kind, at in faults if kind == "quota"]
+    throttling = [at for kind, at in faults if kind in ("http429", "quota")]
+    found = []
+    for gap in run.world.store.gaps(BEGIN, END):
+        if not gap.stream.startswith(f"{platform}:"):
+            continue
+        if gap.reason == "quota":
+            explained = any(at <= gap.ts < quota_reset(at) for at in quota)
+        elif gap.reason == "throttled":
+            explained = any(at <= gap.ts <= at + THROTTLE_PAUSE for at in throttling)
+        else:
+            explained = any(at == gap.ts for _kind, at in faults)
+        if not explained:
+            found.append(f"{gap.ts.isoformat()} {gap.stream}: {gap.reason}")
+    return found
+
+
 def test_the_other_platforms_snapshots_are_all_there(faulty_run: Run) -> None:
-    """On the platforms that stayed up, every due poll was written, except those lost to
-    their own quota pause or rate-limit cooldown (or, rarely, to four faults in a row)."""
+    """On the platforms that stayed up, every due poll was answered, except those that
+    a fault injected into that platform explains: its quota pause, its Graph cooldown,
+    or a cycle whose retries ran out on faults (rarely: two garbled bodies in a row)."""
     counts = faulty_run.ledger.counts
     for platform in ("youtube", "instagram", "twitch"):
         c = counts[platform]
         answered = c["written"] + c["no_figures"] + c["missing"]
-        paused = c["gap:quota"] + c["gap:throttled"]
-        assert answered + paused >= 0.97 * c["expected"], (platform, dict(c))
-        assert answered >= 0.5 * c["expected"], (platform, dict(c))
+        assert c["expected"] > 60, (platform, dict(c))
+        assert answered + c["gaps"] == c["expected"], (platform, dict(c))
+        assert unexplained_gaps(faulty_run, platform) == [], platform
 
 
 def test_the_down_platform_is_one_gap_per_missed_poll(faulty_run: Run) -> None:

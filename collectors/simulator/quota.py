@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
+from streamer.timezones import zone
+
+PACIFIC = zone("America/Los_Angeles")
 DEFAULT_DAILY_QUOTA = 10_000
 """YouTube's default daily quota per project, for ``Simulator(quota_limit=...)``."""
 

@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from collectors.simulator.scenario import Scenario, SimStream
+from streamer.timezones import zone as time_zone
 
 ADAL_KOMEK_CHANNEL = "UCadalKomekSimDemo000001"
 """Default channel id for Adal Komek in the demo (any ``UC…`` id can be passed)."""
@@ -85,7 +86,7 @@ def demo_week(
     """
     if start_monday_local.weekday() != 0:
         raise ValueError(f"{start_monday_local.isoformat()} is not a Monday")
-    zone = ZoneInfo(tz)
+    zone = time_zone(tz)
     rng = random.Random(seed)
     channels = {"adal": adal_channel, "antikor": antikor_channel}
     streams = [
@@ -283,7 +284,7 @@ def half_year(
     drawn per broadcast, then scaled so that each programme's total over
     ``VIEW_PLATFORMS`` lands just above its ``views`` figure (85,000 and 127,000).
     """
-    zone = ZoneInfo(tz)
+    zone = time_zone(tz)
     rng = random.Random(seed)
     first, last = half_year_range(year)
     youtube = {"adal-komek": adal_channel, "antikor-live": antikor_channel}
