@@ -247,8 +247,8 @@ def _second_streams(data: Dataset, unplanned: Sequence[str]) -> set[str]:
             matched[stream.channel_key].append(stream)
     found = set()
     for key in unplanned:
-        stream = data.streams.get(key)
-        if stream is not None and any(overlap(stream, m) for m in matched[stream.channel_key]):
+        extra = data.streams.get(key)
+        if extra is not None and any(overlap(extra, m) for m in matched[extra.channel_key]):
             found.add(key)
     return found
 
