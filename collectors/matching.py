@@ -23,6 +23,7 @@ Cancelled broadcasts take nothing, not even a video id named on them.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
@@ -78,6 +79,9 @@ def assign(plan: Mapping[str, Broadcast], streams: Iterable[Stream], window: tim
                 by_channel.setdefault(target.channel_key, []).append(broadcast)
     found: Match = {}
     unnamed: dict[str, list[Stream]] = {}
+    streams = list(streams)
+    wanted = {s.channel_key for s in streams}
+    by_channel = {k: v for k, v in by_channel.items() if k in wanted}
     for stream in streams:
         owner = named.get((stream.platform, stream.external_id))
         found[stream.key] = owner
@@ -94,8 +98,10 @@ def _on_channel(streams: list[Stream], broadcasts: list[Broadcast], window: time
     found: Match = {s.key: None for s in streams}
     for broadcast_id, chain in members.items():
         found.update(dict.fromkeys((s.key for s in chain), broadcast_id))
-    starts = {b.id: b.start for b in broadcasts}
     rest = sorted((s for s in streams if found[s.key] is None and on_air(s)), key=_start)
+    if not rest:
+        return found
+    starts = {b.id: b.start for b in broadcasts if b.id in members}
     joined = True
     while joined:  # a join can bring the next stream of a chain within reach
         joined = False
@@ -113,12 +119,16 @@ def _leads(
     streams: list[Stream], broadcasts: list[Broadcast], window: timedelta
 ) -> dict[str, list[Stream]]:
     """Each broadcast's lead stream: pairs within ``window``, best first, each side once."""
+    # A channel's plan may hold half a year: only the broadcasts near a stream are tried.
+    ordered = sorted(broadcasts, key=lambda b: b.start)
+    starts = [b.start for b in ordered]
     pairs = []
     for stream in streams:
         moment = stream.actual_start or stream.scheduled_start
         if moment is None:
             continue
-        for broadcast in broadcasts:
+        near = ordered[bisect_left(starts, moment - window) : bisect_right(starts, moment + window)]
+        for broadcast in near:
             distance = abs(moment - broadcast.start)
             if distance <= window:
                 rank = (_rank(stream), distance, broadcast.start, broadcast.id, stream.key)
