@@ -3,12 +3,14 @@
 ``CycleState`` is what the engine changes while applying a cycle (on its own thread
 only) and commits at the end; ``CycleReport`` is what it tells the log line, the
 metrics and the demo. The functions below are the cycle's last steps before the
-commit, kept apart from the engine because they need no platform: the simulcast
-sums, the broadcasts' statuses, and who each live stream belongs to.
+commit, kept apart from the engine because they need no platform: who each stream
+belongs to (``rematch``), the simulcast sums, the broadcasts' statuses, and who each
+live stream belongs to.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -16,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from collectors.health import ChannelFailure
+from collectors.matching import assign
 from streamer import rollup
 from streamer.models import (
     Broadcast,
@@ -27,6 +30,9 @@ from streamer.models import (
     to_iso,
 )
 from streamer.simulcast import broadcast_key, combine_samples
+from streamer.store import Store
+
+log = logging.getLogger("streamer.engine")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,36 +108,114 @@ class CycleState:
     meta: dict[str, Any] = field(default_factory=dict)
     # The rollups as read at the start of the cycle (folds replace, never mutate).
     prior_rollups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Each stream's broadcast as read at the start of the cycle, and the broadcasts
+    # whose streams changed since (their combined figures are worked out again).
+    matched_at_start: dict[str, str | None] = field(default_factory=dict)
+    regrouped: set[str] = field(default_factory=set)
+    orphaned: set[str] = field(default_factory=set)  # regrouped, now with no stream
+
+    def __post_init__(self) -> None:
+        self.matched_at_start = {k: s.broadcast_id for k, s in self.streams.items()}
 
 
-def combine_simulcasts(cycle: CycleState, interval: int) -> None:
+def rematch(cycle: CycleState, window: timedelta) -> None:
+    """Settle every working stream's broadcast with what is known now.
+
+    ``collectors.matching.assign`` over all the working streams: a second stream may
+    turn out to overlap the first, or to follow it, only as their times become
+    known, and a producer may have named a video on a target since. A stream that
+    moved is saved; the broadcasts it left and joined are ``regrouped``. A stream
+    found in this cycle moved nothing: all its snapshots are in this cycle's fold.
+    """
+    found = assign(cycle.plan, cycle.streams.values(), window)
+    for key, broadcast_id in found.items():
+        stream = cycle.streams[key]
+        if stream.broadcast_id != broadcast_id:
+            cycle.streams[key] = replace(stream, broadcast_id=broadcast_id)
+            cycle.changed_streams.add(key)
+        before = cycle.matched_at_start.get(key, broadcast_id)
+        if before != broadcast_id:
+            log.info("%s: %s -> %s", key, before or "unplanned", broadcast_id or "unplanned")
+            cycle.regrouped.update(b for b in (before, broadcast_id) if b is not None)
+
+
+def combine_simulcasts(cycle: CycleState, interval: int, store: Store | None = None) -> None:
     """Fold each simulcast broadcast's combined samples into its own rollup.
 
     ``streamer.simulcast.combine_samples`` makes one point per sample time: the
     sum of the platforms' concurrent viewers, each platform's last reading
     standing in for at most one live interval, a platform that reports no
-    viewers (Instagram) adding nothing rather than 0. Each stream's last reading
-    from before this cycle comes from its rollup, so the result is exactly what
-    ``streamer rollup --rebuild`` computes from the whole history.
+    viewers (Instagram) adding nothing rather than 0, and the streams of one
+    channel counting once. Each stream's last reading from before this cycle
+    comes from its rollup, so the result is exactly what ``streamer rollup
+    --rebuild`` computes from the whole history. A ``regrouped`` broadcast is
+    worked out again from its streams' stored history (read from ``store``).
     """
     fresh: dict[str, list[Snapshot]] = {}
     for snap in cycle.snapshots:
         fresh.setdefault(snap.stream, []).append(snap)
     members: dict[str, list[str]] = {}
+    channels: dict[str, str] = {}
     for stream in cycle.streams.values():
         if stream.broadcast_id:
             members.setdefault(stream.broadcast_id, []).append(stream.key)
+            channels[stream.key] = stream.channel_key
+    if cycle.regrouped and store is not None:
+        _recombine(cycle, interval, store, fresh)
     for broadcast_id, keys in members.items():
+        if broadcast_id in cycle.regrouped and store is not None:
+            continue
         if not any(k in fresh for k in keys):
             continue
         series = {
             k: [*rollup.last_snapshot(cycle.prior_rollups.get(k)), *fresh.get(k, [])] for k in keys
         }
         key = broadcast_key(broadcast_id)
-        samples = combine_samples(series, interval, key)
+        samples = combine_samples(series, interval, key, channels)
         base = cycle.rollups.get(key) or rollup.empty(key, interval)
         cycle.rollups[key] = rollup.fold(base, samples)
         cycle.changed_rollups.add(key)
+
+
+def _recombine(
+    cycle: CycleState, interval: int, store: Store, fresh: Mapping[str, list[Snapshot]]
+) -> None:
+    """The combined rollups of the regrouped broadcasts, from their whole history.
+
+    Their streams in the archive count too, as they do for ``rollup --rebuild``;
+    a broadcast left with no stream gets an empty rollup (and is ``orphaned``).
+    """
+    everything = {**store.streams(include_archive=True), **cycle.streams}
+    members: dict[str, list[Stream]] = {b: [] for b in cycle.regrouped}
+    for stream in everything.values():
+        if stream.broadcast_id in members:
+            members[stream.broadcast_id].append(stream)
+    for broadcast_id, streams in members.items():
+        key = broadcast_key(broadcast_id)
+        cycle.changed_rollups.add(key)
+        if not streams:
+            cycle.rollups[key] = rollup.empty(key, interval)
+            cycle.orphaned.add(broadcast_id)
+            continue
+        since = min(_first_seen(s, cycle.now) for s in streams)
+        keys = [s.key for s in streams]
+        series: dict[str, dict[datetime, Snapshot]] = {k: {} for k in keys}
+        for snap in [*store.snapshots(since, cycle.now, keys), *_of(fresh, keys)]:
+            series[snap.stream][snap.ts] = snap
+        listed = {k: list(snaps.values()) for k, snaps in series.items()}
+        channels = {s.key: s.channel_key for s in streams}
+        samples = combine_samples(listed, interval, key, channels)
+        cycle.rollups[key] = rollup.rebuild(key, interval, samples)
+
+
+def _first_seen(stream: Stream, now: datetime) -> datetime:
+    """The earliest a snapshot of ``stream`` can have been taken."""
+    known = [t for t in (stream.discovered_at, stream.scheduled_start, stream.actual_start) if t]
+    return min(known, default=now) - timedelta(days=1)
+
+
+def _of(fresh: Mapping[str, list[Snapshot]], keys: Sequence[str]) -> list[Snapshot]:
+    return [snap for k in keys for snap in fresh.get(k, [])]
 
 
 def update_plan(cycle: CycleState, grace: timedelta) -> list[tuple[str, BroadcastStatus]]:
@@ -141,14 +225,19 @@ def update_plan(cycle: CycleState, grace: timedelta) -> list[tuple[str, Broadcas
         if stream.broadcast_id:
             streams_of.setdefault(stream.broadcast_id, []).append(stream)
     changed = []
-    for broadcast in list(cycle.plan.values()):
-        if broadcast.start > cycle.now and broadcast.id not in streams_of:
-            continue  # still to come, nothing found for it: it stays as it is
-        status = broadcast_status(broadcast, streams_of.get(broadcast.id, []), cycle.now, grace)
-        if status is not broadcast.status:
-            cycle.plan[broadcast.id] = replace(broadcast, status=status)
-            cycle.changed_plan.add(broadcast.id)
-            changed.append((broadcast.id, status))
+    for current in list(cycle.plan.values()):
+        status = current.status
+        if current.id in cycle.orphaned and status is not BroadcastStatus.CANCELLED:
+            status = BroadcastStatus.PLANNED  # its streams were matched elsewhere
+        # Still to come with nothing found for it: it stays as it is.
+        if current.start <= cycle.now or current.id in streams_of:
+            seen = streams_of.get(current.id, [])
+            basis = current if status is current.status else replace(current, status=status)
+            status = broadcast_status(basis, seen, cycle.now, grace)
+        if status is not current.status:
+            cycle.plan[current.id] = replace(current, status=status)
+            cycle.changed_plan.add(current.id)
+            changed.append((current.id, status))
     return changed
 
 

@@ -48,6 +48,7 @@ from collectors.cycle import (
     PlatformReport,
     combine_simulcasts,
     live_streams,
+    rematch,
     update_plan,
 )
 from collectors.fetch import Job, Outcome, fetch_all
@@ -416,8 +417,9 @@ class Engine:
 
     # -- simulcast and plan -------------------------------------------------------------
     def _fold_plan(self, cycle: CycleState) -> None:
-        """Simulcast sums and broadcast statuses, from the cycle's streams."""
-        combine_simulcasts(cycle, self.settings.live_interval)
+        """Who each stream belongs to, simulcast sums and statuses, from the cycle's streams."""
+        rematch(cycle, timedelta(minutes=self.settings.match_window))
+        combine_simulcasts(cycle, self.settings.live_interval, self.store)
         for broadcast_id, status in update_plan(cycle, timedelta(minutes=self.settings.grace)):
             log.info("broadcast %s is now %s", broadcast_id, status.value)
 

@@ -27,7 +27,8 @@ from reports.report import (
     summary_columns,
 )
 from streamer.errors import UserError
-from streamer.models import PLATFORMS
+from streamer.models import PLATFORMS, Stream
+from streamer.simulcast import overlap
 
 KINDS = ("summary", "broadcasts", "adherence")
 LATE_START_MIN = 5.0  # a start more than this many minutes after the plan is late
@@ -126,9 +127,12 @@ def adherence(
     platform: str | None = None,
     programmes: Sequence[str] = (),
 ) -> Report:
-    """Plan against air: late and early starts, no-shows, overruns, unplanned streams."""
+    """Plan against air: late and early starts, no-shows, overruns, unplanned streams
+    (a second stream on the channel of a planned broadcast's stream, at the same time,
+    apart)."""
     entries = select(data, period, tz, programme=programme, platform=platform)
-    rows = [_adherence_row(e, tz) for e in entries]
+    second = _second_streams(data, [e.id for e in entries if e.status == "unplanned"])
+    rows = [_adherence_row(e, tz, e.id in second) for e in entries]
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         for finding in str(row["findings"]).split(";"):
@@ -143,8 +147,15 @@ def adherence(
     )
 
 
-def findings(entry: Entry) -> list[str]:
-    """What the plan-versus-air comparison found for one entry (one or more keys)."""
+def findings(entry: Entry, second_stream: bool = False) -> list[str]:
+    """What the plan-versus-air comparison found for one entry (one or more keys).
+
+    ``second_stream``: the entry is an unplanned stream that was on air on the same
+    channel as a planned broadcast's stream, at the same time (a rehearsal, a
+    duplicate), so it was kept out of that broadcast's figures.
+    """
+    if entry.status == "unplanned" and second_stream:
+        return ["second_stream"]
     if entry.status in ("unplanned", "cancelled"):
         return [entry.status]
     if entry.status == "missed":
@@ -226,7 +237,23 @@ def _broadcast_row(entry: Entry, tz: ZoneInfo) -> Row:
     }
 
 
-def _adherence_row(entry: Entry, tz: ZoneInfo) -> Row:
+def _second_streams(data: Dataset, unplanned: Sequence[str]) -> set[str]:
+    """Those of the ``unplanned`` stream keys that overlap a matched stream on their channel."""
+    if not unplanned:
+        return set()
+    matched: defaultdict[str, list[Stream]] = defaultdict(list)
+    for stream in data.streams.values():
+        if stream.broadcast_id in data.broadcasts:
+            matched[stream.channel_key].append(stream)
+    found = set()
+    for key in unplanned:
+        extra = data.streams.get(key)
+        if extra is not None and any(overlap(extra, m) for m in matched[extra.channel_key]):
+            found.add(key)
+    return found
+
+
+def _adherence_row(entry: Entry, tz: ZoneInfo, second_stream: bool = False) -> Row:
     return {
         "broadcast_id": entry.id,
         "programme": entry.programme,
@@ -239,7 +266,7 @@ def _adherence_row(entry: Entry, tz: ZoneInfo) -> Row:
         "overrun_min": rounded(_overrun(entry)),
         "status": entry.status,
         "platforms": ";".join(entry.platforms),
-        "findings": ";".join(findings(entry)),
+        "findings": ";".join(findings(entry, second_stream)),
     }
 
 

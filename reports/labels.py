@@ -69,6 +69,11 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "finding.overrun": ("уақыттан асты", "превышение времени", "overrun"),
     "finding.cancelled": ("тоқтатылған", "отменено", "cancelled"),
     "finding.unplanned": ("жоспардан тыс", "вне плана", "unplanned"),
+    "finding.second_stream": (
+        "сол арнадағы екінші эфир",
+        "второй эфир на том же канале",
+        "second stream on the same channel",
+    ),
     "finding.pending": ("күтілуде", "ожидается", "pending"),
     # -- titles and the rest ------------------------------------------------------
     "title.summary": ("Жиынтық есеп", "Сводный отчёт", "Summary"),

@@ -197,6 +197,7 @@ def _counts_line(report: Report, style: Style) -> str:
         "overrun",
         "cancelled",
         "unplanned",
+        "second_stream",
         "pending",
     )
     parts = [

@@ -50,6 +50,7 @@ def rebuild_all(store: Store, live_interval_s: int) -> Rebuilt:
         gaps[gap.stream].append(gap)
     stored = store.rollups(include_archive=True)
     members: dict[str, list[str]] = defaultdict(list)
+    channels: dict[str, str] = {}  # a broadcast's streams on one channel count once
     partial: set[str] = set()  # broadcasts with a stream whose history was pruned
     pruned_before = store.get_meta(PRUNED_META)
     for key, stream in store.streams(include_archive=True).items():
@@ -61,12 +62,13 @@ def rebuild_all(store: Store, live_interval_s: int) -> Rebuilt:
         result.rollups[key] = rollup.rebuild(key, interval, snaps[key], gaps[key])
         if stream.broadcast_id:
             members[stream.broadcast_id].append(key)
+            channels[key] = stream.channel_key
     for broadcast_id, keys in members.items():
         if broadcast_id in partial:
             continue
         series = {k: snaps[k] for k in keys}
         result.rollups[broadcast_key(broadcast_id)] = rebuild_combined(
-            broadcast_id, live_interval_s, series
+            broadcast_id, live_interval_s, series, channels
         )
     result.differing = sorted(k for k, v in result.rollups.items() if not same(v, stored.get(k)))
     return result

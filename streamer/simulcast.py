@@ -7,6 +7,13 @@ cycle, so their readings share the cycle's times; when a platform misses a cycle
 its last reading stands in for at most one poll interval (an audience does not
 vanish because one request timed out), and after that it drops out of the sum.
 
+Several streams of one broadcast on one channel follow one another (an encoder
+reconnect makes YouTube open a new video; ``collectors.matching`` never puts two
+overlapping streams of one channel in one broadcast). They are one audience, not
+two: at each moment the channel counts once, with its newest live reading, so
+the last reading of the stream that just ended is not added to the first one of
+the stream that replaced it.
+
 The engine keeps the combined figures as an ordinary rollup under the key
 ``broadcast:<id>`` in the rollups mapping, folded from the samples that
 ``combine_samples`` produces; ``streamer rollup --rebuild`` recomputes it with
@@ -21,10 +28,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from streamer.models import Snapshot, StreamStatus
+from streamer.models import Snapshot, Stream, StreamStatus
 from streamer.rollup import rebuild
 
 PREFIX = "broadcast:"
@@ -44,13 +51,16 @@ def combine_samples(
     per_platform_snapshots: Mapping[str, Sequence[Snapshot]],
     interval_s: int,
     key: str = PREFIX,
+    channels: Mapping[str, str] | None = None,
 ) -> list[Snapshot]:
     """One combined snapshot per distinct sample time across the platforms.
 
     ``per_platform_snapshots`` maps each of the broadcast's streams (by any name,
     usually the stream key) to its snapshots. At each time ``t`` a stream counts
     with its latest snapshot at or before ``t`` if that is at most ``interval_s``
-    old. The combined point is live if any counting stream is live, and its
+    old. ``channels`` (stream name to channel key) puts streams of one channel
+    together: such a group counts once, with its newest reading (a live one
+    first). The combined point is live if any counting stream is live, and its
     concurrent viewers are the sum over live streams that report them; when none
     does (Instagram alone), the figure is ``None``, never 0.
 
@@ -58,8 +68,12 @@ def combine_samples(
     incrementally, pass each stream's snapshots from ``interval_s`` before the
     combined rollup's ``last_sample_at``: ``rollup.fold`` skips points it has.
     """
-    series = [sorted(snaps, key=lambda s: s.ts) for snaps in per_platform_snapshots.values()]
-    times = sorted({snap.ts for snaps in series for snap in snaps})
+    named = channels or {}
+    groups: dict[str, list[list[Snapshot]]] = {}
+    for name, snaps in per_platform_snapshots.items():
+        groups.setdefault(named.get(name, "\0" + name), []).append(sorted(snaps, key=_ts))
+    series = list(groups.values())
+    times = sorted({snap.ts for group in series for snaps in group for snap in snaps})
     return [_combined_at(key, t, _fresh(series, t, interval_s)) for t in times]
 
 
@@ -67,21 +81,71 @@ def rebuild_combined(
     broadcast_id: str,
     interval_s: int,
     per_platform_snapshots: Mapping[str, Iterable[Snapshot]],
+    channels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The combined rollup of a broadcast recomputed from its streams' history."""
     key = broadcast_key(broadcast_id)
     listed = {name: list(snaps) for name, snaps in per_platform_snapshots.items()}
-    return rebuild(key, interval_s, combine_samples(listed, interval_s, key))
+    return rebuild(key, interval_s, combine_samples(listed, interval_s, key, channels))
 
 
-def _fresh(series: list[list[Snapshot]], t: datetime, interval_s: int) -> list[Snapshot]:
-    """Each stream's latest snapshot at or before ``t``, if not older than one interval."""
+def on_air(stream: Stream) -> tuple[datetime, datetime | None] | None:
+    """When ``stream`` was on air: (start, end), end ``None`` while it still is.
+
+    ``None`` for a stream that never went live. One that is over without an end
+    time (deleted while live) ends at its last poll, the latest it can have ended.
+    """
+    start = stream.actual_start
+    if start is None:
+        return None
+    end = stream.actual_end
+    if end is None and stream.status in (StreamStatus.ENDED, StreamStatus.MISSING):
+        end = max(start, stream.last_polled_at or start)
+    return start, end
+
+
+def overlap(first: Stream, second: Stream) -> bool:
+    """Whether two streams were on air at the same time (one ending as the other
+    starts does not count)."""
+    a, b = on_air(first), on_air(second)
+    if a is None or b is None:
+        return False
+    return (b[1] is None or a[0] < b[1]) and (a[1] is None or b[0] < a[1])
+
+
+def gap(first: Stream, second: Stream) -> timedelta | None:
+    """The time between two streams that do not overlap (``None``: they overlap, or
+    one never went live, or the earlier one has not ended yet)."""
+    a, b = on_air(first), on_air(second)
+    if a is None or b is None or overlap(first, second):
+        return None
+    earlier, later = (a, b) if a[0] <= b[0] else (b, a)
+    return None if earlier[1] is None else later[0] - earlier[1]
+
+
+def _ts(snap: Snapshot) -> datetime:
+    return snap.ts
+
+
+def _fresh(series: list[list[list[Snapshot]]], t: datetime, interval_s: int) -> list[Snapshot]:
+    """Per channel, the newest of its streams' latest snapshots at or before ``t`` that
+    are not older than one interval (a live reading before one that is not)."""
     fresh = []
-    for snaps in series:
-        index = bisect_right(snaps, t, key=lambda s: s.ts)
-        if index and (t - snaps[index - 1].ts).total_seconds() <= interval_s:
-            fresh.append(snaps[index - 1])
+    for group in series:
+        found = []
+        for snaps in group:
+            index = bisect_right(snaps, t, key=_ts)
+            if index and (t - snaps[index - 1].ts).total_seconds() <= interval_s:
+                found.append(snaps[index - 1])
+        if len(found) > 1:
+            found = [max(found, key=_newest)]
+        fresh.extend(found)
     return fresh
+
+
+def _newest(snap: Snapshot) -> tuple[bool, datetime, int]:
+    """Which reading speaks for a channel: live first, then newest, then the larger."""
+    return snap.status is StreamStatus.LIVE, snap.ts, snap.concurrent_viewers or -1
 
 
 def _combined_at(key: str, t: datetime, fresh: list[Snapshot]) -> Snapshot:

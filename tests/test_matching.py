@@ -1,12 +1,16 @@
-"""Matching streams to planned broadcasts: by video id, else by channel and start time."""
+"""Matching streams to planned broadcasts: by video id, else by channel and start time;
+``assign`` settles a whole channel (leads, reconnects, overlapping second streams)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from collectors.matching import match
-from streamer.models import Broadcast, BroadcastStatus, Stream, Target
+from collectors.cycle import CycleReport, CycleState, combine_simulcasts, rematch, update_plan
+from collectors.matching import RECONNECT_GAP, assign, match
+from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, StreamStatus, Target
+from streamer.simulcast import combine_samples
+from streamer.tinystore import TinyStore
 
 T = datetime(2026, 3, 14, 11, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=45)
@@ -128,3 +132,152 @@ def test_matching_ignores_the_broadcasts_own_status_otherwise() -> None:
     """Held or missed broadcasts still match by time (a late stream may rescue a missed one)."""
     missed = replace(broadcast("b", T), status=BroadcastStatus.MISSED)
     assert match(stream(), plan(missed), [], WINDOW) == "b"
+
+
+def test_a_target_naming_another_video_takes_nothing_by_channel() -> None:
+    """A first guess too: a target that names a video does not take other videos by time."""
+    named = broadcast("named", T, Target("youtube", CHANNEL, "otherVideo1"))
+    assert match(stream(), plan(named), [], WINDOW) is None
+
+
+# -- assign: a whole channel at once ---------------------------------------------------
+
+
+def aired(external_id: str, start: int, end: int | None, **facts: object) -> Stream:
+    """A stream live from T+``start`` minutes to T+``end`` (``None``: still live)."""
+    return Stream(
+        "youtube",
+        external_id,
+        facts.pop("channel", CHANNEL),  # type: ignore[arg-type]
+        status=StreamStatus.LIVE if end is None else StreamStatus.ENDED,
+        scheduled_start=None,
+        actual_start=T + timedelta(minutes=start),
+        actual_end=None if end is None else T + timedelta(minutes=end),
+        **facts,  # type: ignore[arg-type]
+    )
+
+
+def owners(found: dict[str, str | None]) -> dict[str, str | None]:
+    return {key.split(":", 1)[1]: value for key, value in found.items()}
+
+
+def test_a_named_video_takes_only_itself_even_with_a_closer_stream_on_its_channel() -> None:
+    """The named video is the broadcast; a concurrent rehearsal starting on time is not."""
+    named = broadcast("b", T, Target("youtube", CHANNEL, "theLive0001"))
+    streams = [aired("theLive0001", 5, 65), aired("rehearsal01", 0, 10)]
+    assert owners(assign(plan(named), streams, WINDOW)) == {
+        "theLive0001": "b",
+        "rehearsal01": None,
+    }
+
+
+def test_the_closest_stream_leads_and_an_overlapping_one_is_unplanned() -> None:
+    """Channel-only: the closest start takes the broadcast, the overlapping one nothing."""
+    streams = [aired("mainLive001", 1, 61), aired("rehearsal01", 6, 20)]
+    found = owners(assign(plan(broadcast("b", T)), streams, WINDOW))
+    assert found == {"mainLive001": "b", "rehearsal01": None}
+
+
+def test_the_order_streams_come_in_does_not_matter() -> None:
+    """The same streams in any order give the same broadcasts."""
+    streams = [
+        aired("mainLive001", 1, 61),
+        aired("rehearsal01", 6, 20),
+        aired("next0000001", 62, 90),
+    ]
+    items = plan(broadcast("b", T), broadcast("c", T + timedelta(minutes=40)))
+    assert assign(items, streams, WINDOW) == assign(items, streams[::-1], WINDOW)
+
+
+def test_a_stream_that_went_live_leads_before_one_that_never_did() -> None:
+    """An announced stream that never went live yields to the one that went out."""
+    unused = stream("unusedEvent", scheduled=T)
+    found = owners(assign(plan(broadcast("b", T)), [unused, aired("realLive001", 8, 68)], WINDOW))
+    assert found == {"unusedEvent": None, "realLive001": "b"}
+
+
+def test_a_deleted_lead_gives_way_to_the_stream_still_there() -> None:
+    """The closest stream was deleted (a rehearsal): the overlapping one that stayed leads."""
+    deleted = replace(aired("rehearsal01", 1, None), status=StreamStatus.MISSING,
+                      last_polled_at=T + timedelta(minutes=9))  # fmt: skip
+    found = owners(assign(plan(broadcast("b", T)), [deleted, aired("mainLive001", 4, 64)], WINDOW))
+    assert found == {"rehearsal01": None, "mainLive001": "b"}
+
+
+def test_a_reconnect_joins_and_a_later_stream_does_not() -> None:
+    """A new video within RECONNECT_GAP of the last one's end joins it, even outside the
+    window; one further away is unplanned."""
+    gap = int(RECONNECT_GAP.total_seconds() // 60)
+    streams = [
+        aired("firstPart01", 0, 50),
+        aired("secondPart1", 51, 80),
+        aired("laterOne001", 81 + gap, 95 + gap),
+    ]
+    found = owners(assign(plan(broadcast("b", T)), streams, WINDOW))
+    assert found == {"firstPart01": "b", "secondPart1": "b", "laterOne001": None}
+
+
+def test_a_short_piece_just_before_the_lead_joins_it() -> None:
+    """The encoder dropped a minute into an early start: both pieces are the broadcast."""
+    streams = [aired("earlyPiece1", -12, -1), aired("mainLive001", 0, 60)]
+    found = owners(assign(plan(broadcast("b", T)), streams, WINDOW))
+    assert found == {"earlyPiece1": "b", "mainLive001": "b"}
+
+
+def test_overlap_is_decided_again_when_the_first_end_becomes_known() -> None:
+    """A second stream seen while the first is recorded live is unplanned; once the first
+    turns out to have ended before it started it joins, and if after, it stays out."""
+    second = aired("secondPart1", 30, None)
+    items = plan(broadcast("b", T))
+    still_live = [aired("firstPart01", 0, None), second]
+    assert owners(assign(items, still_live, WINDOW))["secondPart1"] is None
+    ended_before = [aired("firstPart01", 0, 29), second]
+    assert owners(assign(items, ended_before, WINDOW))["secondPart1"] == "b"
+    ended_after = [aired("firstPart01", 0, 31), second]
+    assert owners(assign(items, ended_after, WINDOW))["secondPart1"] is None
+
+
+def test_assign_leaves_cancelled_broadcasts_and_other_channels_alone() -> None:
+    """A cancelled broadcast takes nothing; a stream on an untargeted channel is unplanned."""
+    cancelled = broadcast("gone", T, status=BroadcastStatus.CANCELLED)
+    streams = [aired("onTime00001", 0, 60), aired("elsewhere01", 0, 60, channel=OTHER)]
+    assert set(assign(plan(cancelled), streams, WINDOW).values()) == {None}
+
+
+# -- the combined sum: one channel counts once --------------------------------------------
+
+
+def reading(
+    key: str, minute: int, viewers: int, status: StreamStatus = StreamStatus.LIVE
+) -> Snapshot:
+    return Snapshot(key, T + timedelta(minutes=minute), status, viewers)
+
+
+def test_streams_of_one_channel_are_not_summed_at_the_switch() -> None:
+    """At the switch the new video's reading stands for the channel, not both; another
+    channel's reading is still added."""
+    first = [reading("yt:a", 0, 100), reading("yt:a", 1, 120)]
+    second = [reading("yt:b", 2, 90), reading("yt:b", 3, 95)]
+    facebook = [reading("fb:c", m, 10) for m in range(4)]
+    series = {"yt:a": first, "yt:b": second, "fb:c": facebook}
+    channels = {"yt:a": "youtube:X", "yt:b": "youtube:X", "fb:c": "facebook:Y"}
+    combined = combine_samples(series, 60, "broadcast:b", channels)
+    assert [s.concurrent_viewers for s in combined] == [110, 130, 100, 105]
+    # Without the channels each stream counts alone: the first's last reading is added.
+    assert combine_samples(series, 60, "broadcast:b")[2].concurrent_viewers == 220
+
+
+def test_a_broadcast_whose_stream_moves_away_is_no_longer_held(store: TinyStore) -> None:
+    """Naming another video on the target takes the stream out: the broadcast's combined
+    figures are emptied and, past its end, it is missed rather than held."""
+    live = replace(aired("wrongLive01", 0, 60), broadcast_id="b")
+    renamed = broadcast(
+        "b", T, Target("youtube", CHANNEL, "rightLive01"), status=BroadcastStatus.HELD
+    )
+    now = T + timedelta(hours=3)
+    cycle = CycleState(now, plan(renamed), {live.key: live}, {}, CycleReport(at=now))
+    rematch(cycle, WINDOW)
+    assert cycle.streams[live.key].broadcast_id is None and cycle.regrouped == {"b"}
+    combine_simulcasts(cycle, 60, store)
+    assert cycle.rollups["broadcast:b"]["peak_concurrent"] is None
+    assert update_plan(cycle, timedelta(minutes=30)) == [("b", BroadcastStatus.MISSED)]
