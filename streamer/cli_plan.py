@@ -268,6 +268,8 @@ def select(
     """Broadcasts in the local-day range and programme asked for, by start time."""
     low = None if start is None else _day_start(start, "--from", config.tz)
     high = None if end is None else _day_start(end, "--to", config.tz) + timedelta(days=1)
+    if low is not None and high is not None and high <= low:
+        raise UserError(f"--to {end} is before --from {start}")
     if programme is not None:
         config.programme(programme)
     return sorted(
