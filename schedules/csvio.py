@@ -35,6 +35,7 @@ from schedules.fields import (
 )
 from schedules.ids import IdAllocator, IdFactory
 from schedules.localtime import format_local, parse_local_start
+from schedules.plans import revised
 from streamer.errors import UserError
 from streamer.models import Broadcast, BroadcastStatus, Programme
 
@@ -193,7 +194,7 @@ def _broadcast(
         series_id=row.get("series_id", "").strip() or None,
     )
     # A new row draws its id only once every cell is known to be good.
-    return broadcast if existing else replace(broadcast, id=ids())
+    return revised(existing, broadcast) if existing else replace(broadcast, id=ids())
 
 
 def _existing(cell: str, current: Mapping[str, Broadcast]) -> Broadcast | None:
