@@ -114,7 +114,7 @@ def test_export_csv_reimports_to_the_same_plan(
     assert cli(capsys, "plan", "import", str(out_file))[0] == 0  # same plan: no change
     _, after, _ = cli(capsys, "plan", "list", "--format", "json")
     assert orjson.loads(after) == orjson.loads(before)
-    assert text.startswith("id,programme,title,start")
+    assert text.startswith("\ufeffid,programme,title,start")  # the BOM: Excel reads UTF-8
 
 
 def test_export_ics_has_one_event_per_broadcast(
