@@ -40,5 +40,5 @@ def run_job(job: ReportJob, store: Store, config: Config, now: datetime) -> list
         for fmt in job.formats
     }
     for path, payload in payloads.items():
-        write_atomic(path, payload)
+        write_atomic(path, payload, create_folder=True)
     return list(payloads)

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import io
 
-from reports.export import report_json, write_csv
+from reports.export import report_json, report_xlsx, write_csv
 from reports.fmt import Style
 from reports.render import render_text
 from reports.report import Report
 
-FORMATS = ("table", "csv", "json", "txt")
+FORMATS = ("table", "csv", "json", "txt", "xlsx")
 
 
 def render_bytes(report: Report, fmt: str, style: Style) -> bytes:
-    """The report in ``fmt``: ``csv``, ``json``, or ``txt``/``table`` as plain text."""
+    """The report in ``fmt``: ``csv``, ``json``, ``xlsx``, or ``txt``/``table`` as plain text."""
     if fmt == "csv":
         buffer = io.StringIO(newline="")
         write_csv(report.rows, buffer, report.columns)
         return buffer.getvalue().encode("utf-8")
     if fmt == "json":
         return report_json(report)
+    if fmt == "xlsx":
+        return report_xlsx(report, style.tz)
     return render_text(report, style).encode("utf-8")

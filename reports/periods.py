@@ -95,6 +95,8 @@ def parse_range(start_text: str, end_text: str | None, now: datetime, tz: ZoneIn
     """``--from``/``--to`` local dates, both included; ``--to`` defaults to today."""
     start = _parse_date(start_text, "--from")
     last = now.astimezone(tz).date() if end_text is None else _parse_date(end_text, "--to")
+    if last < start and end_text is None:
+        raise UserError(f"--from {start.isoformat()} is after today; give --to as well")
     if last < start:
         raise UserError(f"--to {last.isoformat()} is before --from {start.isoformat()}")
     return days_period(start, last + timedelta(days=1))

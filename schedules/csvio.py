@@ -12,13 +12,19 @@ channels); ``speakers`` are separated by ``;``. On import only ``programme``,
 empty ``id`` adds a broadcast, a row with an id updates that broadcast.
 
 Streams are text: open files with ``encoding="utf-8", newline=""`` (the csv
-module's rule, so that line breaks inside quoted titles survive). A UTF-8 BOM
-at the start of an imported file, as Excel writes it, is ignored.
+module's rule, so that line breaks inside quoted titles survive). The export
+starts with a UTF-8 byte-order mark, so that Excel shows Kazakh and Russian
+titles correctly. Import takes what Excel saves back: with or without the BOM,
+cells separated by ``,`` or (Excel in ru and kk locales) ``;``, and starts as
+``YYYY-MM-DD HH:MM`` or ``dd.mm.yyyy HH:MM``. ``schedules.xlsxio`` reads and
+writes the same columns as an .xlsx workbook.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -35,6 +41,7 @@ from schedules.fields import (
 )
 from schedules.ids import IdAllocator, IdFactory
 from schedules.localtime import format_local, parse_local_start
+from schedules.plans import revised
 from streamer.errors import UserError
 from streamer.models import Broadcast, BroadcastStatus, Programme
 
@@ -57,8 +64,14 @@ EDITABLE_STATUSES = frozenset({BroadcastStatus.PLANNED, BroadcastStatus.CANCELLE
 _BOM = "\ufeff"
 
 
+# What Excel in a ru or kk locale saves a date-time cell as: 30.11.2026 11:00.
+_DOTTED = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})[ T]+(\d{1,2}):(\d{2})(?::00)?")
+_ISO_SECONDS = re.compile(r"(\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}):00")
+
+
 def export_csv(broadcasts: Iterable[Broadcast], tz: ZoneInfo, fp: TextIO) -> None:
-    """Write ``broadcasts`` as CSV with a header row, by start time, to ``fp``."""
+    """Write ``broadcasts`` as CSV (BOM, header row, by start time) to ``fp``."""
+    fp.write(_BOM)
     writer = csv.writer(fp)
     writer.writerow(COLUMNS)
     for broadcast in sorted(broadcasts, key=lambda item: (item.start, item.id)):
@@ -97,17 +110,37 @@ def import_csv(
     re-importing an export returns nothing. Double bookings are refused as in
     ``conflicts`` unless ``allow_overlap``.
     """
+    return import_records(
+        _records(fp), current, programmes, tz, new_id, allow_overlap=allow_overlap
+    )
+
+
+def import_records(
+    records: Iterable[tuple[int, dict[str, str]]],
+    current: Mapping[str, Broadcast],
+    programmes: Mapping[str, Programme],
+    tz: ZoneInfo,
+    new_id: IdFactory,
+    *,
+    allow_overlap: bool = False,
+    unit: str = "line",
+) -> list[Broadcast]:
+    """What ``import_csv`` does, for rows already split into cells by column name.
+
+    ``records`` are ``(line or row number, {column: cell text})``; errors name that
+    number after ``unit`` ("line 3", "row 3").
+    """
     ids = IdAllocator(new_id, current)
     changed: list[Broadcast] = []
     line_of: dict[str, int] = {}
-    for line, row in _records(fp):
+    for line, row in records:
         try:
             broadcast = _broadcast(row, current, programmes, tz, ids)
         except UserError as exc:
-            raise UserError(f"line {line}: {exc}") from None
+            raise UserError(f"{unit} {line}: {exc}") from None
         if broadcast.id in line_of:
             raise UserError(
-                f"line {line}: id {broadcast.id!r} is also on line {line_of[broadcast.id]}"
+                f"{unit} {line}: id {broadcast.id!r} is also on {unit} {line_of[broadcast.id]}"
             )
         line_of[broadcast.id] = line
         if current.get(broadcast.id) != broadcast:
@@ -116,25 +149,36 @@ def import_csv(
         try:
             check_conflicts(changed, current, tz)
         except ConflictError as exc:
-            raise UserError(f"line {line_of[exc.conflict.broadcast.id]}: {exc}") from None
+            raise UserError(f"{unit} {line_of[exc.conflict.broadcast.id]}: {exc}") from None
     return changed
 
 
 def _records(fp: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
     """Each non-blank data row as ``(line it starts on, {column: cell})``."""
+    text = fp.read()
     # strict: a stray or unclosed quote is an error, not a silently merged row.
-    reader = csv.reader(fp, strict=True)
-    header = _header(_next(reader, 1))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=_delimiter(text))
+    header = check_header(_next(reader, 1))
     line = reader.line_num + 1
     while (cells := _next(reader, line)) is not None:
         # A quoted cell can span lines, so a row starts where the last one ended.
         start_line, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue  # blank lines and the empty rows spreadsheets leave behind
-        yield start_line, _row(cells, header, start_line)
+        yield start_line, row_cells(cells, header, start_line)
 
 
-def _row(cells: list[str], header: list[str], line: int) -> dict[str, str]:
+def _delimiter(text: str) -> str:
+    """``;`` when the header row is split by semicolons (Excel in ru and kk), else ``,``.
+
+    The header holds only known column names, which contain neither, so counting
+    on its line is reliable where guessing over titles full of both would not be.
+    """
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def row_cells(cells: list[str], header: list[str], line: int) -> dict[str, str]:
     """Cells by column name; blank cells past the header (spreadsheets add them) are dropped."""
     extra = cells[len(header) :]
     if len(cells) < len(header) or any(cell.strip() for cell in extra):
@@ -150,14 +194,14 @@ def _next(reader: Iterator[list[str]], line: int) -> list[str] | None:
         raise UserError(f"line {line}: not valid CSV ({exc})") from None
 
 
-def _header(cells: list[str] | None) -> list[str]:
+def check_header(cells: list[str] | None) -> list[str]:
     """The column names, checked: known, not repeated, the required ones present."""
     expected = ",".join(COLUMNS)
     if cells is None:
         raise UserError(f"line 1: the file is empty; expected the header {expected}")
     names = [cell.strip().lower() for cell in cells]
     if names:
-        names[0] = names[0].removeprefix(_BOM)
+        names[0] = names[0].lstrip(_BOM)  # a file saved twice may carry two
     unknown = [name for name in names if name not in COLUMNS]
     repeated = sorted({name for name in names if names.count(name) > 1})
     missing = sorted(REQUIRED_COLUMNS.difference(names))
@@ -193,7 +237,7 @@ def _broadcast(
         series_id=row.get("series_id", "").strip() or None,
     )
     # A new row draws its id only once every cell is known to be good.
-    return broadcast if existing else replace(broadcast, id=ids())
+    return revised(existing, broadcast) if existing else replace(broadcast, id=ids())
 
 
 def _existing(cell: str, current: Mapping[str, Broadcast]) -> Broadcast | None:
@@ -214,9 +258,22 @@ def _start(cell: str, existing: Broadcast | None, tz: ZoneInfo) -> datetime:
     In the hour a DST zone repeats, "01:30" names two instants and reads back as
     the first; keeping the stored one makes export → import change nothing.
     """
-    if existing is not None and cell.strip() == format_local(existing.start, tz):
+    text = local_text(cell)
+    if existing is not None and text == format_local(existing.start, tz):
         return existing.start
-    return parse_local_start(cell, tz)
+    return parse_local_start(text, tz)
+
+
+def local_text(cell: str) -> str:
+    """A start cell as ``YYYY-MM-DD HH:MM``: ``dd.mm.yyyy HH:MM`` and ``:00`` seconds,
+    as spreadsheets save them, are read too (anything else is left for the parser)."""
+    text = cell.strip()
+    dotted = _DOTTED.fullmatch(text)
+    if dotted:
+        day, month, year, hour, minute = dotted.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d} {int(hour):02d}:{minute}"
+    seconds = _ISO_SECONDS.fullmatch(text)
+    return seconds.group(1) if seconds else text
 
 
 def _status(cell: str, existing: Broadcast | None) -> BroadcastStatus:

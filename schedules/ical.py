@@ -20,6 +20,7 @@ from streamer.clock import SystemClock
 from streamer.models import Broadcast, BroadcastStatus, Programme, Target
 
 PRODID = "-//streamer//Antikor.Live and Adal Komek plan//EN"
+_NOT_HAPPENING = frozenset({BroadcastStatus.CANCELLED, BroadcastStatus.MISSED})
 UID_DOMAIN = "streamer"
 
 
@@ -35,8 +36,9 @@ def export_ics(
 
     ``now`` is the DTSTAMP (the system clock when not given); ``name`` is the
     calendar's display name (default: the names of the programmes in it).
-    Cancelled broadcasts stay in the file with STATUS:CANCELLED, so calendars that
-    already show them remove them.
+    Cancelled and missed broadcasts stay in the file with STATUS:CANCELLED, so
+    calendars that already show them mark or remove them; SEQUENCE grows with every
+    change of time or status.
     """
     stamp = (now or SystemClock().now()).astimezone(UTC)
     items = sorted(broadcasts, key=lambda item: (item.start, item.id))
@@ -83,24 +85,57 @@ def _vtimezone(items: Sequence[Broadcast], tz: ZoneInfo, stamp: datetime) -> Tim
 def _event(
     broadcast: Broadcast, tz: ZoneInfo, programmes: Mapping[str, Programme], stamp: datetime
 ) -> Event:
-    cancelled = broadcast.status is BroadcastStatus.CANCELLED
     event = Event()
     event.add("uid", uid_of(broadcast))
     event.add("dtstamp", stamp)
     event.add("dtstart", broadcast.start.astimezone(tz))
     event.add("dtend", broadcast.end.astimezone(tz))
-    event.add("summary", f"{_programme_name(broadcast.programme, programmes)}: {broadcast.title}")
+    event.add("summary", summary_of(broadcast, programmes))
     event.add("description", _description(broadcast, programmes.get(broadcast.programme)))
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    # The model keeps no revision count; cancelling is the one change known to be
-    # significant. Other updates rely on the later DTSTAMP (RFC 5546 3.2.2 ordering).
-    event.add("sequence", 1 if cancelled else 0)
+    event.add("status", status_of(broadcast))
+    event.add("sequence", sequence_of(broadcast))
     return event
+
+
+def status_of(broadcast: Broadcast) -> str:
+    """The event STATUS: CANCELLED for a cancelled or a missed broadcast, else CONFIRMED.
+
+    RFC 5545 (3.8.1.11) gives a VEVENT three statuses: TENTATIVE, CONFIRMED and
+    CANCELLED. A missed broadcast did not take place, so CONFIRMED would be false, and
+    TENTATIVE (not yet certain) is false of a past event; CANCELLED is the one that says
+    it did not happen. The description says "missed", which tells the two apart.
+    """
+    return "CANCELLED" if broadcast.status in _NOT_HAPPENING else "CONFIRMED"
+
+
+def sequence_of(broadcast: Broadcast) -> int:
+    """The event SEQUENCE: the broadcast's revision, raised by every change of time or
+    status (``schedules.plans.revised``), so a calendar applies each update.
+
+    A plan saved before revisions were kept has revision 0 everywhere; its cancelled
+    (or missed) broadcasts were exported with SEQUENCE 1, which must not go down.
+    """
+    floor = 1 if broadcast.status in _NOT_HAPPENING else 0
+    return max(broadcast.revision, floor)
+
+
+def summary_of(broadcast: Broadcast, programmes: Mapping[str, Programme]) -> str:
+    """ "Programme: title", or the title alone when it already starts with the programme's
+    name (producers often type "Adal Komek: Free legal advice")."""
+    name = _programme_name(broadcast.programme, programmes)
+    head = broadcast.title[: len(name)]
+    rest = broadcast.title[len(name) :]
+    if head.casefold() == name.casefold() and not rest[:1].isalnum():
+        return broadcast.title
+    return f"{name}: {broadcast.title}"
 
 
 def _description(broadcast: Broadcast, programme: Programme | None) -> str:
     """Targets, speakers, topic and district, one per line; empty ones left out."""
     lines = {
+        "Status": "missed (did not go on air)"
+        if broadcast.status is BroadcastStatus.MISSED
+        else "",
         "Targets": ", ".join(_target_text(target, programme) for target in broadcast.targets),
         "Speakers": "; ".join(broadcast.speakers),
         "Topic": broadcast.topic,

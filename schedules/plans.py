@@ -41,6 +41,7 @@ __all__ = [
     "move",
     "parse_local_start",
     "parse_target",
+    "revised",
 ]
 
 
@@ -141,7 +142,7 @@ def move(
     """
     broadcast = _must_be_planned(get(current, broadcast_id), "moved")
     local_start = local_start_of(new_local_start, tz, field="new start")
-    moved = replace(broadcast, start=local_to_utc(local_start, tz))
+    moved = revised(broadcast, replace(broadcast, start=local_to_utc(local_start, tz)))
     if not allow_overlap:
         check_conflicts([moved], current, tz)
     return [moved]
@@ -158,7 +159,7 @@ def cancel(
     """
     broadcast = get(current, broadcast_id)
     if not series or broadcast.series_id is None:
-        return [replace(_must_be_planned(broadcast, "cancelled"), status=BroadcastStatus.CANCELLED)]
+        return [_cancelled(_must_be_planned(broadcast, "cancelled"))]
     later = sorted(
         (
             item
@@ -174,7 +175,26 @@ def cancel(
             f"series {broadcast.series_id} has no planned broadcast from {broadcast.id} on; "
             "nothing to cancel"
         )
-    return [replace(item, status=BroadcastStatus.CANCELLED) for item in later]
+    return [_cancelled(item) for item in later]
+
+
+def revised(old: Broadcast, new: Broadcast) -> Broadcast:
+    """``new`` with the revision after ``old``'s when its time or status differ, else old's.
+
+    The revision is the calendar export's SEQUENCE (RFC 5545 3.8.7.4): a calendar app
+    applies an update only when it grows, so every move, resize or status change must
+    raise it, and nothing may lower it.
+    """
+    significant = (new.start, new.duration_min, new.status) != (
+        old.start,
+        old.duration_min,
+        old.status,
+    )
+    return replace(new, revision=old.revision + 1 if significant else old.revision)
+
+
+def _cancelled(broadcast: Broadcast) -> Broadcast:
+    return revised(broadcast, replace(broadcast, status=BroadcastStatus.CANCELLED))
 
 
 def _must_be_planned(broadcast: Broadcast, done: str) -> Broadcast:

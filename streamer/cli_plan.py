@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,6 +13,8 @@ import click
 import orjson
 
 import schedules
+from schedules.ids import IdFactory
+from schedules.xlsxio import XLSX_MAGIC, export_xlsx, import_xlsx
 from streamer.clibase import CONTEXT, App, pass_app
 from streamer.config import Config
 from streamer.console import local, make_console, plan_table
@@ -191,36 +193,25 @@ def cancel(app: App, broadcast_id: str, series: bool) -> None:
 @click.option("--allow-overlap", is_flag=True, help="Accept double bookings.")
 @pass_app
 def import_(app: App, file: Path, allow_overlap: bool) -> None:
-    """Import a plan CSV (the export's columns): all rows or none.
+    """Import a plan CSV or Excel workbook (the export's columns): all rows or none.
 
-    Rows with an id update that broadcast; rows with an empty id add new ones.
+    Rows with an id update that broadcast; rows with an empty id add new ones. A CSV
+    may be separated by "," or ";" (Excel in ru/kk), starts ISO or dd.mm.yyyy HH:MM.
 
     \b
     Example:
-      streamer plan import december.csv
+      streamer plan import december.xlsx
     """
     config = app.config()
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{file}: cannot read it as UTF-8 text ({exc})") from None
     new_id = schedules.default_id_factory()
-    changed = app.writable_store().change_plan(
-        lambda current: schedules.import_csv(
-            io.StringIO(text, newline=""),
-            current,
-            config.programmes,
-            config.tz,
-            new_id,
-            allow_overlap=allow_overlap,
-        )
-    )
+    importer = _importer(file, config, new_id, allow_overlap)
+    changed = app.writable_store().change_plan(importer)
     make_console().print(f"imported {file}: {len(changed)} broadcast(s) added or changed")
 
 
 @plan.command(context_settings=CONTEXT)
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "ics"]), default="csv", show_default=True
+    "--format", "fmt", type=click.Choice(["csv", "ics", "xlsx"]), default="csv", show_default=True
 )
 @click.option(
     "--out",
@@ -235,16 +226,20 @@ def import_(app: App, file: Path, allow_overlap: bool) -> None:
 def export(
     app: App, fmt: str, out: Path | None, start: str | None, end: str | None, programme: str | None
 ) -> None:
-    """Export the plan as CSV (re-importable) or iCalendar (Google Calendar, Outlook).
+    """Export the plan as CSV or Excel (both re-importable) or iCalendar (calendar apps).
 
     \b
     Example:
       streamer plan export --format ics --out plan.ics
     """
     config = app.config()
+    if fmt == "xlsx" and out is None:
+        raise UserError("--format xlsx writes a workbook: give --out FILE.xlsx")
     items = select(app.store().broadcasts().values(), config, start, end, programme)
     if fmt == "csv":
         payload = _csv_text(items, config.tz).encode("utf-8")
+    elif fmt == "xlsx":
+        payload = export_xlsx(items, config.tz)
     else:
         from streamer.clock import SystemClock
 
@@ -258,6 +253,29 @@ def export(
 
 
 # -- helpers ----------------------------------------------------------------------
+def _importer(
+    file: Path, config: Config, new_id: IdFactory, allow_overlap: bool
+) -> Callable[[Mapping[str, Broadcast]], list[Broadcast]]:
+    """The plan change importing ``file``: a workbook when it is one, else CSV text."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{file}: cannot read it ({exc.strerror or exc})") from None
+    if data.startswith(XLSX_MAGIC):
+        return lambda current: import_xlsx(
+            data, str(file), current, config.programmes, config.tz, new_id,
+            allow_overlap=allow_overlap,
+        )  # fmt: skip
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{file}: cannot read it as UTF-8 text or .xlsx ({exc})") from None
+    return lambda current: schedules.import_csv(
+        io.StringIO(text, newline=""), current, config.programmes, config.tz, new_id,
+        allow_overlap=allow_overlap,
+    )  # fmt: skip
+
+
 def select(
     items: Iterable[Broadcast],
     config: Config,
@@ -268,6 +286,8 @@ def select(
     """Broadcasts in the local-day range and programme asked for, by start time."""
     low = None if start is None else _day_start(start, "--from", config.tz)
     high = None if end is None else _day_start(end, "--to", config.tz) + timedelta(days=1)
+    if low is not None and high is not None and high <= low:
+        raise UserError(f"--to {end} is before --from {start}")
     if programme is not None:
         config.programme(programme)
     return sorted(

@@ -59,10 +59,10 @@ def _output_options(func: F) -> F:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["table", "csv", "json"]),
+            type=click.Choice(["table", "csv", "json", "xlsx"]),
             default="table",
             show_default=True,
-            help="Output format.",
+            help="Output format (xlsx: an Excel workbook; needs --out).",
         ),
         click.option(
             "--out",
@@ -154,7 +154,7 @@ def curve(
       streamer report curve AL-2026-11-30-1100 --chart curve.png
     """
     config = app.config()
-    chart_fmt = _check_outputs(out, chart)
+    chart_fmt = _check_outputs(out, chart, fmt)
     style = Style(lang or config.language, config.tz, config.programmes)
     found = _load_curve(app, config, broadcast_id)
     files = {} if chart is None else {chart: curve_chart(found, style, chart_fmt)}
@@ -205,7 +205,7 @@ def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> Non
     )
     if options["programme"] is not None:
         config.programme(options["programme"])  # an unknown slug is a UserError
-    chart_fmt = _check_outputs(options["out"], options["chart"])
+    chart_fmt = _check_outputs(options["out"], options["chart"], options["fmt"])
     style = Style(options["lang"] or config.language, config.tz, config.programmes)
     built = build(
         kind,
@@ -229,8 +229,10 @@ def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> Non
     )
 
 
-def _check_outputs(out: Path | None, chart: Path | None) -> str:
+def _check_outputs(out: Path | None, chart: Path | None, fmt: str) -> str:
     """Refuse outputs that cannot be written before anything is; the chart format."""
+    if fmt == "xlsx" and out is None:
+        raise UserError("--format xlsx writes a workbook: give --out FILE.xlsx")
     for option, path in (("--out", out), ("--chart", chart)):
         if path is not None and not path.resolve().parent.is_dir():
             raise UserError(f"{option} {path}: folder {path.resolve().parent} does not exist")

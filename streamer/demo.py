@@ -267,7 +267,7 @@ def report_week(store: Store, config: Config, monday: date, folder: Path, consol
         render_table(report, console, style)
         console.print()
         path = out_dir / f"{kind}-{period.label}.csv"
-        write_atomic(path, render_bytes(report, "csv", style))
+        write_atomic(path, render_bytes(report, "csv", style), create_folder=True)
         written.append(path)
         if kind == "summary":
             chart = _chart(report, style, out_dir / f"{kind}-{period.label}.png")
@@ -287,7 +287,7 @@ def _chart(report: Report, style: Style, path: Path) -> Path | None:
         payload = report_chart(report, style, "png")
     except ImportError:  # the plain ``pip install .``: charts are an optional extra
         return None
-    write_atomic(path, payload)
+    write_atomic(path, payload, create_folder=True)
     return path
 
 

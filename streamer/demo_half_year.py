@@ -326,7 +326,7 @@ def report_period(
         ("adherence", build("adherence", data, period, config.tz, programmes=slugs)),
     ):
         path = out_dir / f"{name}-{period.label}.csv"
-        write_atomic(path, render_bytes(report, "csv", style))
+        write_atomic(path, render_bytes(report, "csv", style), create_folder=True)
         written.append(path)
     for path in written:
         console.print(f"wrote [bold]{path}[/]")

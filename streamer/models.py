@@ -141,6 +141,8 @@ class Broadcast:
     district: str = ""
     status: BroadcastStatus = BroadcastStatus.PLANNED
     series_id: str | None = None
+    # Bumped by every change of time or status: the calendar export's SEQUENCE.
+    revision: int = 0
 
     @property
     def end(self) -> datetime:
@@ -162,6 +164,7 @@ class Broadcast:
             "district": self.district,
             "status": self.status.value,
             "series_id": self.series_id,
+            "revision": self.revision,
         }
 
     @classmethod
@@ -180,6 +183,7 @@ class Broadcast:
             district=data.get("district", ""),
             status=_broadcast_status(data.get("status", "planned")),
             series_id=data.get("series_id"),
+            revision=int(data.get("revision", 0)),  # plans saved before it was kept
         )
 
 

@@ -62,9 +62,14 @@ def _set_statuses(main: Tables, changed: Sequence[Broadcast]) -> None:
     by_id = {doc["id"]: doc_id for doc_id, doc in plan.items()}
     for broadcast in changed:
         doc_id = by_id.get(broadcast.id)
-        if doc_id is not None and plan[doc_id].get("status") != "cancelled":
+        if doc_id is None:
+            continue
+        doc = plan[doc_id]
+        if doc.get("status") not in ("cancelled", broadcast.status.value):
             # A new document: cached copies of main share the old one (``_tables``).
-            plan[doc_id] = {**plan[doc_id], "status": broadcast.status.value}
+            # A status change is a new revision (the calendar's SEQUENCE).
+            revision = int(doc.get("revision", 0)) + 1
+            plan[doc_id] = {**doc, "status": broadcast.status.value, "revision": revision}
             main.changed = True
 
 

@@ -114,7 +114,7 @@ def test_export_csv_reimports_to_the_same_plan(
     assert cli(capsys, "plan", "import", str(out_file))[0] == 0  # same plan: no change
     _, after, _ = cli(capsys, "plan", "list", "--format", "json")
     assert orjson.loads(after) == orjson.loads(before)
-    assert text.startswith("id,programme,title,start")
+    assert text.startswith("\ufeffid,programme,title,start")  # the BOM: Excel reads UTF-8
 
 
 def test_export_ics_has_one_event_per_broadcast(
@@ -147,6 +147,15 @@ ADD = ["plan", "add", "--programme", "adal-komek", "--title", "T", "--start", "2
         (["plan", "list", "--from", "30.11.2026"], "--from: '30.11.2026' is not a date"),
         (["plan", "list", "--programme", "nope"], "unknown programme"),
         (["plan", "import", "/no/such/file.csv"], "does not exist"),
+        (
+            ["plan", "list", "--from", "2026-12-02", "--to", "2026-12-01"],
+            "--to 2026-12-01 is before --from 2026-12-02",
+        ),
+        (
+            ["plan", "export", "--from", "2026-12-02", "--to", "2026-11-30", "--out", "x.csv"],
+            "--to 2026-11-30 is before --from 2026-12-02",
+        ),
+        (["plan", "export", "--out", "/nope/x.ics", "--format", "ics"], "folder /nope does not"),
     ],
 )
 def test_user_errors_exit_2_with_one_line_and_write_nothing(

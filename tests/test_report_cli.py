@@ -266,6 +266,11 @@ def test_run_writes_the_jobs_files_named_by_report_and_period(
         (["broadcasts", "--from", "2026-11-31"], "--from '2026-11-31' is not a date"),
         (["broadcasts", "--to", "2026-11-30"], "--to needs --from"),
         (
+            ["broadcasts", "--from", "2026-11-30", "--to", "2026-11-01"],
+            "--to 2026-11-01 is before --from 2026-11-30",
+        ),
+        (["adherence", "--from", "2027-01-04"], "--from 2027-01-04 is after today"),
+        (
             ["adherence", "--period", "2026-11", "--from", "2026-11-01"],
             "either --period or --from/--to",
         ),

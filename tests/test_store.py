@@ -52,6 +52,7 @@ def broadcast(broadcast_id: str = "b1", **changes: Any) -> Broadcast:
         district="Almaty",
         status=BroadcastStatus.LIVE,
         series_id="weekly",
+        revision=3,
     )
     return dataclasses.replace(full, **changes)
 
@@ -188,10 +189,10 @@ def test_change_plan_that_raises_writes_nothing(store: TinyStore, data_dir: Path
 
 
 def test_cycle_broadcasts_are_upserts(store: TinyStore) -> None:
-    """A broadcast in a cycle replaces the planned one with that id."""
+    """A broadcast in a cycle replaces the planned one's status (a new revision)."""
     store.change_plan(lambda plan: [broadcast(status=BroadcastStatus.PLANNED)])
     store.commit_cycle(CycleWrite(broadcasts=[broadcast(status=BroadcastStatus.HELD)]))
-    assert store.broadcasts() == {"b1": broadcast(status=BroadcastStatus.HELD)}
+    assert store.broadcasts() == {"b1": broadcast(status=BroadcastStatus.HELD, revision=4)}
 
 
 # -- cycles and partitions --------------------------------------------------------------
