@@ -1,16 +1,29 @@
 """Charts as PNG or SVG with matplotlib, an optional extra (``pip install 'streamer[charts]'``).
 
 Only the object-oriented API (``matplotlib.figure.Figure``) is used: no pyplot, no
-global backend state, so charts are safe inside the daemon's threads. Charts are
-drawn into memory; the caller writes the bytes (atomically) once all else worked.
+backend state. The few settings a chart needs (the font, SVG text as text) are set
+around each drawing under a lock, so charts are safe inside the daemon's threads.
+Charts are drawn into memory; the caller writes the bytes (atomically) once all else
+worked. ``report_chart(report, style)`` and ``curve_chart(curve, style)`` give SVG
+by default; ``inline_svg`` makes that fit inside an HTML page.
+
+Text is set in DejaVu Sans, which matplotlib bundles and which has every Kazakh and
+Russian letter, so a chart reads the same on any machine. In SVG, text stays text
+(selectable, searchable, checked by the tests) rather than outlines.
 """
 
 from __future__ import annotations
 
 import io
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from reports.chart_bars import INK, MUTED, NA, WIDTH_IN, draw_bars
+from reports.chart_data import bar_chart
+from reports.chart_text import day_text, short_title, text
 from reports.curve import TOTAL, Curve
 from reports.fmt import PLATFORM_NAMES, Style
 from reports.labels import label
@@ -19,6 +32,23 @@ from streamer.errors import UserError
 from streamer.models import StreamStatus
 
 FORMATS = {".png": "png", ".svg": "svg"}
+DPI = 100  # an 11-inch chart is 1,100 pixels wide
+TITLE_IN = 0.8  # inches kept above the panels for the title and subtitle
+# rcParams apply to the whole process, so each chart sets them under this lock.
+_LOCK = threading.Lock()
+_RC: dict[Any, Any] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "svg.fonttype": "none",  # <text> elements, not glyph outlines
+    "svg.hashsalt": "streamer",  # the same ids on every run: byte-identical SVG
+}
+CURVE_COLOURS = {
+    TOTAL: INK,
+    "youtube": "#c53030",
+    "facebook": "#2b6cb0",
+    "instagram": "#b83280",
+    "twitch": "#6b46c1",
+}
 
 
 def chart_format(path: Path) -> str:
@@ -35,56 +65,127 @@ def chart_format(path: Path) -> str:
     return fmt
 
 
-def report_chart(report: Report, style: Style, fmt: str) -> bytes:
-    """A bar chart of the report: views per group, views per broadcast, or start delays."""
-    if report.kind == "adherence":
-        figure_key, values = "start_delay_min", "start_delay_min"
-    else:
-        figure_key, values = "views", "views"
-    first = report.columns[0]
-    names = [
-        style.group(first, str(row[first])) if report.kind == "summary" else str(row[first])
-        for row in report.rows
-    ]
-    numbers = [
-        float(v) if isinstance(v := row.get(values), int | float) else 0.0 for row in report.rows
-    ]
-    figure, axes = _figure(max(4.0, 0.35 * len(names) + 1.5))
-    axes.barh(names, numbers, color="#2b6cb0")
-    axes.invert_yaxis()
-    axes.set_xlabel(label(figure_key, style.lang))
-    title = label(f"title.{report.kind}", style.lang)
-    axes.set_title(title if report.period is None else f"{title} — {report.period.label}")
-    return _save(figure, fmt)
+def report_chart(report: Report, style: Style, fmt: str = "svg") -> bytes:
+    """The chart of a summary, broadcasts or adherence report as PNG or SVG bytes."""
+    chart = bar_chart(report, style)
+    return _render(
+        chart.title, chart.subtitle, chart.height, fmt, lambda f: draw_bars(f, chart, style)
+    )
 
 
-def curve_chart(curve: Curve, style: Style, fmt: str) -> bytes:
-    """Concurrent viewers over local time: one line per platform and the total."""
-    figure, axes = _figure(4.5)
-    lines = [(TOTAL, curve.total), *curve.series.items()]
-    for key, snaps in lines:
-        points = [
-            (s.ts.astimezone(style.tz), s.concurrent_viewers)
-            for s in snaps
-            if s.status is StreamStatus.LIVE and s.concurrent_viewers is not None
-        ]
-        if points:
-            name = label("total", style.lang) if key == TOTAL else PLATFORM_NAMES.get(key, key)
-            xs, ys = zip(*points, strict=True)
-            axes.plot(xs, ys, label=name, linewidth=2.2 if key == TOTAL else 1.2)
-    axes.set_ylabel(label("concurrent_viewers", style.lang))
-    axes.set_title(f"{curve.subject} · {style.programme(curve.programme)}")
-    if axes.lines:
-        axes.legend()
+def curve_chart(curve: Curve, style: Style, fmt: str = "svg") -> bytes:
+    """Concurrent viewers over local time, one line per platform and the total, as
+    PNG or SVG bytes; a curve without live readings says so in words."""
+    heading = f"{label('title.curve', style.lang)} — {style.programme(curve.programme)}"
+    return _render(
+        heading, _curve_subtitle(curve, style), 5.0, fmt, lambda f: _draw_curve(f, curve, style)
+    )
+
+
+def inline_svg(payload: bytes) -> str:
+    """An SVG chart as an ``<svg>`` element for an HTML page (no XML prolog, no doctype)."""
+    document = payload.decode("utf-8")
+    return document[document.index("<svg") :]
+
+
+def _render(
+    heading: str, subtitle: str, height: float, fmt: str, draw: Callable[[Any], None]
+) -> bytes:
+    with _settings():
+        from matplotlib.figure import Figure
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+        # The title block sits in a fixed band; the panels fill what is left.
+        layout = ConstrainedLayoutEngine(rect=(0, 0, 1, 1 - TITLE_IN / height))
+        figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout=layout)
+        figure.text(0.01, 1 - 0.28 / height, heading, fontsize=14, weight="bold", color=INK)
+        figure.text(0.01, 1 - 0.58 / height, subtitle, fontsize=10, color=MUTED)
+        draw(figure)
+        return _save(figure, fmt)
+
+
+@contextmanager
+def _settings() -> Iterator[None]:
+    from matplotlib import rc_context
+
+    with _LOCK, rc_context(_RC):
+        yield
+
+
+def _draw_curve(figure: Any, curve: Curve, style: Style) -> None:
+    axes = figure.add_subplot()
+    if curve.planned is not None:
+        start, end = (t.astimezone(style.tz) for t in curve.planned)
+        axes.axvspan(start, end, color="#edf2f7", label=text("plan", style.lang), linewidth=0)
+    drawn = 0
+    for key, snaps in [(TOTAL, curve.total), *curve.series.items()]:
+        drawn += _curve_line(axes, key, snaps, style)
+    if not drawn:
+        _no_live_data(axes, curve, style)
+    axes.set_ylabel(label("concurrent_viewers", style.lang), color=MUTED)
+    axes.set_xlabel(f"{text('local_time', style.lang)}, {style.tz.key}", color=MUTED)
+    axes.set_ylim(bottom=0)
+    axes.yaxis.set_major_formatter(_number_formatter(style))
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.grid(axis="y", color="#e2e8f0", linewidth=0.6)
+    if axes.get_legend_handles_labels()[0]:
+        # Beside the plot, where it never hides a line or the peak.
+        figure.legend(loc="outside right upper", fontsize=9, frameon=False)
+    low, high = axes.get_xlim()
+    axes.set_xlim(low - (high - low) * 0.03, high + (high - low) * 0.03)
     _local_time_axis(axes, style)
-    return _save(figure, fmt)
 
 
-def _figure(height: float) -> tuple[Any, Any]:
-    from matplotlib.figure import Figure
+def _curve_line(axes: Any, key: str, snaps: Any, style: Style) -> int:
+    """Plot one platform (or the total); a platform without readings joins the legend
+    as "n/a". Returns 1 when a line was drawn."""
+    name = label("total", style.lang) if key == TOTAL else PLATFORM_NAMES.get(key, key)
+    points = [
+        (s.ts.astimezone(style.tz), s.concurrent_viewers)
+        for s in snaps
+        if s.status is StreamStatus.LIVE and s.concurrent_viewers is not None
+    ]
+    if not points:
+        if key != TOTAL:
+            axes.plot([], [], color=NA, linestyle=":", label=f"{name}: {label('n/a', style.lang)}")
+        return 0
+    xs, ys = zip(*points, strict=True)
+    total = key == TOTAL
+    axes.plot(xs, ys, label=name, color=CURVE_COLOURS.get(key), linewidth=2.4 if total else 1.3)
+    if total:
+        peak = max(points, key=lambda p: p[1])
+        words = f"{label('peak', style.lang)} {style.number(peak[1])} · {peak[0]:%H:%M}"
+        axes.annotate(
+            words, peak, xytext=(0, 8), textcoords="offset points", ha="center", fontsize=9
+        )
+        axes.set_ylim(top=peak[1] * 1.18)
+    return 1
 
-    figure = Figure(figsize=(10, height), layout="constrained")
-    return figure, figure.add_subplot()
+
+def _no_live_data(axes: Any, curve: Curve, style: Style) -> None:
+    """Words across an empty plot: nothing was measured on air (and the status why)."""
+    words = text("no_live_data", style.lang)
+    if curve.status:
+        words += f"\n{label('status', style.lang)}: {label(f'status.{curve.status}', style.lang)}"
+    axes.text(
+        0.5, 0.55, words, transform=axes.transAxes, ha="center", va="center", fontsize=12, color=INK
+    )
+    axes.set_yticks([])
+    axes.set_ylim(0, 1)
+
+
+def _curve_subtitle(curve: Curve, style: Style) -> str:
+    moments = [s.ts for s in curve.total] or ([curve.planned[0]] if curve.planned else [])
+    day = day_text(moments[0].astimezone(style.tz).date(), style) if moments else ""
+    name = short_title({"title": curve.title, "programme": curve.programme}, style, 70)
+    return " · ".join(p for p in (day, name, curve.subject) if p)
+
+
+def _number_formatter(style: Style) -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _pos: style.number(x))
 
 
 def _local_time_axis(axes: Any, style: Style) -> None:

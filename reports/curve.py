@@ -38,6 +38,8 @@ class Curve:
     series: Mapping[str, Sequence[Snapshot]]
     total: Sequence[Snapshot]
     interval_s: int
+    planned: tuple[datetime, datetime] | None = None  # the plan's start and end, if planned
+    status: str = ""  # the broadcast's status (held, missed, ...), "" for a stream
 
 
 def window(
@@ -60,6 +62,9 @@ def build_curve(
     streams: Sequence[Stream],
     snapshots: Sequence[Snapshot],
     interval_s: int,
+    *,
+    planned: tuple[datetime, datetime] | None = None,
+    status: str = "",
 ) -> Curve:
     """Group the snapshots by platform and add the combined total."""
     by_stream = {s.key: [snap for snap in snapshots if snap.stream == s.key] for s in streams}
@@ -67,7 +72,7 @@ def build_curve(
     for stream in streams:
         series.setdefault(stream.platform, []).extend(by_stream[stream.key])
     total = combine_samples(by_stream, interval_s, TOTAL)
-    return Curve(subject, title, programme, series, total, interval_s)
+    return Curve(subject, title, programme, series, total, interval_s, planned, status)
 
 
 def curve_report(curve: Curve, tz: ZoneInfo) -> Report:

@@ -272,9 +272,10 @@ def _load_curve(app: App, config: Config, subject: str) -> Curve:
     if item is not None:
         streams = [s for s in data.streams.values() if s.broadcast_id == subject]
         title, programme, planned = item.title, item.programme, (item.start, item.end)
+        status = str(item.status)
     elif subject in data.streams:
         stream = data.streams[subject]
-        streams, title, planned = [stream], stream.title, None
+        streams, title, planned, status = [stream], stream.title, None, ""
         programme = data.channel_programmes.get(stream.channel_key, "")
     else:
         raise UserError(
@@ -283,4 +284,6 @@ def _load_curve(app: App, config: Config, subject: str) -> Curve:
     start, end = window(planned, streams, CLOCK.now())
     snapshots = store.snapshots(start, end, [s.key for s in streams])
     interval = config.collector.live_interval
-    return build_curve(subject, title, programme, streams, snapshots, interval)
+    return build_curve(
+        subject, title, programme, streams, snapshots, interval, planned=planned, status=status
+    )

@@ -1,0 +1,169 @@
+"""Horizontal bar panels sharing one list of rows: the drawing behind the report charts.
+
+A ``BarChart`` is plain data (labels, numbers, colours, words); ``draw_bars`` puts it
+on a matplotlib ``Figure``. Every bar carries its value as text. A figure that is not
+known is a hatched grey band saying "n/a", and a row that has no figure for a reason
+(a no-show, a missed broadcast) is a tinted band saying so: neither ever looks like
+a bar of 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reports.fmt import Style
+from reports.labels import label
+
+MAX_BARS = 25  # more rows than this on one picture cannot be read at a glance
+BAR_HEIGHT_IN = 0.34  # inches per row
+HEADER_IN = 1.0  # title and subtitle above the panels
+FOOTER_IN = 0.45  # the x axis below them
+LEGEND_IN = 0.4  # a legend row under the axis
+WIDTH_IN = 11.0
+INK, MUTED, NA = "#1a202c", "#4a5568", "#a0aec0"
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One row: its label, a value per panel (``None``: n/a), a colour per panel, and
+    a word shown instead of the values when the row has none (a status)."""
+
+    label: str
+    values: tuple[float | None, ...]
+    colours: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BarChart:
+    """What a report chart shows: title, subtitle, panel names, rows and a legend."""
+
+    title: str
+    subtitle: str
+    panels: tuple[str, ...]
+    bars: tuple[Bar, ...]
+    legend: tuple[tuple[str, str], ...] = ()  # (words, colour)
+    signed: bool = False  # values are changes (a start delay): shown with their sign
+    empty: str = ""  # what an empty chart says instead of bars
+
+    @property
+    def height(self) -> float:
+        """Inches: a fixed header and footer, and a band per row (at most ``MAX_BARS``)."""
+        rows = max(3, len(self.bars))
+        return HEADER_IN + FOOTER_IN + rows * BAR_HEIGHT_IN + (LEGEND_IN if self.legend else 0)
+
+
+def draw_bars(figure: Any, chart: BarChart, style: Style) -> None:
+    """Draw ``chart`` on ``figure``: one panel per figure, row labels on the left."""
+    axes_list = figure.subplots(1, len(chart.panels), sharey=True, squeeze=False)[0]
+    positions = list(range(len(chart.bars)))
+    for index, (axes, name) in enumerate(zip(axes_list, chart.panels, strict=True)):
+        _panel(axes, chart, index, style)
+        axes.set_title(name, fontsize=10, color=MUTED, loc="left")
+    first = axes_list[0]
+    first.set_yticks(positions, [bar.label for bar in chart.bars], fontsize=9)
+    first.set_ylim(max(len(chart.bars), 1) - 0.5, -0.5)  # the first row on top
+    if not chart.bars:
+        first.text(
+            0.02,
+            0,
+            chart.empty,
+            va="center",
+            fontsize=10,
+            color=MUTED,
+            transform=first.get_yaxis_transform(),
+        )
+    if chart.legend:
+        _legend(figure, chart.legend)
+
+
+def _panel(axes: Any, chart: BarChart, index: int, style: Style) -> None:
+    """One figure's bars, values written at their ends, n/a and notes as bands."""
+    known = [b.values[index] for b in chart.bars if b.values[index] is not None and not b.note]
+    low = min([0.0, *(v for v in known if v is not None)])
+    high = max([0.0, *(v for v in known if v is not None)])
+    span = (high - low) or 1.0
+    # Room for the value text beyond the longest bar on either side.
+    axes.set_xlim(low - (0.3 * span if low < 0 else 0), high + 0.3 * span)
+    for row, bar in enumerate(chart.bars):
+        value = bar.values[index]
+        if bar.note:
+            _band(axes, row, bar.note, bar.colours[index], hatch=None)
+        elif value is None:
+            _band(axes, row, label("n/a", style.lang), NA, hatch="////")
+        else:
+            axes.barh(row, value, height=0.7, color=bar.colours[index])
+            words = _value_text(value, chart.signed, style)
+            axes.annotate(
+                words,
+                (value, row),
+                xytext=(-4 if value < 0 else 4, 0),
+                textcoords="offset points",
+                ha="right" if value < 0 else "left",
+                va="center",
+                fontsize=9,
+                color=INK,
+            )
+    axes.axvline(0, color=MUTED, linewidth=0.8)
+    axes.tick_params(axis="x", labelsize=8, colors=MUTED)
+    axes.tick_params(axis="y", length=0)
+    axes.xaxis.set_major_locator(_few_ticks())
+    axes.xaxis.set_major_formatter(_number_formatter(style))
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.grid(axis="x", color="#e2e8f0", linewidth=0.6)
+    axes.set_axisbelow(True)
+
+
+def _band(axes: Any, row: int, words: str, colour: str, hatch: str | None) -> None:
+    """A full-width band across the panel with ``words``: no figure here, and why."""
+    if hatch is None:
+        axes.axhspan(row - 0.35, row + 0.35, color=colour, alpha=0.14, linewidth=0)
+    else:
+        axes.axhspan(
+            row - 0.35, row + 0.35, facecolor="none", edgecolor="#cbd5e0", hatch=hatch, linewidth=0
+        )
+    axes.text(
+        0.02,
+        row,
+        words,
+        transform=axes.get_yaxis_transform(),
+        va="center",
+        fontsize=9,
+        color=colour if hatch is None else MUTED,
+        fontweight="bold" if hatch is None else "normal",
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+    )
+
+
+def _value_text(value: float, signed: bool, style: Style) -> str:
+    """Whole numbers: a viewer-minute or a minute of delay more says nothing here."""
+    return style.signed(value) if signed and round(value) != 0 else style.number(value)
+
+
+def _few_ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    # Grouped numbers ("60 000") are wide: four ticks never run into each other.
+    return MaxNLocator(nbins=4, integer=True)
+
+
+def _number_formatter(style: Style) -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _pos: style.number(x))
+
+
+def _legend(figure: Any, entries: Sequence[tuple[str, str]]) -> None:
+    from matplotlib.patches import Patch
+
+    handles = [Patch(facecolor=colour, label=words) for words, colour in entries]
+    figure.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=min(len(handles), 4),
+        frameon=False,
+        fontsize=9,
+    )
