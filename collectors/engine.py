@@ -18,9 +18,11 @@ changed on the engine's thread only, after the workers have returned, so results
 are applied in the same order whatever the threads' timing.
 
 A platform error never escapes a cycle: the batch's due polls become gaps with
-the error's reason and the other platforms go on. ``QuotaExhausted`` pauses the
-platform until its reset (persisted, so a restart honours it); ``AuthFailed``
-stops it until the credential is fixed and the collector restarted.
+the error's reason and the other platforms go on; an error of one channel only
+(``PollResult.failures``: a Page Graph throttles) is a gap for its streams alone.
+``QuotaExhausted`` pauses the platform until its reset (persisted, so a restart
+honours it); ``AuthFailed`` stops it until the credential is fixed and the
+collector restarted.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from collectors.cycle import (
     rematch,
     update_plan,
 )
-from collectors.fetch import Job, Outcome, fetch_all
+from collectors.fetch import Batch, Job, Outcome, fetch_all
 from collectors.health import ChannelHealth, meta_name
 from collectors.matching import match
 from collectors.policy import next_discovery, next_poll
@@ -272,6 +274,7 @@ class Engine:
                 self._account(batch.result.usage, name, cycle)
                 cycle.report.ok_platforms.add(name)
                 self._apply(batch.result, cycle)
+                self._channel_gaps(batch, cycle)
         if name in self._stop_stored and name in cycle.report.ok_platforms:
             self._stop_stored.discard(name)  # an auth stop of an earlier run is over
             cycle.meta[f"stopped:{name}"] = None
@@ -383,6 +386,16 @@ class Engine:
             cycle.rollups[stream.key] = rollup.fold_gaps(base, [Gap(stream.key, cycle.now, reason)])
             cycle.changed_rollups.add(stream.key)
             cycle.report.errors[f"{stream.platform}:{reason}"] += 1
+
+    def _channel_gaps(self, batch: Batch, cycle: CycleState) -> None:
+        """The streams a poll could not read for their own channel's sake: a gap each."""
+        assert batch.result is not None
+        failures = batch.result.failures
+        for exc in {id(e): e for e in failures.values()}.values():  # once per channel
+            log.warning("%s", exc)
+        for stream in batch.streams:
+            if (failure := failures.get(stream.key)) is not None:
+                self._skip([stream], failure.reason, cycle)
 
     def _platform_failed(
         self, name: str, exc: PlatformError, cycle: CycleState, batch: Sequence[Stream]
