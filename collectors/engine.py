@@ -20,9 +20,10 @@ are applied in the same order whatever the threads' timing.
 A platform error never escapes a cycle: the batch's due polls become gaps with
 the error's reason and the other platforms go on; an error of one channel only
 (``PollResult.failures``: a Page Graph throttles) is a gap for its streams alone.
-``QuotaExhausted`` pauses the platform until its reset (persisted, so a restart
-honours it); ``AuthFailed`` stops it until the credential is fixed and the
-collector restarted.
+``QuotaExhausted`` pauses the platform until its reset, and Graph's cooldowns
+(``collectors.base.Cools``) hold as long as Graph asked: both persisted, so a
+restart honours them; ``AuthFailed`` stops it until the credential is fixed and
+the collector restarted.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any
 
 from collectors.base import (
     AuthFailed,
+    Cools,
     Platform,
     PlatformError,
     PollResult,
@@ -54,7 +56,7 @@ from collectors.cycle import (
     update_plan,
 )
 from collectors.fetch import Batch, Job, Outcome, fetch_all
-from collectors.health import ChannelHealth, meta_name
+from collectors.health import ChannelHealth, cooldown_meta, meta_name
 from collectors.matching import match
 from collectors.policy import next_discovery, next_poll
 from collectors.schedule import awaited_channels, awaited_due, plan_due
@@ -127,10 +129,14 @@ class Engine:
         # What discovery learned about channels (fetch apart from save: the adapter
         # gets it from here, and hands back what it knows after each discovery).
         self._memory: dict[str, Any] = {}
+        self._cooling: dict[str, Any] = {}  # Graph's cooldowns, as last stored
         for name, platform in self.platforms.items():
             if isinstance(platform, Remembers):
                 self._memory[name] = store.get_meta(f"discovery:{name}")
                 platform.restore(self._memory[name])
+            if isinstance(platform, Cools):
+                self._cooling[name] = store.get_meta(cooldown_meta(name)) or {}
+                platform.restore_cooldowns(self._cooling[name])
 
     # -- the cycle ----------------------------------------------------------------
     def collect_once(self, now: datetime) -> CycleReport:
@@ -275,9 +281,25 @@ class Engine:
                 cycle.report.ok_platforms.add(name)
                 self._apply(batch.result, cycle)
                 self._channel_gaps(batch, cycle)
+        self._store_cooldowns(name, cycle)
         if name in self._stop_stored and name in cycle.report.ok_platforms:
             self._stop_stored.discard(name)  # an auth stop of an earlier run is over
             cycle.meta[f"stopped:{name}"] = None
+
+    def _store_cooldowns(self, name: str, cycle: CycleState) -> None:
+        """Store the adapter's cooldowns when one started or grew longer (adapters are
+        idle now: every worker is back). One that merely ran out is left in the store
+        until the next change: a restored cooldown that is over is ignored."""
+        platform = self.platforms[name]
+        if not isinstance(platform, Cools):
+            return
+        now, stored = platform.cooldowns(), self._cooling.get(name) or {}
+        grown = now.get("token", "") > stored.get("token", "") or any(
+            end > (stored.get("objects") or {}).get(o, "")
+            for o, end in (now.get("objects") or {}).items()
+        )
+        if grown:
+            self._cooling[name] = cycle.meta[cooldown_meta(name)] = now
 
     def _channels_read(self, outcome: Outcome, cycle: CycleState) -> None:
         """Record which channels the discovery read and which failed (with backoff)."""

@@ -30,6 +30,23 @@ def meta_name(platform: str) -> str:
     return f"channels:{platform}"
 
 
+def cooldown_meta(platform: str) -> str:
+    """The meta entry holding ``platform``'s cooldowns (``collectors.base.Cools``):
+    ``{"token": end, "objects": {channel id: end}}``, ISO 8601 UTC."""
+    return f"cooldowns:{platform}"
+
+
+def cooling_until(stored: Any, channel: str | None, now: datetime) -> datetime | None:
+    """From a stored cooldowns value: until when the token (``channel=None``) or one
+    channel is throttled, if that is after ``now``; unreadable: ``None``."""
+    try:
+        value = stored.get("token") if channel is None else stored["objects"][channel]
+        until = from_iso(value) if value is not None else None
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    return until if until is not None and until > now else None
+
+
 def backoff(interval: int, attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failure in a row: ``interval`` seconds, doubled
     at each further failure, capped at ``MAX_BACKOFF``."""

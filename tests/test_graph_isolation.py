@@ -24,7 +24,9 @@ from collectors.base import ChannelThrottled, Transient
 from collectors.facebook import FacebookAdapter
 from collectors.instagram import InstagramAdapter
 from collectors.simulator import FaultRule, SimStream
+from streamer.cli_status import gather, render
 from streamer.clock import SimulatedClock
+from streamer.daemon import Collector
 from streamer.models import Stream, StreamStatus
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
@@ -192,7 +194,10 @@ def collecting(tmp: Path) -> Iterator[Simulated]:
         tmp, start=T0, streams=streams, seed=5, config=config, environ=ENVIRON
     ) as built:
         built.collector.engine.parallel = False  # one request order, whatever the threads do
-        yield built
+        try:
+            yield built
+        finally:
+            built.collector.close()  # the last one ``restarted`` made, if any
 
 
 def cycle_at(built: Simulated, minutes: int) -> dict[str, int]:
@@ -244,3 +249,68 @@ def test_a_token_limit_stops_the_platform_for_the_cycle(tmp_path: Path) -> None:
         assert (sent[PAGE_A], sent[PAGE_B], sent[IG_A], sent[IG_B]) == (1, 0, 1, 1)
         assert gaps(built) == sorted([(key(PAGE_A), 1, "throttled"), (key(PAGE_B), 1, "throttled")])
         assert cycle_at(built, 2)[PAGE_B] == 0  # the token's ten minutes
+
+
+# -- cooldowns outlive the process -------------------------------------------------------
+
+
+def restarted(built: Simulated) -> None:
+    """A new collector on the same data folder, as the next ``collect --once`` from cron."""
+    built.collector.close()
+    built.collector = Collector(built.collector.config, built.clock, ENVIRON, built.store)
+    built.collector.engine.parallel = False
+
+
+def test_a_restarted_collector_waits_out_a_pages_cooldown(tmp_path: Path) -> None:
+    """Page A throttled for 10 minutes at minute 1: a new process at minutes 2 and 5 does
+    not ask it (a throttled gap), asks Page B, and asks A again from minute 11."""
+    with collecting(tmp_path) as built:
+        cycle_at(built, 0)
+        built.sim.faults.add(FaultRule("throttled", EDGES[PAGE_A], times=1, regain_minutes=10))
+        assert cycle_at(built, 1)[PAGE_A] == 1
+        for minute in (2, 5, 11):
+            restarted(built)
+            sent = cycle_at(built, minute)
+            assert (sent[PAGE_A], sent[PAGE_B]) == ((1, 1) if minute == 11 else (0, 1))
+        assert [m for s, m, _ in gaps(built) if s == key(PAGE_A)] == [1, 2, 5]
+        assert sampled(built, PAGE_B) == [0, 1, 2, 5, 11]
+
+
+def test_a_restarted_collector_waits_out_the_tokens_cooldown(tmp_path: Path) -> None:
+    """Code 4 at minute 1 (the token waits 10 minutes): a new process at minute 3 sends
+    Facebook nothing and records both Pages' polls as throttled gaps."""
+    with collecting(tmp_path) as built:
+        cycle_at(built, 0)
+        built.sim.faults.add(FaultRule("http429", EDGES[PAGE_A], times=1))
+        cycle_at(built, 1)
+        restarted(built)
+        sent = cycle_at(built, 3)
+        assert (sent[PAGE_A], sent[PAGE_B], sent[IG_A]) == (0, 0, 1)
+        assert {(s, r) for s, m, r in gaps(built) if m == 3} == {
+            (key(PAGE_A), "throttled"),
+            (key(PAGE_B), "throttled"),
+        }
+
+
+def test_status_shows_the_cooldowns(tmp_path: Path) -> None:
+    """``streamer status``: "throttled until" for the token's platform and for a throttled
+    Instagram account, read from the store; nothing once they are over."""
+    with collecting(tmp_path) as built:
+        cycle_at(built, 0)
+        built.sim.faults.add(FaultRule("http429", EDGES[PAGE_A], times=1))
+        built.sim.faults.add(FaultRule("throttled", EDGES[IG_B], times=1, regain_minutes=30))
+        cycle_at(built, 1)
+        config, now = built.collector.config, built.clock.now()
+        found = gather(config, built.store, now)
+        platforms = {p["platform"]: p for p in found["platforms"]}
+        assert platforms["facebook"]["state"] == "throttled"
+        assert platforms["facebook"]["until"] == "2026-03-16T09:11:00Z"
+        assert platforms["instagram"]["state"] == "collecting"
+        throttled = {r["channel"]: r.get("throttled_until") for r in found["channels"]}
+        assert throttled == {PAGE_A: None, PAGE_B: None, IG_A: None, IG_B: "2026-03-16T09:31:00Z"}
+        lines = render(found, config.tz)
+        assert "  facebook   throttled until 2026-03-16 14:11" in lines  # Almaty, UTC+5
+        assert "    throttled until 2026-03-16 14:31" in lines
+        later = gather(config, built.store, T0 + timedelta(hours=1))
+        assert {p["state"] for p in later["platforms"]} == {"collecting"}
+        assert all("throttled_until" not in row for row in later["channels"])
