@@ -56,7 +56,7 @@ from collectors.cycle import (
     update_plan,
 )
 from collectors.fetch import Batch, Job, Outcome, fetch_all
-from collectors.health import ChannelHealth, cooldown_meta, meta_name
+from collectors.health import ChannelHealth, cooldown_meta, discovered_meta, meta_name
 from collectors.matching import match
 from collectors.policy import next_discovery, next_poll
 from collectors.schedule import awaited_channels, awaited_due, plan_due
@@ -114,7 +114,10 @@ class Engine:
                 if channel.platform in self.platforms:
                     self.channels.setdefault(channel.platform, []).append(channel)
         self.stopped: dict[str, str] = {}
-        self.last_discovery: dict[str, datetime] = {}
+        # The last discovery outlives the process, so collect --once from cron keeps
+        # the discovery interval instead of discovering at every run.
+        self._discovered = {n: _stored_time(store.get_meta(discovered_meta(n))) for n in platforms}
+        self.last_discovery = {n: at for n, at in self._discovered.items() if at is not None}
         self._due_at: datetime | None = None
         # A quota pause outlives the process: a restarted collector must not spend
         # requests that the platform will refuse until the reset.
@@ -450,6 +453,20 @@ class Engine:
             if units:  # Graph and feeds charge none: no ledger row, so no write for it
                 cycle.quota[(day, credential)] += units
 
+    def _discovery_times(self, cycle: CycleState, writes: bool) -> None:
+        """Store each platform's last discovery time with a cycle that writes anyway; in a
+        quiet one only when the stored time is an interval old (a new process would
+        discover again at once): at most one extra write per platform and interval.
+        The channels' last successful reads ride along with it."""
+        for name, at in self.last_discovery.items():
+            stored = self._discovered.get(name)
+            if at == stored:
+                continue
+            interval = timedelta(seconds=self.discovery_every[name])
+            if writes or stored is None or cycle.now - stored >= interval:
+                self._discovered[name] = at
+                cycle.meta[discovered_meta(name)] = to_iso(at)
+
     # -- simulcast and plan -------------------------------------------------------------
     def _fold_plan(self, cycle: CycleState) -> None:
         """Who each stream belongs to, simulcast sums and statuses, from the cycle's streams."""
@@ -459,14 +476,16 @@ class Engine:
             log.info("broadcast %s is now %s", broadcast_id, status.value)
 
     def _commit(self, cycle: CycleState) -> None:
-        if not (
+        writes = bool(
             cycle.snapshots
             or cycle.gaps
             or cycle.changed_streams
             or cycle.changed_plan
             or cycle.meta
             or cycle.quota  # units a discovery spent must reach the ledger too
-        ):
+        )
+        self._discovery_times(cycle, writes)
+        if not (writes or cycle.meta):
             return
         for name, health in self.health.items():  # a quiet discovery's reads ride along
             if health.to_meta() != health.saved:
@@ -483,6 +502,13 @@ class Engine:
                 meta=dict(cycle.meta),  # a quota pause and seen ids: in the same write
             )
         )
+
+
+def _stored_time(value: Any) -> datetime | None:
+    try:
+        return from_iso(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _is_due(stream: Stream, now: datetime) -> bool:
