@@ -74,12 +74,17 @@ class PollResult:
     engine's own fields (``next_poll_at``, ``final_polls``...) come back unchanged.
     ``missing`` names the external ids the platform no longer shows (deleted or made
     private); their updates have status ``missing`` and they get no snapshot.
+    ``failures`` names the streams (by key) that could not be read because their own
+    channel is rate limited (``ChannelThrottled``), with the error: they have
+    no update and no snapshot, the engine records a gap for each, and the batch's
+    other streams count as read (``by_channel``).
     """
 
     snapshots: list[Snapshot] = field(default_factory=list)
     updates: list[Stream] = field(default_factory=list)
     missing: set[str] = field(default_factory=set)
     usage: Usage = field(default_factory=Usage)
+    failures: dict[str, PlatformError] = field(default_factory=dict)
 
     @property
     def quota_units(self) -> int:
@@ -97,7 +102,9 @@ class Platform(Protocol):
 
     Both methods raise ``PlatformError`` subclasses only (never the HTTP library's
     own exceptions), after the retries of ``collectors.retry`` are spent. A raised
-    error carries the ``usage`` of the failed call, so the ledger stays right.
+    error carries the ``usage`` of the failed call, so the ledger stays right. An
+    error of one channel only (``isolated``) need not be raised: ``Discovery.failures``
+    and ``PollResult.failures`` carry it, and the other channels' results go on.
     """
 
     name: str
@@ -115,6 +122,22 @@ class Platform(Protocol):
 
     def poll(self, streams: Sequence[Stream], now: datetime) -> PollResult:
         """Read ``streams`` once: a snapshot each, their refreshed facts, the missing."""
+        ...
+
+
+@runtime_checkable
+class Cools(Protocol):
+    """An adapter that slows itself down for a while (Graph's cooldowns). The engine
+    stores ``cooldowns()`` after each cycle and hands them back to a new process, so a
+    restarted collector (``collect --once`` from cron) does not ask a throttled platform
+    or channel again before its time; the adapter never touches the store."""
+
+    def cooldowns(self) -> dict[str, Any]:
+        """The cooldowns still running, as plain JSON types (``{}``: none)."""
+        ...
+
+    def restore_cooldowns(self, stored: Any) -> None:
+        """Take back stored ``cooldowns()`` (``None``, unreadable or over: ignored)."""
         ...
 
 
@@ -158,12 +181,15 @@ def charged(usage: Usage) -> Iterator[None]:
 
 
 def isolated(exc: PlatformError) -> bool:
-    """Whether ``exc`` concerns one channel only (not found, refused, malformed answer).
+    """Whether ``exc`` concerns one channel only (not found, refused, malformed answer,
+    a rate limit of that channel alone: ``ChannelThrottled``).
 
-    Quota and auth refusals hold for every call, and a transient failure that
+    Quota and auth refusals hold for every call, and any other transient failure that
     outlasted its retries means the platform is down or slowing us down: those stop
-    the platform's discovery as a whole.
+    the platform's discovery and polls as a whole.
     """
+    if isinstance(exc, ChannelThrottled):
+        return True
     return not isinstance(exc, QuotaExhausted | AuthFailed | Transient)
 
 
@@ -181,6 +207,33 @@ def each_channel(
             if not isolated(exc):
                 raise
             found.failures[channel.id] = exc
+
+
+def by_channel(
+    result: PollResult,
+    streams: Iterable[Stream],
+    read: Callable[[str, list[Stream], PollResult], None],
+) -> None:
+    """``read(channel, its streams, into)`` for each channel of ``streams``, in order.
+
+    A channel's own rate limit (``ChannelThrottled``) is recorded for each of its
+    streams in ``result.failures``, and what was read of that channel before it is
+    dropped; any other failure is raised, ending the poll (the batch's gaps).
+    """
+    grouped: dict[str, list[Stream]] = {}
+    for stream in streams:
+        grouped.setdefault(stream.channel, []).append(stream)
+    for channel, wanted in grouped.items():
+        part = PollResult(usage=result.usage)  # one ledger: a failed call still counts
+        try:
+            read(channel, wanted, part)
+        except ChannelThrottled as exc:
+            exc.usage = result.usage
+            result.failures |= dict.fromkeys((s.key for s in wanted), exc)
+            continue
+        result.snapshots += part.snapshots
+        result.updates += part.updates
+        result.missing |= part.missing
 
 
 class QuotaExhausted(PlatformError):
@@ -228,6 +281,17 @@ class Transient(PlatformError):
     ) -> None:
         super().__init__(platform, message, reason=reason)
         self.retry_after = retry_after
+
+
+class ChannelThrottled(Transient):
+    """A rate limit of one channel (a Page, an Instagram account: Graph's Business Use
+    Case limits), not of the token: that channel's calls wait, the others go on."""
+
+    def __init__(
+        self, platform: str, message: str, *, channel: str, retry_after: float | None = None
+    ) -> None:
+        super().__init__(platform, message, reason="throttled", retry_after=retry_after)
+        self.channel = channel
 
 
 class BadPayload(PlatformError):

@@ -18,9 +18,12 @@ changed on the engine's thread only, after the workers have returned, so results
 are applied in the same order whatever the threads' timing.
 
 A platform error never escapes a cycle: the batch's due polls become gaps with
-the error's reason and the other platforms go on. ``QuotaExhausted`` pauses the
-platform until its reset (persisted, so a restart honours it); ``AuthFailed``
-stops it until the credential is fixed and the collector restarted.
+the error's reason and the other platforms go on; an error of one channel only
+(``PollResult.failures``: a Page Graph throttles) is a gap for its streams alone.
+``QuotaExhausted`` pauses the platform until its reset, and Graph's cooldowns
+(``collectors.base.Cools``) hold as long as Graph asked: both persisted, so a
+restart honours them; ``AuthFailed`` stops it until the credential is fixed and
+the collector restarted.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import Any
 
 from collectors.base import (
     AuthFailed,
+    Cools,
     Platform,
     PlatformError,
     PollResult,
@@ -51,8 +55,8 @@ from collectors.cycle import (
     rematch,
     update_plan,
 )
-from collectors.fetch import Job, Outcome, fetch_all
-from collectors.health import ChannelHealth, meta_name
+from collectors.fetch import Batch, Job, Outcome, fetch_all
+from collectors.health import ChannelHealth, cooldown_meta, discovered_meta, meta_name
 from collectors.matching import match
 from collectors.policy import next_discovery, next_poll
 from collectors.schedule import awaited_channels, awaited_due, plan_due
@@ -110,7 +114,10 @@ class Engine:
                 if channel.platform in self.platforms:
                     self.channels.setdefault(channel.platform, []).append(channel)
         self.stopped: dict[str, str] = {}
-        self.last_discovery: dict[str, datetime] = {}
+        # The last discovery outlives the process, so collect --once from cron keeps
+        # the discovery interval instead of discovering at every run.
+        self._discovered = {n: _stored_time(store.get_meta(discovered_meta(n))) for n in platforms}
+        self.last_discovery = {n: at for n, at in self._discovered.items() if at is not None}
         self._due_at: datetime | None = None
         # A quota pause outlives the process: a restarted collector must not spend
         # requests that the platform will refuse until the reset.
@@ -125,10 +132,14 @@ class Engine:
         # What discovery learned about channels (fetch apart from save: the adapter
         # gets it from here, and hands back what it knows after each discovery).
         self._memory: dict[str, Any] = {}
+        self._cooling: dict[str, Any] = {}  # Graph's cooldowns, as last stored
         for name, platform in self.platforms.items():
             if isinstance(platform, Remembers):
                 self._memory[name] = store.get_meta(f"discovery:{name}")
                 platform.restore(self._memory[name])
+            if isinstance(platform, Cools):
+                self._cooling[name] = store.get_meta(cooldown_meta(name)) or {}
+                platform.restore_cooldowns(self._cooling[name])
 
     # -- the cycle ----------------------------------------------------------------
     def collect_once(self, now: datetime) -> CycleReport:
@@ -272,9 +283,26 @@ class Engine:
                 self._account(batch.result.usage, name, cycle)
                 cycle.report.ok_platforms.add(name)
                 self._apply(batch.result, cycle)
+                self._channel_gaps(batch, cycle)
+        self._store_cooldowns(name, cycle)
         if name in self._stop_stored and name in cycle.report.ok_platforms:
             self._stop_stored.discard(name)  # an auth stop of an earlier run is over
             cycle.meta[f"stopped:{name}"] = None
+
+    def _store_cooldowns(self, name: str, cycle: CycleState) -> None:
+        """Store the adapter's cooldowns when one started or grew longer (adapters are
+        idle now: every worker is back). One that merely ran out is left in the store
+        until the next change: a restored cooldown that is over is ignored."""
+        platform = self.platforms[name]
+        if not isinstance(platform, Cools):
+            return
+        now, stored = platform.cooldowns(), self._cooling.get(name) or {}
+        grown = now.get("token", "") > stored.get("token", "") or any(
+            end > (stored.get("objects") or {}).get(o, "")
+            for o, end in (now.get("objects") or {}).items()
+        )
+        if grown:
+            self._cooling[name] = cycle.meta[cooldown_meta(name)] = now
 
     def _channels_read(self, outcome: Outcome, cycle: CycleState) -> None:
         """Record which channels the discovery read and which failed (with backoff)."""
@@ -384,6 +412,16 @@ class Engine:
             cycle.changed_rollups.add(stream.key)
             cycle.report.errors[f"{stream.platform}:{reason}"] += 1
 
+    def _channel_gaps(self, batch: Batch, cycle: CycleState) -> None:
+        """The streams a poll could not read for their own channel's sake: a gap each."""
+        assert batch.result is not None
+        failures = batch.result.failures
+        for exc in {id(e): e for e in failures.values()}.values():  # once per channel
+            log.warning("%s", exc)
+        for stream in batch.streams:
+            if (failure := failures.get(stream.key)) is not None:
+                self._skip([stream], failure.reason, cycle)
+
     def _platform_failed(
         self, name: str, exc: PlatformError, cycle: CycleState, batch: Sequence[Stream]
     ) -> None:
@@ -415,6 +453,20 @@ class Engine:
             if units:  # Graph and feeds charge none: no ledger row, so no write for it
                 cycle.quota[(day, credential)] += units
 
+    def _discovery_times(self, cycle: CycleState, writes: bool) -> None:
+        """Store each platform's last discovery time with a cycle that writes anyway; in a
+        quiet one only when the stored time is an interval old (a new process would
+        discover again at once): at most one extra write per platform and interval.
+        The channels' last successful reads ride along with it."""
+        for name, at in self.last_discovery.items():
+            stored = self._discovered.get(name)
+            if at == stored:
+                continue
+            interval = timedelta(seconds=self.discovery_every[name])
+            if writes or stored is None or cycle.now - stored >= interval:
+                self._discovered[name] = at
+                cycle.meta[discovered_meta(name)] = to_iso(at)
+
     # -- simulcast and plan -------------------------------------------------------------
     def _fold_plan(self, cycle: CycleState) -> None:
         """Who each stream belongs to, simulcast sums and statuses, from the cycle's streams."""
@@ -424,14 +476,16 @@ class Engine:
             log.info("broadcast %s is now %s", broadcast_id, status.value)
 
     def _commit(self, cycle: CycleState) -> None:
-        if not (
+        writes = bool(
             cycle.snapshots
             or cycle.gaps
             or cycle.changed_streams
             or cycle.changed_plan
             or cycle.meta
             or cycle.quota  # units a discovery spent must reach the ledger too
-        ):
+        )
+        self._discovery_times(cycle, writes)
+        if not (writes or cycle.meta):
             return
         for name, health in self.health.items():  # a quiet discovery's reads ride along
             if health.to_meta() != health.saved:
@@ -448,6 +502,13 @@ class Engine:
                 meta=dict(cycle.meta),  # a quota pause and seen ids: in the same write
             )
         )
+
+
+def _stored_time(value: Any) -> datetime | None:
+    try:
+        return from_iso(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _is_due(stream: Stream, now: datetime) -> bool:

@@ -41,6 +41,7 @@ from collectors.base import (
     PlatformError,
     PollResult,
     Usage,
+    by_channel,
     charged,
     each_channel,
 )
@@ -181,15 +182,29 @@ class FacebookAdapter:
             each_channel(found, (c for c in channels if c.platform == PLATFORM), read)
         return found
 
+    def cooldowns(self) -> dict[str, Any]:
+        """The token's and the Pages' cooldowns still running (``collectors.base.Cools``)."""
+        return self._graph.cooldowns()
+
+    def restore_cooldowns(self, stored: Any) -> None:
+        """Take back stored ``cooldowns()``."""
+        self._graph.restore_cooldowns(stored)
+
     def poll(self, streams: Sequence[Stream], now: datetime) -> PollResult:
-        """A snapshot per stream; absent, cancelled and expired ones come back ``missing``."""
+        """A snapshot per stream; absent, cancelled and expired ones come back ``missing``.
+
+        A Page Graph throttles on its own (its Business Use Case limit) is a failure of
+        its streams only (``PollResult.failures``); the batch's other Pages are read.
+        """
         result = PollResult()
+
+        def read(page: str, wanted: list[Stream], into: PollResult) -> None:
+            items = self._find(page, {s.external_id for s in wanted}, into.usage, now)
+            for stream in wanted:
+                self._read_into(into, stream, items.get(stream.external_id), now)
+
         with charged(result.usage):
-            for page, wanted in _by_channel(streams).items():
-                ids = {s.external_id for s in wanted}
-                items = self._find(page, ids, result.usage, now)
-                for stream in wanted:
-                    self._read_into(result, stream, items.get(stream.external_id), now)
+            by_channel(result, streams, read)
         return result
 
     def _read_into(
@@ -251,13 +266,6 @@ class FacebookAdapter:
         except (TypeError, ValueError, AttributeError, IndexError) as exc:
             log.warning("facebook: insights of %s malformed (%s)", video_id, type(exc).__name__)
         return None
-
-
-def _by_channel(streams: Sequence[Stream]) -> dict[str, list[Stream]]:
-    grouped: dict[str, list[Stream]] = {}
-    for stream in streams:
-        grouped.setdefault(stream.channel, []).append(stream)
-    return grouped
 
 
 def _created_before(item: Mapping[str, Any], since: datetime) -> bool:

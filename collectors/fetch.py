@@ -31,6 +31,7 @@ from collectors.base import (
     PollResult,
     QuotaExhausted,
     Transient,
+    isolated,
 )
 from streamer.clock import monotonic
 from streamer.models import Channel, Stream
@@ -179,7 +180,7 @@ def _stops(exc: PlatformError) -> str | None:
         return "quota"
     if isinstance(exc, AuthFailed):
         return "auth"
-    if isinstance(exc, Transient):
+    if isinstance(exc, Transient) and not isolated(exc):  # one channel's limit: the rest go on
         return exc.reason
     return None
 

@@ -19,8 +19,11 @@ them [src: developers.facebook.com/docs/graph-api/overview/rate-limiting]:
   ``estimated_time_to_regain_access`` how many minutes the object stays blocked). A
   throttled Page costs its own calls only; the token's other Pages go on.
 
-Cooldowns live in this client's memory: a restarted collector asks a throttled object
-once more, and Graph's answer starts the cooldown again.
+A throttled object's calls raise ``ChannelThrottled``: the adapters make that a gap
+for that Page's or account's streams only. The token's cooldown raises a plain
+``Transient``, which stops the platform for the cycle. ``cooldowns()`` and
+``restore_cooldowns`` let the engine keep them in the store, so a restarted
+collector (``collect --once`` from cron) waits them out too.
 """
 
 from __future__ import annotations
@@ -37,12 +40,19 @@ from typing import Any
 
 import httpx
 
-from collectors.base import AuthFailed, BadPayload, PlatformError, Transient, Usage
+from collectors.base import (
+    AuthFailed,
+    BadPayload,
+    ChannelThrottled,
+    PlatformError,
+    Transient,
+    Usage,
+)
 from collectors.http import json_object
 from collectors.retry import DEFAULT, Policy, retrying
 from streamer.clock import Clock, SystemClock
 from streamer.errors import ConfigError
-from streamer.models import from_iso
+from streamer.models import from_iso, to_iso
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +172,35 @@ class GraphClient:
         ends = [self.cooldown_until, self.object_cooldowns.get(business_object)]
         return max((end for end in ends if end is not None), default=None)
 
+    def cooldowns(self) -> dict[str, Any]:
+        """The cooldowns still running: ``{"token": end, "objects": {id: end}}`` (ISO
+        8601 UTC; a key without one left out; ``{}``: none)."""
+        now, found = self._clock.now(), dict[str, Any]()
+        if self.cooldown_until is not None and self.cooldown_until > now:
+            found["token"] = to_iso(self.cooldown_until)
+        cooling = {o: to_iso(end) for o, end in sorted(self.object_cooldowns.items()) if end > now}
+        if cooling:
+            found["objects"] = cooling
+        return found
+
+    def restore_cooldowns(self, stored: Any) -> None:
+        """Take back stored ``cooldowns()``, the later end winning; unreadable: ignored."""
+        if not isinstance(stored, dict):
+            return
+        try:
+            token = stored.get("token")
+            ends = {str(o): from_iso(at) for o, at in (stored.get("objects") or {}).items()}
+            until = from_iso(token) if token is not None else None
+        except (TypeError, ValueError, AttributeError):
+            log.warning("%s: stored cooldowns unreadable; ignored", self.platform)
+            return
+        now = self._clock.now()
+        if until is not None:
+            self._cool_down(until - now)
+        for business_object, end in ends.items():
+            if end > now and _SAFE.fullmatch(business_object):
+                self._cool_down(end - now, business_object)
+
     def _send(self, path: str, params: dict[str, str], usage: Usage) -> dict[str, Any]:
         """One request: refused locally while cooling down; errors mapped, usage read."""
         what = f"GET {_edge(path)}"
@@ -182,10 +221,13 @@ class GraphClient:
 
     def _refuse_while_cooling(self, what: str, business_object: str) -> None:
         now, until = self._clock.now(), self.cooldown_of(business_object)
-        if until is not None and now < until:
-            wait = (until - now).total_seconds()
-            message = f"{what} not sent: slowing down until {until.isoformat()}"
+        if until is None or now >= until:
+            return
+        wait = (until - now).total_seconds()
+        message = f"{what} not sent: slowing down until {until.isoformat()}"
+        if self.cooldown_until is not None and now < self.cooldown_until:  # the whole token
             raise Transient(self.platform, message, reason="throttled", retry_after=wait)
+        raise ChannelThrottled(self.platform, message, channel=business_object, retry_after=wait)
 
     def _cool_down(self, pause: timedelta, business_object: str | None = None) -> float:
         """Start (or extend) a cooldown of ``pause``, of the token or of one object;
@@ -236,7 +278,9 @@ class GraphClient:
             return Transient(self.platform, detail, reason="throttled", retry_after=wait)
         if code in BUC_THROTTLE_CODES:
             wait = self._cool_down(self._buc_pause(response, business_object), business_object)
-            return Transient(self.platform, detail, reason="throttled", retry_after=wait)
+            return ChannelThrottled(
+                self.platform, detail, channel=business_object, retry_after=wait
+            )
         if code in TRANSIENT_CODES or (code is None and (status == 429 or status >= 500)):
             return Transient(self.platform, detail)
         if code in PERMISSION_CODES:

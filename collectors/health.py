@@ -30,6 +30,28 @@ def meta_name(platform: str) -> str:
     return f"channels:{platform}"
 
 
+def discovered_meta(platform: str) -> str:
+    """The meta entry holding ``platform``'s last discovery time (ISO 8601 UTC)."""
+    return f"discovered:{platform}"
+
+
+def cooldown_meta(platform: str) -> str:
+    """The meta entry holding ``platform``'s cooldowns (``collectors.base.Cools``):
+    ``{"token": end, "objects": {channel id: end}}``, ISO 8601 UTC."""
+    return f"cooldowns:{platform}"
+
+
+def cooling_until(stored: Any, channel: str | None, now: datetime) -> datetime | None:
+    """From a stored cooldowns value: until when the token (``channel=None``) or one
+    channel is throttled, if that is after ``now``; unreadable: ``None``."""
+    try:
+        value = stored.get("token") if channel is None else stored["objects"][channel]
+        until = from_iso(value) if value is not None else None
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    return until if until is not None and until > now else None
+
+
 def backoff(interval: int, attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failure in a row: ``interval`` seconds, doubled
     at each further failure, capped at ``MAX_BACKOFF``."""
@@ -112,8 +134,9 @@ class ChannelHealth:
 
     def must_save(self) -> bool:
         """Whether a channel started or stopped failing since the last save: that needs a
-        write of its own. New read times alone do not: a discovery that found nothing
-        writes nothing, and they are saved with the next cycle that writes anyway."""
+        write of its own. New read times alone do not: they are saved with the next
+        cycle that writes anyway (at the latest with the platform's discovery time,
+        stored once a discovery interval even when discoveries find nothing)."""
         return bool(self.to_meta()["failing"] != self.saved.get("failing", {}))
 
     def save(self) -> dict[str, Any]:

@@ -22,7 +22,15 @@ from typing import Any
 
 import httpx
 
-from collectors.base import BadPayload, Discovery, PollResult, Usage, charged, each_channel
+from collectors.base import (
+    BadPayload,
+    Discovery,
+    PollResult,
+    Usage,
+    by_channel,
+    charged,
+    each_channel,
+)
 from collectors.graph import GraphClient, count, graph_time
 from collectors.retry import DEFAULT, Policy
 from streamer.clock import Clock
@@ -112,16 +120,30 @@ class InstagramAdapter:
             each_channel(found, (c for c in channels if c.platform == PLATFORM), read)
         return found
 
+    def cooldowns(self) -> dict[str, Any]:
+        """The token's and the accounts' cooldowns still running (``collectors.base.Cools``)."""
+        return self._graph.cooldowns()
+
+    def restore_cooldowns(self, stored: Any) -> None:
+        """Take back stored ``cooldowns()``."""
+        self._graph.restore_cooldowns(stored)
+
     def poll(self, streams: Sequence[Stream], now: datetime) -> PollResult:
-        """Listed → live with comments; a live one no longer listed → ended; else unchanged."""
+        """Listed → live with comments; a live one no longer listed → ended; else unchanged.
+
+        An account Graph throttles on its own is a failure of its streams only
+        (``PollResult.failures``); the batch's other accounts are read.
+        """
         result = PollResult()
+
+        def read(account: str, wanted: list[Stream], into: PollResult) -> None:
+            asked = any(_worth_asking(s) for s in wanted)
+            listed = self._live_now(account, into.usage, now) if asked else None
+            for stream in wanted:
+                self._read_into(into, stream, listed, now)
+
         with charged(result.usage):
-            listings = {
-                account: self._live_now(account, result.usage, now)
-                for account in dict.fromkeys(s.channel for s in streams if _worth_asking(s))
-            }
-            for stream in streams:
-                self._read_into(result, stream, listings.get(stream.channel), now)
+            by_channel(result, streams, read)
         return result
 
     def _read_into(

@@ -2,11 +2,10 @@
 
 Read-only and safe beside a running daemon: it takes no lock and writes nothing
 (reads of the store are consistent without one). It shows each platform's state
-(collecting, paused for quota until..., stopped by a refused credential), each
-channel's last successful discovery and, for a failing one, the reason and next try
-(``collectors.health``), the final polls still to come, and today's quota by key.
-What a cycle has not saved yet (a quiet discovery writes nothing) shows at the next
-cycle that writes.
+(collecting, paused for quota until..., throttled until..., stopped by a refused
+credential), each channel's last successful discovery, Graph cooldown and, for a
+failing one, the reason and next try (``collectors.health``), the final polls still
+to come, and today's quota by key.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from collectors.health import ChannelHealth, meta_name
+from collectors.health import ChannelHealth, cooldown_meta, cooling_until, meta_name
 from collectors.youtube import quota_day
 from streamer.clibase import CONTEXT, App, pass_app
 from streamer.clock import SystemClock
@@ -64,7 +63,7 @@ def gather(config: Config, store: Store, now: datetime) -> dict[str, Any]:
         "at": to_iso(now),
         "tzdata": tzdata_version(),  # the zone rules every local time here follows
         "platforms": [_platform(store, name, now) for name in platforms],
-        "channels": _channels(config, store, platforms),
+        "channels": _channels(config, store, platforms, now),
         "final_polls": _final_polls(store, platforms),
         "quota": _quota(config, store, now),
     }
@@ -75,6 +74,9 @@ def _platform(store: Store, name: str, now: datetime) -> dict[str, Any]:
     paused = store.get_meta(f"paused_until:{name}")
     if paused is not None and from_iso(paused) > now:
         state |= {"state": "paused", "until": paused, "reason": "quota"}
+    throttled = cooling_until(store.get_meta(cooldown_meta(name)), None, now)
+    if throttled is not None:
+        state |= {"state": "throttled", "until": to_iso(throttled), "reason": "throttled"}
     stopped = store.get_meta(f"stopped:{name}")
     if isinstance(stopped, dict):
         state |= {"state": "stopped", "since": stopped.get("at"), "reason": "auth"}
@@ -82,10 +84,13 @@ def _platform(store: Store, name: str, now: datetime) -> dict[str, Any]:
     return state
 
 
-def _channels(config: Config, store: Store, platforms: list[str]) -> list[dict[str, Any]]:
+def _channels(
+    config: Config, store: Store, platforms: list[str], now: datetime
+) -> list[dict[str, Any]]:
     rows = []
     for name in platforms:
         health = ChannelHealth.load(name, store.get_meta(meta_name(name)))
+        cooldowns = store.get_meta(cooldown_meta(name))
         seen: set[str] = set()
         for programme in config.programmes.values():
             for channel in programme.channels:
@@ -95,6 +100,8 @@ def _channels(config: Config, store: Store, platforms: list[str]) -> list[dict[s
                 last = health.last_ok.get(channel.id)
                 row: dict[str, Any] = {"platform": name, "channel": channel.id}
                 row |= {"label": channel.label, "last_ok": last and to_iso(last)}
+                if (until := cooling_until(cooldowns, channel.id, now)) is not None:
+                    row["throttled_until"] = to_iso(until)
                 failure = health.failing.get(channel.id)
                 if failure is not None:
                     row["failing"] = failure.to_dict()
@@ -133,6 +140,8 @@ def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:
         state = item["state"]
         if state == "paused":
             state = f"paused until {local(item['until'])} (quota)"
+        elif state == "throttled":
+            state = f"throttled until {local(item['until'])}"
         elif state == "stopped":
             state = f"stopped since {local(item['since'])} (auth): {item['message']}"
         lines.append(f"  {item['platform']:<10} {state}")
@@ -140,6 +149,8 @@ def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:
     for row in found["channels"]:
         where = f"{row['platform']}:{row['channel']}"
         lines.append(f"  {where:<42} {local(row['last_ok'])}")
+        if until := row.get("throttled_until"):
+            lines.append(f"    throttled until {local(until)}")
         if failure := row.get("failing"):
             since, tries = local(failure["since"]), failure["attempts"]
             retry = local(failure["retry_at"])

@@ -2,10 +2,10 @@
 
 The real adapters against the simulator: a channel the simulated world does not have
 answers as a terminated one does (YouTube: the feed 404 with an HTML page,
-``channels.list`` 200 without ``items``; Graph: an error for that id; Helix: the
-login simply absent). A live stream on a healthy channel beside it is found in the
-same cycle; the dead channel is logged once, counted, shown in ``/healthz`` and
-retried with a doubling backoff that survives a restart.
+``channels.list`` 200 without ``items``; Graph: HTTP 400, code 100/33, recorded as
+``permission``; Helix: the login simply absent). A live stream on a healthy channel
+beside it is found in the same cycle; the dead channel is logged once, counted, shown
+in ``/healthz`` and retried with a doubling backoff that survives a restart.
 """
 
 from __future__ import annotations
@@ -132,13 +132,13 @@ def test_a_dead_channel_leaves_the_live_stream_beside_it_found_on_every_platform
     }
     assert failing == {
         f"youtube:{YT_DEAD}": "not_found",
-        f"facebook:{FB_DEAD}": "rejected",
-        f"instagram:{IG_DEAD}": "rejected",
+        f"facebook:{FB_DEAD}": "permission",
+        f"instagram:{IG_DEAD}": "permission",
     }
     assert set(report.channel_errors) == {
         ("youtube", YT_DEAD, "not_found"),
-        ("facebook", FB_DEAD, "rejected"),
-        ("instagram", IG_DEAD, "rejected"),
+        ("facebook", FB_DEAD, "permission"),
+        ("instagram", IG_DEAD, "permission"),
     }
 
 
@@ -293,7 +293,7 @@ def test_status_shows_failing_channels_final_polls_and_quota(
     assert all(len(line) <= 80 for line in text.splitlines())
     assert f"youtube:{YT_DEAD}" in text and "failing (not_found)" in text
     failing = {r["channel"]: r["failing"]["reason"] for r in parsed["channels"] if "failing" in r}
-    assert failing == {YT_DEAD: "not_found", FB_DEAD: "rejected", IG_DEAD: "rejected"}
+    assert failing == {YT_DEAD: "not_found", FB_DEAD: "permission", IG_DEAD: "permission"}
     assert {p["platform"]: p["state"] for p in parsed["platforms"]} == dict.fromkeys(
         ("youtube", "facebook", "instagram", "twitch"), "collecting"
     )

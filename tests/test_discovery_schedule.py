@@ -25,7 +25,7 @@ from streamer.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
 from streamer.daemon import Collector
-from streamer.models import Broadcast, Target
+from streamer.models import Broadcast, Target, to_iso
 
 T0 = datetime(2026, 4, 6, 0, 0, tzinfo=UTC)
 START = T0 + timedelta(hours=3)  # the planned start
@@ -171,9 +171,10 @@ def test_a_bad_platform_discovery_interval_is_one_line_and_exit_2(
     assert err.count("\n") == 1 and "platforms.youtube.discovery_interval" in err
 
 
-def test_a_discovery_that_finds_nothing_writes_nothing(tmp_path: Path) -> None:
-    """Graph calls cost no quota units: a cycle that only looked and found nothing leaves
-    the store's files as they were (no ledger row of 0 units, so no write at all)."""
+def test_a_discovery_that_finds_nothing_writes_only_its_time(tmp_path: Path) -> None:
+    """Graph calls cost no quota units: a cycle that only looked and found nothing writes
+    one small commit, the discovery's time (so a new process keeps the interval), and
+    only once an interval: no ledger row of 0 units, no snapshot partition."""
 
     def config(url: str) -> str:
         return ONLY_INSTAGRAM.format(ig=IG, url=url)
@@ -190,12 +191,34 @@ def test_a_discovery_that_finds_nothing_writes_nothing(tmp_path: Path) -> None:
             if report.discovered or report.polled:
                 break
             quiet += 1
-            assert report.calls == 1 and store.commits == 0
+            assert report.calls == 1 and store.commits == quiet
+            assert store.get_meta("discovered:instagram") == to_iso(clock.now())
+            assert store.get_meta("channels:instagram")["ok"] == {IG: to_iso(clock.now())}
             clock.set(collector.engine.next_due(clock.now()))
         # Every 10 minutes from T0; the live (from START + 5 min) is listed at START + 10.
         assert quiet == 19 and clock.now() == START + timedelta(minutes=10)
-        assert report.discovered == 1 and store.commits == 1
+        assert report.discovered == 1 and store.commits == quiet + 1
         assert store.quota_used(quota_day(clock.now())) == {}
+        assert len(store.partitions()) == 1  # the found live's first snapshot only
+
+
+def test_collect_once_every_minute_keeps_the_discovery_interval(tmp_path: Path) -> None:
+    """cron mode: a new collector each minute on the same folder discovers at T0, T0+10
+    and T0+20 (the 10-minute interval), not at every run."""
+
+    def config(url: str) -> str:
+        return ONLY_INSTAGRAM.format(ig=IG, url=url)
+
+    with simulated_collector(
+        tmp_path, start=T0, streams=STREAMS[1:], seed=5, config=config, environ=ENVIRON
+    ) as built:
+        discovered = []
+        for minute in range(25):
+            built.clock.set(T0 + timedelta(minutes=minute))
+            with Collector(built.collector.config, built.clock, ENVIRON, built.store) as fresh:
+                if fresh.collect_once().calls:
+                    discovered.append(minute)
+        assert discovered == [0, 10, 20]
 
 
 IG_OTHER = "17841400000000078"

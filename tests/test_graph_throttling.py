@@ -24,7 +24,7 @@ import pytest
 from helpers.simulated import simulated_collector
 
 from collectors import retry
-from collectors.base import PlatformError, Transient
+from collectors.base import ChannelThrottled, PlatformError, Transient
 from collectors.facebook import FacebookAdapter
 from collectors.graph import BUC_THROTTLE_CODES, PLATFORM_THROTTLE_CODES, buc_usage, usage_percent
 from collectors.instagram import InstagramAdapter
@@ -120,19 +120,29 @@ def on_page(page: str, video: str = "10160700000000001") -> Stream:
     return Stream("facebook", video, page)
 
 
+def throttled(
+    adapter: FacebookAdapter | InstagramAdapter, stream: Stream, at: datetime
+) -> Transient:
+    """Poll ``stream`` alone: it failed for its channel's throttling, nothing read of it."""
+    result = adapter.poll([stream], at)
+    assert (result.updates, result.snapshots, list(result.failures)) == ([], [], [stream.key])
+    failure = result.failures[stream.key]
+    assert isinstance(failure, ChannelThrottled) and failure.channel == stream.channel
+    return failure
+
+
 # -- codes ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("code", sorted(BUC_THROTTLE_CODES))
 def test_each_buc_code_is_throttled_for_its_object_only(code: int) -> None:
-    """8000x: one request, Transient "throttled", a ten-minute cooldown of that Page only."""
+    """8000x: one request, the Page's stream failed "throttled", its Page alone cools 10 min."""
     clock = SimulatedClock(NOW)
     wire = Wire(graph_error(code))
     fb = facebook(wire, clock)
-    with pytest.raises(Transient) as caught:
-        fb.poll([on_page(PAGE_A)], NOW)
-    assert caught.value.reason == "throttled" and len(wire.requests) == 1
-    assert caught.value.retry_after == 600
+    caught = throttled(fb, on_page(PAGE_A), NOW)
+    assert caught.reason == "throttled" and len(wire.requests) == 1
+    assert caught.retry_after == 600
     assert fb.cooldown_of(PAGE_A) == NOW + timedelta(minutes=10)
     assert (fb.cooldown_until, fb.cooldown_of(PAGE_B)) == (None, None)
 
@@ -160,13 +170,12 @@ def test_the_regain_time_is_the_cooldown_and_calls_resume_after_it() -> None:
     clock = SimulatedClock(NOW)
     wire = Wire(graph_error(80001, **buc(PAGE_A, 100, 3)), listing())
     fb = facebook(wire, clock)
-    with pytest.raises(Transient) as caught:
-        fb.poll([on_page(PAGE_A)], NOW)
-    assert (caught.value.retry_after, fb.cooldown_of(PAGE_A)) == (180, NOW + timedelta(minutes=3))
+    caught = throttled(fb, on_page(PAGE_A), NOW)
+    assert (caught.retry_after, fb.cooldown_of(PAGE_A)) == (180, NOW + timedelta(minutes=3))
     clock.advance(timedelta(minutes=2))
-    with pytest.raises(Transient, match="not sent: slowing down") as refused:
-        fb.poll([on_page(PAGE_A)], clock.now())
-    assert refused.value.usage is not None and refused.value.usage.calls == 0
+    refused = throttled(fb, on_page(PAGE_A), clock.now())
+    assert "not sent: slowing down" in str(refused)
+    assert refused.usage is not None and refused.usage.calls == 0
     clock.advance(timedelta(minutes=1))
     assert len(fb.poll([on_page(PAGE_A)], clock.now()).snapshots) == 1
     assert len(wire.requests) == 2
@@ -177,11 +186,9 @@ def test_a_short_regain_time_is_not_waited_out_in_the_same_cycle() -> None:
     clock = SimulatedClock(NOW)
     wire = Wire(graph_error(80001, **buc(PAGE_A, 100, 1)), listing())
     fb = facebook(wire, clock)
-    with pytest.raises(Transient) as caught:
-        fb.poll([on_page(PAGE_A)], NOW)
-    assert caught.value.retry_after == 61 and len(wire.requests) == 1
-    with pytest.raises(Transient):  # the same cycle's next call: refused, not waited out
-        fb.poll([on_page(PAGE_A)], NOW)
+    caught = throttled(fb, on_page(PAGE_A), NOW)
+    assert caught.retry_after == 61 and len(wire.requests) == 1
+    throttled(fb, on_page(PAGE_A), NOW)  # the same cycle's next call: refused, not waited out
     assert len(wire.requests) == 1
 
 
@@ -190,8 +197,7 @@ def test_a_throttled_page_leaves_the_tokens_other_pages_alone() -> None:
     clock = SimulatedClock(NOW)
     wire = Wire(graph_error(80001, **buc(PAGE_A, 100, 5)), listing("10160700000000009"))
     fb = facebook(wire, clock)
-    with pytest.raises(Transient):
-        fb.poll([on_page(PAGE_A)], NOW)
+    throttled(fb, on_page(PAGE_A), NOW)
     assert len(fb.poll([on_page(PAGE_B, "10160700000000009")], NOW).snapshots) == 1
     assert [r.url.path.split("/")[2] for r in wire.requests] == [PAGE_A, PAGE_B]
 
@@ -204,9 +210,7 @@ def test_instagram_80002_cools_that_account_down() -> None:
     ig = InstagramAdapter(wire.client, IG_TOKEN, clock=clock)
     live = Stream("instagram", "17900000000000011", account, status=StreamStatus.LIVE)
     for _ in range(2):
-        with pytest.raises(Transient) as caught:
-            ig.poll([live], NOW)
-        assert caught.value.reason == "throttled"
+        assert throttled(ig, live, NOW).reason == "throttled"
     assert (len(wire.requests), ig.cooldown_of(account)) == (1, NOW + timedelta(minutes=4))
 
 
@@ -302,6 +306,7 @@ def test_a_malformed_app_usage_header_is_ignored(value: str) -> None:
 
 EDGES = {"facebook": f"/v19.0/{FB}/live_videos", "instagram": f"/v19.0/{IG}/live_media"}
 CODES = {"facebook": 80001, "instagram": 80002}
+CHANNELS = {"facebook": FB, "instagram": IG}
 STREAM_KEYS = {"facebook": f"facebook:{FB_LIVE}", "instagram": f"instagram:{IG_LIVE}"}
 
 
@@ -379,7 +384,11 @@ def test_a_throttled_object_is_asked_once_then_waits_out_its_regain_time(
         # Minute 5: discovery and the poll are both due; the object is asked once.
         sent, errors = w.cycle_at(5)
         assert (sent[platform], sent[other]) == (1, 1)
-        assert errors == {f"{platform}:throttled": 2}  # the discovery, and the poll's gap
+        # The poll's gap; the discovery's failure is that channel's alone (its health).
+        assert errors == {f"{platform}:throttled": 1}
+        assert w.collector.engine.health[platform].failing[CHANNELS[platform]].reason == (
+            "throttled"
+        )
         for minute in (6, 7):  # cooling down: nothing sent, the due poll is a gap
             sent, errors = w.cycle_at(minute)
             assert (sent[platform], sent[other]) == (0, 1)

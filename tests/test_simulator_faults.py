@@ -285,3 +285,35 @@ def test_shutdown_does_not_wait_for_a_held_connection(clock: SimulatedClock) -> 
             poll(client)
         started = time.monotonic()
     assert time.monotonic() - started < 5
+
+
+def test_the_feed_answers_a_fault_kind_it_has_no_page_for_with_a_503() -> None:
+    """``throttled`` (a Graph fault) on the YouTube feed: a 503 error page, not a dropped
+    connection."""
+    clock = SimulatedClock(datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
+    sim = Simulator(Scenario(streams=[], seed=1), clock)
+    sim.faults.add(FaultRule("throttled", "/feeds/", times=1))
+    reply = sim.handle(Request("GET", "/feeds/videos.xml", {"channel_id": ["UCx"]}))
+    assert reply.response is not None and reply.response.status == 503
+    assert reply.response.content_type.startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/v19.0/999999999/live_videos", "/v26.0/1784149999/live_media"])
+def test_an_unknown_graph_id_is_graphs_unsupported_get_request(path: str) -> None:
+    """An id the world does not have: HTTP 400, code 100/33, GraphMethodException, naming
+    the id, as Graph answers (not a plain 404); a bad token is still refused first."""
+    clock = SimulatedClock(datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
+    sim = Simulator(Scenario(streams=[], seed=1), clock)
+    bearer = {"authorization": "Bearer a-token"}
+    reply = sim.handle(Request("GET", path, {"fields": ["id"]}, bearer))
+    assert reply.response is not None and reply.response.status == 400
+    error = json.loads(reply.response.body)["error"]
+    assert (error["code"], error["error_subcode"], error["type"]) == (
+        100,
+        33,
+        "GraphMethodException",
+    )
+    assert f"Object with ID '{path.split('/')[2]}' does not exist" in error["message"]
+    refused = sim.handle(Request("GET", path, {}, {}))
+    assert refused.response is not None
+    assert json.loads(refused.response.body)["error"]["code"] == 104

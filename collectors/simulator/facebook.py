@@ -15,8 +15,10 @@ graph-api/overview/rate-limiting].
 
 The router matches exact paths, so routes are made at start for every Page and video
 of the scenario's ``facebook`` streams, under each Graph version from v19.0 to v26.0;
-an unknown id gets the server's plain 404. Times are written ``+0000``, a missing
-title is left out, and ``live_views`` is 0 once a broadcast is over, as recorded.
+any other id under a version gets Graph's own answer for an unknown object (HTTP 400,
+code 100, subcode 33, ``GraphMethodException``), Instagram accounts included. Times
+are written ``+0000``, a missing title is left out, and ``live_views`` is 0 once a
+broadcast is over, as recorded.
 
 Statuses: ``SCHEDULED_LIVE`` before the start (``UNPUBLISHED`` for a broadcast nobody
 announced), ``SCHEDULED_EXPIRED`` an hour after a planned start that did not happen,
@@ -44,7 +46,14 @@ from urllib.parse import urlencode
 import orjson
 
 from collectors.simulator.faults import FaultRule
-from collectors.simulator.routing import HttpProblem, Request, Response, Route, json_response
+from collectors.simulator.routing import (
+    PREFIX,
+    HttpProblem,
+    Request,
+    Response,
+    Route,
+    json_response,
+)
 from collectors.simulator.scenario import SimStream
 from collectors.simulator.world import World
 from streamer.models import StreamStatus
@@ -231,7 +240,26 @@ def routes(world: World) -> list[Route]:
             path = f"/{version}/{fb_video_id(stream.video_id)}/video_insights"
             handler = partial(video_insights, app, stream.video_id)
             made.append(Route("GET", path, handler, styles[stream.channel]))
+        # Any other id under the version: Graph's "does not exist" (400, code 100/33).
+        made.append(Route("GET", f"/{version}{PREFIX}", partial(unknown_object, app), STYLE))
     return made
+
+
+def unknown_object(app: GraphApp, request: Request) -> Response:
+    """An id Graph does not know (or will not show this token): 400, code 100, subcode 33,
+    ``GraphMethodException``, as Graph answers; the token is checked first."""
+    app.authorize(request)
+    raise not_found(request.path.split("/")[2] if request.path.count("/") >= 2 else "")
+
+
+def not_found(object_id: str) -> GraphError:
+    """Graph's answer for an object that does not exist or cannot be read."""
+    message = (
+        f"Unsupported get request. Object with ID '{object_id}' does not exist, "
+        "cannot be loaded due to missing permissions, or does not support this operation. "
+        "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api"
+    )
+    return GraphError(400, 100, message, kind="GraphMethodException", subcode=33)
 
 
 def live_videos(app: GraphApp, page: str, request: Request) -> Response:
@@ -255,11 +283,7 @@ def video_insights(app: GraphApp, live_id: str, request: Request) -> Response:
     token = app.authorize(request)
     stream, now = app.world.stream(live_id), app.world.now()
     if stream is None or fb_status(stream, now) in (None, "SCHEDULED_CANCELED"):
-        message = (
-            f"Unsupported get request. Object with ID '{fb_video_id(live_id)}' does not exist, "
-            "cannot be loaded due to missing permissions, or does not support this operation."
-        )
-        raise GraphError(400, 100, message, kind="GraphMethodException", subcode=33)
+        raise not_found(fb_video_id(live_id))
     metrics = request.values("metric") or list(_METRICS)
     if unknown := [m for m in metrics if m not in _METRICS]:
         raise GraphError(

@@ -46,8 +46,7 @@ class FaultRule:
     is the ``estimated_time_to_regain_access`` a ``throttled`` fault reports: the
     per-object rate limit of Graph's Business Use Case (code 80001 on a Page, 80002 on
     an Instagram account, with ``X-Business-Use-Case-Usage``). It is meant for Graph
-    paths: Helix and the Google APIs answer it with their generic 503, and the feed
-    has no rendering for it.
+    paths: Helix, the Google APIs and the feed answer it with their generic 503.
     """
 
     kind: FaultKind

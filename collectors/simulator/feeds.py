@@ -36,10 +36,11 @@ class FeedFaults:
     """``FaultStyle`` for the feed: a plain error page, as youtube.com serves."""
 
     def fault_response(self, rule: FaultRule) -> Response:
-        """A short HTML error page with the fault's status."""
-        status = {"quota": 403, "key_invalid": 400, "http429": 429, "http500": 500, "http503": 503}
+        """A short HTML error page with the fault's status; a kind the feed has no
+        answer of its own for (``throttled``) is a 503, as the other Google routes give."""
+        status = {"quota": 403, "key_invalid": 400, "http429": 429, "http500": 500}
         headers = {"Retry-After": str(rule.retry_after)} if rule.kind == "http429" else {}
-        return _page(status[rule.kind], headers)
+        return _page(status.get(rule.kind, 503), headers)
 
 
 def channel_feed(world: World, request: Request) -> Response:

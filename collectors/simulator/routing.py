@@ -94,20 +94,32 @@ class Route:
     style: FaultStyle
 
 
+PREFIX = "/*"
+"""A route path ending so answers every path under it that no exact route answers (a
+platform's own "no such object" error, where a plain 404 would not be what it sends)."""
+
+
 class Router:
-    """Exact-path lookup over every platform's routes."""
+    """Exact-path lookup over every platform's routes, then the prefix routes."""
 
     def __init__(self, routes: Iterable[Route]) -> None:
         self._routes: dict[tuple[str, str], Route] = {}
+        self._prefixes: list[tuple[str, str, Route]] = []
         for route in routes:
             key = (route.method, route.path)
             if key in self._routes:
                 raise ValueError(f"two routes for {route.method} {route.path}")
             self._routes[key] = route
+            if route.path.endswith(PREFIX):
+                self._prefixes.append((route.method, route.path[: -len(PREFIX)] + "/", route))
 
     def match(self, method: str, path: str) -> Route | None:
         """The route for ``method path`` (a trailing slash ignored), if any."""
-        return self._routes.get((method, path.rstrip("/") or "/"))
+        exact = self._routes.get((method, path.rstrip("/") or "/"))
+        if exact is not None or not self._prefixes:
+            return exact
+        under = (r for m, start, r in self._prefixes if m == method and path.startswith(start))
+        return next(under, None)
 
     @property
     def paths(self) -> list[str]:
