@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from streamer.errors import ConfigError
 from streamer.models import LANGUAGES, PLATFORMS, Channel, Programme
+from streamer.notify.settings import NotifySettings, check_deliver, notify_settings
 from streamer.timezones import zone
 
 CONFIG_ENV = "STREAMER_CONFIG"
@@ -99,6 +100,7 @@ class ReportJob:
     out_dir: Path = Path("reports")
     by: str = "programme"
     language: str | None = None
+    deliver: tuple[str, ...] = ()  # channels the files are sent to ([notify.<name>])
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,7 @@ class Config:
     collector: CollectorSettings = CollectorSettings()
     metrics: MetricsSettings = MetricsSettings()
     reports: tuple[ReportJob, ...] = ()
+    notify: NotifySettings = field(default_factory=NotifySettings)
     retention_days: int | None = None
     fsync: bool = True  # False: atomic writes without fsync (see README, "fsync")
 
@@ -173,7 +176,7 @@ def load_config(path: Path) -> Config:
 
 _TOP_KEYS = {
     "data_dir", "timezone", "language", "programmes", "platforms", "collector",
-    "metrics", "reports", "retention_days", "fsync",
+    "metrics", "reports", "retention_days", "fsync", "notify", "alerts",
 }  # fmt: skip
 
 
@@ -193,6 +196,7 @@ class _Validator:
         platforms = self.table("platforms", raw.get("platforms", {}))
         self.known_keys("platforms.", platforms, set(PLATFORMS))
         retention = raw.get("retention_days")
+        notify = notify_settings(raw.get("notify"), raw.get("alerts"), self.fail)
         return Config(
             path=self.path.resolve(),
             data_dir=self.base / self.string("data_dir", raw.get("data_dir", "data")),
@@ -205,7 +209,8 @@ class _Validator:
             twitch=self.settings("platforms.twitch", TwitchSettings, platforms.get("twitch", {})),
             collector=self.collector(raw.get("collector", {})),
             metrics=self.metrics(raw.get("metrics", {})),
-            reports=self.reports(raw.get("reports", [])),
+            reports=self.reports(raw.get("reports", []), notify.configured()),
+            notify=notify,
             retention_days=None
             if retention is None
             else self.positive("retention_days", retention),
@@ -378,12 +383,12 @@ class _Validator:
             port=port, host=self.string("metrics.host", table.get("host", "127.0.0.1"))
         )
 
-    def reports(self, raw: Any) -> tuple[ReportJob, ...]:
+    def reports(self, raw: Any, channels: tuple[str, ...]) -> tuple[ReportJob, ...]:
         if not isinstance(raw, list):
             raise self.fail("reports", "must be an array of tables: [[reports]]")
         jobs: list[ReportJob] = []
         for i, item in enumerate(raw):
-            job = self.report(f"reports[{i}]", self.table(f"reports[{i}]", item))
+            job = self.report(f"reports[{i}]", self.table(f"reports[{i}]", item), channels)
             if any(other.name == job.name for other in jobs):
                 raise self.fail(
                     f"reports[{i}].name", f"{job.name!r} is used twice; job names must be unique"
@@ -411,7 +416,7 @@ class _Validator:
         if job.out_dir.exists() and not job.out_dir.is_dir():
             raise self.fail(f"{key}.out_dir", f"job {name!r}: {job.out_dir} is not a folder")
 
-    def report(self, key: str, raw: dict[str, Any]) -> ReportJob:
+    def report(self, key: str, raw: dict[str, Any], channels: tuple[str, ...]) -> ReportJob:
         allowed = set(ReportJob.__dataclass_fields__)
         self.known_keys(key + ".", raw, allowed)
         formats = raw.get("formats", ["csv", "txt"])
@@ -437,6 +442,7 @@ class _Validator:
             language=None
             if language is None
             else self.choice(f"{key}.language", language, LANGUAGES),
+            deliver=check_deliver(f"{key}.deliver", raw.get("deliver", []), channels, self.fail),
         )
 
 
