@@ -23,7 +23,7 @@ from streamer.prune import PRUNED_META
 from streamer.simulcast import broadcast_key, rebuild_combined
 from streamer.store import Store
 
-EXACT = ("covered_seconds", "viewer_seconds_x2")  # integer sums: rollups compare exactly
+EXACT = rollup.ADDED  # with these (integer sums among them), rollups compare exactly
 TOLERANCE = 1e-6  # only for rollups stored before those sums (floats added in any order)
 
 

@@ -14,6 +14,8 @@ Definitions (documented in the README):
   consecutive live samples no further apart than ``MAX_GAP_INTERVALS`` live
   intervals; a wider gap is not filled (it lowers coverage instead).
 - ``covered_minutes``: the minutes those trapezoids span.
+- ``live_until``: the time of the last live sample, with a viewer count or without
+  (Instagram); the end of a stream on a platform that gives none.
 - ``live_minutes`` (derived from the stream's actual start/end) and
   ``coverage_pct = covered_minutes / live_minutes`` are computed by reports.
 
@@ -38,6 +40,8 @@ from typing import Any
 from streamer.models import Gap, Snapshot, StreamStatus, from_iso, to_iso
 
 MAX_GAP_INTERVALS = 3
+# Fields added after rollups were first stored: an older rollup lacks them.
+ADDED = ("covered_seconds", "viewer_seconds_x2", "live_until")
 _SECOND = timedelta(seconds=1)
 
 
@@ -57,6 +61,7 @@ def empty(stream: str, live_interval_s: int) -> dict[str, Any]:
         "covered_seconds": 0,
         "first_live_at": None,
         "last_live_at": None,
+        "live_until": None,
         "last_live_viewers": None,
         "last_sample_at": None,
         "last_status": None,
@@ -78,6 +83,8 @@ def fold(rollup: Mapping[str, Any], snapshots: Iterable[Snapshot]) -> dict[str, 
     if "covered_seconds" not in result:  # a rollup stored before the exact sums
         result["covered_seconds"] = round(float(result["covered_minutes"]) * 60)
         result["viewer_seconds_x2"] = round(float(result["viewer_minutes"]) * 120)
+    if "live_until" not in result:  # likewise: the last live sample with viewers, if any
+        result["live_until"] = result["last_live_at"]
     last = result["last_sample_at"]
     newest = None if last is None else from_iso(last)
     for snap in sorted(map(to_second, snapshots), key=_ts):
@@ -145,6 +152,7 @@ def _fold_one(result: dict[str, Any], snap: Snapshot) -> None:
 
 def _fold_live(result: dict[str, Any], snap: Snapshot) -> None:
     result["live_samples"] += 1
+    result["live_until"] = to_iso(snap.ts)
     if result["first_live_at"] is None:
         result["first_live_at"] = to_iso(snap.ts)
     viewers = snap.concurrent_viewers
