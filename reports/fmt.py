@@ -1,8 +1,9 @@
 """How a report cell reads on the console, per language (Babel for numbers and dates).
 
-CSV and JSON never come through here: they keep machine forms (``1234.5``, ISO
-8601 times). The console shows grouped digits, a decimal comma where the language
-uses one, local dates and translated statuses.
+CSV and JSON never come through here: they keep machine forms (``1234.5``, ISO 8601
+times). Every number on screen is rounded half up (2.5 → 3), never half to even as
+Python's ``round`` and Babel do. The console shows grouped digits, a decimal comma where
+the language uses one, local dates and translated statuses.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from babel.numbers import format_decimal, format_percent
 
 from reports.labels import LOCALES, label
 from reports.periods import Period
-from reports.report import Cell, column_kind
+from reports.report import Cell, column_kind, half_up
 from streamer.models import Programme
 
 PLATFORM_NAMES = {
@@ -50,18 +51,19 @@ class Style:
         return found.display_name(self.lang) if found else slug or "—"
 
     def number(self, value: float, digits: int = 0) -> str:
-        """Grouped digits, with ``digits`` decimals."""
+        """Grouped digits, with ``digits`` decimals, rounded half up (2.5 → 3)."""
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.locale)
+        return format_decimal(half_up(value, digits), format=pattern, locale=self.locale)
 
     def percent(self, value: float) -> str:
-        """A percentage given as 0–100."""
-        return format_percent(value / 100, locale=self.locale)
+        """A percentage given as 0–100, whole, rounded half up (80.5 → 81 %)."""
+        return format_percent(half_up(value) / 100, locale=self.locale)
 
     def signed(self, value: float, *, percent: bool = False, digits: int = 0) -> str:
-        """A change: with its sign, as a percentage when asked."""
+        """A change: with its sign, as a percentage when asked; rounded half up."""
         body = "#,##0" + ("." + "0" * digits if digits else "")
-        text = format_decimal(value, format=f"+{body};-{body}", locale=self.locale)
+        rounded = half_up(value, digits)
+        text = format_decimal(rounded, format=f"+{body};-{body}", locale=self.locale)
         return text + "%" if percent else text
 
     def day(self, value: date) -> str:

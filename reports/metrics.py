@@ -7,11 +7,17 @@ Definitions (the README copies them from reports/README-metrics.md):
   concurrent viewers over consecutive live samples no further apart than three live
   intervals (see ``streamer.rollup``); ``avg_concurrent = viewer_minutes /
   covered_minutes``; ``coverage_pct = covered_minutes / live_minutes``, where live
-  minutes run from the actual start to the actual end (or the last sample while
-  still live); ``start_delay_min = actual start − planned start``;
-  ``duration_min = actual end − actual start``.
+  minutes run from the actual start to the actual end; ``start_delay_min = actual
+  start − planned start``; ``duration_min = actual end − actual start``.
+- the actual end is the platform's own where it gives one (YouTube's
+  ``actualEndTime``, Twitch's archive length), else the last live sample (the
+  rollup's ``live_until``: Facebook and Instagram, and any stream still live); a
+  stream without a live sample and without an end of the platform's own has no
+  duration and no coverage (``None``), rather than one that runs to whenever a poll
+  happened to find it over.
 - per broadcast (simulcast): views summed over the platforms that report them;
-  concurrent figures from the combined rollup ``broadcast:<id>``.
+  concurrent figures from the combined rollup ``broadcast:<id>``; it lasts from the
+  earliest start of its streams to the latest end.
 - a figure no platform reported is ``None`` ("n/a"), never 0.
 """
 
@@ -25,6 +31,11 @@ from typing import Any, TypeVar
 
 from streamer.models import Stream, from_iso
 
+# Platforms whose API says when a stream ended (YouTube's actualEndTime; Twitch's archive
+# length). Facebook and Instagram store the first poll that found the stream over, which
+# anchors its final polls (views keep growing for a week); reports end it at
+# ``live_until``, the last live sample.
+OWN_END = frozenset({"youtube", "twitch"})
 LOW_COVERAGE_PCT = 80.0  # below this, viewer figures miss a noticeable part of the broadcast
 HELD = ("held", "live")  # a broadcast on air now has been held, as far as counts go
 
@@ -83,10 +94,7 @@ def stream_figures(stream: Stream, rollup: Rollup | None) -> Figures:
     r: Rollup = rollup or _NO_ROLLUP
     get = r.get
     start = stream.actual_start or _time(get("first_live_at"))
-    # Without an actual end (still live, or a platform that does not say), the last
-    # live reading ends it; later samples may be the views polled after the end.
-    last_seen = get("last_live_at") or get("last_sample_at")
-    end = stream.actual_end or (_time(last_seen) if start else None)
+    end = _end(stream, r) if start else None
     views = get("views")
     peak = get("peak_concurrent")
     reported = peak is not None
@@ -108,6 +116,17 @@ def stream_figures(stream: Stream, rollup: Rollup | None) -> Figures:
         if no_viewers or no_views
         else _NOTHING_UNREPORTED,
     )
+
+
+def _end(stream: Stream, r: Rollup) -> datetime | None:
+    """The platform's own end, else the last live sample; ``None`` with neither."""
+    if stream.actual_end is not None and stream.platform in OWN_END:
+        return stream.actual_end
+    if not r or "live_until" in r:  # no rollup: never sampled, so no live sample
+        return _time(r.get("live_until"))
+    # A rollup stored before ``live_until``: what it knows (``rollup --rebuild`` adds it).
+    last_seen = r.get("last_live_at") or r.get("last_sample_at")
+    return stream.actual_end or _time(last_seen)
 
 
 def combined_figures(members: Sequence[Figures], combined: Rollup | None) -> Figures:

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from reports.fmt import PLATFORM_NAMES, Style
 from reports.labels import headline, label
-from reports.report import CHANGES, Note, Report, Row, column_kind
+from reports.report import CHANGES, Note, Report, Row, column_kind, half_up
 
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
@@ -134,7 +134,7 @@ def _cell(report: Report, style: Style, row: Row, column: str, mark: str) -> Tex
         text = Text(UNKNOWN, style="dim")
     elif isinstance(value, int | float) and column != "coverage_pct":
         # Whole numbers on screen; CSV and JSON keep the decimal.
-        text = Text(style.number(round(value)))
+        text = Text(style.number(value))
     else:
         text = Text(style.cell(column, value))
     text.append(mark)
@@ -150,10 +150,10 @@ def _width(text: Text) -> int:
 
 def _change_text(style: Style, column: str, value: object) -> str:
     assert isinstance(value, int | float)
-    if value == 0:
+    if half_up(value) == 0:
         return "±0"
     relative = column.endswith("_pct")
-    return style.signed(round(value), percent=relative)
+    return style.signed(value, percent=relative)
 
 
 def _marks(notes: Sequence[Note]) -> dict[tuple[int, str], str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from reports.metrics import LOW_COVERAGE_PCT, Entry, Totals
 from reports.periods import Period
@@ -128,8 +129,18 @@ class Report:
 
 
 def rounded(value: float | None, digits: int = 1) -> float | None:
-    """``value`` rounded for a report cell (``None`` stays unknown)."""
-    return None if value is None else round(value, digits)
+    """``value`` rounded half up for a report cell (``None`` stays unknown)."""
+    return None if value is None else float(half_up(value, digits))
+
+
+def half_up(value: float, digits: int = 0) -> Decimal:
+    """``value`` rounded to ``digits`` decimals, halves away from zero (2.5 → 3, −2.5 → −3).
+
+    Python's ``round`` and Babel round halves to even (2.5 → 2), which reads as a
+    mistake in a report. The float's shortest decimal form is what is rounded, so
+    2.675 gives 2.68 as a reader expects, not 2.67 from its binary value.
+    """
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def notes_for(

@@ -3,7 +3,9 @@
 Reports read rollups that the collector folds incrementally; this recomputes
 every stream's rollup, and every simulcast broadcast's combined rollup, from the
 raw snapshots and gaps, and says where the two disagree. Agreement is the check
-that the incremental path loses and double-counts nothing.
+that the incremental path loses and double-counts nothing. It is exact, digit for
+digit, whatever sub-second times the clock gave and in whatever order a cycle's
+samples arrived (see ``streamer.rollup``), so the check can run from cron.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from streamer.prune import PRUNED_META
 from streamer.simulcast import broadcast_key, rebuild_combined
 from streamer.store import Store
 
-TOLERANCE = 1e-6  # viewer-minutes are sums of floats; order of addition may differ
+EXACT = rollup.ADDED  # with these (integer sums among them), rollups compare exactly
+TOLERANCE = 1e-6  # only for rollups stored before those sums (floats added in any order)
 
 
 @dataclass
@@ -84,13 +87,17 @@ def _pruned(stream: Stream, pruned_before: str | None) -> bool:
 
 
 def same(left: Mapping[str, Any] | None, right: Mapping[str, Any] | None) -> bool:
-    """Rollups equal field by field, floats within ``TOLERANCE``."""
+    """Rollups equal field by field: exactly, or, for one stored before the integer sums
+    ``EXACT`` existed, on its own fields with floats within ``TOLERANCE``."""
     if left is None or right is None:
         return left is right
-    if set(left) != set(right):
+    if all(name in left and name in right for name in EXACT):
+        return dict(left) == dict(right)
+    if set(left) - set(EXACT) != set(right) - set(EXACT):
         return False
+    left = {k: v for k, v in left.items() if k not in EXACT}
     for name, value in left.items():
-        other = right[name]
+        other = right[name]  # present: the key sets match outside EXACT
         if isinstance(value, float) and isinstance(other, int | float):
             if not math.isclose(value, other, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
                 return False

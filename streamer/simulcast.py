@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from streamer.models import Snapshot, Stream, StreamStatus
-from streamer.rollup import rebuild
+from streamer.rollup import rebuild, to_second
 
 PREFIX = "broadcast:"
 
@@ -56,13 +56,13 @@ def combine_samples(
     """One combined snapshot per distinct sample time across the platforms.
 
     ``per_platform_snapshots`` maps each of the broadcast's streams (by any name,
-    usually the stream key) to its snapshots. At each time ``t`` a stream counts
-    with its latest snapshot at or before ``t`` if that is at most ``interval_s``
-    old. ``channels`` (stream name to channel key) puts streams of one channel
-    together: such a group counts once, with its newest reading (a live one
-    first). The combined point is live if any counting stream is live, and its
-    concurrent viewers are the sum over live streams that report them; when none
-    does (Instagram alone), the figure is ``None``, never 0.
+    usually the stream key) to its snapshots; times count to the whole second, as
+    stored. At each time ``t`` a stream counts with its latest snapshot at or before
+    ``t`` if that is at most ``interval_s`` old. ``channels`` (stream name to channel
+    key) puts streams of one channel together: such a group counts once, with its newest
+    reading (a live one first). The combined point is live if any counting stream is
+    live, and its concurrent viewers are the sum over live streams that report them;
+    when none does (Instagram alone), the figure is ``None``, never 0.
 
     A point depends only on snapshots in ``[t - interval_s, t]``. To fold
     incrementally, pass each stream's snapshots from ``interval_s`` before the
@@ -71,7 +71,9 @@ def combine_samples(
     named = channels or {}
     groups: dict[str, list[list[Snapshot]]] = {}
     for name, snaps in per_platform_snapshots.items():
-        groups.setdefault(named.get(name, "\0" + name), []).append(sorted(snaps, key=_ts))
+        # Whole seconds, as stored: the points a cycle folds are the ones a rebuild makes.
+        whole = sorted(map(to_second, snaps), key=_ts)
+        groups.setdefault(named.get(name, "\0" + name), []).append(whole)
     series = list(groups.values())
     times = sorted({snap.ts for group in series for snaps in group for snap in snaps})
     return [_combined_at(key, t, _fresh(series, t, interval_s)) for t in times]

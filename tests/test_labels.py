@@ -150,3 +150,16 @@ def test_round_down_keeps_thousands_from_ten_thousand_and_hundreds_from_one_thou
 ) -> None:
     """Round figures as people say them: 127,000 not 130,000."""
     assert round_down(views) == rounded
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_status_missed_and_finding_no_show_are_different_words(lang: str) -> None:
+    """A missed broadcast beside its no-show finding does not repeat one word."""
+    assert label("status.missed", lang) != label("finding.no_show", lang)
+
+
+def test_kazakh_status_and_finding_are_the_glossary_terms() -> None:
+    """GLOSSARY.md: status missed "өткізілмеді", finding no-show "эфирге шықпады"."""
+    assert LABELS["status.missed"][0] == "өткізілмеді"
+    assert LABELS["finding.no_show"][0] == "эфирге шықпады"
+    assert LABELS["finding.no_show"][1] == "не вышел в эфир"

@@ -1,0 +1,53 @@
+"""Half-up rounding: on screen and in the one-decimal CSV/JSON figures."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from reports.fmt import Style
+from reports.render import _change_text
+from reports.report import rounded
+
+TZ = ZoneInfo("Asia/Almaty")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(2.5, "3"), (3.5, "4"), (0.5, "1"), (-2.5, "-3"), (1234.5, "1,235")]
+)
+def test_console_numbers_round_halves_up(value: float, shown: str) -> None:
+    """A 2.5 min delay reads "3", not the half-to-even "2" of round() and Babel."""
+    assert Style("en", TZ).number(value) == shown
+
+
+def test_console_decimals_and_percentages_round_halves_up() -> None:
+    """One decimal and whole percentages round halves up too (2.25 → 2.3, 80.5 % → 81 %)."""
+    style = Style("en", TZ)
+    assert style.number(2.25, 1) == "2.3"
+    assert style.percent(80.5) == "81%"
+    assert style.percent(82.5) == "83%"
+
+
+def test_console_changes_round_halves_up_and_a_rounded_zero_reads_plus_minus() -> None:
+    """A change of +2.5 shows "+3"; one that rounds to nothing shows "±0"."""
+    style = Style("en", TZ)
+    assert _change_text(style, "broadcasts_held_change", 2.5) == "+3"
+    assert _change_text(style, "views_change_pct", -12.5) == "-13%"
+    assert _change_text(style, "broadcasts_held_change", 0.4) == "±0"
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [(0.25, 1, 0.3), (0.35, 1, 0.4), (2.675, 2, 2.68), (-0.25, 1, -0.3), (6.04, 1, 6.0)],
+)
+def test_report_figures_round_halves_up_to_one_decimal(
+    value: float, digits: int, expected: float
+) -> None:
+    """CSV/JSON keep one decimal, rounded half up from the figure as written (0.25 → 0.3)."""
+    assert rounded(value, digits) == expected
+
+
+def test_unknown_figures_stay_unknown_when_rounded() -> None:
+    """``None`` is n/a, not 0, after rounding."""
+    assert rounded(None) is None
