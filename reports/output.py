@@ -10,18 +10,21 @@ import io
 
 from reports.export import report_json, write_csv
 from reports.fmt import Style
+from reports.html import html_report
 from reports.render import render_text
 from reports.report import Report
 
-FORMATS = ("table", "csv", "json", "txt")
+FORMATS = ("table", "csv", "json", "txt", "html")
 
 
 def render_bytes(report: Report, fmt: str, style: Style) -> bytes:
-    """The report in ``fmt``: ``csv``, ``json``, or ``txt``/``table`` as plain text."""
+    """The report in ``fmt``: ``csv``, ``json``, ``html``, or ``txt``/``table`` as plain text."""
     if fmt == "csv":
         buffer = io.StringIO(newline="")
         write_csv(report.rows, buffer, report.columns)
         return buffer.getvalue().encode("utf-8")
     if fmt == "json":
         return report_json(report)
+    if fmt == "html":
+        return html_report(report, style)
     return render_text(report, style).encode("utf-8")
