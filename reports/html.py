@@ -22,9 +22,11 @@ from reports.curve import TOTAL, Curve
 from reports.fmt import PLATFORM_NAMES, Style
 from reports.html_page import CSS, html_label
 from reports.labels import headline, label
+from reports.periods import Period
 from reports.report import CHANGES, Cell, Note, Report, Row, column_kind
 from streamer.models import StreamStatus
 
+NBSP = "\u00a0"
 UNKNOWN = "—"  # an unknown figure; the legend under the table says it means n/a
 MAX_NAMED = 6  # rows named in one footnote before "… (+N)"
 COUNT_ORDER = (
@@ -104,7 +106,7 @@ def html_report(report: Report, style: Style) -> bytes:
     period = report.period
     if period is not None and period.start.year == period.last_day.year:
         style = replace(style, with_year=False)  # the period line gives the year
-    intro = [] if period is None else [tag("p", style.period(period), class_="period")]
+    intro = [] if period is None else [tag("p", _period_line(period, style), class_="period")]
     lines = [
         headline(style.programme(programme), totals.live_broadcasts, totals.views, style.lang)
         for programme, totals in report.headlines
@@ -116,6 +118,13 @@ def html_report(report: Report, style: Style) -> bytes:
     title = label(f"title.{report.kind}", style.lang)
     name = title if period is None else f"{title} — {period.label}"
     return page(title, style, intro, chart_svg(report, style), report, name=name)
+
+
+def _period_line(period: Period, style: Style) -> str:
+    """ "period: 30 Nov – 6 Dec 2026 (2026-W49)": the days first, a named period after."""
+    days = f"{style.day(period.start)} – {style.day(period.last_day)}"
+    named = "" if "_" in period.label else f" ({period.label})"  # a --from/--to range
+    return f"{label('period', style.lang)}: {days}{named}"
 
 
 def html_curve(curve: Curve, report: Report, style: Style) -> bytes:
@@ -211,7 +220,9 @@ def _td(
     change = CHANGES.get(column)
     if change is not None and change in report.columns and row.get(change) is not None:
         content.append(tag("span", _change_text(style, change, row[change]), class_="change"))
-    return tag("td", *content, class_=" ".join(classes), data_label=label(column, style.lang))
+    # One span holds the cell, so a phone's card shows it as one piece beside its label.
+    cell = tag("span", *content, class_="v")
+    return tag("td", cell, class_=" ".join(classes), data_label=label(column, style.lang))
 
 
 def _value(report: Report, style: Style, column: str, value: Cell) -> Markup:
@@ -227,7 +238,15 @@ def _value(report: Report, style: Style, column: str, value: Cell) -> Markup:
         return join(chips)
     if column == "platform" and value == TOTAL:
         return escape(label("total", style.lang))
-    return escape(style.cell(column, value))
+    if column == "broadcast_id" and isinstance(value, str):
+        # A stream key (instagram:85075392842981857) may break after its platform.
+        return Markup(":<wbr>".join(escape(part) for part in value.split(":")))
+    text = style.cell(column, value)
+    if column_kind(column) == "time":
+        # A narrow column may put the time of day under the date, never split the date.
+        day, _, clock = text.rpartition(" ")
+        text = f"{day.replace(' ', NBSP)} {clock}"
+    return escape(text)
 
 
 def _change_text(style: Style, column: str, value: object) -> str:

@@ -31,7 +31,7 @@ CSS = """
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body {
-  margin: 0 auto; padding: 24px 28px 40px; max-width: 1400px; color: var(--ink);
+  margin: 0 auto; padding: 20px 20px 40px; max-width: 1600px; color: var(--ink);
   font: 15px/1.45 "DejaVu Sans", "Noto Sans", "Segoe UI", Roboto, Arial, sans-serif;
 }
 h1 { font-size: 1.6rem; margin: 0 0 4px; }
@@ -41,7 +41,7 @@ h2 { font-size: 1.1rem; margin: 28px 0 8px; color: var(--muted); font-weight: 60
 .headlines li { font-size: 1.15rem; font-weight: 600; margin: 2px 0; }
 .counts { display: flex; flex-wrap: wrap; gap: 6px; padding: 0; margin: 8px 0; list-style: none; }
 .chip {
-  display: inline-block; padding: 1px 8px; border-radius: 10px; white-space: nowrap;
+  display: inline-block; padding: 0 7px; border-radius: 10px; white-space: nowrap;
   background: var(--band); border: 1px solid var(--line); font-size: 0.85rem;
 }
 .counts .chip { font-size: 0.95rem; }
@@ -55,16 +55,17 @@ figure svg * { stroke-linejoin: round; stroke-linecap: butt; }
 figure svg { display: block; width: 100%; max-width: 1000px; height: auto; }
 .note { color: var(--muted); font-style: italic; }
 .scroll { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
+th, td { padding: 4px 5px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th {
-  text-align: left; font-weight: 600; background: var(--band);
+  text-align: left; font-weight: 600; background: var(--band); font-size: 0.78rem;
   border-bottom: 2px solid var(--line); hyphens: none;
 }
 th.num, td.num { text-align: right; }
 td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.time { white-space: nowrap; }
-td.title { min-width: 14em; }
+td.title { min-width: 8em; }
+td.broadcast_id { overflow-wrap: anywhere; min-width: 8em; }
+td .chip { white-space: normal; border-radius: 6px; margin: 0 2px 2px 0; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 .na { color: var(--muted); }
 .change { display: block; color: var(--muted); font-size: 0.8rem; }
@@ -85,13 +86,14 @@ footer { margin-top: 28px; color: var(--muted); font-size: 0.8rem; }
   tbody tr:nth-child(even) td { background: none; }
   td {
     border: 0; padding: 2px 0; display: flex; justify-content: space-between; gap: 12px;
-    text-align: right; white-space: normal;
+    white-space: normal;
   }
   td::before {
     content: attr(data-label); color: var(--muted); text-align: left; flex: 0 1 45%;
   }
-  td.num, td.time { white-space: normal; }
+  td.num { white-space: normal; }
   td.title { min-width: 0; }
+  td .v { text-align: right; }
   td.first { font-weight: 600; }
   .change { display: inline; margin-left: 6px; }
 }
