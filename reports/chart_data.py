@@ -90,7 +90,8 @@ def broadcasts_chart(report: Report, style: Style) -> BarChart:
     if len(rows) > MAX_BARS:
         rows = _most_viewed(rows)
         note = text("top", style.lang, shown=MAX_BARS, total=len(report.rows))
-    statuses = list(dict.fromkeys(str(row["status"]) for row in rows))
+    # A report without a status column (a generic one) gets plain bars and no legend.
+    statuses = list(dict.fromkeys(str(row["status"]) for row in rows if row.get("status")))
     bars = tuple(_broadcast_bar(row, style) for row in rows)
     return BarChart(
         empty=text("empty", style.lang),
@@ -141,7 +142,7 @@ def _summary_value(row: Row, key: str) -> float | None:
 
 
 def _broadcast_bar(row: Row, style: Style) -> Bar:
-    status = str(row["status"])
+    status = str(row.get("status") or "")
     colour = STATUS_COLOURS.get(status, BLUE)
     note = label(f"status.{status}", style.lang) if status in NO_FIGURES else ""
     values = tuple(_known(row.get(k)) for k in ("views", "peak_concurrent"))

@@ -15,6 +15,7 @@ Russian letter, so a chart reads the same on any machine. In SVG, text stays tex
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -83,9 +84,17 @@ def curve_chart(curve: Curve, style: Style, fmt: str = "svg") -> bytes:
 
 
 def inline_svg(payload: bytes) -> str:
-    """An SVG chart as an ``<svg>`` element for an HTML page (no XML prolog, no doctype)."""
+    """An SVG chart as an ``<svg>`` element for an HTML page: no XML prolog, doctype,
+    metadata or style sheet.
+
+    Matplotlib's metadata names the generator with web addresses (nothing to show),
+    and its style sheet says ``*{...}``, which inline would reach the whole page: the
+    page's own style sheet gives its charts that rule instead.
+    """
     document = payload.decode("utf-8")
-    return document[document.index("<svg") :]
+    element = document[document.index("<svg") :]
+    element = re.sub(r"<metadata>.*?</metadata>\s*", "", element, flags=re.DOTALL)
+    return re.sub(r"<style[^>]*>[^<]*</style>\s*", "", element)
 
 
 def _render(

@@ -10,14 +10,16 @@ import io
 
 from reports.export import report_json, report_xlsx, write_csv
 from reports.fmt import Style
+from reports.html import html_report
 from reports.render import render_text
 from reports.report import Report
 
-FORMATS = ("table", "csv", "json", "txt", "xlsx")
+FORMATS = ("table", "csv", "json", "txt", "xlsx", "html")
 
 
 def render_bytes(report: Report, fmt: str, style: Style) -> bytes:
-    """The report in ``fmt``: ``csv``, ``json``, ``xlsx``, or ``txt``/``table`` as plain text."""
+    """The report in ``fmt``: ``csv``, ``json``, ``xlsx``, ``html``, or ``txt``/``table`` as
+    plain text."""
     if fmt == "csv":
         buffer = io.StringIO(newline="")
         write_csv(report.rows, buffer, report.columns)
@@ -26,4 +28,6 @@ def render_bytes(report: Report, fmt: str, style: Style) -> bytes:
         return report_json(report)
     if fmt == "xlsx":
         return report_xlsx(report, style.tz)
+    if fmt == "html":
+        return html_report(report, style)
     return render_text(report, style).encode("utf-8")

@@ -140,7 +140,9 @@ def half_up(value: float, digits: int = 0) -> Decimal:
     mistake in a report. The float's shortest decimal form is what is rounded, so
     2.675 gives 2.68 as a reader expects, not 2.67 from its binary value.
     """
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    # float(): numpy scalars (matplotlib tick values) repr as "np.float64(...)".
+    exact = Decimal(repr(float(value)))
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def notes_for(

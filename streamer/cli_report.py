@@ -21,6 +21,7 @@ from reports.charts import chart_format, curve_chart, report_chart
 from reports.curve import Curve, build_curve, curve_report, render_curve, window
 from reports.dataset import GROUPS, Dataset
 from reports.fmt import Style
+from reports.html import html_curve
 from reports.jobs import run_job
 from reports.output import render_bytes
 from reports.periods import FORMS, Period, current_month, parse_period, parse_range
@@ -59,10 +60,11 @@ def _output_options(func: F) -> F:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["table", "csv", "json", "xlsx"]),
+            type=click.Choice(["table", "csv", "json", "xlsx", "html"]),
             default="table",
             show_default=True,
-            help="Output format (xlsx: an Excel workbook; needs --out).",
+            help="Output format (xlsx: an Excel workbook, needs --out; html: one "
+            "self-contained page with the chart).",
         ),
         click.option(
             "--out",
@@ -159,7 +161,15 @@ def curve(
     found = _load_curve(app, config, broadcast_id)
     files = {} if chart is None else {chart: curve_chart(found, style, chart_fmt)}
     rows = curve_report(found, config.tz)
-    _emit(rows, style, fmt, out, files, table=lambda console: render_curve(found, console, style))
+    _emit(
+        rows,
+        style,
+        fmt,
+        out,
+        files,
+        table=lambda console: render_curve(found, console, style),
+        html=lambda: html_curve(found, rows, style),
+    )
 
 
 @report.command("run", context_settings=CONTEXT)
@@ -247,18 +257,23 @@ def _emit(
     files: dict[Path, bytes],
     *,
     table: Callable[[Console], None],
+    html: Callable[[], bytes] | None = None,
 ) -> None:
     """Write --out and --chart files (atomically), else print to stdout."""
+
+    def body() -> bytes:
+        if fmt == "html" and html is not None:
+            return html()
+        return render_bytes(built, fmt, style)
+
     if out is not None:
-        files[out] = (
-            plain_text(table).encode("utf-8") if fmt == "table" else render_bytes(built, fmt, style)
-        )
+        files[out] = plain_text(table).encode("utf-8") if fmt == "table" else body()
     for path, payload in files.items():
         write_atomic(path, payload)
     if out is None and fmt == "table":
         table(make_console())
     elif out is None:
-        click.echo(render_bytes(built, fmt, style).decode("utf-8"), nl=False)
+        click.echo(body().decode("utf-8"), nl=False)
     notice = make_console(stderr=True)
     for path in files:
         notice.print(f"wrote {path}", markup=False)

@@ -431,7 +431,8 @@ class _Validator:
             ),
             period=self.string(f"{key}.period", raw.get("period", "last-week")),
             formats=tuple(
-                self.choice(f"{key}.formats", f, ("csv", "txt", "json", "xlsx")) for f in formats
+                self.choice(f"{key}.formats", f, ("csv", "txt", "json", "xlsx", "html"))
+                for f in formats
             ),
             out_dir=self.base / self.string(f"{key}.out_dir", raw.get("out_dir", "reports")),
             by=self.choice(

@@ -1,0 +1,387 @@
+"""`--format html`: one self-contained page per report, escaped, in the report's language.
+
+The store holds week 48 of 2026 (Almaty): a held simulcast on YouTube and
+Instagram (Instagram reports no viewer figures, so a footnote says so), a
+no-show, and an unplanned stream whose platform title is an HTML injection
+attempt. The browser tests render the pages in headless Chromium (Debian's
+``chromium``, installed by ``.ci/run``) and read what a person would see.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from reports.fmt import Style
+from reports.html import html_report
+from reports.report import Note, Report
+from streamer import cli_report
+from streamer.cli import cli, run
+from streamer.cli_report import report
+from streamer.clock import SimulatedClock
+from streamer.config import load_config, starter_config
+from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, StreamStatus, Target
+from streamer.rollup import rebuild
+from streamer.simulcast import broadcast_key, rebuild_combined
+from streamer.store import CycleWrite, open_store
+
+if "report" not in cli.commands:  # until the lead registers the group in cli.py
+    cli.add_command(report)
+
+NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+START = datetime(2026, 11, 24, 6, 5, tzinfo=UTC)  # 11:05 in Almaty, 5 minutes late
+YT, IG = "UCantikorLive00000000000", "17841400000000001"
+EVIL = "<img src=x onerror=alert(1)>"
+PLANNED_TITLE = 'Заң <b>кеңесі</b> & "сұрақтар"'
+JOB = """
+[[reports]]
+name = "weekly"
+cron = "0 9 * * MON"
+kind = "adherence"
+period = "last-week"
+formats = ["html", "csv"]
+out_dir = "out"
+language = "kk"
+"""
+HEADLINE = {
+    "kk": "Antikor.Live: 2 тікелей эфир, 3\u00a0000-нан астам қаралым",
+    "ru": "Antikor.Live: 2 прямых эфира, более 3\u00a0000 просмотров",
+    "en": "Antikor.Live: 2 live broadcasts, over 3,000 views",
+}
+FOOTNOTE = {
+    "kk": "Instagram «бір мезгілдегі көрермендер» көрсеткішін бермейді",
+    "ru": "Instagram не сообщает показатель «зрители онлайн»",
+    "en": "Instagram does not report concurrent viewers",
+}
+
+
+def seed(data_dir: Path) -> None:
+    """The week described in the module docstring, in a real store."""
+    store = open_store(data_dir)
+    plan = [
+        Broadcast(
+            "AL-1",
+            "antikor-live",
+            PLANNED_TITLE,
+            START - timedelta(minutes=5),
+            30,
+            (Target("youtube", YT), Target("instagram", IG)),
+            district="Түркістан",
+            status=BroadcastStatus.HELD,
+        ),
+        Broadcast(
+            "AK-1",
+            "adal-komek",
+            "Тегін заң кеңесі",
+            START + timedelta(days=1),
+            60,
+            (Target("youtube", "UCadalKomek0000000000000"),),
+            status=BroadcastStatus.MISSED,
+        ),
+    ]
+    store.change_plan(lambda _current: plan)
+    ended = {"status": StreamStatus.ENDED, "actual_start": START, "done": True}
+    yt = Stream("youtube", "v1", YT, "AL-1", actual_end=START + timedelta(minutes=30), **ended)
+    ig = Stream("instagram", "m1", IG, "AL-1", actual_end=START + timedelta(minutes=30), **ended)
+    extra = Stream(
+        "youtube",
+        "u1",
+        YT,
+        None,
+        title=EVIL,
+        status=StreamStatus.ENDED,
+        actual_start=START + timedelta(days=2),
+        actual_end=START + timedelta(days=2, minutes=10),
+    )
+    live = StreamStatus.LIVE
+    at = [START + timedelta(minutes=m) for m in range(1, 31)]
+    snaps = {
+        yt.key: [Snapshot(yt.key, t, live, 40 + m, 100 * m) for m, t in enumerate(at, 1)],
+        ig.key: [Snapshot(ig.key, t, live) for t in at],
+        extra.key: [
+            Snapshot(extra.key, START + timedelta(days=2, minutes=m), live, 7, 70)
+            for m in range(1, 11)
+        ],
+    }
+    rollups = {key: rebuild(key, 60, items) for key, items in snaps.items()}
+    rollups[broadcast_key("AL-1")] = rebuild_combined(
+        "AL-1", 60, {yt.key: snaps[yt.key], ig.key: snaps[ig.key]}
+    )
+    store.commit_cycle(
+        CycleWrite(
+            snapshots=[s for items in snaps.values() for s in items],
+            streams=[yt, ig, extra],
+            rollups=rollups,
+        )
+    )
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config (starter + an html report job) and a seeded data folder; the clock at NOW."""
+    (tmp_path / "streamer.toml").write_text(starter_config() + JOB, encoding="utf-8")
+    monkeypatch.setenv("STREAMER_CONFIG", str(tmp_path / "streamer.toml"))
+    monkeypatch.setattr(cli_report, "CLOCK", SimulatedClock(NOW))
+    seed(tmp_path / "data")
+    return tmp_path
+
+
+def html_of(home: Path, capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """The page `streamer report ARGV --format html` writes to --out."""
+    out = home / "page.html"
+    code = run(["report", *argv, "--format", "html", "--out", str(out)])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    return out.read_text(encoding="utf-8")
+
+
+class Page(HTMLParser):
+    """The elements, attributes and text of a page, as a browser's parser sees them."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self._skip = 0
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._skip += tag in ("style", "svg")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("style", "svg")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.text.append(data)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.tags]
+
+    def words(self) -> str:
+        # Collapse white space as a browser does; a no-break space stays itself.
+        return re.sub(r"[ \t\r\n]+", " ", " ".join(self.text)).strip()
+
+
+# -- the page's content ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+@pytest.mark.parametrize("kind", ["summary", "broadcasts", "adherence"])
+def test_page_has_language_headline_table_and_footnotes(
+    home: Path, capsys: pytest.CaptureFixture[str], kind: str, lang: str
+) -> None:
+    """Each period report: <html lang>, the headline, every column label, the footnote."""
+    page = Page(html_of(home, capsys, kind, "--period", "2026-W48", "--lang", lang))
+    assert page.tags[0] == ("html", {"lang": lang})
+    words = page.words()
+    assert HEADLINE[lang] in words
+    assert page.names().count("th") >= 8
+    if kind != "adherence":  # the adherence report has no viewer figures to annotate
+        assert FOOTNOTE[lang] in words
+    assert "svg" in page.names()  # the chart, inline
+
+
+def test_platform_titles_show_as_text_never_as_markup(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stream titled <img src=x onerror=alert(1)> is shown as those characters, no element."""
+    markup = html_of(home, capsys, "broadcasts", "--period", "2026-W48", "--lang", "en")
+    page = Page(markup)
+    assert EVIL in page.words()
+    assert PLANNED_TITLE in page.words()
+    assert "img" not in page.names() and "b" not in page.names()
+    assert not any(name.startswith("on") for _, attrs in page.tags for name in attrs)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in markup
+
+
+def test_page_is_self_contained(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No script, no stylesheet link, no image or font to fetch: links stay in the page."""
+    page = Page(html_of(home, capsys, "summary", "--period", "2026-W48"))
+    names = page.names()
+    assert "script" not in names and "link" not in names and "iframe" not in names
+    assert names.count("style") == 1 and names.count("svg") == 1
+    refs = [
+        value
+        for _, attrs in page.tags
+        for name, value in attrs.items()
+        if name in ("src", "href", "xlink:href", "action") and value is not None
+    ]
+    assert refs and all(ref.startswith("#") for ref in refs)
+    assert "@import" not in html_of(home, capsys, "summary", "--period", "2026-W48")
+
+
+def test_curve_page_names_the_broadcast_and_its_peaks(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report curve AL-1 --format html`: programme and title, the peak per platform, n/a."""
+    words = Page(html_of(home, capsys, "curve", "AL-1", "--lang", "en")).words()
+    assert f"Antikor.Live · {PLANNED_TITLE}" in words
+    assert "total: peak 70 · 11:35" in words
+    assert "YouTube: peak 70 · 11:35" in words
+    assert "Instagram: n/a" in words
+
+
+def test_without_matplotlib_the_page_says_there_is_no_chart(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the charts extra is missing the page is still written, with a note instead."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now fails
+    page = Page(html_of(home, capsys, "summary", "--period", "2026-W48", "--lang", "en"))
+    assert "svg" not in page.names()
+    assert "No chart: matplotlib is not installed" in page.words()
+    assert HEADLINE["en"] in page.words()
+
+
+def test_scheduled_job_writes_an_html_file(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A job with formats = ["html", "csv"] writes weekly-2026-W48.html in its language."""
+    assert run(["report", "run", "weekly"]) == 0, capsys.readouterr().err
+    names = sorted(p.name for p in (home / "out").iterdir())
+    assert names == ["weekly-2026-W48.csv", "weekly-2026-W48.html"]
+    page = Page((home / "out" / "weekly-2026-W48.html").read_text(encoding="utf-8"))
+    assert page.tags[0] == ("html", {"lang": "kk"})
+    assert "эфирге шықпады: 1" in page.words()  # the no-show finding, counted
+
+
+def test_config_takes_html_and_still_refuses_unknown_formats(tmp_path: Path) -> None:
+    """`formats = ["html"]` loads; `formats = ["pdf"]` is refused with the key named."""
+    path = tmp_path / "streamer.toml"
+    path.write_text(starter_config() + JOB, encoding="utf-8")
+    assert load_config(path).reports[0].formats == ("html", "csv")
+    path.write_text(starter_config() + JOB.replace('"html"', '"pdf"'), encoding="utf-8")
+    with pytest.raises(Exception, match="formats"):
+        load_config(path)
+
+
+def test_a_column_and_footnote_the_page_never_heard_of_still_show(tmp_path: Path) -> None:
+    """Rendering is generic: a new column shows under its key, with its cells and mark."""
+    config = load_config_at(tmp_path)
+    built = Report(
+        kind="broadcasts",
+        columns=("broadcast_id", "title", "brand_new_figure"),
+        rows=[{"broadcast_id": "X-1", "title": "One", "brand_new_figure": "42 & more"}],
+        notes=(Note("a brand-new footnote — {items}", {}, (0,), ("brand_new_figure",)),),
+    )
+    page = Page(html_report(built, Style("en", config.tz, config.programmes)).decode())
+    assert "brand_new_figure" in page.text
+    assert "42 & more" in page.words()
+    assert "a brand-new footnote — X-1" in page.words()
+    assert ("a", {"href": "#note-1"}) in page.tags
+
+
+def load_config_at(folder: Path):  # type: ignore[no-untyped-def]
+    path = folder / "streamer.toml"
+    path.write_text(starter_config(), encoding="utf-8")
+    return load_config(path)
+
+
+# -- in a browser ------------------------------------------------------------------
+
+
+def chromium() -> str:
+    """Headless Chromium's executable; missing it fails the test (CI installs it)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail("the browser tests need Chromium: apt-get install chromium (see .ci/run)")
+
+
+def browse(page: Path, tmp: Path, *args: str) -> str:
+    """Run headless Chromium on the file with ``args``; its stdout.
+
+    As root (CI) Chromium needs --no-sandbox; host names resolve nowhere, so a
+    page that tried to fetch anything would show it missing, not wait.
+    """
+    command = [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--user-data-dir={tmp / 'profile'}",
+        *args,
+        page.as_uri(),
+    ]
+    env = {**os.environ, "HOME": str(tmp)}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def tool(name: str) -> str:
+    """A poppler tool (pdftotext, pdfinfo): needed with Chromium, installed alongside."""
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"the browser tests need {name}: apt-get install poppler-utils (see .ci/run)")
+    return found
+
+
+def test_chromium_prints_the_page_with_the_text_a_reader_sees(
+    home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Printed to PDF: landscape pages, table on its own page, headline and titles as text."""
+    page = home / "broadcasts.html"
+    page.write_text(
+        html_of(home, capsys, "broadcasts", "--period", "2026-W48", "--lang", "kk"),
+        encoding="utf-8",
+    )
+    dom = browse(page, tmp_path, "--dump-dom")
+    assert "<img" not in dom and "&lt;img src=x onerror=alert(1)&gt;" in dom
+    pdf = tmp_path / "page.pdf"
+    browse(page, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    text = subprocess.run(
+        [tool("pdftotext"), str(pdf), "-"], capture_output=True, text=True, timeout=60
+    ).stdout
+    words = " ".join(text.split())  # no-break spaces read as spaces in PDF text
+    assert " ".join(HEADLINE["kk"].split()) in words
+    assert EVIL in words
+    assert "тақырып" in words and "Түркістан" in words
+    info = subprocess.run(
+        [tool("pdfinfo"), str(pdf)], capture_output=True, text=True, timeout=60
+    ).stdout
+    pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
+    width, height = (
+        float(n)
+        for n in next(line for line in info.splitlines() if line.startswith("Page size:"))
+        .split(":")[1]
+        .split()[0:3:2]
+    )
+    assert pages >= 2  # the table starts a new page after the headline and chart
+    assert width > height  # A4 landscape, for the wide table
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (400, 860)])
+def test_chromium_screenshot_shows_a_painted_page(
+    home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, width: int, height: int
+) -> None:
+    """Desktop and phone widths: a screenshot of the page with dark text on white."""
+    from PIL import Image
+
+    page = home / "summary.html"
+    page.write_text(html_of(home, capsys, "summary", "--period", "2026-W48"), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    browse(page, tmp_path, f"--screenshot={shot}", f"--window-size={width},{height}")
+    with Image.open(shot) as image:
+        assert image.size == (width, height)
+        grey = image.convert("L")
+        top = grey.crop((0, 0, width, 120))  # the title and the period line
+        dark = sum(top.histogram()[:100])
+        light = sum(grey.histogram()[241:])
+    assert dark > 200  # text is drawn
+    assert light > width * height // 2  # on a white page, not a blank or error screen
