@@ -110,7 +110,8 @@ def test_summary_chart_prints_values_and_na_with_human_dates() -> None:
     joined = "\n".join(texts)
     for words in ("live broadcasts", "views", "peak concurrent", "viewer-minutes"):
         assert words in texts
-    assert {"6", "4,118", "341", "54,483", "YouTube", "Instagram"} <= set(texts)  # 54,482.5: half up
+    # viewer-minutes 54,482.5 round half up
+    assert {"6", "4,118", "341", "54,483", "YouTube", "Instagram"} <= set(texts)
     assert texts.count("n/a") == 3  # views, peak concurrent, viewer-minutes
     assert "Summary: 30 Nov" in joined and "6 Dec 2026" in joined
     assert "2026-11-30" not in joined and "by platform" in texts
