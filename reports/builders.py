@@ -14,12 +14,22 @@ from zoneinfo import ZoneInfo
 
 from reports.dataset import GROUPS, Dataset, Selector, gc_paused, group_key, select, within
 from reports.metrics import Entry, Totals, aggregate
-from reports.periods import Period, days_period, month_of, week_of
+from reports.periods import (
+    NO_MATCH,
+    Comparison,
+    Period,
+    compare,
+    days_period,
+    month_of,
+    span_text,
+    week_of,
+)
 from reports.report import (
     ADHERENCE_COLUMNS,
     BROADCAST_COLUMNS,
     CHANGES,
     FIGURES,
+    Note,
     Report,
     Row,
     notes_for,
@@ -45,11 +55,15 @@ def summarise(
     programme: str | None = None,
     platform: str | None = None,
     programmes: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> Report:
     """One row per group with counts, audience figures and the change against the
     previous period (for a month or week row: the month or week before it).
 
     ``programmes`` (the configured slugs) are listed even when they had nothing.
+    Changes compare like for like (``periods.compare``): a period still in progress
+    on ``now``'s local day (``None``: every day is past) is compared with the same
+    number of days of the one before, and a footnote says so.
     """
     if by not in GROUPS:
         raise UserError(f"cannot group by {by!r}; use one of {', '.join(GROUPS)}")
@@ -73,11 +87,15 @@ def summarise(
     groups = _grouped(current, by, tz)
     before = _grouped(within(span, compared, tz), by, tz)
     keys = _keys(by, period, groups, programmes if programme is None else (programme,))
-    rows, members = [], []
+    today = None if now is None else now.astimezone(tz).date()
+    rows, members, comparisons = [], [], []
     for key in keys:
-        previous_key = _key_period(by, key).previous().label if calendar else key
-        rows.append(_summary_row(by, key, aggregate(groups[key]), aggregate(before[previous_key])))
+        unit = _key_period(by, key) if calendar else period
+        found = compare(unit, _overlap(unit, period), today)
+        previous_key = unit.previous().label if calendar else key
+        rows.append(_summary_row(by, key, groups[key], before[previous_key], found, tz))
         members.append(groups[key])
+        comparisons.append(found)
     return Report(
         kind="summary",
         columns=summary_columns(by),
@@ -91,7 +109,10 @@ def summarise(
             programme,
             programmes,
         ),
-        notes=notes_for(members, [_float(r["coverage_pct"]) for r in rows]),
+        notes=[
+            *notes_for(members, [_float(r["coverage_pct"]) for r in rows]),
+            *_comparison_notes(comparisons, by),
+        ],
         subject=by,
     )
 
@@ -177,13 +198,52 @@ def findings(entry: Entry, second_stream: bool = False) -> list[str]:
 # -- rows ---------------------------------------------------------------------------
 
 
-def _summary_row(by: str, key: str, current: Totals, before: Totals) -> Row:
-    row: Row = {by: key, **_figures(current)}
-    previous = _figures(before)
-    for name in FIGURES:
-        column = CHANGES[name]
-        row[column] = _change(row[name], previous[name], relative=column.endswith("_pct"))
+def _summary_row(
+    by: str, key: str, mine: list[Entry], base: list[Entry], found: Comparison, tz: ZoneInfo
+) -> Row:
+    """A group's figures, and their changes over the days ``found`` compares."""
+    row: Row = {by: key, **_figures(aggregate(mine))}
+    if found.current is None or found.previous is None:
+        row.update(dict.fromkeys(CHANGES.values()))
+    else:
+        # A partial period compares only its elapsed days (its plan for later days
+        # too would count against fewer days before) with as many days before.
+        now_figures = _figures(aggregate(within(mine, found.current, tz))) if found.partial else row
+        if found.partial:
+            base = within(base, found.previous, tz)
+        previous = _figures(aggregate(base))
+        for name in FIGURES:
+            column = CHANGES[name]
+            row[column] = _change(
+                now_figures[name], previous[name], relative=column.endswith("_pct")
+            )
+    row["change_days"] = None if found.current is None else span_text(found.current)
+    row["change_base_days"] = None if found.previous is None else span_text(found.previous)
+    row["change_blank_reason"] = found.reason or None
     return row
+
+
+def _comparison_notes(comparisons: Sequence[Comparison], by: str) -> list[Note]:
+    """A footnote per partial comparison (the days compared) and per reason a change
+    is blank, marking the rows' group names."""
+    partial: dict[tuple[str, str], list[int]] = {}
+    blank: dict[str, list[int]] = {}
+    for index, found in enumerate(comparisons):
+        if found.partial and found.current is not None and found.previous is not None:
+            pair = (span_text(found.current), span_text(found.previous))
+            partial.setdefault(pair, []).append(index)
+        elif found.reason:
+            blank.setdefault(found.reason, []).append(index)
+    notes = [
+        Note("note.change_partial", {"current": days, "previous": base}, tuple(rows), (by,))
+        for (days, base), rows in partial.items()
+    ]
+    notes += [
+        Note(f"note.change_{reason}", {}, tuple(rows), (by,))
+        for reason in NO_MATCH
+        if (rows := blank.get(reason))
+    ]
+    return notes
 
 
 def _figures(totals: Totals) -> Row:
@@ -311,6 +371,11 @@ def _calendar_keys(by: str, period: Period) -> list[str]:
     return keys
 
 
+def _overlap(unit: Period, period: Period) -> Period:
+    """The days of ``unit`` (a month or week row) that ``period`` holds."""
+    return days_period(max(unit.start, period.start), min(unit.end, period.end))
+
+
 def _covering(first: Period, second: Period) -> Period:
     """The days from the earlier start to the later end of two periods."""
     return days_period(min(first.start, second.start), max(first.end, second.end))
@@ -363,8 +428,10 @@ def build(
     programme: str | None = None,
     platform: str | None = None,
     programmes: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> Report:
-    """The report of ``kind`` (summary, broadcasts or adherence) for ``period``."""
+    """The report of ``kind`` (summary, broadcasts or adherence) for ``period``, as
+    of ``now`` (which days have passed; ``None``: all of them)."""
     if kind not in KINDS:
         raise UserError(f"unknown report kind {kind!r}; use one of {', '.join(KINDS)}")
     with gc_paused():
@@ -377,6 +444,7 @@ def build(
                 programme=programme,
                 platform=platform,
                 programmes=programmes,
+                now=now,
             )
         builder = list_broadcasts if kind == "broadcasts" else adherence
         return builder(

@@ -98,6 +98,32 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "{platform} не сообщает показатель «{figure}»: он не учтён (н/д, а не 0) — {items}",
         "{platform} does not report {figure}: left out (n/a, not 0) — {items}",
     ),
+    "note.change_partial": (
+        "өзгеріс: {current} алдыңғы кезеңнің басынан сонша күнмен ({previous}) салыстырылды"
+        " — {items}",
+        "изменения: {current} в сравнении со столькими же днями от начала предыдущего"
+        " периода ({previous}) — {items}",
+        "changes compare {current} with as many days from the start of the period before"
+        " ({previous}) — {items}",
+    ),
+    "note.change_not_started": (
+        "өзгеріс қолжетімсіз: кезең әлі басталмаған — {items}",
+        "изменение н/д: период ещё не начался — {items}",
+        "change n/a: the period has not begun — {items}",
+    ),
+    "note.change_partial_start": (
+        "өзгеріс қолжетімсіз: есепте кезең бірінші күнінен емес, бір бөлігі ғана бар,"
+        " салыстыратын күндер жоқ — {items}",
+        "изменение н/д: в отчёт входит часть периода не с первого дня, сопоставимых"
+        " дней раньше нет — {items}",
+        "change n/a: the report holds part of this period, not from its first day, so no"
+        " matching days exist before it — {items}",
+    ),
+    "note.change_previous_shorter": (
+        "өзгеріс қолжетімсіз: алдыңғы кезең өткен күндерден қысқа — {items}",
+        "изменение н/д: предыдущий период короче прошедших дней — {items}",
+        "change n/a: the period before is shorter than the days elapsed — {items}",
+    ),
     "note.no_combined": (
         "жалпы көрермен әлі есептелмеген (streamer rollup --rebuild) — {items}",
         "общие показатели зрителей ещё не рассчитаны (streamer rollup --rebuild) — {items}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 
 from rich import box
 from rich.console import Console
@@ -19,7 +20,7 @@ from rich.text import Text
 
 from reports.fmt import PLATFORM_NAMES, Style
 from reports.labels import headline, label
-from reports.report import CHANGES, Note, Report, Row, column_kind
+from reports.report import CHANGES, COMPARISON_COLUMNS, Note, Report, Row, column_kind
 
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
@@ -29,10 +30,12 @@ TEXT_WIDTH = 160  # plain-text files are read in editors, not 80-column terminal
 # a summary's changes show under their figures instead; the actual start is the
 # planned start plus the delay; a broadcast's duration is in the adherence report.
 _HIDDEN = {
-    "summary": frozenset(CHANGES.values()),
+    "summary": frozenset({*CHANGES.values(), *COMPARISON_COLUMNS}),
     "broadcasts": frozenset({"district", "actual_start", "duration_min", "avg_concurrent"}),
     "adherence": frozenset({"actual_start", "platforms"}),
 }
+# Footnote fields holding a span of days (``first/last``), written out per language.
+SPAN_PARAMS = ("current", "previous")
 TITLE_MIN = 12  # a broadcast title column narrower than this is hard to read
 
 
@@ -172,8 +175,19 @@ def _note_text(note: Note, report: Report, style: Style) -> str:
         params["platform"] = PLATFORM_NAMES.get(params["platform"], params["platform"])
     if "figure" in params:
         params["figure"] = label(params["figure"], style.lang)
+    for name in SPAN_PARAMS:
+        if name in params:
+            params[name] = _span_text(params[name], style)
     params["items"] = _named_rows(note, report, style)
     return label(note.key, style.lang).format(**params)
+
+
+def _span_text(span: str, style: Style) -> str:
+    """``2026-12-01/2026-12-06`` (ISO, both days included) as the language writes it."""
+    first, last = (date.fromisoformat(part) for part in span.split("/"))
+    if first == last:
+        return style.day(first)
+    return f"{style.day(first)} – {style.day(last)}"
 
 
 def _named_rows(note: Note, report: Report, style: Style) -> str:

@@ -39,6 +39,9 @@ CHANGES = {
     "avg_start_delay_min": "avg_start_delay_min_change",
     "coverage_pct": "coverage_pct_change",
 }
+# What a summary row's changes compare: its days and the days before them (ISO 8601
+# ``first/last``, both included), or why the changes are blank (``periods.NO_MATCH``).
+COMPARISON_COLUMNS = ("change_days", "change_base_days", "change_blank_reason")
 BROADCAST_COLUMNS = (
     "broadcast_id",
     "programme",
@@ -90,8 +93,9 @@ VIEWER_FIGURES = ("peak_concurrent", "avg_concurrent", "viewer_minutes")
 
 
 def summary_columns(by: str) -> tuple[str, ...]:
-    """The columns of a summary grouped ``by``: the group key, figures, then changes."""
-    return (by, *FIGURES, *CHANGES.values())
+    """The columns of a summary grouped ``by``: the group key, figures, changes, and
+    what the changes compare."""
+    return (by, *FIGURES, *CHANGES.values(), *COMPARISON_COLUMNS)
 
 
 def column_kind(column: str) -> str:
