@@ -24,6 +24,7 @@ from reports.periods import (
     span_text,
     week_of,
 )
+from reports.quality import entry_streams, is_final, provisional
 from reports.report import (
     ADHERENCE_COLUMNS,
     BROADCAST_COLUMNS,
@@ -112,6 +113,7 @@ def summarise(
         notes=[
             *notes_for(members, [_float(r["coverage_pct"]) for r in rows]),
             *_comparison_notes(comparisons, by),
+            *_provisional(selector, members, rows, tz),
         ],
         subject=by,
     )
@@ -126,16 +128,30 @@ def list_broadcasts(
     platform: str | None = None,
     programmes: Sequence[str] = (),
 ) -> Report:
-    """One row per broadcast of the period (and per unplanned stream), oldest first."""
-    entries = select(data, period, tz, programme=programme, platform=platform)
-    rows = [_broadcast_row(e, tz) for e in entries]
+    """One row per broadcast of the period (and per unplanned stream), oldest first.
+
+    ``final`` says whether its figures are final (``reports.quality``); a footnote
+    says when provisional ones settle.
+    """
+    selector = Selector(data, tz)
+    entries = selector.select(period, programme=programme, platform=platform)
+    rows = []
+    for entry in entries:
+        row = _broadcast_row(entry, tz)
+        row["final"] = is_final(entry, entry_streams(selector, entry))
+        rows.append(row)
+    per_row = [[e] for e in entries]
+    _, provisional_notes = provisional(selector, per_row, tz, ("views",))
     return Report(
         kind="broadcasts",
         columns=BROADCAST_COLUMNS,
         rows=rows,
         period=period,
         headlines=_headlines(entries, programme, programmes),
-        notes=notes_for([[e] for e in entries], [_float(r["coverage_pct"]) for r in rows]),
+        notes=[
+            *notes_for(per_row, [_float(r["coverage_pct"]) for r in rows]),
+            *provisional_notes,
+        ],
     )
 
 
@@ -221,6 +237,16 @@ def _summary_row(
     row["change_base_days"] = None if found.previous is None else span_text(found.previous)
     row["change_blank_reason"] = found.reason or None
     return row
+
+
+def _provisional(
+    selector: Selector, members: Sequence[list[Entry]], rows: list[Row], tz: ZoneInfo
+) -> list[Note]:
+    """Each row's ``provisional_broadcasts``; the footnote on when their views settle."""
+    counts, notes = provisional(selector, members, tz, ("views",))
+    for row, count in zip(rows, counts, strict=True):
+        row["provisional_broadcasts"] = count
+    return notes
 
 
 def _comparison_notes(comparisons: Sequence[Comparison], by: str) -> list[Note]:

@@ -3,7 +3,8 @@
 CSV is UTF-8 with a byte-order mark, so that Excel on Windows shows Kazakh and
 Russian text correctly; headers are the stable snake_case column keys whatever
 the report language; times are ISO 8601 with the configured zone's offset; an
-unknown figure is an empty cell, never 0; numbers use a dot and no grouping.
+unknown figure is an empty cell, never 0; numbers use a dot and no grouping;
+yes/no cells read ``true``/``false``.
 ``read_csv`` reads such a file back into typed rows (the round trip is tested).
 """
 
@@ -61,6 +62,8 @@ def report_json(report: Report) -> bytes:
 def _text(value: Cell) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     return str(value)
@@ -74,4 +77,6 @@ def _value(column: str, text: str) -> Cell:
         return None
     if kind == "time":
         return datetime.fromisoformat(text)
+    if kind == "bool":
+        return text == "true"
     return int(text) if kind == "int" else float(text)

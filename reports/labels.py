@@ -41,6 +41,11 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "avg start delay, min",
     ),
     "coverage_pct": ("қамту", "охват данных", "coverage"),
+    "final": ("түпкілікті", "окончательно", "final"),
+    "provisional_broadcasts": ("алдын ала", "предварительные", "provisional"),
+    "change_days": ("салыстырылған күндер", "сравниваемые дни", "days compared"),
+    "change_base_days": ("алдыңғы күндер", "дни для сравнения", "compared with"),
+    "change_blank_reason": ("өзгеріс жоқ себебі", "почему нет изменения", "why no change"),
     "broadcast_id": ("id", "id", "id"),
     "title": ("тақырып", "название", "title"),
     "planned_start": ("жоспарланған басталуы", "плановое начало", "planned start"),
@@ -124,6 +129,24 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "изменение н/д: предыдущий период короче прошедших дней — {items}",
         "change n/a: the period before is shorter than the days elapsed — {items}",
     ),
+    "note.provisional": (
+        "алдын ала: {count} эфирдің соңғы сауалнамалары күтілуде (қаралым эфир аяқталғаннан"
+        " кейін бір апта бойы келеді); көрсеткіштер {day} күні тұрақтанады — {items}",
+        "предварительно: у {count} эфиров ещё не прошли последние опросы (просмотры"
+        " приходят неделю после эфира); цифры окончательны с {day} — {items}",
+        "provisional: {count} broadcast(s) await their final polls (views keep arriving"
+        " for a week after the end); the figures settle on {day} — {items}",
+    ),
+    "note.provisional_live": (
+        "алдын ала: {count} эфирдің соңғы сауалнамалары күтілуде; көрсеткіштер әлі"
+        " жүріп жатқан эфир аяқталғаннан кейін бір аптадан соң тұрақтанады — {items}",
+        "предварительно: у {count} эфиров ещё не прошли последние опросы; цифры"
+        " окончательны через неделю после конца эфира, который ещё идёт — {items}",
+        "provisional: {count} broadcast(s) await their final polls; the figures settle a"
+        " week after the one still on air ends — {items}",
+    ),
+    "yes": ("иә", "да", "yes"),
+    "no": ("жоқ", "нет", "no"),
     "note.no_combined": (
         "жалпы көрермен әлі есептелмеген (streamer rollup --rebuild) — {items}",
         "общие показатели зрителей ещё не рассчитаны (streamer rollup --rebuild) — {items}",

@@ -26,16 +26,21 @@ MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
 MAX_NAMED = 6  # rows named in one footnote before "… (+N)"
 TEXT_WIDTH = 160  # plain-text files are read in editors, not 80-column terminals
+# Shown by footnotes on the console instead of columns (CSV and JSON keep them).
+QUALITY_COLUMNS = ("final", "provisional_broadcasts")
 # Columns the console leaves out to fit 120 characters (CSV and JSON keep them):
 # a summary's changes show under their figures instead; the actual start is the
 # planned start plus the delay; a broadcast's duration is in the adherence report.
 _HIDDEN = {
-    "summary": frozenset({*CHANGES.values(), *COMPARISON_COLUMNS}),
-    "broadcasts": frozenset({"district", "actual_start", "duration_min", "avg_concurrent"}),
+    "summary": frozenset({*CHANGES.values(), *COMPARISON_COLUMNS, *QUALITY_COLUMNS}),
+    "broadcasts": frozenset(
+        {"district", "actual_start", "duration_min", "avg_concurrent", *QUALITY_COLUMNS}
+    ),
     "adherence": frozenset({"actual_start", "platforms"}),
 }
 # Footnote fields holding a span of days (``first/last``), written out per language.
 SPAN_PARAMS = ("current", "previous")
+DAY_PARAMS = ("day",)
 TITLE_MIN = 12  # a broadcast title column narrower than this is hard to read
 
 
@@ -175,6 +180,9 @@ def _note_text(note: Note, report: Report, style: Style) -> str:
         params["platform"] = PLATFORM_NAMES.get(params["platform"], params["platform"])
     if "figure" in params:
         params["figure"] = label(params["figure"], style.lang)
+    for name in DAY_PARAMS:
+        if name in params:
+            params[name] = style.day(date.fromisoformat(params[name]))
     for name in SPAN_PARAMS:
         if name in params:
             params[name] = _span_text(params[name], style)

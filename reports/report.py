@@ -1,7 +1,7 @@
 """A built report: typed rows under stable column keys, plus what the console adds.
 
 Rows are plain dicts keyed by the documented snake_case columns, holding ``str``,
-``int``, ``float`` (rounded to one decimal), aware ``datetime`` (already in the
+``bool``, ``int``, ``float`` (rounded to one decimal), aware ``datetime`` (already in the
 configured zone) or ``None`` for an unknown figure. CSV, JSON and the console
 table all render the same rows; only the console shows headlines and footnotes.
 """
@@ -15,7 +15,7 @@ from datetime import datetime
 from reports.metrics import LOW_COVERAGE_PCT, Entry, Totals
 from reports.periods import Period
 
-Cell = str | int | float | datetime | None
+Cell = str | bool | int | float | datetime | None
 Row = dict[str, Cell]
 
 FIGURES = (
@@ -58,6 +58,7 @@ BROADCAST_COLUMNS = (
     "avg_concurrent",
     "viewer_minutes",
     "coverage_pct",
+    "final",
 )
 ADHERENCE_COLUMNS = (
     "broadcast_id",
@@ -77,8 +78,15 @@ CURVE_COLUMNS = ("time", "platform", "concurrent_viewers", "views")
 # Columns whose cells hold a time, an integer or a float (the rest are text).
 TIME_COLUMNS = frozenset({"planned_start", "actual_start", "time"})
 INT_COLUMNS = frozenset(
-    {*FIGURES[:7], "planned_duration_min", "concurrent_viewers", *(CHANGES[n] for n in FIGURES[:5])}
+    {
+        *FIGURES[:7],
+        "planned_duration_min",
+        "concurrent_viewers",
+        *(CHANGES[n] for n in FIGURES[:5]),
+        "provisional_broadcasts",
+    }
 )
+BOOL_COLUMNS = frozenset({"final"})
 FLOAT_COLUMNS = frozenset(
     {
         *FIGURES[7:],
@@ -95,13 +103,15 @@ VIEWER_FIGURES = ("peak_concurrent", "avg_concurrent", "viewer_minutes")
 def summary_columns(by: str) -> tuple[str, ...]:
     """The columns of a summary grouped ``by``: the group key, figures, changes, and
     what the changes compare."""
-    return (by, *FIGURES, *CHANGES.values(), *COMPARISON_COLUMNS)
+    return (by, *FIGURES, *CHANGES.values(), *COMPARISON_COLUMNS, "provisional_broadcasts")
 
 
 def column_kind(column: str) -> str:
-    """``time``, ``int``, ``float`` or ``str``: how a column's cells are typed."""
+    """``time``, ``int``, ``float``, ``bool`` or ``str``: how a column's cells are typed."""
     if column in TIME_COLUMNS:
         return "time"
+    if column in BOOL_COLUMNS:
+        return "bool"
     if column in INT_COLUMNS:
         return "int"
     return "float" if column in FLOAT_COLUMNS else "str"
