@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from reports.dataset import GROUPS, Dataset, Selector, gc_paused, group_key, select, within
+from reports.dataset import GROUPS, Dataset, Selector, gc_paused, group_key, within
 from reports.metrics import Entry, Totals, aggregate
 from reports.periods import (
     NO_MATCH,
@@ -24,7 +24,17 @@ from reports.periods import (
     span_text,
     week_of,
 )
-from reports.quality import entry_streams, is_final, provisional
+from reports.quality import (
+    entry_streams,
+    gap_notes,
+    gap_polls,
+    is_final,
+    low_platform_notes,
+    merge_gaps,
+    platform_coverage,
+    row_quality,
+    stream_gaps,
+)
 from reports.report import (
     ADHERENCE_COLUMNS,
     BROADCAST_COLUMNS,
@@ -97,6 +107,9 @@ def summarise(
         rows.append(_summary_row(by, key, groups[key], before[previous_key], found, tz))
         members.append(groups[key])
         comparisons.append(found)
+    quality = row_quality(selector, members, tz, ("views",))
+    for row, count in zip(rows, quality.provisional, strict=True):
+        row["provisional_broadcasts"] = count
     return Report(
         kind="summary",
         columns=summary_columns(by),
@@ -113,9 +126,11 @@ def summarise(
         notes=[
             *notes_for(members, [_float(r["coverage_pct"]) for r in rows]),
             *_comparison_notes(comparisons, by),
-            *_provisional(selector, members, rows, tz),
+            *quality.notes,
+            *gap_notes(quality.gaps, (by,)),
         ],
         subject=by,
+        gaps=merge_gaps(quality.gaps),
     )
 
 
@@ -135,13 +150,21 @@ def list_broadcasts(
     """
     selector = Selector(data, tz)
     entries = selector.select(period, programme=programme, platform=platform)
-    rows = []
+    rows, row_gaps, row_platforms = [], [], []
     for entry in entries:
         row = _broadcast_row(entry, tz)
-        row["final"] = is_final(entry, entry_streams(selector, entry))
+        streams = entry_streams(selector, entry)
+        gaps = merge_gaps([stream_gaps(selector, streams)])
+        coverage = platform_coverage(selector, streams)
+        row["final"] = is_final(entry, streams)
+        row["gap_polls"] = gap_polls(gaps)
+        row["min_platform_coverage_pct"] = rounded(min(coverage.values(), default=None))
         rows.append(row)
+        row_gaps.append(gaps)
+        # Flagged when the broadcast's own coverage hides it (a low one has its note).
+        row_platforms.append({} if entry.figures.low_coverage else coverage)
     per_row = [[e] for e in entries]
-    _, provisional_notes = provisional(selector, per_row, tz, ("views",))
+    provisional_notes = row_quality(selector, per_row, tz, ("views",)).notes
     return Report(
         kind="broadcasts",
         columns=BROADCAST_COLUMNS,
@@ -151,7 +174,10 @@ def list_broadcasts(
         notes=[
             *notes_for(per_row, [_float(r["coverage_pct"]) for r in rows]),
             *provisional_notes,
+            *low_platform_notes(row_platforms),
+            *gap_notes(row_gaps, ("coverage_pct",)),
         ],
+        gaps=merge_gaps(row_gaps),
     )
 
 
@@ -167,9 +193,11 @@ def adherence(
     """Plan against air: late and early starts, no-shows, overruns, unplanned streams
     (a second stream on the channel of a planned broadcast's stream, at the same time,
     apart)."""
-    entries = select(data, period, tz, programme=programme, platform=platform)
+    selector = Selector(data, tz)
+    entries = selector.select(period, programme=programme, platform=platform)
     second = _second_streams(data, [e.id for e in entries if e.status == "unplanned"])
     rows = [_adherence_row(e, tz, e.id in second) for e in entries]
+    row_gaps = row_quality(selector, [[e] for e in entries], tz, ()).gaps
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         for finding in str(row["findings"]).split(";"):
@@ -180,7 +208,9 @@ def adherence(
         rows=rows,
         period=period,
         headlines=_headlines(entries, programme, programmes),
+        notes=gap_notes(row_gaps, ("broadcast_id",)),
         counts=dict(counts),
+        gaps=merge_gaps(row_gaps),
     )
 
 
@@ -237,16 +267,6 @@ def _summary_row(
     row["change_base_days"] = None if found.previous is None else span_text(found.previous)
     row["change_blank_reason"] = found.reason or None
     return row
-
-
-def _provisional(
-    selector: Selector, members: Sequence[list[Entry]], rows: list[Row], tz: ZoneInfo
-) -> list[Note]:
-    """Each row's ``provisional_broadcasts``; the footnote on when their views settle."""
-    counts, notes = provisional(selector, members, tz, ("views",))
-    for row, count in zip(rows, counts, strict=True):
-        row["provisional_broadcasts"] = count
-    return notes
 
 
 def _comparison_notes(comparisons: Sequence[Comparison], by: str) -> list[Note]:

@@ -44,7 +44,8 @@ def read_csv(fp: TextIO) -> tuple[list[str], list[Row]]:
 
 
 def report_json(report: Report) -> bytes:
-    """The report as JSON: kind, period, columns and rows (times in ISO 8601)."""
+    """The report as JSON: kind, period, columns and rows (times in ISO 8601); a
+    period's report adds its missed polls, ``gaps``: platform → reason → polls."""
     period = report.period
     document: dict[str, Any] = {
         "report": report.kind,
@@ -56,6 +57,8 @@ def report_json(report: Report) -> bytes:
     }
     if report.kind == "summary":
         document["group_by"] = report.subject
+    if period is not None:
+        document["gaps"] = report.gaps
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 

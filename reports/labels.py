@@ -43,6 +43,12 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "coverage_pct": ("қамту", "охват данных", "coverage"),
     "final": ("түпкілікті", "окончательно", "final"),
     "provisional_broadcasts": ("алдын ала", "предварительные", "provisional"),
+    "gap_polls": ("өткізілген сауалнамалар", "пропущенные опросы", "missed polls"),
+    "min_platform_coverage_pct": (
+        "ең төмен платформа қамтуы",
+        "минимальный охват платформы",
+        "lowest platform coverage",
+    ),
     "change_days": ("салыстырылған күндер", "сравниваемые дни", "days compared"),
     "change_base_days": ("алдыңғы күндер", "дни для сравнения", "compared with"),
     "change_blank_reason": ("өзгеріс жоқ себебі", "почему нет изменения", "why no change"),
@@ -147,6 +153,17 @@ LABELS: dict[str, tuple[str, str, str]] = {
     ),
     "yes": ("иә", "да", "yes"),
     "no": ("жоқ", "нет", "no"),
+    "note.gaps": (
+        "{platform}: {polls} сауалнама өткізілді ({reasons}) — {items}",
+        "{platform}: пропущено опросов — {polls} ({reasons}) — {items}",
+        "{platform} missed {polls} polls ({reasons}) — {items}",
+    ),
+    "note.platform_low_coverage": (
+        "{platform} эфирдің {threshold}-дан азын қамтыды: жалпы қамту мұны жасырады — {items}",
+        "{platform} охватил меньше {threshold} эфира: общий охват это скрывает — {items}",
+        "{platform} covered less than {threshold} of the broadcast, which the combined"
+        " coverage hides — {items}",
+    ),
     "note.no_combined": (
         "жалпы көрермен әлі есептелмеген (streamer rollup --rebuild) — {items}",
         "общие показатели зрителей ещё не рассчитаны (streamer rollup --rebuild) — {items}",

@@ -27,7 +27,7 @@ UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means 
 MAX_NAMED = 6  # rows named in one footnote before "… (+N)"
 TEXT_WIDTH = 160  # plain-text files are read in editors, not 80-column terminals
 # Shown by footnotes on the console instead of columns (CSV and JSON keep them).
-QUALITY_COLUMNS = ("final", "provisional_broadcasts")
+QUALITY_COLUMNS = ("final", "provisional_broadcasts", "gap_polls", "min_platform_coverage_pct")
 # Columns the console leaves out to fit 120 characters (CSV and JSON keep them):
 # a summary's changes show under their figures instead; the actual start is the
 # planned start plus the delay; a broadcast's duration is in the adherence report.

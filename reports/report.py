@@ -59,6 +59,8 @@ BROADCAST_COLUMNS = (
     "viewer_minutes",
     "coverage_pct",
     "final",
+    "gap_polls",
+    "min_platform_coverage_pct",
 )
 ADHERENCE_COLUMNS = (
     "broadcast_id",
@@ -84,6 +86,7 @@ INT_COLUMNS = frozenset(
         "concurrent_viewers",
         *(CHANGES[n] for n in FIGURES[:5]),
         "provisional_broadcasts",
+        "gap_polls",
     }
 )
 BOOL_COLUMNS = frozenset({"final"})
@@ -93,6 +96,7 @@ FLOAT_COLUMNS = frozenset(
         "start_delay_min",
         "duration_min",
         "overrun_min",
+        "min_platform_coverage_pct",
         *(CHANGES[n] for n in FIGURES[5:]),
     }
 )
@@ -139,6 +143,8 @@ class Report:
     notes: Sequence[Note] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
     subject: str = ""
+    # Missed polls of the period's broadcasts: platform → reason → polls.
+    gaps: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 def rounded(value: float | None, digits: int = 1) -> float | None:

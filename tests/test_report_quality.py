@@ -5,7 +5,7 @@ A hand-made December 2026 in Almaty time, reported on 6 December:
 - B1, 1 Dec 12:00, on YouTube 12:00–13:00, every poll made: final.
 - B2, 4 Dec 12:00, on YouTube and Facebook 12:00–13:00. YouTube is done; Facebook
   awaits its +7-day poll (due 11 Dec) and missed polls from 12:21 to 12:44 (4 for
-  ``timeout``, 20 for ``quota``): it covered 35 of 60 minutes, while the combined
+  ``timeout``, 20 for ``quota``): it covered 34 of 60 minutes, while the combined
   figure (YouTube carries it) covers 59.
 - B3, 2 Dec, missed (no stream): final, nothing can come.
 - B4, 20 Dec, planned: not final, not provisional either (not on air yet).
@@ -19,8 +19,10 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from collectors.policy import FINAL_POLLS
-from reports.builders import list_broadcasts, summarise
+from reports.builders import adherence, list_broadcasts, summarise
 from reports.dataset import Dataset
 from reports.export import read_csv, report_json, write_csv
 from reports.fmt import Style
@@ -156,3 +158,40 @@ def test_final_reads_back_from_csv_and_is_a_json_boolean() -> None:
     _, rows = read_csv(buffer)
     assert [r["final"] for r in rows] == [r["final"] for r in report.rows]
     assert b'"final": false' in report_json(report)
+
+
+def test_broadcast_rows_count_missed_polls_and_the_weakest_platform() -> None:
+    """B2: 24 missed polls; Facebook covered 34 of 60 minutes while the combined 98 %."""
+    rows = {r["broadcast_id"]: r for r in list_broadcasts(DATA, DECEMBER, TZ).rows}
+    b2 = rows["B2"]
+    assert (b2["gap_polls"], b2["coverage_pct"]) == (24, 98.3)
+    assert b2["min_platform_coverage_pct"] == round(100 * 34 / 60, 1)
+    assert (rows["youtube:u1"]["gap_polls"], rows["B1"]["gap_polls"]) == (2, 0)
+    assert rows["B1"]["min_platform_coverage_pct"] == 98.3
+    assert rows["B3"]["min_platform_coverage_pct"] is None  # no stream, nothing measured
+
+
+def test_json_carries_the_periods_gaps_by_platform_and_reason() -> None:
+    """Every period report's JSON: {platform: {reason: polls}}, only the period's."""
+    expected = {"youtube": {"rate_limit": 2}, "facebook": {"quota": 20, "timeout": 4}}
+    for report in (
+        summarise(DATA, DECEMBER, TZ, now=NOW),
+        summarise(DATA, DECEMBER, TZ, by="platform", now=NOW),
+        list_broadcasts(DATA, DECEMBER, TZ),
+        adherence(DATA, DECEMBER, TZ),
+    ):
+        assert orjson.loads(report_json(report))["gaps"] == expected
+    first_week = parse_period("2026-W49", NOW, TZ)  # 30 Nov–6 Dec holds them all
+    assert list_broadcasts(DATA, first_week, TZ).gaps == expected
+    before = parse_period("2026-11", NOW, TZ)
+    assert orjson.loads(report_json(list_broadcasts(DATA, before, TZ)))["gaps"] == {}
+
+
+def test_console_lists_gaps_and_flags_a_weak_platform() -> None:
+    """Footnotes name each platform's missed polls and a platform under 80 %."""
+    text = render_text(list_broadcasts(DATA, DECEMBER, TZ), Style("en", TZ, {}))
+    assert "Facebook missed 24 polls (quota 20, timeout 4) — B2" in text
+    assert "YouTube missed 2 polls (rate_limit 2) — youtube:u1" in text
+    assert "Facebook covered less than 80% of the broadcast" in text
+    summary = render_text(summarise(DATA, DECEMBER, TZ, now=NOW), Style("ru", TZ, {}))
+    assert "Facebook: пропущено опросов — 24 (quota 20, timeout 4)" in summary
