@@ -12,14 +12,35 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from reports.dataset import GROUPS, Dataset, Selector, gc_paused, group_key, select, within
+from reports.dataset import GROUPS, Dataset, Selector, gc_paused, group_key, within
 from reports.metrics import Entry, Totals, aggregate
-from reports.periods import Period, days_period, month_of, week_of
+from reports.periods import (
+    NO_MATCH,
+    Comparison,
+    Period,
+    compare,
+    days_period,
+    month_of,
+    span_text,
+    week_of,
+)
+from reports.quality import (
+    entry_streams,
+    gap_notes,
+    gap_polls,
+    is_final,
+    low_platform_notes,
+    merge_gaps,
+    platform_coverage,
+    row_quality,
+    stream_gaps,
+)
 from reports.report import (
     ADHERENCE_COLUMNS,
     BROADCAST_COLUMNS,
     CHANGES,
     FIGURES,
+    Note,
     Report,
     Row,
     notes_for,
@@ -45,11 +66,15 @@ def summarise(
     programme: str | None = None,
     platform: str | None = None,
     programmes: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> Report:
     """One row per group with counts, audience figures and the change against the
     previous period (for a month or week row: the month or week before it).
 
     ``programmes`` (the configured slugs) are listed even when they had nothing.
+    Changes compare like for like (``periods.compare``): a period still in progress
+    on ``now``'s local day (``None``: every day is past) is compared with the same
+    number of days of the one before, and a footnote says so.
     """
     if by not in GROUPS:
         raise UserError(f"cannot group by {by!r}; use one of {', '.join(GROUPS)}")
@@ -73,11 +98,18 @@ def summarise(
     groups = _grouped(current, by, tz)
     before = _grouped(within(span, compared, tz), by, tz)
     keys = _keys(by, period, groups, programmes if programme is None else (programme,))
-    rows, members = [], []
+    today = None if now is None else now.astimezone(tz).date()
+    rows, members, comparisons = [], [], []
     for key in keys:
-        previous_key = _key_period(by, key).previous().label if calendar else key
-        rows.append(_summary_row(by, key, aggregate(groups[key]), aggregate(before[previous_key])))
+        unit = _key_period(by, key) if calendar else period
+        found = compare(unit, _overlap(unit, period), today)
+        previous_key = unit.previous().label if calendar else key
+        rows.append(_summary_row(by, key, groups[key], before[previous_key], found, tz))
         members.append(groups[key])
+        comparisons.append(found)
+    quality = row_quality(selector, members, tz, ("views",))
+    for row, count in zip(rows, quality.provisional, strict=True):
+        row["provisional_broadcasts"] = count
     return Report(
         kind="summary",
         columns=summary_columns(by),
@@ -91,8 +123,14 @@ def summarise(
             programme,
             programmes,
         ),
-        notes=notes_for(members, [_float(r["coverage_pct"]) for r in rows]),
+        notes=[
+            *notes_for(members, [_float(r["coverage_pct"]) for r in rows]),
+            *_comparison_notes(comparisons, by),
+            *quality.notes,
+            *gap_notes(quality.gaps, (by,)),
+        ],
         subject=by,
+        gaps=merge_gaps(quality.gaps),
     )
 
 
@@ -105,16 +143,41 @@ def list_broadcasts(
     platform: str | None = None,
     programmes: Sequence[str] = (),
 ) -> Report:
-    """One row per broadcast of the period (and per unplanned stream), oldest first."""
-    entries = select(data, period, tz, programme=programme, platform=platform)
-    rows = [_broadcast_row(e, tz) for e in entries]
+    """One row per broadcast of the period (and per unplanned stream), oldest first.
+
+    ``final`` says whether its figures are final (``reports.quality``); a footnote
+    says when provisional ones settle.
+    """
+    selector = Selector(data, tz)
+    entries = selector.select(period, programme=programme, platform=platform)
+    rows, row_gaps, row_platforms = [], [], []
+    for entry in entries:
+        row = _broadcast_row(entry, tz)
+        streams = entry_streams(selector, entry)
+        gaps = merge_gaps([stream_gaps(selector, streams)])
+        coverage = platform_coverage(selector, streams)
+        row["final"] = is_final(entry, streams)
+        row["gap_polls"] = gap_polls(gaps)
+        row["min_platform_coverage_pct"] = rounded(min(coverage.values(), default=None))
+        rows.append(row)
+        row_gaps.append(gaps)
+        # Flagged when the broadcast's own coverage hides it (a low one has its note).
+        row_platforms.append({} if entry.figures.low_coverage else coverage)
+    per_row = [[e] for e in entries]
+    provisional_notes = row_quality(selector, per_row, tz, ("views",)).notes
     return Report(
         kind="broadcasts",
         columns=BROADCAST_COLUMNS,
         rows=rows,
         period=period,
         headlines=_headlines(entries, programme, programmes),
-        notes=notes_for([[e] for e in entries], [_float(r["coverage_pct"]) for r in rows]),
+        notes=[
+            *notes_for(per_row, [_float(r["coverage_pct"]) for r in rows]),
+            *provisional_notes,
+            *low_platform_notes(row_platforms),
+            *gap_notes(row_gaps, ("coverage_pct",)),
+        ],
+        gaps=merge_gaps(row_gaps),
     )
 
 
@@ -130,9 +193,11 @@ def adherence(
     """Plan against air: late and early starts, no-shows, overruns, unplanned streams
     (a second stream on the channel of a planned broadcast's stream, at the same time,
     apart)."""
-    entries = select(data, period, tz, programme=programme, platform=platform)
+    selector = Selector(data, tz)
+    entries = selector.select(period, programme=programme, platform=platform)
     second = _second_streams(data, [e.id for e in entries if e.status == "unplanned"])
     rows = [_adherence_row(e, tz, e.id in second) for e in entries]
+    row_gaps = row_quality(selector, [[e] for e in entries], tz, ()).gaps
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         for finding in str(row["findings"]).split(";"):
@@ -143,7 +208,9 @@ def adherence(
         rows=rows,
         period=period,
         headlines=_headlines(entries, programme, programmes),
+        notes=gap_notes(row_gaps, ("broadcast_id",)),
         counts=dict(counts),
+        gaps=merge_gaps(row_gaps),
     )
 
 
@@ -177,13 +244,52 @@ def findings(entry: Entry, second_stream: bool = False) -> list[str]:
 # -- rows ---------------------------------------------------------------------------
 
 
-def _summary_row(by: str, key: str, current: Totals, before: Totals) -> Row:
-    row: Row = {by: key, **_figures(current)}
-    previous = _figures(before)
-    for name in FIGURES:
-        column = CHANGES[name]
-        row[column] = _change(row[name], previous[name], relative=column.endswith("_pct"))
+def _summary_row(
+    by: str, key: str, mine: list[Entry], base: list[Entry], found: Comparison, tz: ZoneInfo
+) -> Row:
+    """A group's figures, and their changes over the days ``found`` compares."""
+    row: Row = {by: key, **_figures(aggregate(mine))}
+    if found.current is None or found.previous is None:
+        row.update(dict.fromkeys(CHANGES.values()))
+    else:
+        # A partial period compares only its elapsed days (its plan for later days
+        # too would count against fewer days before) with as many days before.
+        now_figures = _figures(aggregate(within(mine, found.current, tz))) if found.partial else row
+        if found.partial:
+            base = within(base, found.previous, tz)
+        previous = _figures(aggregate(base))
+        for name in FIGURES:
+            column = CHANGES[name]
+            row[column] = _change(
+                now_figures[name], previous[name], relative=column.endswith("_pct")
+            )
+    row["change_days"] = None if found.current is None else span_text(found.current)
+    row["change_base_days"] = None if found.previous is None else span_text(found.previous)
+    row["change_blank_reason"] = found.reason or None
     return row
+
+
+def _comparison_notes(comparisons: Sequence[Comparison], by: str) -> list[Note]:
+    """A footnote per partial comparison (the days compared) and per reason a change
+    is blank, marking the rows' group names."""
+    partial: dict[tuple[str, str], list[int]] = {}
+    blank: dict[str, list[int]] = {}
+    for index, found in enumerate(comparisons):
+        if found.partial and found.current is not None and found.previous is not None:
+            pair = (span_text(found.current), span_text(found.previous))
+            partial.setdefault(pair, []).append(index)
+        elif found.reason:
+            blank.setdefault(found.reason, []).append(index)
+    notes = [
+        Note("note.change_partial", {"current": days, "previous": base}, tuple(rows), (by,))
+        for (days, base), rows in partial.items()
+    ]
+    notes += [
+        Note(f"note.change_{reason}", {}, tuple(rows), (by,))
+        for reason in NO_MATCH
+        if (rows := blank.get(reason))
+    ]
+    return notes
 
 
 def _figures(totals: Totals) -> Row:
@@ -311,6 +417,11 @@ def _calendar_keys(by: str, period: Period) -> list[str]:
     return keys
 
 
+def _overlap(unit: Period, period: Period) -> Period:
+    """The days of ``unit`` (a month or week row) that ``period`` holds."""
+    return days_period(max(unit.start, period.start), min(unit.end, period.end))
+
+
 def _covering(first: Period, second: Period) -> Period:
     """The days from the earlier start to the later end of two periods."""
     return days_period(min(first.start, second.start), max(first.end, second.end))
@@ -363,8 +474,10 @@ def build(
     programme: str | None = None,
     platform: str | None = None,
     programmes: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> Report:
-    """The report of ``kind`` (summary, broadcasts or adherence) for ``period``."""
+    """The report of ``kind`` (summary, broadcasts or adherence) for ``period``, as
+    of ``now`` (which days have passed; ``None``: all of them)."""
     if kind not in KINDS:
         raise UserError(f"unknown report kind {kind!r}; use one of {', '.join(KINDS)}")
     with gc_paused():
@@ -377,6 +490,7 @@ def build(
                 programme=programme,
                 platform=platform,
                 programmes=programmes,
+                now=now,
             )
         builder = list_broadcasts if kind == "broadcasts" else adherence
         return builder(

@@ -3,7 +3,8 @@
 CSV is UTF-8 with a byte-order mark, so that Excel on Windows shows Kazakh and
 Russian text correctly; headers are the stable snake_case column keys whatever
 the report language; times are ISO 8601 with the configured zone's offset; an
-unknown figure is an empty cell, never 0; numbers use a dot and no grouping.
+unknown figure is an empty cell, never 0; numbers use a dot and no grouping;
+yes/no cells read ``true``/``false``.
 ``read_csv`` reads such a file back into typed rows (the round trip is tested).
 An Excel workbook has the same columns, typed by ``column_kind`` (see
 ``streamer.sheets``), so a column a report gains flows into every format.
@@ -62,7 +63,8 @@ def report_xlsx(report: Report, tz: ZoneInfo) -> bytes:
 
 
 def report_json(report: Report) -> bytes:
-    """The report as JSON: kind, period, columns and rows (times in ISO 8601)."""
+    """The report as JSON: kind, period, columns and rows (times in ISO 8601); a
+    period's report adds its missed polls, ``gaps``: platform → reason → polls."""
     period = report.period
     document: dict[str, Any] = {
         "report": report.kind,
@@ -74,12 +76,16 @@ def report_json(report: Report) -> bytes:
     }
     if report.kind == "summary":
         document["group_by"] = report.subject
+    if period is not None:
+        document["gaps"] = report.gaps
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
 def _text(value: Cell) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     return str(value)
@@ -93,4 +99,6 @@ def _value(column: str, text: str) -> Cell:
         return None
     if kind == "time":
         return datetime.fromisoformat(text)
+    if kind == "bool":
+        return text == "true"
     return int(text) if kind == "int" else float(text)

@@ -96,6 +96,8 @@ class Style:
         """One table cell; an unknown figure reads "n/a" in the language."""
         if value is None:
             return label("n/a", self.lang)
+        if isinstance(value, bool):
+            return label("yes" if value else "no", self.lang)
         if isinstance(value, datetime):
             return self.time(value)
         if column == "coverage_pct" and isinstance(value, int | float):

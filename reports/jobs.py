@@ -33,6 +33,7 @@ def run_job(job: ReportJob, store: Store, config: Config, now: datetime) -> list
         tz,
         by=job.by,
         programmes=tuple(config.programmes),
+        now=now,
     )
     style = Style(job.language or config.language, tz, config.programmes)
     payloads = {

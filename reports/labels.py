@@ -41,6 +41,17 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "avg start delay, min",
     ),
     "coverage_pct": ("қамту", "охват данных", "coverage"),
+    "final": ("түпкілікті", "окончательно", "final"),
+    "provisional_broadcasts": ("алдын ала", "предварительные", "provisional"),
+    "gap_polls": ("өткізілген сауалнамалар", "пропущенные опросы", "missed polls"),
+    "min_platform_coverage_pct": (
+        "ең төмен платформа қамтуы",
+        "минимальный охват платформы",
+        "lowest platform coverage",
+    ),
+    "change_days": ("салыстырылған күндер", "сравниваемые дни", "days compared"),
+    "change_base_days": ("алдыңғы күндер", "дни для сравнения", "compared with"),
+    "change_blank_reason": ("өзгеріс жоқ себебі", "почему нет изменения", "why no change"),
     "broadcast_id": ("id", "id", "id"),
     "title": ("тақырып", "название", "title"),
     "planned_start": ("жоспарланған басталуы", "плановое начало", "planned start"),
@@ -99,6 +110,61 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "{platform} «{figure}» көрсеткішін бермейді: ол қосылмаған (0 емес, қолжетімсіз) — {items}",
         "{platform} не сообщает показатель «{figure}»: он не учтён (н/д, а не 0) — {items}",
         "{platform} does not report {figure}: left out (n/a, not 0) — {items}",
+    ),
+    "note.change_partial": (
+        "өзгеріс: {current} алдыңғы кезеңнің басынан сонша күнмен ({previous}) салыстырылды"
+        " — {items}",
+        "изменения: {current} в сравнении со столькими же днями от начала предыдущего"
+        " периода ({previous}) — {items}",
+        "changes compare {current} with as many days from the start of the period before"
+        " ({previous}) — {items}",
+    ),
+    "note.change_not_started": (
+        "өзгеріс қолжетімсіз: кезең әлі басталмаған — {items}",
+        "изменение н/д: период ещё не начался — {items}",
+        "change n/a: the period has not begun — {items}",
+    ),
+    "note.change_partial_start": (
+        "өзгеріс қолжетімсіз: есепте кезең бірінші күнінен емес, бір бөлігі ғана бар,"
+        " салыстыратын күндер жоқ — {items}",
+        "изменение н/д: в отчёт входит часть периода не с первого дня, сопоставимых"
+        " дней раньше нет — {items}",
+        "change n/a: the report holds part of this period, not from its first day, so no"
+        " matching days exist before it — {items}",
+    ),
+    "note.change_previous_shorter": (
+        "өзгеріс қолжетімсіз: алдыңғы кезең өткен күндерден қысқа — {items}",
+        "изменение н/д: предыдущий период короче прошедших дней — {items}",
+        "change n/a: the period before is shorter than the days elapsed — {items}",
+    ),
+    "note.provisional": (
+        "алдын ала: {count} эфирдің соңғы сауалнамалары күтілуде (қаралым эфир аяқталғаннан"
+        " кейін бір апта бойы келеді); көрсеткіштер {day} күні тұрақтанады — {items}",
+        "предварительно: у {count} эфиров ещё не прошли последние опросы (просмотры"
+        " приходят неделю после эфира); цифры окончательны с {day} — {items}",
+        "provisional: {count} broadcast(s) await their final polls (views keep arriving"
+        " for a week after the end); the figures settle on {day} — {items}",
+    ),
+    "note.provisional_live": (
+        "алдын ала: {count} эфирдің соңғы сауалнамалары күтілуде; көрсеткіштер әлі"
+        " жүріп жатқан эфир аяқталғаннан кейін бір аптадан соң тұрақтанады — {items}",
+        "предварительно: у {count} эфиров ещё не прошли последние опросы; цифры"
+        " окончательны через неделю после конца эфира, который ещё идёт — {items}",
+        "provisional: {count} broadcast(s) await their final polls; the figures settle a"
+        " week after the one still on air ends — {items}",
+    ),
+    "yes": ("иә", "да", "yes"),
+    "no": ("жоқ", "нет", "no"),
+    "note.gaps": (
+        "{platform}: {polls} сауалнама өткізілді ({reasons}) — {items}",
+        "{platform}: пропущено опросов — {polls} ({reasons}) — {items}",
+        "{platform} missed {polls} polls ({reasons}) — {items}",
+    ),
+    "note.platform_low_coverage": (
+        "{platform} эфирдің {threshold}-дан азын қамтыды: жалпы қамту мұны жасырады — {items}",
+        "{platform} охватил меньше {threshold} эфира: общий охват это скрывает — {items}",
+        "{platform} covered less than {threshold} of the broadcast, which the combined"
+        " coverage hides — {items}",
     ),
     "note.no_combined": (
         "жалпы көрермен әлі есептелмеген (streamer rollup --rebuild) — {items}",

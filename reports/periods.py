@@ -10,6 +10,11 @@ those days. Accepted forms::
 ``last-week`` and ``last-month`` are the last complete ISO week (Monday to
 Sunday) and calendar month before the injected ``now``. Weeks are ISO 8601 weeks,
 so ``2026-W01`` may start in December 2025.
+
+Changes compare like with like (``compare``): a period still in progress (or a
+month or week a report holds only the first days of) is compared with the same
+number of days from the start of the period before it, 1–6 Dec with 1–6 Nov.
+Where no such span exists the change is blank, with the reason (``NO_MATCH``).
 """
 
 from __future__ import annotations
@@ -67,6 +72,55 @@ class Period:
     def contains(self, moment: datetime, tz: ZoneInfo) -> bool:
         """Whether an aware ``moment`` falls on one of the period's local days."""
         return self.start <= moment.astimezone(tz).date() < self.end
+
+
+# Why a change is blank: the days have not begun yet; the report holds a month or week
+# from a day other than its first (there is no "same days" before it); the period
+# before is shorter than the days elapsed (31 March has no match in February).
+NO_MATCH = ("not_started", "partial_start", "previous_shorter")
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """What a row's changes compare: the ``current`` days with the ``previous`` days.
+
+    Both are ``None``, with ``reason`` one of ``NO_MATCH``, when there is nothing
+    like for like to compare with. ``partial`` marks current days that stop short
+    of the whole period (one still in progress, or cut by the report's period).
+    """
+
+    current: Period | None
+    previous: Period | None
+    reason: str = ""
+    partial: bool = False
+
+
+def compare(unit: Period, covered: Period, today: date | None = None) -> Comparison:
+    """How the days ``covered`` of ``unit`` (a month, a week, a report's period)
+    compare with ``unit.previous()``, as of local day ``today`` (``None``: all past).
+
+    Complete, ``unit`` is compared with the whole period before it. Otherwise the
+    days elapsed from ``unit``'s first day (today included) are compared with as
+    many days from the first day of the period before.
+    """
+    end = covered.end if today is None else min(covered.end, today + timedelta(days=1))
+    if end <= covered.start:
+        return Comparison(None, None, "not_started")
+    if covered.start != unit.start:
+        return Comparison(None, None, "partial_start")
+    before = unit.previous()
+    if end == unit.end:
+        return Comparison(unit, before)
+    elapsed = (end - unit.start).days
+    if elapsed > before.days:
+        return Comparison(None, None, "previous_shorter")
+    same = days_period(before.start, before.start + timedelta(days=elapsed))
+    return Comparison(days_period(unit.start, end), same, partial=True)
+
+
+def span_text(period: Period) -> str:
+    """``2026-12-01/2026-12-06``: the days of a period, both included (ISO 8601)."""
+    return f"{period.start.isoformat()}/{period.last_day.isoformat()}"
 
 
 def parse_period(text: str, now: datetime, tz: ZoneInfo) -> Period:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 
 from rich import box
 from rich.console import Console
@@ -19,20 +20,27 @@ from rich.text import Text
 
 from reports.fmt import PLATFORM_NAMES, Style
 from reports.labels import headline, label
-from reports.report import CHANGES, Note, Report, Row, column_kind, half_up
+from reports.report import CHANGES, COMPARISON_COLUMNS, Note, Report, Row, column_kind, half_up
 
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
 MAX_NAMED = 6  # rows named in one footnote before "… (+N)"
 TEXT_WIDTH = 160  # plain-text files are read in editors, not 80-column terminals
+# Shown by footnotes on the console instead of columns (CSV and JSON keep them).
+QUALITY_COLUMNS = ("final", "provisional_broadcasts", "gap_polls", "min_platform_coverage_pct")
 # Columns the console leaves out to fit 120 characters (CSV and JSON keep them):
 # a summary's changes show under their figures instead; the actual start is the
 # planned start plus the delay; a broadcast's duration is in the adherence report.
 _HIDDEN = {
-    "summary": frozenset(CHANGES.values()),
-    "broadcasts": frozenset({"district", "actual_start", "duration_min", "avg_concurrent"}),
+    "summary": frozenset({*CHANGES.values(), *COMPARISON_COLUMNS, *QUALITY_COLUMNS}),
+    "broadcasts": frozenset(
+        {"district", "actual_start", "duration_min", "avg_concurrent", *QUALITY_COLUMNS}
+    ),
     "adherence": frozenset({"actual_start", "platforms"}),
 }
+# Footnote fields holding a span of days (``first/last``), written out per language.
+SPAN_PARAMS = ("current", "previous")
+DAY_PARAMS = ("day",)
 TITLE_MIN = 12  # a broadcast title column narrower than this is hard to read
 
 
@@ -172,8 +180,22 @@ def _note_text(note: Note, report: Report, style: Style) -> str:
         params["platform"] = PLATFORM_NAMES.get(params["platform"], params["platform"])
     if "figure" in params:
         params["figure"] = label(params["figure"], style.lang)
+    for name in DAY_PARAMS:
+        if name in params:
+            params[name] = style.day(date.fromisoformat(params[name]))
+    for name in SPAN_PARAMS:
+        if name in params:
+            params[name] = _span_text(params[name], style)
     params["items"] = _named_rows(note, report, style)
     return label(note.key, style.lang).format(**params)
+
+
+def _span_text(span: str, style: Style) -> str:
+    """``2026-12-01/2026-12-06`` (ISO, both days included) as the language writes it."""
+    first, last = (date.fromisoformat(part) for part in span.split("/"))
+    if first == last:
+        return style.day(first)
+    return f"{style.day(first)} – {style.day(last)}"
 
 
 def _named_rows(note: Note, report: Report, style: Style) -> str:

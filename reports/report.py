@@ -1,7 +1,7 @@
 """A built report: typed rows under stable column keys, plus what the console adds.
 
 Rows are plain dicts keyed by the documented snake_case columns, holding ``str``,
-``int``, ``float`` (rounded to one decimal), aware ``datetime`` (already in the
+``bool``, ``int``, ``float`` (rounded to one decimal), aware ``datetime`` (already in the
 configured zone) or ``None`` for an unknown figure. CSV, JSON and the console
 table all render the same rows; only the console shows headlines and footnotes.
 """
@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from reports.metrics import LOW_COVERAGE_PCT, Entry, Totals
 from reports.periods import Period
 
-Cell = str | int | float | datetime | None
+Cell = str | bool | int | float | datetime | None
 Row = dict[str, Cell]
 
 FIGURES = (
@@ -40,6 +40,9 @@ CHANGES = {
     "avg_start_delay_min": "avg_start_delay_min_change",
     "coverage_pct": "coverage_pct_change",
 }
+# What a summary row's changes compare: its days and the days before them (ISO 8601
+# ``first/last``, both included), or why the changes are blank (``periods.NO_MATCH``).
+COMPARISON_COLUMNS = ("change_days", "change_base_days", "change_blank_reason")
 BROADCAST_COLUMNS = (
     "broadcast_id",
     "programme",
@@ -56,6 +59,9 @@ BROADCAST_COLUMNS = (
     "avg_concurrent",
     "viewer_minutes",
     "coverage_pct",
+    "final",
+    "gap_polls",
+    "min_platform_coverage_pct",
 )
 ADHERENCE_COLUMNS = (
     "broadcast_id",
@@ -75,14 +81,23 @@ CURVE_COLUMNS = ("time", "platform", "concurrent_viewers", "views")
 # Columns whose cells hold a time, an integer or a float (the rest are text).
 TIME_COLUMNS = frozenset({"planned_start", "actual_start", "time"})
 INT_COLUMNS = frozenset(
-    {*FIGURES[:7], "planned_duration_min", "concurrent_viewers", *(CHANGES[n] for n in FIGURES[:5])}
+    {
+        *FIGURES[:7],
+        "planned_duration_min",
+        "concurrent_viewers",
+        *(CHANGES[n] for n in FIGURES[:5]),
+        "provisional_broadcasts",
+        "gap_polls",
+    }
 )
+BOOL_COLUMNS = frozenset({"final"})
 FLOAT_COLUMNS = frozenset(
     {
         *FIGURES[7:],
         "start_delay_min",
         "duration_min",
         "overrun_min",
+        "min_platform_coverage_pct",
         *(CHANGES[n] for n in FIGURES[5:]),
     }
 )
@@ -91,14 +106,17 @@ VIEWER_FIGURES = ("peak_concurrent", "avg_concurrent", "viewer_minutes")
 
 
 def summary_columns(by: str) -> tuple[str, ...]:
-    """The columns of a summary grouped ``by``: the group key, figures, then changes."""
-    return (by, *FIGURES, *CHANGES.values())
+    """The columns of a summary grouped ``by``: the group key, figures, changes, and
+    what the changes compare."""
+    return (by, *FIGURES, *CHANGES.values(), *COMPARISON_COLUMNS, "provisional_broadcasts")
 
 
 def column_kind(column: str) -> str:
-    """``time``, ``int``, ``float`` or ``str``: how a column's cells are typed."""
+    """``time``, ``int``, ``float``, ``bool`` or ``str``: how a column's cells are typed."""
     if column in TIME_COLUMNS:
         return "time"
+    if column in BOOL_COLUMNS:
+        return "bool"
     if column in INT_COLUMNS:
         return "int"
     return "float" if column in FLOAT_COLUMNS else "str"
@@ -126,6 +144,8 @@ class Report:
     notes: Sequence[Note] = ()
     counts: Mapping[str, int] = field(default_factory=dict)
     subject: str = ""
+    # Missed polls of the period's broadcasts: platform → reason → polls.
+    gaps: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 def rounded(value: float | None, digits: int = 1) -> float | None:

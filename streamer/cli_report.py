@@ -210,8 +210,9 @@ def resolve_period(
 
 def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> None:
     config = app.config()
+    now = CLOCK.now()
     period = resolve_period(
-        options["period"], options["date_from"], options["date_to"], CLOCK.now(), config
+        options["period"], options["date_from"], options["date_to"], now, config
     )
     if options["programme"] is not None:
         config.programme(options["programme"])  # an unknown slug is a UserError
@@ -226,6 +227,7 @@ def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> Non
         programme=options["programme"],
         platform=options["platform"],
         programmes=tuple(config.programmes),
+        now=now,
     )
     chart = options["chart"]
     files = {} if chart is None else {chart: report_chart(built, style, chart_fmt)}

@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 from streamer.errors import UserError
 
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
-NUMBER_FORMATS = {"time": TIME_FORMAT, "int": "0", "float": "0.0", "str": "@"}
+NUMBER_FORMATS = {
+    "time": TIME_FORMAT, "int": "0", "float": "0.0", "bool": "General", "str": "@"
+}  # fmt: skip
 # Excel's own limits: a sheet name of 31 characters without []:*?/\ in it.
 SHEET_NAME_MAX = 31
 _WIDTH_MIN, _WIDTH_MAX = 6, 60
@@ -35,7 +37,8 @@ def write_xlsx(
     """One sheet called ``title``: a header of ``columns``, then ``rows`` typed by ``kinds``.
 
     ``kinds`` gives each column's type: ``time`` (aware datetimes, shown in ``tz``),
-    ``int``, ``float`` or ``str``. ``None`` is an empty cell, never 0.
+    ``int``, ``float``, ``bool`` (Excel's TRUE/FALSE) or ``str``. ``None`` is an empty
+    cell, never 0.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -309,3 +309,21 @@ def test_every_report_command_has_help_with_an_example() -> None:
     """Each report command documents itself with an example invocation."""
     for name, command in {"report": report, **report.commands}.items():
         assert "Example" in (command.help or ""), name
+
+
+def test_a_week_in_progress_is_compared_with_the_same_days_of_the_week_before(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On Tuesday 1 Dec the command's clock makes week 49 two days old: Mon–Tue against
+    Mon–Tue of week 48 (AL-1 on Tuesday 24 Nov counts, AK-1 on Wednesday does not)."""
+    code, out, err = call(capsys, "summary", "--period", "2026-W49", "--format", "json")
+    assert code == 0, err
+    rows = {r["programme"]: r for r in orjson.loads(out)["rows"]}
+    al, ak = rows["antikor-live"], rows["adal-komek"]
+    assert (al["change_days"], al["change_base_days"]) == (
+        "2026-11-30/2026-12-01",
+        "2026-11-23/2026-11-24",
+    )
+    assert (al["broadcasts_planned_change"], ak["broadcasts_planned_change"]) == (-1, 0)
+    code, out, _ = call(capsys, "summary", "--period", "2026-W49", "--lang", "en")
+    assert "changes compare 30 Nov 2026 – 1 Dec 2026 with as many days" in out
