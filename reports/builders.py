@@ -105,7 +105,7 @@ def list_broadcasts(
     platform: str | None = None,
     programmes: Sequence[str] = (),
 ) -> Report:
-    """One row per broadcast of the period (and per unplanned stream), oldest first."""
+    """One row per broadcast of the period (planned or unplanned), oldest first."""
     entries = select(data, period, tz, programme=programme, platform=platform)
     rows = [_broadcast_row(e, tz) for e in entries]
     return Report(
@@ -238,19 +238,22 @@ def _broadcast_row(entry: Entry, tz: ZoneInfo) -> Row:
 
 
 def _second_streams(data: Dataset, unplanned: Sequence[str]) -> set[str]:
-    """Those of the ``unplanned`` stream keys that overlap a matched stream on their channel."""
+    """Those of the ``unplanned`` broadcast ids (or lone stream keys) with a stream that
+    overlaps a matched stream on its channel."""
     if not unplanned:
         return set()
     matched: defaultdict[str, list[Stream]] = defaultdict(list)
+    extras: defaultdict[str, list[Stream]] = defaultdict(list)
     for stream in data.streams.values():
         if stream.broadcast_id in data.broadcasts:
             matched[stream.channel_key].append(stream)
-    found = set()
-    for key in unplanned:
-        extra = data.streams.get(key)
-        if extra is not None and any(overlap(extra, m) for m in matched[extra.channel_key]):
-            found.add(key)
-    return found
+        else:
+            extras[stream.unplanned_id or stream.key].append(stream)
+    return {
+        group_id
+        for group_id in unplanned
+        if any(overlap(x, m) for x in extras[group_id] for m in matched[x.channel_key])
+    }
 
 
 def _adherence_row(entry: Entry, tz: ZoneInfo, second_stream: bool = False) -> Row:
