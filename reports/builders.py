@@ -19,7 +19,7 @@ from reports.report import (
     ADHERENCE_COLUMNS,
     BROADCAST_COLUMNS,
     CHANGES,
-    FIGURES,
+    SUMMARY_FIGURES,
     Report,
     Row,
     notes_for,
@@ -180,7 +180,7 @@ def findings(entry: Entry, second_stream: bool = False) -> list[str]:
 def _summary_row(by: str, key: str, current: Totals, before: Totals) -> Row:
     row: Row = {by: key, **_figures(current)}
     previous = _figures(before)
-    for name in FIGURES:
+    for name in SUMMARY_FIGURES:
         column = CHANGES[name]
         row[column] = _change(row[name], previous[name], relative=column.endswith("_pct"))
     return row
@@ -193,6 +193,8 @@ def _figures(totals: Totals) -> Row:
         "broadcasts_missed": totals.broadcasts_missed,
         "broadcasts_cancelled": totals.broadcasts_cancelled,
         "unplanned_streams": totals.unplanned_streams,
+        "unplanned_broadcasts": totals.unplanned_broadcasts,
+        "live_broadcasts": totals.live_broadcasts,
         "views": totals.views,
         "peak_concurrent": totals.peak_concurrent,
         "avg_concurrent": rounded(totals.avg_concurrent),

@@ -13,9 +13,12 @@ import csv
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import orjson
 
+from reports.fmt import Style
+from reports.labels import headline
 from reports.report import Cell, Report, Row, column_kind
 
 BOM = "\ufeff"
@@ -42,8 +45,9 @@ def read_csv(fp: TextIO) -> tuple[list[str], list[Row]]:
     return columns, rows
 
 
-def report_json(report: Report) -> bytes:
-    """The report as JSON: kind, period, columns and rows (times in ISO 8601)."""
+def report_json(report: Report, style: Style | None = None) -> bytes:
+    """The report as JSON: kind, period, columns and rows (times in ISO 8601), and
+    the headline per programme (its ``text`` in ``style``'s language, else English)."""
     period = report.period
     document: dict[str, Any] = {
         "report": report.kind,
@@ -55,7 +59,24 @@ def report_json(report: Report) -> bytes:
     }
     if report.kind == "summary":
         document["group_by"] = report.subject
+    if report.headlines:
+        document["headline"] = headline_items(report, style or Style("en", ZoneInfo("UTC")))
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def headline_items(report: Report, style: Style) -> list[dict[str, Any]]:
+    """One item per programme: its live broadcasts, views and the headline line."""
+    return [
+        {
+            "programme": slug,
+            "live_broadcasts": totals.live_broadcasts,
+            "views": totals.views,
+            "text": headline(
+                style.programme(slug), totals.live_broadcasts, totals.views, style.lang
+            ),
+        }
+        for slug, totals in report.headlines
+    ]
 
 
 def _text(value: Cell) -> str:

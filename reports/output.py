@@ -23,5 +23,5 @@ def render_bytes(report: Report, fmt: str, style: Style) -> bytes:
         write_csv(report.rows, buffer, report.columns)
         return buffer.getvalue().encode("utf-8")
     if fmt == "json":
-        return report_json(report)
+        return report_json(report, style)
     return render_text(report, style).encode("utf-8")

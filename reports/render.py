@@ -19,7 +19,7 @@ from rich.text import Text
 
 from reports.fmt import PLATFORM_NAMES, Style
 from reports.labels import headline, label
-from reports.report import CHANGES, Note, Report, Row, column_kind
+from reports.report import ADDED_COUNTS, CHANGES, Note, Report, Row, column_kind
 
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
@@ -28,8 +28,9 @@ TEXT_WIDTH = 160  # plain-text files are read in editors, not 80-column terminal
 # Columns the console leaves out to fit 120 characters (CSV and JSON keep them):
 # a summary's changes show under their figures instead; the actual start is the
 # planned start plus the delay; a broadcast's duration is in the adherence report.
+# A summary shows unplanned broadcasts, not the streams they are made of.
 _HIDDEN = {
-    "summary": frozenset(CHANGES.values()),
+    "summary": frozenset({*CHANGES.values(), "unplanned_streams"}),
     "broadcasts": frozenset({"district", "actual_start", "duration_min", "avg_concurrent"}),
     "adherence": frozenset({"actual_start", "platforms"}),
 }
@@ -86,7 +87,7 @@ def _table(report: Report, style: Style, width: int) -> Table:
         pad_edge=False,
         caption_justify="left",
     )
-    columns = [c for c in report.columns if c not in _HIDDEN.get(report.kind, ())]
+    columns = _console_order([c for c in report.columns if c not in _HIDDEN.get(report.kind, ())])
     marks = _marks(report.notes)
     cells = [
         [_cell(report, style, row, c, marks.get((index, c), "")) for c in columns]
@@ -106,6 +107,17 @@ def _table(report: Report, style: Style, width: int) -> Table:
         legend = f"+n / −n: {label('change', style.lang)}; {legend}"
     table.caption = legend
     return table
+
+
+def _console_order(columns: list[str]) -> list[str]:
+    """The counts added to a summary after the first release shown beside the others
+    (CSV and JSON keep them last, after the documented columns)."""
+    added = [c for c in columns if c in ADDED_COUNTS]
+    if not added or "broadcasts_cancelled" not in columns:
+        return columns
+    rest = [c for c in columns if c not in ADDED_COUNTS]
+    at = rest.index("broadcasts_cancelled") + 1
+    return [*rest[:at], *added, *rest[at:]]
 
 
 def _fit(

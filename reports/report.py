@@ -18,26 +18,27 @@ from reports.periods import Period
 Cell = str | int | float | datetime | None
 Row = dict[str, Cell]
 
-FIGURES = (
+COUNTS = (
     "broadcasts_planned",
     "broadcasts_held",
     "broadcasts_missed",
     "broadcasts_cancelled",
     "unplanned_streams",
-    "views",
-    "peak_concurrent",
-    "avg_concurrent",
-    "viewer_minutes",
-    "avg_start_delay_min",
-    "coverage_pct",
 )
+AUDIENCE = ("views", "peak_concurrent", "avg_concurrent", "viewer_minutes")
+FIGURES = (*COUNTS, *AUDIENCE, "avg_start_delay_min", "coverage_pct")
+# Figures added after the first release: after the documented columns and their
+# changes, so a reader that takes the columns by position still finds its own.
+ADDED_COUNTS = ("unplanned_broadcasts", "live_broadcasts")
+SUMMARY_FIGURES = (*FIGURES, *ADDED_COUNTS)
 # How a summary figure's change against the previous period is given: a difference
 # for counts, minutes and percentage points, a relative change for audience sizes.
 CHANGES = {
-    **{name: f"{name}_change" for name in FIGURES[:5]},
-    **{name: f"{name}_change_pct" for name in FIGURES[5:9]},
+    **{name: f"{name}_change" for name in COUNTS},
+    **{name: f"{name}_change_pct" for name in AUDIENCE},
     "avg_start_delay_min": "avg_start_delay_min_change",
     "coverage_pct": "coverage_pct_change",
+    **{name: f"{name}_change" for name in ADDED_COUNTS},
 }
 BROADCAST_COLUMNS = (
     "broadcast_id",
@@ -74,15 +75,26 @@ CURVE_COLUMNS = ("time", "platform", "concurrent_viewers", "views")
 # Columns whose cells hold a time, an integer or a float (the rest are text).
 TIME_COLUMNS = frozenset({"planned_start", "actual_start", "time"})
 INT_COLUMNS = frozenset(
-    {*FIGURES[:7], "planned_duration_min", "concurrent_viewers", *(CHANGES[n] for n in FIGURES[:5])}
+    {
+        *COUNTS,
+        *ADDED_COUNTS,
+        "views",
+        "peak_concurrent",
+        "planned_duration_min",
+        "concurrent_viewers",
+        *(CHANGES[n] for n in (*COUNTS, *ADDED_COUNTS)),
+    }
 )
 FLOAT_COLUMNS = frozenset(
     {
-        *FIGURES[7:],
+        "avg_concurrent",
+        "viewer_minutes",
+        "avg_start_delay_min",
+        "coverage_pct",
         "start_delay_min",
         "duration_min",
         "overrun_min",
-        *(CHANGES[n] for n in FIGURES[5:]),
+        *(CHANGES[n] for n in FIGURES[len(COUNTS) :]),
     }
 )
 # Figures marked by each kind of footnote.
@@ -90,8 +102,15 @@ VIEWER_FIGURES = ("peak_concurrent", "avg_concurrent", "viewer_minutes")
 
 
 def summary_columns(by: str) -> tuple[str, ...]:
-    """The columns of a summary grouped ``by``: the group key, figures, then changes."""
-    return (by, *FIGURES, *CHANGES.values())
+    """The columns of a summary grouped ``by``: the group key, figures, then changes;
+    then the figures added since, and their changes."""
+    return (
+        by,
+        *FIGURES,
+        *(CHANGES[n] for n in FIGURES),
+        *ADDED_COUNTS,
+        *(CHANGES[n] for n in ADDED_COUNTS),
+    )
 
 
 def column_kind(column: str) -> str:

@@ -238,3 +238,34 @@ def test_the_rebuild_reproduces_the_combined_rollup(
     assert "0 differed" in capsys.readouterr().out
     first = day["streams"]["youtube:unplannedY1"].unplanned_id
     assert day["rollups"][f"broadcast:{first}"]["live_samples"] > 0
+
+
+def test_the_summary_counts_live_and_unplanned_broadcasts(
+    day: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Four unplanned streams are two unplanned broadcasts and two live broadcasts, in
+    the summary's columns (CSV and JSON), its JSON headline and its console headline."""
+    argv = ["--config", str(day["folder"] / "streamer.toml"), "report", "summary"]
+    argv += ["--from", "2026-03-21", "--to", "2026-03-21"]
+    assert run([*argv, "--format", "json", "--lang", "ru"]) == 0
+    document = orjson.loads(capsys.readouterr().out)
+    [row] = document["rows"]
+    assert (row["unplanned_streams"], row["unplanned_broadcasts"], row["live_broadcasts"]) == (
+        4,
+        2,
+        2,
+    )
+    [line] = document["headline"]
+    assert line["programme"] == "antikor-live" and line["live_broadcasts"] == 2
+    assert line["views"] == row["views"]
+    assert line["text"].startswith("Antikor.Live: 2 прямых эфира, ")
+    assert run([*argv, "--format", "csv"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].removeprefix("\ufeff").split(",")
+    assert header[-4:] == [
+        "unplanned_broadcasts",
+        "live_broadcasts",
+        "unplanned_broadcasts_change",
+        "live_broadcasts_change",
+    ]
+    assert run([*argv, "--lang", "en"]) == 0
+    assert "Antikor.Live: 2 live broadcasts, " in capsys.readouterr().out
