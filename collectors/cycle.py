@@ -31,6 +31,8 @@ from streamer.models import (
 )
 from streamer.simulcast import broadcast_key, combine_samples
 from streamer.store import Store
+from streamer.unplanned import assign as assign_unplanned
+from streamer.unplanned import group_of
 
 log = logging.getLogger("streamer.engine")
 
@@ -111,11 +113,13 @@ class CycleState:
     # Each stream's broadcast as read at the start of the cycle, and the broadcasts
     # whose streams changed since (their combined figures are worked out again).
     matched_at_start: dict[str, str | None] = field(default_factory=dict)
+    unplanned_at_start: dict[str, str | None] = field(default_factory=dict)
     regrouped: set[str] = field(default_factory=set)
     orphaned: set[str] = field(default_factory=set)  # regrouped, now with no stream
 
     def __post_init__(self) -> None:
         self.matched_at_start = {k: s.broadcast_id for k, s in self.streams.items()}
+        self.unplanned_at_start = {k: s.unplanned_id for k, s in self.streams.items()}
 
 
 def rematch(cycle: CycleState, window: timedelta) -> None:
@@ -139,8 +143,31 @@ def rematch(cycle: CycleState, window: timedelta) -> None:
             cycle.regrouped.update(b for b in (before, broadcast_id) if b is not None)
 
 
+def group_unplanned(cycle: CycleState, window: timedelta, programme_of: Mapping[str, str]) -> None:
+    """Give every unplanned stream that went live its unplanned broadcast.
+
+    ``streamer.unplanned.assign`` over the working streams, after ``rematch``. A
+    stream whose group changed is saved; the groups it left and joined are
+    ``regrouped`` (their combined figures are worked out again from history),
+    except for a stream found in this cycle, whose snapshots are all in its fold.
+    """
+    found = assign_unplanned(cycle.streams.values(), window, programme_of)
+    for key, unplanned_id in found.items():
+        stream = cycle.streams[key]
+        if stream.unplanned_id != unplanned_id:
+            cycle.streams[key] = replace(stream, unplanned_id=unplanned_id)
+            cycle.changed_streams.add(key)
+        if key not in cycle.unplanned_at_start:
+            continue
+        before = cycle.unplanned_at_start[key]
+        if before != unplanned_id:
+            log.info("%s: unplanned broadcast %s -> %s", key, before, unplanned_id)
+            cycle.regrouped.update(g for g in (before, unplanned_id) if g is not None)
+
+
 def combine_simulcasts(cycle: CycleState, interval: int, store: Store | None = None) -> None:
-    """Fold each simulcast broadcast's combined samples into its own rollup.
+    """Fold each simulcast broadcast's combined samples into its own rollup (planned
+    broadcasts and unplanned ones alike).
 
     ``streamer.simulcast.combine_samples`` makes one point per sample time: the
     sum of the platforms' concurrent viewers, each platform's last reading
@@ -157,8 +184,9 @@ def combine_simulcasts(cycle: CycleState, interval: int, store: Store | None = N
     members: dict[str, list[str]] = {}
     channels: dict[str, str] = {}
     for stream in cycle.streams.values():
-        if stream.broadcast_id:
-            members.setdefault(stream.broadcast_id, []).append(stream.key)
+        group = group_of(stream)  # a planned broadcast, or an unplanned one
+        if group:
+            members.setdefault(group, []).append(stream.key)
             channels[stream.key] = stream.channel_key
     if cycle.regrouped and store is not None:
         _recombine(cycle, interval, store, fresh)
@@ -188,8 +216,9 @@ def _recombine(
     everything = {**store.streams(include_archive=True), **cycle.streams}
     members: dict[str, list[Stream]] = {b: [] for b in cycle.regrouped}
     for stream in everything.values():
-        if stream.broadcast_id in members:
-            members[stream.broadcast_id].append(stream)
+        group = group_of(stream)
+        if group in members:
+            members[group].append(stream)
     for broadcast_id, streams in members.items():
         key = broadcast_key(broadcast_id)
         cycle.changed_rollups.add(key)

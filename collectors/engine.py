@@ -8,7 +8,8 @@
 2. once every worker is back, on the engine's thread and in platform order: new
    streams matched to the plan (``collectors.matching``) and adopted, each poll's
    snapshots folded into the streams' rollups, failed polls recorded as gaps;
-3. each simulcast broadcast's combined concurrent viewers folded into its own rollup;
+3. unplanned streams grouped into unplanned broadcasts (``streamer.unplanned``), and
+   each broadcast's combined concurrent viewers folded into its own rollup;
 4. broadcast statuses moved on (planned → live → held, or missed after the grace);
 5. everything saved in ONE ``store.commit_cycle``.
 
@@ -51,6 +52,7 @@ from collectors.cycle import (
     LiveStream,
     PlatformReport,
     combine_simulcasts,
+    group_unplanned,
     live_streams,
     rematch,
     update_plan,
@@ -362,6 +364,7 @@ class Engine:
         stream = replace(
             update,
             broadcast_id=previous.broadcast_id,
+            unplanned_id=previous.unplanned_id,
             discovered_at=previous.discovered_at,
             last_polled_at=cycle.now,
             next_poll_at=following,
@@ -470,7 +473,9 @@ class Engine:
     # -- simulcast and plan -------------------------------------------------------------
     def _fold_plan(self, cycle: CycleState) -> None:
         """Who each stream belongs to, simulcast sums and statuses, from the cycle's streams."""
-        rematch(cycle, timedelta(minutes=self.settings.match_window))
+        window = timedelta(minutes=self.settings.match_window)
+        rematch(cycle, window)
+        group_unplanned(cycle, window, self.programme_of)
         combine_simulcasts(cycle, self.settings.live_interval, self.store)
         for broadcast_id, status in update_plan(cycle, timedelta(minutes=self.settings.grace)):
             log.info("broadcast %s is now %s", broadcast_id, status.value)

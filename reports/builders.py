@@ -39,7 +39,7 @@ from reports.report import (
     ADHERENCE_COLUMNS,
     BROADCAST_COLUMNS,
     CHANGES,
-    FIGURES,
+    SUMMARY_FIGURES,
     Note,
     Report,
     Row,
@@ -258,7 +258,7 @@ def _summary_row(
         if found.partial:
             base = within(base, found.previous, tz)
         previous = _figures(aggregate(base))
-        for name in FIGURES:
+        for name in SUMMARY_FIGURES:
             column = CHANGES[name]
             row[column] = _change(
                 now_figures[name], previous[name], relative=column.endswith("_pct")
@@ -299,6 +299,8 @@ def _figures(totals: Totals) -> Row:
         "broadcasts_missed": totals.broadcasts_missed,
         "broadcasts_cancelled": totals.broadcasts_cancelled,
         "unplanned_streams": totals.unplanned_streams,
+        "unplanned_broadcasts": totals.unplanned_broadcasts,
+        "live_broadcasts": totals.live_broadcasts,
         "views": totals.views,
         "peak_concurrent": totals.peak_concurrent,
         "avg_concurrent": rounded(totals.avg_concurrent),
@@ -344,19 +346,22 @@ def _broadcast_row(entry: Entry, tz: ZoneInfo) -> Row:
 
 
 def _second_streams(data: Dataset, unplanned: Sequence[str]) -> set[str]:
-    """Those of the ``unplanned`` stream keys that overlap a matched stream on their channel."""
+    """Those of the ``unplanned`` broadcast ids (or lone stream keys) with a stream that
+    overlaps a matched stream on its channel."""
     if not unplanned:
         return set()
     matched: defaultdict[str, list[Stream]] = defaultdict(list)
+    extras: defaultdict[str, list[Stream]] = defaultdict(list)
     for stream in data.streams.values():
         if stream.broadcast_id in data.broadcasts:
             matched[stream.channel_key].append(stream)
-    found = set()
-    for key in unplanned:
-        extra = data.streams.get(key)
-        if extra is not None and any(overlap(extra, m) for m in matched[extra.channel_key]):
-            found.add(key)
-    return found
+        else:
+            extras[stream.unplanned_id or stream.key].append(stream)
+    return {
+        group_id
+        for group_id in unplanned
+        if any(overlap(x, m) for x in extras[group_id] for m in matched[x.channel_key])
+    }
 
 
 def _adherence_row(entry: Entry, tz: ZoneInfo, second_stream: bool = False) -> Row:

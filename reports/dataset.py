@@ -3,8 +3,9 @@
 ``Dataset`` is one consistent read of the store (plan, streams and rollups,
 archive included); ``select`` turns it into ``Entry`` units for a period. A
 planned broadcast belongs to the period holding its planned start (local date);
-an unplanned stream to the one holding its actual start. Nothing here touches
-snapshots: reports read rollups only, so a half-year costs no more than a week.
+an unplanned broadcast (``streamer.unplanned``) to the one holding its actual
+start. Nothing here touches snapshots: reports read rollups only, so a half-year
+costs no more than a week.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from streamer.config import Config
 from streamer.models import PLATFORMS, Broadcast, BroadcastStatus, Stream, StreamStatus
 from streamer.simulcast import broadcast_key
 from streamer.store import Store
+from streamer.unplanned import is_unplanned_id
 
 GROUPS = ("programme", "platform", "district", "month", "week")
 # More than any two UTC offsets of one zone ever differ by (they span -12 h to +14 h).
@@ -132,6 +134,7 @@ class Selector:
         self._by_broadcast: dict[str | None, list[Stream]] | None = None
         self._stream_figures: dict[str, Figures] = {}
         self._combined: dict[str, Figures] = {}
+        self._unplanned: dict[str, list[Stream]] | None = None
 
     def select(
         self,
@@ -158,17 +161,46 @@ class Selector:
                 else:
                     found.append(self._broadcast_entry(item, members))
         channel_programmes = self.data.channel_programmes
-        for stream in by_broadcast.get(None, _NO_STREAMS):
-            # An unplanned stream counts once it went live, in the period of its start.
-            owner = channel_programmes.get(stream.channel_key, "")
-            if programme not in (None, owner) or platform not in (None, stream.platform):
+        for group_id, streams in self.unplanned().items():
+            # An unplanned broadcast counts once it went live, in the period of its start.
+            owner = channel_programmes.get(streams[0].channel_key, "")
+            if programme not in (None, owner):
                 continue
-            figures = self.stream_figures(stream)
-            start = figures.actual_start
-            if start is not None and inside(start):
-                found.append(_unplanned_entry(stream, owner, figures))
+            aired = [s for s in streams if self.stream_figures(s).actual_start is not None]
+            shown = [s for s in aired if platform in (None, s.platform)]
+            if not shown:
+                continue
+            if per_platform:
+                entries = [
+                    self._unplanned_entry(
+                        group_id, owner, [s for s in shown if s.platform == p], whole=False
+                    )
+                    for p in _platforms(None, shown)
+                ]
+            else:
+                entries = [self._unplanned_entry(group_id, owner, shown)]
+            found += [e for e in entries if e.when is not None and inside(e.when)]
         found.sort(key=_order)
         return found
+
+    def unplanned(self) -> dict[str, list[Stream]]:
+        """Unplanned streams by unplanned broadcast, each list earliest start first.
+
+        A stream stored without an ``unplanned_id`` (one that never went live, or
+        collected before unplanned broadcasts existed) stands alone, under its key.
+        """
+        if self._unplanned is None:
+            groups: dict[str, list[Stream]] = defaultdict(list)
+            for stream in self.by_broadcast().get(None, _NO_STREAMS):
+                groups[stream.unplanned_id or stream.key].append(stream)
+            for streams in groups.values():
+                streams.sort(key=self._start_order)
+            self._unplanned = dict(groups)
+        return self._unplanned
+
+    def _start_order(self, stream: Stream) -> tuple[bool, datetime | None, str]:
+        start = self.stream_figures(stream).actual_start
+        return start is None, start, stream.key
 
     def by_broadcast(self) -> dict[str | None, list[Stream]]:
         """Streams by matched broadcast; ``None`` holds unplanned ones (and orphans)."""
@@ -192,6 +224,32 @@ class Selector:
             combined = combined_figures(figures, self.data.rollups.get(broadcast_key(item.id)))
             self._combined[item.id] = combined
         return _planned(item, item.status.value, _platforms(item, members), combined)
+
+    def _unplanned_entry(
+        self, group_id: str, owner: str, streams: list[Stream], *, whole: bool = True
+    ) -> Entry:
+        """An unplanned broadcast combined like a simulcast (``whole``), or its streams
+        on one platform in turn; titled after its first stream."""
+        figures = [self.stream_figures(s) for s in streams]
+        if not whole:
+            combined = sequential_figures(figures)
+        elif not is_unplanned_id(group_id):  # a lone stream without an unplanned broadcast
+            combined = figures[0]
+        else:
+            known = self._combined.get(group_id)
+            combined = known or combined_figures(
+                figures, self.data.rollups.get(broadcast_key(group_id))
+            )
+            self._combined[group_id] = combined
+        return Entry(
+            id=group_id,
+            programme=owner,
+            title=streams[0].title,
+            status="unplanned",
+            platforms=_platforms(None, streams),
+            figures=combined,
+            streams=len(streams),
+        )
 
     def _platform_entry(self, item: Broadcast, platform: str, members: list[Stream]) -> Entry:
         """A broadcast as seen on one platform, with a status of its own there."""
@@ -227,9 +285,10 @@ def _streams_by_broadcast(data: Dataset) -> dict[str | None, list[Stream]]:
     return grouped
 
 
-def _platforms(item: Broadcast, members: list[Stream]) -> tuple[str, ...]:
+def _platforms(item: Broadcast | None, members: list[Stream]) -> tuple[str, ...]:
     """Platforms a broadcast targets or was seen on, in the usual order."""
-    used = frozenset([*[t.platform for t in item.targets], *[s.platform for s in members]])
+    targets = () if item is None else item.targets
+    used = frozenset([*[t.platform for t in targets], *[s.platform for s in members]])
     ordered = _PLATFORM_ORDERS.get(used)
     if ordered is None:
         ordered = tuple(p for p in PLATFORMS if p in used) + tuple(sorted(used - set(PLATFORMS)))
@@ -260,17 +319,6 @@ def _planned(item: Broadcast, status: str, platforms: tuple[str, ...], figures: 
         district=item.district,
         planned_start=item.start,
         planned_duration_min=item.duration_min,
-    )
-
-
-def _unplanned_entry(stream: Stream, programme: str, figures: Figures) -> Entry:
-    return Entry(
-        id=stream.key,
-        programme=programme,
-        title=stream.title,
-        status="unplanned",
-        platforms=(stream.platform,),
-        figures=figures,
     )
 
 

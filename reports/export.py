@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from reports.fmt import Style
+from reports.labels import headline
 from reports.report import Cell, Report, Row, column_kind
 from streamer.sheets import SHEET_NAME_MAX, write_xlsx
 
@@ -62,9 +64,10 @@ def report_xlsx(report: Report, tz: ZoneInfo) -> bytes:
     )
 
 
-def report_json(report: Report) -> bytes:
+def report_json(report: Report, style: Style | None = None) -> bytes:
     """The report as JSON: kind, period, columns and rows (times in ISO 8601); a
-    period's report adds its missed polls, ``gaps``: platform → reason → polls."""
+    period's report adds its missed polls, ``gaps``: platform → reason → polls, and
+    the headline per programme (its ``text`` in ``style``'s language, else English)."""
     period = report.period
     document: dict[str, Any] = {
         "report": report.kind,
@@ -78,7 +81,24 @@ def report_json(report: Report) -> bytes:
         document["group_by"] = report.subject
     if period is not None:
         document["gaps"] = report.gaps
+    if report.headlines:
+        document["headline"] = headline_items(report, style or Style("en", ZoneInfo("UTC")))
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def headline_items(report: Report, style: Style) -> list[dict[str, Any]]:
+    """One item per programme: its live broadcasts, views and the headline line."""
+    return [
+        {
+            "programme": slug,
+            "live_broadcasts": totals.live_broadcasts,
+            "views": totals.views,
+            "text": headline(
+                style.programme(slug), totals.live_broadcasts, totals.views, style.lang
+            ),
+        }
+        for slug, totals in report.headlines
+    ]
 
 
 def _text(value: Cell) -> str:

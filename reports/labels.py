@@ -31,6 +31,12 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "broadcasts_missed": ("өткізілмеген", "не состоялось", "missed"),
     "broadcasts_cancelled": ("тоқтатылған", "отменено", "cancelled"),
     "unplanned_streams": ("жоспардан тыс", "вне плана", "unplanned"),
+    "unplanned_broadcasts": (
+        "жоспардан тыс эфир",
+        "эфиры вне плана",
+        "unplanned broadcasts",
+    ),
+    "live_broadcasts": ("тікелей эфир", "прямые эфиры", "live broadcasts"),
     "views": ("қаралым", "просмотры", "views"),
     "peak_concurrent": ("ең жоғары көрермен", "пик зрителей онлайн", "peak concurrent"),
     "avg_concurrent": ("орташа көрермен", "среднее зрителей онлайн", "avg concurrent"),

@@ -203,10 +203,12 @@ def start_delay_min(planned: datetime | None, actual: datetime | None) -> float 
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One unit a report counts: a planned broadcast (on all its platforms, or on the
-    one the report is about) or an unplanned stream (``status == "unplanned"``).
+    one the report is about) or an unplanned broadcast (``status == "unplanned"``).
 
-    ``id`` is the broadcast id, or the stream key ``platform:external_id`` of an
-    unplanned stream.
+    ``id`` is the broadcast id: a planned one, or an unplanned one (``u-…``, see
+    ``streamer.unplanned``); a stream stored before unplanned broadcasts existed
+    has its stream key ``platform:external_id``. ``streams`` counts the unplanned
+    streams an unplanned entry stands for.
     """
 
     id: str
@@ -218,6 +220,7 @@ class Entry:
     district: str = ""
     planned_start: datetime | None = None
     planned_duration_min: int | None = None
+    streams: int = 1
 
     @property
     def when(self) -> datetime | None:
@@ -239,6 +242,7 @@ class Totals:
     broadcasts_missed: int = 0
     broadcasts_cancelled: int = 0
     unplanned_streams: int = 0
+    unplanned_broadcasts: int = 0
     views: int | None = None
     peak_concurrent: int | None = None
     viewer_minutes: float | None = None
@@ -249,8 +253,9 @@ class Totals:
 
     @property
     def live_broadcasts(self) -> int:
-        """Times the programme went on air: broadcasts held plus unplanned streams."""
-        return self.broadcasts_held + self.unplanned_streams
+        """Times the programme went on air: broadcasts held plus unplanned broadcasts
+        (an unplanned simulcast once, however many platforms carried it)."""
+        return self.broadcasts_held + self.unplanned_broadcasts
 
     @property
     def avg_concurrent(self) -> float | None:
@@ -282,7 +287,8 @@ def aggregate(entries: Iterable[Entry]) -> Totals:
         broadcasts_held=sum(s in HELD for s in statuses),
         broadcasts_missed=statuses.count("missed"),
         broadcasts_cancelled=statuses.count("cancelled"),
-        unplanned_streams=statuses.count("unplanned"),
+        unplanned_streams=sum(e.streams for e in listed if e.status == "unplanned"),
+        unplanned_broadcasts=statuses.count("unplanned"),
         views=_sum(e.figures.views for e in listed),
         peak_concurrent=max((f.peak_concurrent or 0 for f in reporting), default=None),
         viewer_minutes=_sum(f.viewer_minutes for f in reporting),

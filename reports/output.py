@@ -25,7 +25,7 @@ def render_bytes(report: Report, fmt: str, style: Style) -> bytes:
         write_csv(report.rows, buffer, report.columns)
         return buffer.getvalue().encode("utf-8")
     if fmt == "json":
-        return report_json(report)
+        return report_json(report, style)
     if fmt == "xlsx":
         return report_xlsx(report, style.tz)
     if fmt == "html":

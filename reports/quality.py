@@ -44,8 +44,9 @@ def entry_streams(
     """The streams an entry's figures come from (of its platforms only); pass
     ``selector.by_broadcast()`` as ``by_broadcast`` when asking for many entries."""
     if entry.status == "unplanned":
-        found = selector.data.streams.get(entry.id)
-        return [] if found is None else [found]
+        # An unplanned broadcast (``u-…``) or a lone stream under its own key.
+        members = selector.unplanned().get(entry.id, _NO_STREAMS)
+        return [s for s in members if s.platform in entry.platforms]
     members = (by_broadcast or selector.by_broadcast()).get(entry.id, _NO_STREAMS)
     if len(entry.platforms) > 1:
         return members  # every platform of the broadcast, so every stream of it

@@ -20,7 +20,16 @@ from rich.text import Text
 
 from reports.fmt import PLATFORM_NAMES, Style
 from reports.labels import headline, label
-from reports.report import CHANGES, COMPARISON_COLUMNS, Note, Report, Row, column_kind, half_up
+from reports.report import (
+    ADDED_COUNTS,
+    CHANGES,
+    COMPARISON_COLUMNS,
+    Note,
+    Report,
+    Row,
+    column_kind,
+    half_up,
+)
 
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
@@ -31,8 +40,11 @@ QUALITY_COLUMNS = ("final", "provisional_broadcasts", "gap_polls", "min_platform
 # Columns the console leaves out to fit 120 characters (CSV and JSON keep them):
 # a summary's changes show under their figures instead; the actual start is the
 # planned start plus the delay; a broadcast's duration is in the adherence report.
+# A summary shows unplanned broadcasts, not the streams they are made of.
 _HIDDEN = {
-    "summary": frozenset({*CHANGES.values(), *COMPARISON_COLUMNS, *QUALITY_COLUMNS}),
+    "summary": frozenset(
+        {*CHANGES.values(), *COMPARISON_COLUMNS, *QUALITY_COLUMNS, "unplanned_streams"}
+    ),
     "broadcasts": frozenset(
         {"district", "actual_start", "duration_min", "avg_concurrent", *QUALITY_COLUMNS}
     ),
@@ -94,7 +106,7 @@ def _table(report: Report, style: Style, width: int) -> Table:
         pad_edge=False,
         caption_justify="left",
     )
-    columns = [c for c in report.columns if c not in _HIDDEN.get(report.kind, ())]
+    columns = _console_order([c for c in report.columns if c not in _HIDDEN.get(report.kind, ())])
     marks = _marks(report.notes)
     cells = [
         [_cell(report, style, row, c, marks.get((index, c), "")) for c in columns]
@@ -114,6 +126,17 @@ def _table(report: Report, style: Style, width: int) -> Table:
         legend = f"+n / −n: {label('change', style.lang)}; {legend}"
     table.caption = legend
     return table
+
+
+def _console_order(columns: list[str]) -> list[str]:
+    """The counts added to a summary after the first release shown beside the others
+    (CSV and JSON keep them last, after the documented columns)."""
+    added = [c for c in columns if c in ADDED_COUNTS]
+    if not added or "broadcasts_cancelled" not in columns:
+        return columns
+    rest = [c for c in columns if c not in ADDED_COUNTS]
+    at = rest.index("broadcasts_cancelled") + 1
+    return [*rest[:at], *added, *rest[at:]]
 
 
 def _fit(

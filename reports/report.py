@@ -19,26 +19,27 @@ from reports.periods import Period
 Cell = str | bool | int | float | datetime | None
 Row = dict[str, Cell]
 
-FIGURES = (
+COUNTS = (
     "broadcasts_planned",
     "broadcasts_held",
     "broadcasts_missed",
     "broadcasts_cancelled",
     "unplanned_streams",
-    "views",
-    "peak_concurrent",
-    "avg_concurrent",
-    "viewer_minutes",
-    "avg_start_delay_min",
-    "coverage_pct",
 )
+AUDIENCE = ("views", "peak_concurrent", "avg_concurrent", "viewer_minutes")
+FIGURES = (*COUNTS, *AUDIENCE, "avg_start_delay_min", "coverage_pct")
+# Figures added after the first release: after the documented columns and their
+# changes, so a reader that takes the columns by position still finds its own.
+ADDED_COUNTS = ("unplanned_broadcasts", "live_broadcasts")
+SUMMARY_FIGURES = (*FIGURES, *ADDED_COUNTS)
 # How a summary figure's change against the previous period is given: a difference
 # for counts, minutes and percentage points, a relative change for audience sizes.
 CHANGES = {
-    **{name: f"{name}_change" for name in FIGURES[:5]},
-    **{name: f"{name}_change_pct" for name in FIGURES[5:9]},
+    **{name: f"{name}_change" for name in COUNTS},
+    **{name: f"{name}_change_pct" for name in AUDIENCE},
     "avg_start_delay_min": "avg_start_delay_min_change",
     "coverage_pct": "coverage_pct_change",
+    **{name: f"{name}_change" for name in ADDED_COUNTS},
 }
 # What a summary row's changes compare: its days and the days before them (ISO 8601
 # ``first/last``, both included), or why the changes are blank (``periods.NO_MATCH``).
@@ -82,10 +83,13 @@ CURVE_COLUMNS = ("time", "platform", "concurrent_viewers", "views")
 TIME_COLUMNS = frozenset({"planned_start", "actual_start", "time"})
 INT_COLUMNS = frozenset(
     {
-        *FIGURES[:7],
+        *COUNTS,
+        *ADDED_COUNTS,
+        "views",
+        "peak_concurrent",
         "planned_duration_min",
         "concurrent_viewers",
-        *(CHANGES[n] for n in FIGURES[:5]),
+        *(CHANGES[n] for n in (*COUNTS, *ADDED_COUNTS)),
         "provisional_broadcasts",
         "gap_polls",
     }
@@ -93,12 +97,15 @@ INT_COLUMNS = frozenset(
 BOOL_COLUMNS = frozenset({"final"})
 FLOAT_COLUMNS = frozenset(
     {
-        *FIGURES[7:],
+        "avg_concurrent",
+        "viewer_minutes",
+        "avg_start_delay_min",
+        "coverage_pct",
         "start_delay_min",
         "duration_min",
         "overrun_min",
         "min_platform_coverage_pct",
-        *(CHANGES[n] for n in FIGURES[5:]),
+        *(CHANGES[n] for n in FIGURES[len(COUNTS) :]),
     }
 )
 # Figures marked by each kind of footnote.
@@ -106,9 +113,17 @@ VIEWER_FIGURES = ("peak_concurrent", "avg_concurrent", "viewer_minutes")
 
 
 def summary_columns(by: str) -> tuple[str, ...]:
-    """The columns of a summary grouped ``by``: the group key, figures, changes, and
-    what the changes compare."""
-    return (by, *FIGURES, *CHANGES.values(), *COMPARISON_COLUMNS, "provisional_broadcasts")
+    """The columns of a summary grouped ``by``: the group key, figures, changes and what
+    the changes compare; then the columns added since, in the order they came."""
+    return (
+        by,
+        *FIGURES,
+        *(CHANGES[n] for n in FIGURES),
+        *COMPARISON_COLUMNS,
+        "provisional_broadcasts",
+        *ADDED_COUNTS,
+        *(CHANGES[n] for n in ADDED_COUNTS),
+    )
 
 
 def column_kind(column: str) -> str:

@@ -3,6 +3,10 @@
 An id is 8 characters from a lowercase base32 alphabet without look-alikes
 (no i, l, o, u), so it can be read aloud on a call and typed back. The random
 source is injected (``new_id``) so tests get predictable ids.
+
+A new id is never all digits: Excel and pandas read "00000002" as the number 2,
+and the id no longer names the broadcast. Ids stored before this rule (the demo
+once made such ones) are still read, shown and accepted as they are.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ IdFactory = Callable[[], str]
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 ID_LENGTH = 8
 SERIES_PREFIX = "s-"
+SEQUENTIAL_PREFIX = "b"
 _ATTEMPTS = 100
 
 
@@ -23,15 +28,26 @@ def default_id_factory() -> IdFactory:
     """The production id source: 8 random characters (40 bits) from ``secrets``."""
 
     def new_id() -> str:
-        return "".join(secrets.choice(ALPHABET) for _ in range(ID_LENGTH))
+        while True:  # (10/32)^8: about one draw in 11,000 is all digits
+            drawn = "".join(secrets.choice(ALPHABET) for _ in range(ID_LENGTH))
+            if not all_digits(drawn):
+                return drawn
 
     return new_id
 
 
 def sequential_id_factory(start: int = 1) -> IdFactory:
-    """Predictable ids (``00000001``, ``00000002``, …) for tests and the demo."""
+    """Predictable ids (``b0000001``, ``b0000002``, …) for tests and the demo.
+
+    The leading letter keeps them text in a spreadsheet (see ``all_digits``).
+    """
     counter = itertools.count(start)
-    return lambda: f"{next(counter):08d}"
+    return lambda: f"{SEQUENTIAL_PREFIX}{next(counter):0{ID_LENGTH - 1}d}"
+
+
+def all_digits(text: str) -> bool:
+    """Whether ``text`` would be read as a number by a spreadsheet (``00000002``)."""
+    return text.isascii() and text.isdigit()
 
 
 class IdAllocator:
@@ -50,8 +66,9 @@ class IdAllocator:
         """A fresh id, remembered as taken."""
         for _ in range(_ATTEMPTS):
             candidate = self._prefix + self._new_id()
-            if candidate not in self._taken:
+            # A factory of all-digit ids (an old test double) is refused, not trusted.
+            if candidate not in self._taken and not all_digits(candidate):
                 self._taken.add(candidate)
                 return candidate
         # Only a broken factory (e.g. a constant in a test) gets here.
-        raise RuntimeError(f"id factory gave {_ATTEMPTS} taken ids in a row")
+        raise RuntimeError(f"id factory gave {_ATTEMPTS} taken or all-digit ids in a row")

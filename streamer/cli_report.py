@@ -282,7 +282,7 @@ def _emit(
 
 
 def _load_curve(app: App, config: Config, subject: str) -> Curve:
-    """The curve of a broadcast id, or of a stream key (an unplanned stream)."""
+    """The curve of a broadcast id (planned or unplanned), or of a stream key."""
     store = app.store()
     data = Dataset.from_store(store, config)
     item = data.broadcasts.get(subject)
@@ -290,6 +290,11 @@ def _load_curve(app: App, config: Config, subject: str) -> Curve:
         streams = [s for s in data.streams.values() if s.broadcast_id == subject]
         title, programme, planned = item.title, item.programme, (item.start, item.end)
         status = str(item.status)
+    elif any(s.unplanned_id == subject for s in data.streams.values()):
+        streams = [s for s in data.streams.values() if s.unplanned_id == subject]
+        streams.sort(key=lambda s: (s.actual_start is None, s.actual_start, s.key))
+        title, planned, status = streams[0].title, None, "unplanned"
+        programme = data.channel_programmes.get(streams[0].channel_key, "")
     elif subject in data.streams:
         stream = data.streams[subject]
         streams, title, planned, status = [stream], stream.title, None, ""

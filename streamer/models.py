@@ -192,10 +192,12 @@ class Stream:
     """What a platform shows: one live video on one channel.
 
     ``broadcast_id`` is the planned broadcast it was matched to, or ``None`` for a
-    stream nobody planned. ``next_poll_at`` is durable so that a restarted collector
-    resumes where it stopped. ``final_polls`` counts the polls made after the end
-    (for the views that keep arriving); ``done`` marks a stream with nothing left to
-    poll, which the store may move out of the working set into the archive.
+    stream nobody planned; ``unplanned_id`` is then the unplanned broadcast it is
+    part of once it went live (``u-…``, see ``streamer.unplanned``). ``next_poll_at``
+    is durable so that a restarted collector resumes where it stopped.
+    ``final_polls`` counts the polls made after the end (for the views that keep
+    arriving); ``done`` marks a stream with nothing left to poll, which the store
+    may move out of the working set into the archive.
     """
 
     platform: str
@@ -212,6 +214,7 @@ class Stream:
     last_polled_at: datetime | None = None
     final_polls: int = 0
     done: bool = False
+    unplanned_id: str | None = None
 
     @property
     def key(self) -> str:
@@ -238,6 +241,7 @@ class Stream:
             "last_polled_at": _opt_iso(self.last_polled_at),
             "final_polls": self.final_polls,
             "done": self.done,
+            "unplanned_id": self.unplanned_id,
         }
 
     @classmethod
@@ -258,6 +262,7 @@ class Stream:
             last_polled_at=_opt_time(get("last_polled_at")),
             final_polls=int(get("final_polls", 0)),
             done=bool(get("done", False)),
+            unplanned_id=get("unplanned_id"),
         )
 
 

@@ -1,7 +1,8 @@
 """Recomputing rollups from the stored snapshots (``streamer rollup --rebuild``).
 
 Reports read rollups that the collector folds incrementally; this recomputes
-every stream's rollup, and every simulcast broadcast's combined rollup, from the
+every stream's rollup, and every broadcast's combined rollup (planned or
+unplanned, ``streamer.unplanned``), from the
 raw snapshots and gaps, and says where the two disagree. Agreement is the check
 that the incremental path loses and double-counts nothing. It is exact, digit for
 digit, whatever sub-second times the clock gave and in whatever order a cycle's
@@ -22,6 +23,7 @@ from streamer.models import Gap, Snapshot, Stream
 from streamer.prune import PRUNED_META
 from streamer.simulcast import broadcast_key, rebuild_combined
 from streamer.store import Store
+from streamer.unplanned import group_of
 
 EXACT = rollup.ADDED  # with these (integer sums among them), rollups compare exactly
 TOLERANCE = 1e-6  # only for rollups stored before those sums (floats added in any order)
@@ -59,12 +61,13 @@ def rebuild_all(store: Store, live_interval_s: int) -> Rebuilt:
     for key, stream in store.streams(include_archive=True).items():
         if _pruned(stream, pruned_before):
             # Part of its history is gone: the stored rollup is the only full account.
-            partial.add(stream.broadcast_id or "")
+            partial.add(group_of(stream) or "")
             continue
         interval = int(stored.get(key, {}).get("live_interval_s", live_interval_s))
         result.rollups[key] = rollup.rebuild(key, interval, snaps[key], gaps[key])
-        if stream.broadcast_id:
-            members[stream.broadcast_id].append(key)
+        group = group_of(stream)  # a planned broadcast, or an unplanned one
+        if group:
+            members[group].append(key)
             channels[key] = stream.channel_key
     for broadcast_id, keys in members.items():
         if broadcast_id in partial:

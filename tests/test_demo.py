@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from rich.console import Console
 
-from collectors.simulator import SimStream, Simulator
+from collectors.simulator import Scenario, SimStream, Simulator
 from collectors.simulator.scenarios import HALF_YEAR_FATES, half_year_range
 from reports.fmt import Style
 from streamer import demo_half_year
@@ -19,6 +19,7 @@ from streamer.cli import run
 from streamer.clock import SimulatedClock
 from streamer.demo import ANTIKOR_YT
 from streamer.demo_half_year import (
+    HALF_YEAR_CHANNELS,
     Tally,
     half_year_scenario,
     plan_half_year,
@@ -69,6 +70,35 @@ def test_half_year_builder_matches_the_article(tmp_path: Path) -> None:
     assert fates[f"no-show:{ANTIKOR_YT}"] == antikor.no_shows
     assert fates[f"late:{ANTIKOR_YT}"] == antikor.late_starts
     assert sum(n for k, n in fates.items() if k.startswith("unplanned:")) == 3
+
+
+def test_truth_counts_an_unplanned_simulcast_once(tmp_path: Path) -> None:
+    """Unplanned streams that went live at one moment on three platforms aired once;
+    one at another moment is another; a planned simulcast is one however carried."""
+    start = datetime(2020, 3, 7, 14, 0, tzinfo=UTC)
+
+    def aired(platform: str, channel: str, video: str, at: datetime, planned: bool) -> SimStream:
+        return SimStream(
+            platform=platform, channel=channel, video_id=video, title=video,
+            scheduled_start=at if planned else None, actual_start=at,
+            actual_end=at + timedelta(hours=1), peak_viewers=50, final_views=200,
+        )  # fmt: skip
+
+    fb, ig = HALF_YEAR_CHANNELS["antikor_facebook"], HALF_YEAR_CHANNELS["antikor_instagram"]
+    later = start + timedelta(days=1)
+    streams = [
+        aired("youtube", ANTIKOR_YT, "unplannedV1", start, planned=False),
+        aired("facebook", fb, "1000000000000071", start, planned=False),
+        aired("instagram", ig, "17900000000000071", start, planned=False),
+        aired("facebook", fb, "1000000000000072", later, planned=False),
+        aired("youtube", ANTIKOR_YT, "plannedVid1", later, planned=True),
+        aired("facebook", fb, "1000000000000073", later, planned=True),
+    ]
+    after = later + timedelta(days=8)
+    truths = Simulator(Scenario(streams=streams), SimulatedClock(after)).ground_truth().values()
+    tally = simulator_truth(truths, write_half_year_config(tmp_path))
+    assert tally["antikor-live"].live_broadcasts == 3
+    assert tally["adal-komek"].live_broadcasts == 0
 
 
 @pytest.mark.parametrize(

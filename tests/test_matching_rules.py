@@ -137,6 +137,7 @@ def evening(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         "folder": folder,
         "before_edit": before,
         "owner": {s.external_id: s.broadcast_id for s in streams.values()},
+        "unplanned": {s.external_id: s.unplanned_id for s in streams.values()},
         "rollups": rollups,
         "broadcasts": report(folder, "broadcasts"),
         "adherence": report(folder, "adherence"),
@@ -168,8 +169,8 @@ def test_a_named_video_takes_no_other_stream_on_its_channel(evening: dict[str, A
     assert row["viewer_minutes"] == pytest.approx(
         own(evening, "namedLive01", "viewer_minutes"), abs=0.01
     )
-    assert evening["broadcasts"]["youtube:rehearsal01"]["status"] == "unplanned"
-    assert evening["adherence"]["youtube:rehearsal01"]["findings"] == "second_stream"
+    assert evening["broadcasts"][evening["unplanned"]["rehearsal01"]]["status"] == "unplanned"
+    assert evening["adherence"][evening["unplanned"]["rehearsal01"]]["findings"] == "second_stream"
     assert evening["adherence"]["b-named"]["findings"] == "on_time"
 
 
@@ -182,8 +183,8 @@ def test_an_overlapping_second_stream_is_not_summed(evening: dict[str, Any]) -> 
     assert row["views"] == own(evening, "overlapMain", "views")
     assert row["peak_concurrent"] == own(evening, "overlapMain", "peak_concurrent")
     assert row["duration_min"] == 60
-    assert evening["adherence"]["youtube:overlapRehe"]["findings"] == "second_stream"
-    assert evening["adherence"]["youtube:overlapRehe"]["status"] == "unplanned"
+    assert evening["adherence"][evening["unplanned"]["overlapRehe"]]["findings"] == "second_stream"
+    assert evening["adherence"][evening["unplanned"]["overlapRehe"]]["status"] == "unplanned"
 
 
 def test_a_reconnect_is_one_broadcast(evening: dict[str, Any]) -> None:
@@ -200,6 +201,7 @@ def test_a_reconnect_is_one_broadcast(evening: dict[str, Any]) -> None:
     minutes = sum(own(evening, v, "viewer_minutes") for v in ("reconnect01", "reconnect02"))
     # Plus the seam: the curve is joined across the switch (at most three live intervals).
     assert minutes <= row["viewer_minutes"] <= minutes + 3 * max(peaks)
+    assert evening["unplanned"]["reconnect02"] is None
     assert "youtube:reconnect02" not in evening["broadcasts"]
     assert evening["adherence"]["b-reconnect"]["findings"] == "overrun"
 
@@ -218,7 +220,7 @@ def test_naming_the_video_later_moves_the_streams(evening: dict[str, Any]) -> No
     assert combined["viewer_minutes"] == pytest.approx(
         own(evening, "editedReal1", "viewer_minutes")
     )
-    assert evening["adherence"]["youtube:editedTest1"]["findings"] == "second_stream"
+    assert evening["adherence"][evening["unplanned"]["editedTest1"]]["findings"] == "second_stream"
 
 
 def test_the_rebuild_agrees_with_the_collector(evening: dict[str, Any]) -> None:

@@ -121,7 +121,7 @@ def test_rows_without_id_are_added_with_defaults() -> None:
     """An empty id adds a broadcast with a fresh id, all channels and status planned."""
     text = "programme,title,start,duration_min\nantikor-live,Жаңа эфир,2025-06-01 11:00,30\n"
     [new] = import_text(text, {})
-    assert new.id == "00000900"
+    assert new.id == "b0000900"
     assert new.start == datetime(2025, 6, 1, 6, tzinfo=UTC)
     assert new.targets == (Target("youtube", "UCantikor"), Target("facebook", "100antikor"))
     assert (new.status, new.series_id, new.speakers) == (BroadcastStatus.PLANNED, None, ())
@@ -243,7 +243,7 @@ def test_conflicts_are_reported_with_the_line_and_can_be_allowed() -> None:
     plan = sample_plan()
     text = "programme,title,start,duration_min\nantikor-live,Қосымша,2025-05-05 11:30,30\n"
     with pytest.raises(
-        UserError, match=r"^line 2: 00000900 'Қосымша' \(2025-05-05 11:30–12:00\) overlaps"
+        UserError, match=r"^line 2: b0000900 'Қосымша' \(2025-05-05 11:30–12:00\) overlaps"
     ):
         import_text(text, plan)
     assert len(import_text(text, plan, allow_overlap=True)) == 1

@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from schedules.ids import ALPHABET, default_id_factory, sequential_id_factory
+from schedules.ids import (
+    ALPHABET,
+    IdAllocator,
+    all_digits,
+    default_id_factory,
+    sequential_id_factory,
+)
 from schedules.localtime import format_local
 from schedules.plans import PlanRequest, add, cancel, get, move, parse_local_start, parse_target
 from streamer.errors import UserError
@@ -118,6 +124,30 @@ def test_ids_are_short_and_unique_against_the_plan() -> None:
     [second] = add_one(plan_of(first), start="2025-05-07 11:00")
     assert second.id != first.id
     assert all(re.fullmatch(f"[{ALPHABET}]{{8}}", default_id_factory()()) for _ in range(50))
+
+
+def test_new_ids_are_never_all_digits() -> None:
+    """Spreadsheets read "00000002" as 2: no factory or allocator hands out such an id."""
+    digits = iter(["00000002", "12345678", "7a000000"])
+    allocate = IdAllocator(lambda: next(digits), [])
+    assert allocate() == "7a000000"  # the all-digit draws are drawn again
+    ids = sequential_id_factory()
+    assert [ids(), ids()] == ["b0000001", "b0000002"]
+    assert not any(all_digits(default_id_factory()()) for _ in range(2000))
+    with pytest.raises(RuntimeError):
+        IdAllocator(lambda: "00000003", [])()
+
+
+def test_a_stored_all_digit_id_is_still_moved_and_cancelled() -> None:
+    """A plan saved with an old all-digit id keeps working: get, move and cancel find it."""
+    [planned] = add_one()
+    old = replace(planned, id="00000002")
+    plan = plan_of(old)
+    assert get(plan, "00000002") == old
+    [moved] = move(plan, "00000002", "2025-05-06 12:00", ALMATY)
+    assert moved.id == "00000002"
+    [cancelled] = cancel(plan, "00000002")
+    assert cancelled.status is BroadcastStatus.CANCELLED
 
 
 def test_add_works_as_a_plan_change_without_touching_the_plan() -> None:

@@ -52,7 +52,7 @@ def test_incremental_rollups_equal_the_rebuild(
     out = capsys.readouterr().out
     assert "0 differed" in out
     rollups = open_store(collected.parent / "data").rollups(include_archive=True)
-    held = ["broadcast:00000002", "broadcast:00000003", "broadcast:00000008"]  # Mon, Tue, Tue
+    held = ["broadcast:b0000002", "broadcast:b0000003", "broadcast:b0000008"]  # Mon, Tue, Tue
     assert all(rollups[k]["peak_concurrent"] for k in held)
     assert all(rollups[k]["viewer_minutes"] > 0 for k in held)
 
