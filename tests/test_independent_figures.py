@@ -65,7 +65,9 @@ class Checked:
         return got, want
 
 
-@pytest.fixture(scope="module", params=["week", "gaps", pytest.param("half_year", marks=pytest.mark.slow)])
+@pytest.fixture(
+    scope="module", params=["week", "gaps", pytest.param("half_year", marks=pytest.mark.slow)]
+)
 def checked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Checked:
     """A world collected once per module, with its reports and the recomputation."""
     name: str = request.param
@@ -84,10 +86,8 @@ def differences(got: dict, want: dict, columns: Sequence[str], *, rows: bool = F
         for column in columns:
             if column not in got[key]:
                 found.append(f"{key}: no column {column!r} in the report")
-            elif not _equal(got[key][column], want[key][column]):
-                found.append(
-                    f"{key} {column}: report {got[key][column]!r}, definitions {want[key][column]!r}"
-                )
+            elif not _equal(reported := got[key][column], defined := want[key][column]):
+                found.append(f"{key} {column}: report {reported!r}, definitions {defined!r}")
     return found
 
 

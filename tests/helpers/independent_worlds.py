@@ -69,67 +69,67 @@ def _at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
     return datetime.combine(GAPS_MONDAY + timedelta(days=day), moment, tzinfo=ALMATY)
 
 
-def _sim(platform: str, channel: str, vid: str, title: str, start: datetime, end: datetime,
-         peak: int, views: int, planned: datetime | None = None) -> SimStream:  # fmt: skip
-    return SimStream(channel=channel, video_id=vid, title=title, scheduled_start=planned,
-                     actual_start=start, actual_end=end, peak_viewers=peak, final_views=views,
-                     platform=platform)  # fmt: skip
+# platform, channel, id, title, start (day, h, m, s), end, peak viewers, final views, planned
+_ADAL, _ANTI, _FLASH = (
+    "Adal Komek: free legal advice",
+    "Antikor.Live: ask the anti-corruption service",
+    "Antikor.Live: flash live",
+)
+_WORLD = (
+    ("youtube", ADAL, "adalMon0001", _ADAL, (0, 11, 7, 15), (0, 12, 9, 40), 120, 500, True),
+    ("facebook", ADAL, "5000000000000001", _ADAL, (0, 11, 7, 15), (0, 12, 9, 40), 50, 210, True),
+    ("instagram", ADAL, "17900000000000001", _ADAL, (0, 11, 7, 15), (0, 12, 9, 40), 30, 0, False),
+    ("youtube", ANTIKOR, "antiMon0001", _ANTI, (0, 15, 1), (0, 16, 5, 30), 300, 1400, True),
+    ("twitch", ANTIKOR, "40000000001", _ANTI, (0, 15, 1, 40), (0, 16, 4, 50), 60, 280, False),
+    ("facebook", ADAL, "5000000000000002", "Adal Komek: extra", (0, 13, 10), (0, 13, 40), 40, 150,
+     False),
+    ("youtube", ANTIKOR, "antiFlash01", _FLASH, (0, 19), (0, 19, 40, 20), 200, 900, False),
+    ("twitch", ANTIKOR, "40000000002", _FLASH, (0, 19, 1), (0, 19, 40), 40, 170, False),
+    ("instagram", ANTIKOR, "17900000000000002", _FLASH, (0, 19, 0, 30), (0, 19, 39), 50, 0, False),
+    ("facebook", ANTIKOR, "5000000000000003", _FLASH, (0, 19, 2), (0, 19, 41), 80, 350, False),
+    ("youtube", ANTIKOR, "antiTue0001", _FLASH, (1, 20), (1, 20, 30), 150, 600, False),
+)  # fmt: skip
 
 
 def _streams() -> list[SimStream]:
     """Monday: Adal Komek 11:00 late by 7 min 15 s on three platforms (Facebook failing for
     a quarter of an hour); Antikor.Live 15:00 (45 min planned) overrunning on YouTube and
     Twitch; an unplanned Facebook stream at 13:10 found only after its end; an unplanned
-    Antikor.Live simulcast at 19:00 on four platforms. Tuesday: an unplanned stream at
-    20:00. Tuesday's Adal Komek is a no-show; Antikor.Live's is cancelled."""
-    adal_on, adal_off = _at(0, 11, 7, 15), _at(0, 12, 9, 40)
-    adal = "Adal Komek: free legal advice"
-    anti = "Antikor.Live: ask the anti-corruption service"
-    flash = "Antikor.Live: flash live"
-    return [
-        _sim("youtube", ADAL["youtube"], "adalMon0001", adal, adal_on, adal_off, 120, 500,
-             _at(0, 11)),
-        _sim("facebook", ADAL["facebook"], "5000000000000001", adal, adal_on, adal_off, 50, 210,
-             _at(0, 11)),
-        _sim("instagram", ADAL["instagram"], "17900000000000001", adal, adal_on, adal_off, 30, 0),
-        _sim("youtube", ANTIKOR["youtube"], "antiMon0001", anti, _at(0, 15, 1), _at(0, 16, 5, 30),
-             300, 1400, _at(0, 15)),
-        _sim("twitch", ANTIKOR["twitch"], "40000000001", anti, _at(0, 15, 1, 40),
-             _at(0, 16, 4, 50), 60, 280),
-        _sim("facebook", ADAL["facebook"], "5000000000000002", "Adal Komek: extra", _at(0, 13, 10),
-             _at(0, 13, 40), 40, 150),
-        _sim("youtube", ANTIKOR["youtube"], "antiFlash01", flash, _at(0, 19), _at(0, 19, 40, 20),
-             200, 900),
-        _sim("twitch", ANTIKOR["twitch"], "40000000002", flash, _at(0, 19, 1), _at(0, 19, 40),
-             40, 170),
-        _sim("instagram", ANTIKOR["instagram"], "17900000000000002", flash, _at(0, 19, 0, 30),
-             _at(0, 19, 39), 50, 0),
-        _sim("facebook", ANTIKOR["facebook"], "5000000000000003", flash, _at(0, 19, 2),
-             _at(0, 19, 41), 80, 350),
-        _sim("youtube", ANTIKOR["youtube"], "antiTue0001", flash, _at(1, 20), _at(1, 20, 30),
-             150, 600),
-    ]
+    Antikor.Live simulcast at 19:00 on four platforms (Twitch found late too). Tuesday: an
+    unplanned stream at 20:00. Tuesday's Adal Komek is a no-show; Antikor.Live's is
+    cancelled."""
+    made = []
+    for platform, owner, vid, title, start, end, peak, views, announced in _WORLD:
+        began = _at(*start)
+        made.append(
+            SimStream(
+                channel=owner[platform],
+                video_id=vid,
+                title=title,
+                scheduled_start=_at(start[0], start[1]) if announced else None,
+                actual_start=began,
+                actual_end=_at(*end),
+                peak_viewers=peak,
+                final_views=views,
+                platform=platform,
+            )
+        )
+    return made
 
 
 def _plan() -> list[Broadcast]:
-    def item(ident: str, slug: str, title: str, start: datetime, minutes: int,
-             targets: dict[str, str], status: BroadcastStatus) -> Broadcast:  # fmt: skip
-        aimed = tuple(Target(p, c) for p, c in targets.items())
-        return Broadcast(ident, slug, title, start, minutes, aimed, district="Turkestan",
-                         status=status)  # fmt: skip
-
-    planned = BroadcastStatus.PLANNED
-    adal = ADAL
-    anti = {k: ANTIKOR[k] for k in ("youtube", "twitch")}
+    """Monday's two broadcasts; Tuesday's Adal Komek (missed) and Antikor.Live (cancelled)."""
+    adal = tuple(Target(p, c) for p, c in ADAL.items())
+    anti = tuple(Target(p, ANTIKOR[p]) for p in ("youtube", "twitch"))
+    rows = (
+        ("g0mon011", "adal-komek", _ADAL, _at(0, 11), 60, adal, BroadcastStatus.PLANNED),
+        ("g0mon015", "antikor-live", _ANTI, _at(0, 15), 45, anti, BroadcastStatus.PLANNED),
+        ("g0tue011", "adal-komek", _ADAL, _at(1, 11), 60, adal, BroadcastStatus.PLANNED),
+        ("g0tue015", "antikor-live", _ANTI, _at(1, 15), 60, anti, BroadcastStatus.CANCELLED),
+    )
     return [
-        item("g0mon011", "adal-komek", "Adal Komek: free legal advice", _at(0, 11), 60, adal,
-             planned),
-        item("g0mon015", "antikor-live", "Antikor.Live: ask the anti-corruption service",
-             _at(0, 15), 45, anti, planned),
-        item("g0tue011", "adal-komek", "Adal Komek: free legal advice", _at(1, 11), 60, adal,
-             planned),
-        item("g0tue015", "antikor-live", "Antikor.Live: ask the anti-corruption service",
-             _at(1, 15), 60, anti, BroadcastStatus.CANCELLED),
+        Broadcast(ident, slug, title, start, minutes, targets, district="Turkestan", status=status)
+        for ident, slug, title, start, minutes, targets, status in rows
     ]
 
 

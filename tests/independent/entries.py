@@ -266,4 +266,8 @@ class World:
             if any(s["platform"] == p for s in members)
         ]
         known = [pct for pct in per_platform if pct is not None]
-        return {"final": final, "gap_polls": gaps, "min_platform_coverage": min(known, default=None)}
+        return {
+            "final": final,
+            "gap_polls": gaps,
+            "min_platform_coverage": min(known, default=None),
+        }

@@ -127,7 +127,9 @@ def curve(series: Sequence[Sample], interval_s: int) -> Curve:
     return Curve(peak, viewer_minutes, covered)
 
 
-def on_air(stream: Doc, series: Sequence[Sample], rules: Rules) -> tuple[datetime | None, datetime | None]:
+def on_air(
+    stream: Doc, series: Sequence[Sample], rules: Rules
+) -> tuple[datetime | None, datetime | None]:
     """A stream's start and end.
 
     Start: the platform's actual start, else the first live sample. End (issue #13):

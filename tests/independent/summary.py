@@ -61,9 +61,7 @@ def totals(entries: Sequence[Entry]) -> Totals:
     statuses = [e.status for e in entries]
     reporting = [e.figures for e in entries if e.figures.viewer_minutes is not None]
     views = [e.figures.views for e in entries if e.figures.views is not None]
-    delays = [
-        d for e in entries if e.status in HELD and (d := e.start_delay_min) is not None
-    ]
+    delays = [d for e in entries if e.status in HELD and (d := e.start_delay_min) is not None]
     return Totals(
         broadcasts_planned=sum(s != "unplanned" for s in statuses),
         broadcasts_held=sum(s in HELD for s in statuses),
