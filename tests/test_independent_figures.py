@@ -252,13 +252,21 @@ def test_summary_changes(checked: Checked) -> None:
 
 
 def test_summary_headline(checked: Checked) -> None:
-    """JSON's headline: "<programme>: N live broadcasts, over V views" per programme."""
+    """JSON's headline, one item per programme (README): its slug, live broadcasts,
+    views, and the line "<programme>: N live broadcasts, over V views"."""
     report = checked.report("summary")
     names = checked.folder.settings.programmes
     current = by_programme(checked.entries(), list(names))
-    want = [headline(names.get(k, k), t.live_broadcasts, t.views) for k, t in current.items()]
-    got = report.get("headline")
-    assert (got.splitlines() if isinstance(got, str) else got) == want
+    want = [
+        {
+            "programme": slug,
+            "live_broadcasts": totals.live_broadcasts,
+            "views": totals.views,
+            "text": headline(names.get(slug, slug), totals.live_broadcasts, totals.views),
+        }
+        for slug, totals in current.items()
+    ]
+    assert report.get("headline") == want
 
 
 def test_summary_gaps(checked: Checked) -> None:
