@@ -101,7 +101,8 @@ def _alerts(config: Config, store: Store, platforms: Mapping[str, object]) -> Al
         return None
     raised = [event["id"] for event in store.outbox()]
     health = stored_health(store.get_meta(HEALTH_META))
-    return Alerts(settings, config.collector, platforms, raised, health)
+    programme_of = {c.key: p.slug for p in config.programmes.values() for c in p.channels}
+    return Alerts(settings, config.collector, platforms, raised, health, programme_of)
 
 
 def run_daemon(config: Config, clock: Clock, environ: Mapping[str, str] | None = None) -> int:

@@ -61,10 +61,14 @@ class Alerts:
         platforms: Iterable[str],
         raised: Iterable[str] = (),
         health: Mapping[str, Any] | None = None,
+        programme_of: Mapping[str, str] | None = None,
     ) -> None:
         """``raised``: the event ids already in the outbox; ``health``: the stored
-        ``alerts:health`` meta (the unhealthy platforms an earlier run saw)."""
+        ``alerts:health`` meta (the unhealthy platforms an earlier run saw);
+        ``programme_of``: channel key to programme slug (for unplanned streams)."""
         self.settings = settings
+        self.programme_of = dict(programme_of or {})
+        self._also_raised: set[str] = set()
         self.collector = collector
         self.platforms = tuple(platforms)
         self.raised = set(raised)
@@ -85,7 +89,8 @@ class Alerts:
             *self._broadcast_events(cycle),
             *self._health_events(cycle, stopped, paused_until, health),
         ]
-        self._pending = ({e["id"] for e in found}, health)
+        self._pending = ({e["id"] for e in found} | self._also_raised, health)
+        self._also_raised = set()
         return [e for e in found if e["kind"] in self.settings.events]
 
     def committed(self) -> None:
@@ -113,12 +118,34 @@ class Alerts:
             ):
                 data = {**_about(broadcast), "late_min": int((now - broadcast.start) / _MINUTE)}
                 events.append(self._event("late", broadcast.id, now, data))
-        for stream in sorted(cycle.streams.values(), key=lambda s: s.key):
-            if stream.status is StreamStatus.LIVE and not stream.broadcast_id and not stream.done:
-                data = {"programme": "", "title": stream.title, "start": _iso(stream.actual_start),
-                        "platforms": [stream.platform], "links": _links([stream])}  # fmt: skip
-                events.append(self._event("live", stream.key, now, data))
+        events += self._unplanned(cycle)
         return [e for e in events if e["id"] not in self.raised]
+
+    def _unplanned(self, cycle: CycleState) -> list[Event]:
+        """One ``live`` per programme for the streams nobody planned that went live this
+        cycle (a simulcast is one message); each stream's own id is taken as raised."""
+        fresh: dict[str, list[Stream]] = {}
+        for stream in sorted(cycle.streams.values(), key=lambda s: s.key):
+            if (
+                stream.status is StreamStatus.LIVE
+                and not stream.broadcast_id
+                and not stream.done
+                and f"live:{stream.key}" not in self.raised
+            ):
+                slug = self.programme_of.get(stream.channel_key, "")
+                fresh.setdefault(slug, []).append(stream)
+        events = []
+        for slug, streams in sorted(fresh.items()):
+            data = {
+                "programme": slug,
+                "title": next((s.title for s in streams if s.title), ""),
+                "start": _iso(streams[0].actual_start),
+                "platforms": sorted({s.platform for s in streams}),
+                "links": _links(streams),
+            }
+            events.append(self._event("live", streams[0].key, cycle.now, data))
+            self._also_raised.update(f"live:{s.key}" for s in streams)
+        return events
 
     def _live(self, cycle: CycleState, broadcast: Broadcast) -> Event:
         mine = sorted(
