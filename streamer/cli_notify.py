@@ -28,7 +28,12 @@ def notify() -> None:
 )
 @pass_app
 def test_command(app: App, to: str | None) -> int:
-    """Send a test message; one line per channel saying what it answered (exit 1 if any failed)."""
+    """Send a test message; one line per channel saying what it answered (exit 1 if any failed).
+
+    \b
+    Example:
+      streamer notify test --to telegram
+    """
     from streamer.clock import SystemClock
     from streamer.models import to_iso
     from streamer.notify.base import DeliveryError
@@ -63,7 +68,12 @@ def test_command(app: App, to: str | None) -> int:
 @click.option("--all", "everything", is_flag=True, help="Include archived (older) events.")
 @pass_app
 def list_command(app: App, fmt: str, everything: bool) -> None:
-    """Show the outbox: each event and its delivery per channel (pending, sent, failed)."""
+    """Show the outbox: each event and its delivery per channel (pending, sent, failed).
+
+    \b
+    Example:
+      streamer notify list --format json
+    """
     outbox = app.store().outbox(include_archive=everything)
     if fmt == "json":
         click.echo(json.dumps(outbox, ensure_ascii=False, indent=2))
