@@ -76,6 +76,7 @@ from streamer.models import (
     from_iso,
     to_iso,
 )
+from streamer.notify.events import Alerts
 from streamer.store import CycleWrite, Store
 
 __all__ = ["CycleReport", "Engine", "LiveStream", "PlatformReport"]
@@ -96,11 +97,14 @@ class Engine:
         *,
         parallel: bool = True,
         discovery_intervals: Mapping[str, int] | None = None,
+        alerts: Alerts | None = None,
     ) -> None:
         """``parallel=False`` polls the platforms one after another (see ``fetch_all``);
         ``discovery_intervals``: seconds between routine discoveries by platform, where
-        one differs from ``settings.discovery_interval``."""
+        one differs from ``settings.discovery_interval``; ``alerts``: raises each
+        cycle's alert events into the outbox, in the cycle's write."""
         self.store = store
+        self.alerts = alerts
         self.platforms = dict(platforms)
         self.settings = settings
         own = discovery_intervals or {}
@@ -481,8 +485,12 @@ class Engine:
             log.info("broadcast %s is now %s", broadcast_id, status.value)
 
     def _commit(self, cycle: CycleState) -> None:
+        events = []
+        if self.alerts is not None:
+            events = self.alerts.cycle_events(cycle, self.stopped, self.paused_until)
         writes = bool(
-            cycle.snapshots
+            events
+            or cycle.snapshots
             or cycle.gaps
             or cycle.changed_streams
             or cycle.changed_plan
@@ -505,8 +513,11 @@ class Engine:
                 quota=dict(cycle.quota),
                 now=cycle.now,
                 meta=dict(cycle.meta),  # a quota pause and seen ids: in the same write
+                events=events,  # alerts: written with the cycle that raised them
             )
         )
+        if self.alerts is not None:
+            self.alerts.committed()
 
 
 def _stored_time(value: Any) -> datetime | None:

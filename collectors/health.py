@@ -52,6 +52,18 @@ def cooling_until(stored: Any, channel: str | None, now: datetime) -> datetime |
     return until if until is not None and until > now else None
 
 
+STALE_AFTER = 3
+"""How many intervals without a success make a platform stale (``/healthz``)."""
+
+
+def stale_limit(live_interval: int, discovery_interval: int, live: bool) -> float:
+    """Seconds without a success after which a platform is stale: three live intervals
+    while it has a stream live, three discovery intervals (or live ones, if longer)
+    while it has none. The ``/healthz`` rule, which the ``unhealthy`` alert shares."""
+    interval = live_interval if live else max(live_interval, discovery_interval)
+    return float(STALE_AFTER * interval)
+
+
 def backoff(interval: int, attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failure in a row: ``interval`` seconds, doubled
     at each further failure, capped at ``MAX_BACKOFF``."""

@@ -21,6 +21,7 @@ from types import TracebackType
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from collectors.engine import CycleReport, Engine
 from collectors.policy import on_grid
@@ -30,11 +31,14 @@ from streamer.config import Config, ReportJob
 from streamer.cron import cron_trigger
 from streamer.errors import ConfigError
 from streamer.metrics import Metrics, MetricsServer, limits_text
+from streamer.notify.events import HEALTH_META, Alerts, stored_health
+from streamer.notify.sender import Count, Sender
 from streamer.store import Store, config_store
 
 log = logging.getLogger("streamer.daemon")
 STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 _MICROSECOND = timedelta(microseconds=1)
+SEND_EVERY = 15  # seconds between the alert sender's runs
 
 
 class Collector:
@@ -65,6 +69,7 @@ class Collector:
         self.engine = Engine(
             self.store, platforms, config.programmes, config.collector, parallel=parallel,
             discovery_intervals={name: config.discovery_interval(name) for name in platforms},
+            alerts=_alerts(config, self.store, platforms),
         )  # fmt: skip
 
     def collect_once(self) -> CycleReport:
@@ -87,6 +92,17 @@ class Collector:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _alerts(config: Config, store: Store, platforms: Mapping[str, object]) -> Alerts | None:
+    """The engine's alert events when ``[alerts] to`` names a channel, else none."""
+    settings = config.notify.alerts
+    if not settings.to:
+        return None
+    raised = [event["id"] for event in store.outbox()]
+    health = stored_health(store.get_meta(HEALTH_META))
+    programme_of = {c.key: p.slug for p in config.programmes.values() for c in p.channels}
+    return Alerts(settings, config.collector, platforms, raised, health, programme_of)
 
 
 def run_daemon(config: Config, clock: Clock, environ: Mapping[str, str] | None = None) -> int:
@@ -150,11 +166,38 @@ def collect_tick(config: Config) -> int:
     return max(5, min(60, config.collector.live_interval))
 
 
+def make_sender(
+    config: Config, store: Store, clock: Clock, environ: Mapping[str, str],
+    count: Count | None = None,
+) -> Sender | None:  # fmt: skip
+    """The alert sender for ``[alerts] to``, or ``None`` when alerts go nowhere.
+
+    Builds the channels now, so a missing secret is a ``ConfigError`` at start-up.
+    """
+    from streamer.notify.channels import build_channels
+    from streamer.notify.messages import notice
+
+    to = config.notify.alerts.to
+    if not to:
+        return None
+    channels = build_channels(config.notify, environ, to)
+
+    def render(event: Mapping[str, object]) -> object:
+        return notice(event, config.language, config.programmes, config.tz)
+
+    return Sender(store, channels, render, clock, count)  # type: ignore[arg-type]
+
+
 def schedule_jobs(
     scheduler: BaseScheduler, config: Config, collector: Collector, clock: Clock,
-    metrics: Metrics | None = None,
+    metrics: Metrics | None = None, sender: Sender | None = None,
 ) -> None:  # fmt: skip
-    """Add the poll tick, the ``[[reports]]`` jobs and the nightly prune to ``scheduler``.
+    """Add the poll tick, the ``[[reports]]`` jobs, the nightly prune and the alert
+    sender to ``scheduler``.
+
+    The sender is its own job, so the executor runs it in its own thread: a slow or
+    failing channel never delays a cycle (it takes the store's lock only to write
+    one delivery's state, never while a channel is called).
 
     The first cycle runs at once; later ones on the grid. ``coalesce``: after a stall
     (a suspended machine, a cycle that outlasted ticks) the missed ticks become one
@@ -171,6 +214,12 @@ def schedule_jobs(
         scheduler.add_job(
             _safe_report, cron_trigger(job.cron, config.tz), args=[job, config, store, clock],
             id=f"report:{job.name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
+        )  # fmt: skip
+    if sender is not None:
+        scheduler.add_job(
+            _safe_send, IntervalTrigger(seconds=SEND_EVERY), args=[sender], id="notify",
+            next_run_time=clock.now(), max_instances=1, coalesce=True,
+            misfire_grace_time=SEND_EVERY,
         )  # fmt: skip
     if config.retention_days is not None:
         scheduler.add_job(
@@ -189,8 +238,10 @@ def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> N
         ExitStack() as serving,
     ):
         metrics = _serve_metrics(config, collector, serving)
+        env = os.environ if environ is None else environ
+        sender = make_sender(config, store, clock, env, metrics.notified if metrics else None)
         scheduler = BackgroundScheduler(timezone=config.tz)
-        schedule_jobs(scheduler, config, collector, clock, metrics)
+        schedule_jobs(scheduler, config, collector, clock, metrics, sender)
         log.info(
             "streamer run: collecting every %ss into %s", collect_tick(config), config.data_dir
         )
@@ -227,6 +278,14 @@ def _safe_cycle(collector: Collector, metrics: Metrics | None = None) -> None:
             metrics.observe(report)
     except Exception:
         log.exception("collector cycle failed; the next tick tries again")
+
+
+def _safe_send(sender: Sender) -> None:
+    """One run of the alert sender; a failure is a log line, retried at the next run."""
+    try:
+        sender.run_once()
+    except Exception:
+        log.exception("alert sender failed; it runs again in %s s", SEND_EVERY)
 
 
 def _safe_report(job: ReportJob, config: Config, store: Store, clock: Clock) -> None:

@@ -35,7 +35,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from collectors.engine import CycleReport
-from collectors.health import ChannelFailure
+from collectors.health import STALE_AFTER, ChannelFailure, stale_limit
 from streamer.clock import Clock
 from streamer.config import CollectorSettings
 from streamer.models import to_iso
@@ -44,8 +44,6 @@ log = logging.getLogger("streamer.metrics")
 
 UNPLANNED = "unplanned"
 """The ``broadcast`` label of a live stream matched to no planned broadcast."""
-STALE_AFTER = 3
-"""How many intervals without a success make a platform stale."""
 CYCLE_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
 """Cycle duration buckets, in seconds: a healthy cycle takes well under one second,
 a cycle waiting on a timing-out platform tens of seconds, and a tick is 60 s."""
@@ -100,6 +98,12 @@ class Metrics:
             registry=registry,
         )
         self.cycles = Counter("streamer_cycles", "Collector cycles run.", registry=registry)
+        self.notifications = Counter(
+            "streamer_notifications",
+            "Alert deliveries tried, by channel and result (sent, retry, failed).",
+            ["channel", "result"],
+            registry=registry,
+        )
         self.cycle_seconds = Histogram(
             "streamer_cycle_duration_seconds",
             "Wall time of a collector cycle.",
@@ -153,6 +157,10 @@ class Metrics:
             self.viewers.labels(*labels).set(total)
         self._exported = set(sums)
 
+    def notified(self, channel: str, result: str) -> None:
+        """One delivery attempt of the alert sender (``streamer.notify.sender``)."""
+        self.notifications.labels(channel, result).inc()
+
     # -- reading ---------------------------------------------------------------------
     def ages(self) -> dict[str, float]:
         """Seconds since each enabled platform's last success (or the service's start)."""
@@ -162,11 +170,9 @@ class Metrics:
 
     def limit(self, platform: str) -> float:
         """Seconds without a success after which ``platform`` is stale (see the module)."""
-        live = self.settings.live_interval
         with self._lock:
-            idle = platform not in self._live_on
-        interval = max(live, self.settings.discovery_interval) if idle else live
-        return float(STALE_AFTER * interval)
+            live = platform in self._live_on
+        return stale_limit(self.settings.live_interval, self.settings.discovery_interval, live)
 
     def stale(self) -> list[str]:
         """The enabled platforms with no success within their limit, by name."""

@@ -54,6 +54,8 @@ class CycleWrite:
     ``broadcasts`` are status updates (live/held/missed) of planned broadcasts.
     ``quota`` adds units to the ledger: ``{(quota_day, key_name): units}``.
     ``meta`` sets small named values (as ``set_meta``) in the same write.
+    ``events`` are alerts the cycle raised (``streamer.notify.outbox``), added to the
+    outbox unless their id is there already.
     ``now``, when given, is when the cycle ran: broadcasts finished (held, missed,
     cancelled) more than a week before it, with no stream left in the working set,
     move to the archive too, so the file every cycle rewrites stays small.
@@ -67,6 +69,7 @@ class CycleWrite:
     quota: Mapping[tuple[str, str], int] = field(default_factory=dict)
     now: datetime | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
+    events: Sequence[Mapping[str, Any]] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +152,19 @@ class Store(Protocol):
         A partition a writer holds is skipped, or with ``all_or_none`` raises
         ``StoreBusy`` before anything is deleted. Returns the days deleted.
         """
+        ...
+
+    # -- outbox -----------------------------------------------------------------
+    def outbox(self, *, include_archive: bool = False) -> list[dict[str, Any]]:
+        """The alert events (``streamer.notify.outbox``) by time raised: those of the
+        last week and any still to send, plus the archived ones when asked."""
+        ...
+
+    def change_event(
+        self, event_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Replace one outbox event by ``change(event)`` under the lock (a short write);
+        ``None`` when no such event is in the working outbox."""
         ...
 
     # -- quota ------------------------------------------------------------------

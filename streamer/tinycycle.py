@@ -16,6 +16,7 @@ from typing import Any
 
 from streamer.clock import as_utc
 from streamer.models import Broadcast, BroadcastStatus, Gap, Snapshot, from_iso
+from streamer.notify.outbox import finished
 from streamer.simulcast import broadcast_key
 from streamer.store import CycleWrite
 from streamer.tinyfiles import Doc, Tables, pop, upsert
@@ -47,6 +48,18 @@ def apply_state(main: Tables, cycle: CycleWrite) -> None:
         upsert(main, "meta", "name", [{"name": k, "value": v} for k, v in cycle.meta.items()])
     if cycle.quota:
         _add_quota(main, cycle.quota)
+    if cycle.events:
+        _add_events(main, cycle.events)
+
+
+def _add_events(main: Tables, events: Sequence[Mapping[str, Any]]) -> None:
+    """Add the cycle's alert events to the outbox; an id already there is left alone
+    (its deliveries may be under way), so a replayed cycle raises nothing twice."""
+    outbox = main.table("outbox")
+    known = {doc["id"] for doc in outbox.values()}
+    new = [dict(event) for event in events if event["id"] not in known]
+    if new:
+        upsert(main, "outbox", "id", new)
 
 
 def _set_statuses(main: Tables, changed: Sequence[Broadcast]) -> None:
@@ -124,6 +137,18 @@ def take_old_quota(main: Tables, now: datetime, moves: Moves) -> None:
         if doc["day"] < oldest:
             move = moves.setdefault(f"{ARCHIVE}/{doc['day'][:7]}.json", {})
             move.setdefault("quota", []).append(ledger.pop(doc_id))
+            main.changed = True
+
+
+def take_old_outbox(main: Tables, now: datetime, moves: Moves) -> None:
+    """Move outbox events ``PLAN_HORIZON`` old whose deliveries are all done (sent or
+    failed) to their month's archive: main stays the size of a week's alerts."""
+    oldest = now - PLAN_HORIZON
+    outbox = main.table("outbox")
+    for doc_id, doc in list(outbox.items()):
+        if finished(doc) and from_iso(doc["at"]) < oldest:
+            move = moves.setdefault(f"{ARCHIVE}/{doc['at'][:7]}.json", {})
+            move.setdefault("outbox", []).append(outbox.pop(doc_id))
             main.changed = True
 
 

@@ -40,6 +40,7 @@ from streamer.tinycycle import (
     rollup_doc,
     take_done,
     take_finished_plan,
+    take_old_outbox,
     take_old_quota,
 )
 from streamer.tinyfiles import (
@@ -136,6 +137,7 @@ class TinyStore:
             if cycle.now is not None:
                 take_finished_plan(main, as_utc(cycle.now), moves)
                 take_old_quota(main, as_utc(cycle.now), moves)
+                take_old_outbox(main, as_utc(cycle.now), moves)
             days = by_day(cycle.snapshots, cycle.gaps)
             # Partitions and archives before main, which records that a cycle happened
             # (next poll times, quota): after a crash in between, main says "not yet", the
@@ -215,6 +217,25 @@ class TinyStore:
         """Units charged on a Pacific-time quota day (``YYYY-MM-DD``), by key name."""
         ledger = self._main("quota")
         return {doc["key"]: doc["units"] for doc in ledger if doc["day"] == quota_day}
+
+    def outbox(self, *, include_archive: bool = False) -> list[dict[str, Any]]:
+        """The alert events by time raised: the working outbox, plus archived ones when asked."""
+        docs = self._read_with_archive("outbox", include_archive)
+        by_id = {doc["id"]: doc for doc in docs}  # main's copy last: it wins
+        return sorted((dict(doc) for doc in by_id.values()), key=lambda d: (d["at"], d["id"]))
+
+    def change_event(
+        self, event_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Replace one working outbox event by ``change(event)``, under main's lock."""
+        with self._locked([MAIN]), self._tables(MAIN) as main:
+            outbox = main.table("outbox")
+            for doc_id, doc in outbox.items():
+                if doc["id"] == event_id:
+                    outbox[doc_id] = changed = change(dict(doc))
+                    main.changed = True
+                    return changed
+        return None
 
     def get_meta(self, name: str) -> Any:
         """A small named value, or ``None`` when it was never set."""
@@ -379,7 +400,7 @@ class TinyStore:
     def _archive(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:
         with self._tables(rel) as db:
             for name, docs in tables.items():
-                upsert(db, name, "id" if name in ("broadcasts", "quota") else "key", docs)
+                upsert(db, name, "id" if name in ("broadcasts", "quota", "outbox") else "key", docs)
 
     def _remove_leftover_temp_files(self) -> None:
         """Delete ``*.tmp`` left by a killed writer; a live writer's (lock held) stays."""

@@ -96,7 +96,9 @@ class Route:
 
 PREFIX = "/*"
 """A route path ending so answers every path under it that no exact route answers (a
-platform's own "no such object" error, where a plain 404 would not be what it sends)."""
+platform's own "no such object" error, where a plain 404 would not be what it sends).
+A path ending in a bare ``*`` (``/bot*``) answers every path that starts with the rest:
+the Telegram Bot API puts the token in the path's first segment."""
 
 
 class Router:
@@ -112,6 +114,8 @@ class Router:
             self._routes[key] = route
             if route.path.endswith(PREFIX):
                 self._prefixes.append((route.method, route.path[: -len(PREFIX)] + "/", route))
+            elif route.path.endswith("*"):
+                self._prefixes.append((route.method, route.path[:-1], route))
 
     def match(self, method: str, path: str) -> Route | None:
         """The route for ``method path`` (a trailing slash ignored), if any."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from collectors.simulator import facebook, feeds, instagram, twitch, youtube, youtube_live
+from collectors.simulator import facebook, feeds, instagram, telegram, twitch, youtube, youtube_live
 from collectors.simulator.dispatch import Dispatcher, Reply
 from collectors.simulator.faults import FaultSet
 from collectors.simulator.quota import QuotaLedger
@@ -37,8 +37,8 @@ PLATFORM_ROUTES: tuple[Callable[[World], list[Route]], ...] = (
 class Simulator:
     """Plays ``scenario`` on ``clock`` and answers like the real platform APIs.
 
-    ``invalid_keys``: API keys answered with 400 ``keyInvalid``. ``quota_limit``:
-    daily units per key (``None``: unlimited; YouTube's default is 10,000), reset
+    ``invalid_keys``: API keys answered with 400 ``keyInvalid`` (bot tokens: 401).
+    ``quota_limit``: daily units per key (``None``: unlimited; YouTube's default is 10,000), reset
     at midnight Pacific by the injected clock. ``oauth_channel``: the channel a
     Bearer token acts as (default: the scenario's first channel).
     """
@@ -65,7 +65,10 @@ class Simulator:
             invalid_keys=invalid_keys,
             oauth_channel=oauth_channel,
         )
-        self.router = Router(route for make in PLATFORM_ROUTES for route in make(self.world))
+        # The Telegram Bot API stand-in, where alerts go (``sim.telegram.messages``).
+        self.telegram = telegram.TelegramBox(frozenset(invalid_keys))
+        made = [route for make in PLATFORM_ROUTES for route in make(self.world)]
+        self.router = Router([*made, *telegram.routes(self.telegram)])
         self._dispatcher = Dispatcher(self.router, self.faults, self.stats, clock)
 
     def serve(

@@ -1,0 +1,42 @@
+"""The channel registry: each configured ``[notify.<name>]`` table, built into a ``Channel``.
+
+Secrets are read here, from the environment variables the settings name; a missing
+one is a ``ConfigError`` line naming the key, for the commands that send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from streamer.errors import ConfigError
+from streamer.notify.base import Channel
+from streamer.notify.settings import NotifySettings
+
+
+def _secret(environ: Mapping[str, str], key: str, name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{key}: the environment variable {name} is not set")
+    return value
+
+
+def _telegram(settings: NotifySettings, environ: Mapping[str, str]) -> Channel:
+    from streamer.notify.telegram import TelegramChannel
+
+    assert settings.telegram is not None
+    token = _secret(environ, "notify.telegram.bot_token_env", settings.telegram.bot_token_env)
+    return TelegramChannel(settings.telegram, token)
+
+
+BUILDERS: dict[str, Callable[[NotifySettings, Mapping[str, str]], Channel]] = {
+    "telegram": _telegram,
+}
+"""One builder per channel name; a channel module adds its line here."""
+
+
+def build_channels(
+    settings: NotifySettings, environ: Mapping[str, str], only: tuple[str, ...] | None = None
+) -> dict[str, Channel]:
+    """The configured channels (``only`` these, when given), by name."""
+    wanted = settings.configured() if only is None else only
+    return {name: BUILDERS[name](settings, environ) for name in wanted if name in BUILDERS}

@@ -1,0 +1,138 @@
+"""Alerts end to end: events raised by the collector, delivered once per channel."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from collectors.simulator import DEFAULT_DAILY_QUOTA, FaultRule, Simulator, demo_week
+from streamer import demo
+from streamer.clock import SimulatedClock
+from streamer.config import load_config
+from streamer.daemon import Collector, make_sender
+from streamer.models import to_iso
+from streamer.notify.base import Notice, PermanentFailure, TemporaryFailure
+from streamer.notify.messages import notice
+from streamer.notify.outbox import new_event
+from streamer.notify.settings import TelegramSettings
+from streamer.notify.telegram import TelegramChannel
+from streamer.store import CycleWrite
+from streamer.timezones import zone
+from streamer.tinystore import TinyStore
+
+MONDAY = date(2026, 3, 2)
+TZ = zone("Asia/Almaty")
+TOKEN = "123456:SECRET-bot-token"
+ENV = {**demo.DEMO_ENVIRON, "TG_TOKEN": TOKEN}
+
+
+def _at(day: int, hour: int) -> datetime:
+    return datetime.combine(MONDAY + timedelta(days=day), time(hour), tzinfo=TZ)
+
+
+def _play(collector: Collector, clock: SimulatedClock, until: datetime, sender: object) -> None:
+    while clock.now() < until:
+        collector.collect_once()
+        sender.run_once()  # type: ignore[attr-defined]
+        due = collector.engine.next_due(clock.now())
+        clock.set(min(until, max(due, clock.now() + timedelta(seconds=1))))
+
+
+def test_each_event_reaches_telegram_once_across_a_restart_429s_and_an_hour_down(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A day and a half with 429s, Telegram down an hour and a restart: every event
+    the collector raised is sent, and the stand-in received each exactly once."""
+    caplog.set_level(logging.INFO)
+    clock = SimulatedClock(_at(2, 0))
+    scenario = demo_week(
+        MONDAY, "Asia/Almaty", adal_channel=demo.ADAL_YT, antikor_channel=demo.ANTIKOR_YT,
+        adal_facebook="100000000000002", antikor_facebook="100000000000001",
+        adal_instagram="17841400000000002", antikor_instagram="17841400000000001",
+    )  # fmt: skip
+    sim = Simulator(scenario, clock, quota_limit=DEFAULT_DAILY_QUOTA)
+    with sim.serve() as url:
+        notify = (
+            f'\n[notify.telegram]\nbot_token_env = "TG_TOKEN"\nchat_ids = ["-1001"]\n'
+            f'api_endpoint = "{url}"\n[alerts]\nto = ["telegram"]\n'
+        )
+        (tmp_path / "streamer.toml").write_text(demo.demo_config(url, twitch=False) + notify)
+        config = load_config(tmp_path / "streamer.toml")
+        demo.plan_week(config, MONDAY)
+        # Telegram down 11:00-12:00 Wednesday (its late and live alerts wait); 429s throughout.
+        down = FaultRule(kind="http503", path_prefix="/bot", start=_at(2, 11), end=_at(2, 12))
+        sim.faults.add(down)
+        sim.faults.add(FaultRule(kind="http429", path_prefix="/bot", rate=0.4, retry_after=5))
+        sim.faults.add(FaultRule(kind="http503", path_prefix="/v", start=_at(2, 2), end=_at(2, 3)))
+        for until in (_at(3, 0), _at(3, 13)):  # a restart at midnight: a new collector and sender
+            with Collector(config, clock, ENV, parallel=False) as collector:
+                _play(collector, clock, until, make_sender(config, collector.store, clock, ENV))
+        store = TinyStore(config.data_dir)
+        outbox = store.outbox()
+        expected = Counter(
+            notice(e, config.language, config.programmes, config.tz).subject for e in outbox
+        )
+        received = Counter(t.split("</b>")[0].removeprefix("<b>") for t in sim.telegram.texts())
+    kinds = Counter(e["kind"] for e in outbox)
+    assert {"live", "late", "missed", "unhealthy", "recovered"} <= set(kinds)
+    assert all(e["deliveries"]["telegram"]["state"] == "sent" for e in outbox)
+    assert len(sim.telegram.texts()) == len(outbox)
+    assert received == expected
+    assert sim.stats.faults["http429"] > 0 and sim.stats.faults["http503"] > 0
+    assert TOKEN not in caplog.text and TOKEN not in (config.data_dir / "streamer.json").read_text()
+
+
+def test_the_same_event_id_written_twice_is_one_event(tmp_path: Path) -> None:
+    """A replayed cycle's event is a no-op: the first copy and its deliveries stay."""
+    store = TinyStore(tmp_path)
+    at = datetime(2026, 3, 2, 6, tzinfo=TZ)
+    event = new_event("live:b1", "live", at, {"title": "x"}, ["telegram"])
+    store.commit_cycle(CycleWrite(events=[event]))
+    store.change_event("live:b1", lambda e: {**e, "deliveries": {"telegram": {
+        **e["deliveries"]["telegram"], "state": "sent"}}})  # fmt: skip
+    store.commit_cycle(CycleWrite(events=[event]))
+    (only,) = store.outbox()
+    assert only["deliveries"]["telegram"]["state"] == "sent" and only["at"] == to_iso(at)
+
+
+def _channel(handler: object) -> TelegramChannel:
+    settings = TelegramSettings(chat_ids=("-1001",), api_endpoint="https://tg.example")
+    return TelegramChannel(settings, TOKEN, transport=httpx.MockTransport(handler))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "retry_after"),
+    [
+        (429, {"ok": False, "description": "Too Many Requests", "parameters": {"retry_after": 9}},
+         TemporaryFailure, 9.0),
+        (502, {"ok": False, "description": "Bad Gateway"}, TemporaryFailure, None),
+        (401, {"ok": False, "description": "Unauthorized"}, PermanentFailure, None),
+        (400, {"ok": False, "description": "Bad Request: chat not found"}, PermanentFailure, None),
+    ],
+)  # fmt: skip
+def test_telegram_answers_map_to_delivery_errors_without_the_token(
+    status: int, body: dict[str, object], error: type[Exception], retry_after: float | None
+) -> None:
+    """429 waits retry_after, 5xx retries, 400/401 fail for good; no reason holds the token."""
+    with pytest.raises(error) as caught:
+        _channel(lambda request: httpx.Response(status, json=body)).send(Notice("x", "live", "s"))
+    assert TOKEN not in str(caught.value)
+    assert getattr(caught.value, "retry_after", None) == retry_after
+
+
+def test_telegram_escapes_outside_text() -> None:
+    """A platform's title with HTML in it is escaped in the message."""
+    sent: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.content)
+        return httpx.Response(200, json={"ok": True, "result": {"message_id": 7}})
+
+    receipt = _channel(answer).send(Notice("x", "live", "Live: <b>A&B</b>", ("<script>",)))
+    assert receipt == "message 7 to -1001"
+    assert b"&lt;b&gt;A&amp;B&lt;/b&gt;" in sent[0] and b"&lt;script&gt;" in sent[0]
