@@ -232,6 +232,7 @@ def _safe_cycle(collector: Collector, metrics: Metrics | None = None) -> None:
 def _safe_report(job: ReportJob, config: Config, store: Store, clock: Clock) -> None:
     """One scheduled report; a failure is logged and retried at the next fire."""
     from reports.jobs import run_job
+    from streamer.notify.deliver import deliver_report
 
     try:
         paths = run_job(job, store, config, clock.now())
@@ -239,6 +240,10 @@ def _safe_report(job: ReportJob, config: Config, store: Store, clock: Clock) -> 
         log.exception("scheduled report %r failed; it runs again at its next time", job.name)
         return
     log.info("report %s written: %s", job.name, ", ".join(str(p) for p in paths))
+    try:
+        deliver_report(job, paths, config, store)
+    except Exception:
+        log.exception("report %r written, but not queued for %s", job.name, ", ".join(job.deliver))
 
 
 def _safe_prune(store: Store, retention_days: int, clock: Clock) -> None:
