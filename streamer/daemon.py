@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -170,19 +171,23 @@ def make_sender(
     config: Config, store: Store, clock: Clock, environ: Mapping[str, str],
     count: Count | None = None,
 ) -> Sender | None:  # fmt: skip
-    """The alert sender for ``[alerts] to``, or ``None`` when alerts go nowhere.
+    """The sender for ``[alerts] to`` and the report jobs' ``deliver`` channels, or
+    ``None`` when nothing goes anywhere.
 
     Builds the channels now, so a missing secret is a ``ConfigError`` at start-up.
     """
     from streamer.notify.channels import build_channels
+    from streamer.notify.deliver import KIND, render_report
     from streamer.notify.messages import notice
 
-    to = config.notify.alerts.to
-    if not to:
+    wanted = {*config.notify.alerts.to, *(name for job in config.reports for name in job.deliver)}
+    if not wanted:
         return None
-    channels = build_channels(config.notify, environ, to)
+    channels = build_channels(config.notify, environ, tuple(sorted(wanted)))
 
-    def render(event: Mapping[str, object]) -> object:
+    def render(event: Mapping[str, Any]) -> object:
+        if event["kind"] == KIND:
+            return render_report(event, config)
         return notice(event, config.language, config.programmes, config.tz)
 
     return Sender(store, channels, render, clock, count)  # type: ignore[arg-type]
@@ -291,6 +296,7 @@ def _safe_send(sender: Sender) -> None:
 def _safe_report(job: ReportJob, config: Config, store: Store, clock: Clock) -> None:
     """One scheduled report; a failure is logged and retried at the next fire."""
     from reports.jobs import run_job
+    from streamer.notify.deliver import deliver_report
 
     try:
         paths = run_job(job, store, config, clock.now())
@@ -298,6 +304,10 @@ def _safe_report(job: ReportJob, config: Config, store: Store, clock: Clock) -> 
         log.exception("scheduled report %r failed; it runs again at its next time", job.name)
         return
     log.info("report %s written: %s", job.name, ", ".join(str(p) for p in paths))
+    try:
+        deliver_report(job, paths, config, store, clock.now())
+    except Exception:
+        log.exception("report %r written, but not queued for %s", job.name, ", ".join(job.deliver))
 
 
 def _safe_prune(store: Store, retention_days: int, clock: Clock) -> None:

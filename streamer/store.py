@@ -160,6 +160,11 @@ class Store(Protocol):
         last week and any still to send, plus the archived ones when asked."""
         ...
 
+    def add_events(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Add events raised outside a cycle (a scheduled report's delivery) in one short
+        write; an id already in the outbox is left alone, as in ``commit_cycle``."""
+        ...
+
     def change_event(
         self, event_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> dict[str, Any] | None:

@@ -49,10 +49,10 @@ def apply_state(main: Tables, cycle: CycleWrite) -> None:
     if cycle.quota:
         _add_quota(main, cycle.quota)
     if cycle.events:
-        _add_events(main, cycle.events)
+        add_events(main, cycle.events)
 
 
-def _add_events(main: Tables, events: Sequence[Mapping[str, Any]]) -> None:
+def add_events(main: Tables, events: Sequence[Mapping[str, Any]]) -> None:
     """Add the cycle's alert events to the outbox; an id already there is left alone
     (its deliveries may be under way), so a replayed cycle raises nothing twice."""
     outbox = main.table("outbox")

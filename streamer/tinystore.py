@@ -34,6 +34,7 @@ from streamer.store import CycleWrite, Partition, PlanChange, StoreBusy
 from streamer.tinycycle import (
     ARCHIVE,
     SNAPSHOTS,
+    add_events,
     apply_state,
     by_day,
     day_file,
@@ -223,6 +224,11 @@ class TinyStore:
         docs = self._read_with_archive("outbox", include_archive)
         by_id = {doc["id"]: doc for doc in docs}  # main's copy last: it wins
         return sorted((dict(doc) for doc in by_id.values()), key=lambda d: (d["at"], d["id"]))
+
+    def add_events(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Add outbox events under main's lock; ids already there are left alone."""
+        with self._locked([MAIN]), self._tables(MAIN) as main:
+            add_events(main, events)
 
     def change_event(
         self, event_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]

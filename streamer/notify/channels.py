@@ -28,8 +28,29 @@ def _telegram(settings: NotifySettings, environ: Mapping[str, str]) -> Channel:
     return TelegramChannel(settings.telegram, token)
 
 
+def _email(settings: NotifySettings, environ: Mapping[str, str]) -> Channel:
+    from streamer.notify.email import EmailChannel
+
+    assert settings.email is not None
+    for key in ("username_env", "password_env"):
+        name = getattr(settings.email, key)
+        if name is not None:  # checked now; the channel reads them when it sends
+            _secret(environ, f"notify.email.{key}", name)
+    return EmailChannel(settings.email, environ)
+
+
+def _webhook(settings: NotifySettings, environ: Mapping[str, str]) -> Channel:
+    from streamer.notify.webhook import WebhookChannel
+
+    assert settings.webhook is not None
+    _secret(environ, "notify.webhook.secret_env", settings.webhook.secret_env)
+    return WebhookChannel(settings.webhook, environ)
+
+
 BUILDERS: dict[str, Callable[[NotifySettings, Mapping[str, str]], Channel]] = {
     "telegram": _telegram,
+    "email": _email,
+    "webhook": _webhook,
 }
 """One builder per channel name; a channel module adds its line here."""
 
