@@ -17,6 +17,7 @@ import click
 
 from collectors.base import PlatformError
 from streamer import cli_collect, cli_demo, cli_plan, cli_prune, cli_report, cli_status
+from streamer.cli_watch import watch
 from streamer.clibase import CONTEXT, App
 from streamer.config import starter_config
 from streamer.console import make_console
@@ -112,6 +113,7 @@ def _register() -> None:
     cli.add_command(cli_demo.demo)
     cli.add_command(cli_prune.prune)
     cli.add_command(cli_status.status)
+    cli.add_command(watch)
     for command in (
         cli_collect.collect,
         cli_collect.run,
