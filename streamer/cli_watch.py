@@ -205,8 +205,11 @@ def _next(config: Config, store: Store, now: datetime, words: dict[str, str]) ->
     names = {slug: p.display_name(words["lang"]) for slug, p in config.programmes.items()}
     for broadcast in upcoming:
         when = _local(broadcast.start, config.tz, "%d.%m %H:%M")
-        lines.append(f"  {when}  {names.get(broadcast.programme, broadcast.programme)}: "
-                     f"{broadcast.title}")  # fmt: skip
+        name = names.get(broadcast.programme, broadcast.programme)
+        title = (
+            broadcast.title if broadcast.title.startswith(name) else f"{name}: {broadcast.title}"
+        )
+        lines.append(f"  {when}  {title}")
     if not upcoming:
         lines.append(f"  {words['none_next']}")
     polls = [s.next_poll_at for s in store.streams().values() if s.next_poll_at and not s.done]
