@@ -125,6 +125,7 @@ class Engine:
         self._discovered = {n: _stored_time(store.get_meta(discovered_meta(n))) for n in platforms}
         self.last_discovery = {n: at for n, at in self._discovered.items() if at is not None}
         self._due_at: datetime | None = None
+        self._began = 0.0  # monotonic start of the running cycle
         # A quota pause outlives the process: a restarted collector must not spend
         # requests that the platform will refuse until the reset.
         self.paused_until: dict[str, datetime] = {}
@@ -150,7 +151,7 @@ class Engine:
     # -- the cycle ----------------------------------------------------------------
     def collect_once(self, now: datetime) -> CycleReport:
         """Run one discovery-and-poll cycle at ``now`` and save it in one write."""
-        began = monotonic()
+        began = self._began = monotonic()
         cycle = CycleState(
             now=now,
             # The working plan only: finished broadcasts in the archive need no polls.
@@ -500,6 +501,14 @@ class Engine:
         self._discovery_times(cycle, writes)
         if not (writes or cycle.meta):
             return
+        # For `streamer watch`: the last cycle that wrote, how long it took (up to its
+        # write) and the gaps it recorded. Rides along; never a write of its own.
+        cycle.meta[LAST_CYCLE] = {
+            "at": to_iso(cycle.now),
+            "seconds": round(monotonic() - self._began, 3),
+            "polled": cycle.report.polled,
+            "gaps": len(cycle.gaps),
+        }
         for name, health in self.health.items():  # a quiet discovery's reads ride along
             if health.to_meta() != health.saved:
                 cycle.meta[meta_name(name)] = health.save()
@@ -518,6 +527,10 @@ class Engine:
         )
         if self.alerts is not None:
             self.alerts.committed()
+
+
+LAST_CYCLE = "last_cycle"
+"""Meta record of the last cycle that wrote: ``at``, ``seconds``, ``polled``, ``gaps``."""
 
 
 def _stored_time(value: Any) -> datetime | None:

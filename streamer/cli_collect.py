@@ -6,6 +6,7 @@ import errno
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -14,6 +15,9 @@ from streamer.clibase import CONTEXT, App, pass_app
 from streamer.clock import SystemClock
 from streamer.console import make_console
 from streamer.errors import UserError
+
+if TYPE_CHECKING:
+    from collectors.simulator.rolling import RollingWorld
 
 
 @click.command(context_settings=CONTEXT)
@@ -68,43 +72,67 @@ def run(app: App, log_level: str) -> int:
     "--scenario",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,
-    help="Scenario JSON (default: the demo week starting this Monday).",
+    help="Scenario JSON (docs/scenarios.md; default: a rolling world starting now).",
 )
 @click.option("--quota-limit", default=10_000, show_default=True, help="Daily units per API key.")
 def simulate(port: int, scenario: Path | None, quota_limit: int) -> None:
     """Serve the platform simulator on loopback until Ctrl-C, on the real clock.
 
-    Point a config's api_endpoint and rss_endpoint at the printed URL to collect
-    from it with any API key.
+    Without --scenario it serves a rolling world on YouTube, Facebook, Instagram and
+    Twitch: both programmes go live within two minutes, then one more broadcast
+    every hour or so, for as long as it runs. 'streamer init --simulator URL DIR'
+    writes a config and a plan for it.
 
     \b
     Example:
-      streamer simulate --port 8765 --scenario week.json
+      streamer simulate --port 8765
     """
-    from collectors.simulator import Scenario, Simulator, demo_week
-    from streamer.demo import week_monday
+    from collectors.simulator import Scenario, Simulator
+    from collectors.simulator.rolling import RollingWorld
 
     clock = SystemClock()
-    if scenario is None:
-        monday = week_monday(clock.now().date())
-        played = demo_week(monday, adal_channel="UCadalKomek0000000000000",
-                           antikor_channel="UCantikorLive00000000000")  # fmt: skip
-    else:
-        played = Scenario.from_file(scenario)
-    simulator = Simulator(played, clock, quota_limit=quota_limit)
+    rolling = RollingWorld(clock.now()) if scenario is None else None
+    played = Scenario() if scenario is None else Scenario.from_file(scenario)
+    simulator = Simulator(played, clock, quota_limit=quota_limit, rolling=rolling)
     console = make_console()
     with ExitStack() as serving:
         try:
             url = serving.enter_context(simulator.serve(port=port))
         except OSError as exc:
             raise UserError(_port_problem(port, exc)) from None
-        console.print(f"simulator serving {len(played.streams)} streams at [bold]{url}[/] "
-                      "(Ctrl-C to stop)")  # fmt: skip
+        if rolling is None:
+            console.print(f"simulator serving {len(played.streams)} streams at [bold]{url}[/] "
+                          "(Ctrl-C to stop)")  # fmt: skip
+        else:
+            for line in rolling_banner(url, rolling):
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
             console.print("simulator stopped")
+
+
+def rolling_banner(url: str, rolling: RollingWorld) -> list[str]:
+    """What ``simulate`` says about a rolling world: the URL and the config lines."""
+    from streamer.simworld import ENVIRON, platform_tables
+
+    first = rolling.start.astimezone().strftime("%H:%M")
+    return [
+        f"simulator serving a rolling world at {url} (Ctrl-C to stop)",
+        f"both programmes go live at {first} on youtube, facebook, instagram and twitch;",
+        "one more broadcast starts every hour or so.",
+        "",
+        "A config and a plan for it, in one command:",
+        f"  streamer init --simulator {url} DIRECTORY",
+        "",
+        "or these lines in your config (channel ids: streamer init --simulator):",
+        "",
+        *platform_tables(url).splitlines(),
+        "",
+        "and these throwaway credentials (the simulator takes any):",
+        *(f"  export {name}={value}" for name, value in ENVIRON.items()),
+    ]
 
 
 def _port_problem(port: int, exc: OSError) -> str:

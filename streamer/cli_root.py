@@ -25,6 +25,7 @@ from streamer import (
     cli_report,
     cli_status,
 )
+from streamer.cli_watch import watch
 from streamer.clibase import CONTEXT, App
 from streamer.config import starter_config
 from streamer.console import make_console
@@ -68,19 +69,49 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
 @cli.command(context_settings=CONTEXT)
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
 @click.option("--force", is_flag=True, help="Overwrite an existing streamer.toml.")
-def init(directory: Path, force: bool) -> None:
+@click.option(
+    "--simulator",
+    "simulator_url",
+    metavar="URL",
+    help="Write a config and a plan for the simulator at URL ('streamer simulate').",
+)
+def init(directory: Path, force: bool, simulator_url: str | None) -> None:
     """Write a commented starter streamer.toml into DIRECTORY.
+
+    With --simulator URL: a config pointed at that simulator on every platform, and
+    the plan of its world, ready for 'streamer run'.
 
     \b
     Example:
       streamer init ~/streamer && streamer --config ~/streamer/streamer.toml plan list
+      streamer init --simulator http://127.0.0.1:8765 sim
     """
+    if simulator_url is not None:
+        _init_simulator(simulator_url, directory, force)
+        return
     target = directory / "streamer.toml"
     if target.exists() and not force:
         raise UserError(f"{target} already exists; pass --force to overwrite it")
     directory.mkdir(parents=True, exist_ok=True)
     target.write_text(starter_config(), encoding="utf-8")
     make_console().print(f"wrote {target} — edit the channel ids, then run 'streamer plan add'")
+
+
+def _init_simulator(url: str, directory: Path, force: bool) -> None:
+    from streamer.simworld import ENVIRON, init_simulator
+
+    target, planned = init_simulator(url, directory, force=force)
+    lines = [
+        f"wrote {target} (every platform at {url}) and planned {planned} broadcasts",
+        "the simulator takes any credentials; export these throwaway ones:",
+        *(f"  export {name}={value}" for name, value in ENVIRON.items()),
+        "then:",
+        f"  streamer --config {target} run",
+        f"  streamer --config {target} watch      # in another terminal",
+    ]
+    console = make_console()
+    for line in lines:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _register() -> None:
@@ -91,6 +122,7 @@ def _register() -> None:
     cli.add_command(cli_prune.prune)
     cli.add_command(cli_status.status)
     cli.add_command(cli_notify.notify)
+    cli.add_command(watch)
     for command in (
         cli_collect.collect,
         cli_collect.run,

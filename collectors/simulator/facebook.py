@@ -248,6 +248,12 @@ def routes(world: World) -> list[Route]:
 def unknown_object(app: GraphApp, request: Request) -> Response:
     """An id Graph does not know (or will not show this token): 400, code 100, subcode 33,
     ``GraphMethodException``, as Graph answers; the token is checked first."""
+    parts = request.path.strip("/").split("/")
+    if len(parts) == 3 and parts[2] == "video_insights":
+        # A video that arrived after the routes were made (the rolling world's).
+        for stream in app.world.streams(PLATFORM):
+            if fb_video_id(stream.video_id) == parts[1]:
+                return video_insights(app, stream.video_id, request)
     app.authorize(request)
     raise not_found(request.path.split("/")[2] if request.path.count("/") >= 2 else "")
 

@@ -8,18 +8,21 @@ the simulator answers is computed from it and the clock.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from collectors.simulator.scenario_lines import line_of
 from streamer.clock import as_utc
 from streamer.errors import UserError
 from streamer.models import StreamStatus, from_iso, to_iso
 
 PRIVACY = ("public", "unlisted", "private")
 FORMAT_VERSION = 1
+_REQUIRED = ("channel", "video_id", "title")
 _TIME_FIELDS = ("scheduled_start", "actual_start", "actual_end", "deleted_at", "published_at")
 
 
@@ -129,7 +132,12 @@ class SimStream:
         values = dict(data)
         for name in _TIME_FIELDS:
             if values.get(name) is not None:
-                values[name] = from_iso(values[name])
+                try:
+                    values[name] = from_iso(values[name])
+                except (TypeError, ValueError):
+                    raise ValueError(f"{name} must be an ISO 8601 time with a zone") from None
+        if absent := [name for name in _REQUIRED if name not in values]:
+            raise ValueError(f"{absent[0]} is missing")
         return cls(**values)
 
 
@@ -188,7 +196,7 @@ class Scenario:
             try:
                 streams.append(SimStream.from_dict(item))
             except (TypeError, ValueError, AttributeError) as exc:
-                raise ValueError(f"streams[{index}]: {exc}") from exc
+                raise StreamProblem(index, _key_in(str(exc)), str(exc)) from exc
         return cls(
             streams=streams,
             seed=int(data.get("seed", 0)),
@@ -205,14 +213,42 @@ class Scenario:
     def from_file(cls, path: str | Path) -> Scenario:
         """Load a scenario file; any problem is a one-line ``UserError`` naming the file."""
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            text = Path(path).read_text(encoding="utf-8")
+            data = json.loads(text)
         except OSError as exc:
             raise UserError(f"cannot read scenario {path}: {exc.strerror}") from exc
         except json.JSONDecodeError as exc:
-            raise UserError(f"scenario {path}: not valid JSON (line {exc.lineno})") from exc
+            raise UserError(
+                f"scenario {path}: line {exc.lineno}: not valid JSON ({exc.msg})"
+            ) from exc
         if not isinstance(data, dict):
             raise UserError(f"scenario {path}: expected a JSON object at the top")
         try:
             return cls.from_dict(data)
+        except StreamProblem as exc:
+            line = line_of(text, exc.index, exc.key)
+            where = f"line {line}: " if line else ""
+            key = f".{exc.key}" if exc.key else ""
+            message = f"scenario {path}: {where}streams[{exc.index}]{key}: {exc.reason}"
+            raise UserError(message) from exc
         except (TypeError, ValueError) as exc:
             raise UserError(f"scenario {path}: {exc}") from exc
+
+
+class StreamProblem(ValueError):
+    """Stream ``index`` of a scenario is wrong; ``key`` names the field when known."""
+
+    def __init__(self, index: int, key: str | None, reason: str) -> None:
+        super().__init__(f"streams[{index}]: {reason}")
+        self.index, self.key, self.reason = index, key, reason
+
+
+_FIELD_NAMES = re.compile(r"\b(" + "|".join(item.name for item in fields(SimStream)) + r")\b")
+
+
+def _key_in(reason: str) -> str | None:
+    """The first field a ``SimStream`` error names (an unknown key is named after ':')."""
+    if reason.startswith("unknown field(s): "):
+        return reason.split(": ", 1)[1].split(", ")[0]
+    found = _FIELD_NAMES.search(reason)
+    return found.group(1) if found else None

@@ -14,7 +14,9 @@ from datetime import datetime
 from collectors.simulator import facebook, feeds, instagram, telegram, twitch, youtube, youtube_live
 from collectors.simulator.dispatch import Dispatcher, Reply
 from collectors.simulator.faults import FaultSet
+from collectors.simulator.plan_route import routes as plan_routes
 from collectors.simulator.quota import QuotaLedger
+from collectors.simulator.rolling import RollingWorld
 from collectors.simulator.routing import Request, Route, Router
 from collectors.simulator.scenario import Scenario, SimStream
 from collectors.simulator.server import serve
@@ -40,7 +42,9 @@ class Simulator:
     ``invalid_keys``: API keys answered with 400 ``keyInvalid`` (bot tokens: 401).
     ``quota_limit``: daily units per key (``None``: unlimited; YouTube's default is 10,000), reset
     at midnight Pacific by the injected clock. ``oauth_channel``: the channel a
-    Bearer token acts as (default: the scenario's first channel).
+    Bearer token acts as (default: the scenario's first channel). ``rolling``: a
+    world that grows with the clock (``scenario`` is then ignored), with its plan
+    served at ``/_sim/plan``.
     """
 
     def __init__(
@@ -51,7 +55,10 @@ class Simulator:
         invalid_keys: Iterable[str] = (),
         quota_limit: int | None = None,
         oauth_channel: str | None = None,
+        rolling: RollingWorld | None = None,
     ) -> None:
+        if rolling is not None:
+            scenario = rolling.scenario()
         self.scenario = scenario
         self.clock = clock
         self.stats = SimStats()
@@ -68,6 +75,9 @@ class Simulator:
         # The Telegram Bot API stand-in, where alerts go (``sim.telegram.messages``).
         self.telegram = telegram.TelegramBox(frozenset(invalid_keys))
         made = [route for make in PLATFORM_ROUTES for route in make(self.world)]
+        if rolling is not None:
+            self.world.roll_from(rolling)
+            made += plan_routes(rolling)
         self.router = Router([*made, *telegram.routes(self.telegram)])
         self._dispatcher = Dispatcher(self.router, self.faults, self.stats, clock)
 

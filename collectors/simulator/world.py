@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from collectors.simulator.curves import AudienceCurve
 from collectors.simulator.quota import QuotaLedger
@@ -20,6 +21,23 @@ from collectors.simulator.stats import SimStats
 from streamer.clock import Clock, as_utc
 
 _FALLBACK_OWNER = "UCsimulatorOwnerChannel0"  # OAuth caller's channel when none is known
+
+
+class Source(Protocol):
+    """Streams that arrive as the clock advances (``rolling.RollingWorld``)."""
+
+    keep: timedelta  # how long after it ended a stream stays
+
+    def due(self, now: datetime) -> list[SimStream]:
+        """Streams announced by ``now`` and not handed out before."""
+        ...
+
+    def next_due(self) -> datetime:
+        """When ``due`` next has something."""
+        ...
+
+
+_PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +78,37 @@ class World:
         # not the half-year's thousand (most of a listing's time, before this index).
         self._by_channel: dict[tuple[str, str], dict[str, SimStream]] = {}
         self._lock = threading.Lock()
+        self._source: Source | None = None
+        self._next_roll = self._next_prune = datetime.max.replace(tzinfo=UTC)
         for stream in scenario.streams:
             self._keep(stream)
+
+    def roll_from(self, source: Source) -> None:
+        """Take new streams from ``source`` as the clock advances, and drop each one
+        ``source.keep`` after it is over, so a long run holds a bounded world."""
+        with self._lock:
+            self._source = source
+            self._next_roll = source.next_due()
+            self._next_prune = self.now()
+
+    def _roll(self) -> None:
+        """Bring the streams up to the clock (the lock held); cheap when nothing is due."""
+        if self._source is None:
+            return
+        now = self.now()
+        if now >= self._next_roll:
+            for stream in self._source.due(now):
+                self._keep(stream)
+                self._known_channels.add(stream.channel)
+            self._next_roll = self._source.next_due()
+        if now >= self._next_prune:
+            self._prune(now - self._source.keep)
+            self._next_prune = now + _PRUNE_EVERY
+
+    def _prune(self, before: datetime) -> None:
+        for stream in [s for s in self._streams.values() if _over_at(s) < before]:
+            del self._streams[stream.video_id]
+            del self._by_channel[(stream.platform, stream.channel)][stream.video_id]
 
     def now(self) -> datetime:
         """The simulated time: the only time any answer depends on."""
@@ -70,16 +117,19 @@ class World:
     def streams(self, platform: str | None = "youtube") -> list[SimStream]:
         """Every stream on ``platform`` (``None``: on any), deleted ones included."""
         with self._lock:
+            self._roll()
             return [s for s in self._streams.values() if platform in (None, s.platform)]
 
     def channel_streams(self, platform: str, channel: str) -> list[SimStream]:
         """Every stream on ``platform``'s ``channel``, deleted ones included."""
         with self._lock:
+            self._roll()
             return list(self._by_channel.get((platform, channel), {}).values())
 
     def stream(self, video_id: str) -> SimStream | None:
         """The stream with ``video_id``, if the scenario has one."""
         with self._lock:
+            self._roll()
             return self._streams.get(video_id)
 
     def has_channel(self, channel: str) -> bool:
@@ -141,3 +191,8 @@ class World:
         return Reading(
             curve.viewers_at(now), views, curve.likes_for(views), curve.comments_for(views)
         )
+
+
+def _over_at(stream: SimStream) -> datetime:
+    """When nothing more happens to ``stream``: its end, deletion or no-show start."""
+    return stream.actual_end or stream.deleted_at or stream.scheduled_start or stream.visible_from
