@@ -31,6 +31,7 @@ strings), which neither Excel nor LibreOffice evaluates.
 
 from __future__ import annotations
 
+import logging
 import re
 
 # C0 controls (tab, LF, CR, ESC and NUL among them), DEL, C1 controls (CSI U+009B
@@ -56,6 +57,35 @@ def _escape(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """``text`` with every control, line-breaking and bidi character as a visible escape."""
     return _UNPRINTABLE.sub(_escape, text)
+
+
+class LogFormatter(logging.Formatter):
+    """Log records as one line each, whatever their arguments hold.
+
+    The message (titles, platform error texts) goes through ``printable``; a
+    traceback keeps its lines but each is escaped and indented, so only a record's
+    first line ever starts at the left margin.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: logging._SysExcInfoType) -> str:
+        lines = super().formatException(ei).splitlines()
+        return "\n".join("  " + printable(line) for line in lines)
+
+    def formatStack(self, stack_info: str) -> str:
+        return "\n".join("  " + printable(line) for line in stack_info.splitlines())
+
+
+TEXT_MAX = 200  # characters of outside text a table cell shows (a 10 kB title is cut)
+
+
+def shown(text: str, limit: int = TEXT_MAX) -> str:
+    """Outside text as a table cell shows it: ``printable``, cut to ``limit`` with "…"."""
+    safe = printable(text)
+    return safe if len(safe) <= limit else safe[: limit - 1] + "…"
 
 
 def formula_safe(cell: str) -> str:

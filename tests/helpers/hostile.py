@@ -59,5 +59,7 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def forged_lines(output: str) -> list[str]:
-    """The lines of ``output`` that start with the forged log line's text."""
-    return [line for line in output.splitlines() if line.startswith(FORGED_LOG_LINE[:10])]
+    """The lines of ``output`` that start with the forged log line (after a table border):
+    what a reader or a log parser would take for a record of its own."""
+    start = re.compile(r"(?:[│┃|] ?)?" + re.escape(FORGED_LOG_LINE))
+    return [line for line in output.splitlines() if start.match(line)]
