@@ -27,6 +27,8 @@ HOSTILE_TITLES: dict[str, str] = {
     # Markdown and Telegram MarkdownV2/HTML parse modes.
     "markdown": "*_[`](` **bold** [link](https://example.invalid) ~strike~ ||spoiler|| \\",
     "markdown-link": "[click](javascript:alert(1))",
+    # Chart text: matplotlib parses "$…$" as math and fails on a bad expression.
+    "chart-math": "Price $\\frac{ and $x^",
     # Spreadsheet formulas (OWASP's trigger characters).
     "formula-equals": '=HYPERLINK("https://example.invalid","click")',
     "formula-dde": "=cmd|' /C calc'!A0",
