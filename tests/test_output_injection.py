@@ -211,3 +211,18 @@ def test_shown_cuts_a_long_title_with_an_ellipsis() -> None:
     """A 10 kB title shows as its first TEXT_MAX characters, the last one "…"."""
     cut = shown(LONG_TITLE)
     assert len(cut) == TEXT_MAX and cut.endswith("…") and LONG_TITLE.startswith(cut[:-1])
+
+
+def test_an_error_quoting_a_hostile_cell_is_one_plain_line(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """plan import naming a bad cell: exit 2, one line, the cell's controls escaped."""
+    plan = home / "plan.csv"
+    cell = f"\x1b[2Jx\u202e\r{FORGED_LOG_LINE}"
+    plan.write_text(f'programme,title,start,duration_min,"{cell}"\n', encoding="utf-8")
+    assert run(["plan", "import", str(plan)]) == 2
+    out, err = capsys.readouterr()
+    assert len(err.splitlines()) == 1 and err.startswith("streamer: error: line 1: unknown")
+    assert "\\x1b[2jx\\u202e" in err  # header names are read lower-cased
+    assert not ESCAPE_SEQUENCE.search(err) and not BIDI_CONTROLS.search(err)
+    assert forged_lines(err) == [] and out == ""
