@@ -226,3 +226,23 @@ def test_an_error_quoting_a_hostile_cell_is_one_plain_line(
     assert "\\x1b[2jx\\u202e" in err  # header names are read lower-cased
     assert not ESCAPE_SEQUENCE.search(err) and not BIDI_CONTROLS.search(err)
     assert forged_lines(err) == [] and out == ""
+
+
+def test_status_escapes_a_platform_error_message() -> None:
+    """`streamer status` quotes a stopped platform's error text on one escaped line."""
+    from zoneinfo import ZoneInfo
+
+    from streamer.cli_status import render
+
+    at = "2026-12-06T05:00:00Z"
+    message = f"token revoked\n{FORGED_LOG_LINE}\x1b[2J\u202e"
+    found = {
+        "at": at, "tzdata": "2026a", "channels": [], "final_polls": [],
+        "platforms": [{"platform": "youtube", "state": "stopped", "since": at,
+                       "message": message}],
+        "quota": {"day": "2026-12-05", "limit": 10_000, "used": {}},
+    }  # fmt: skip
+    text = "\n".join(render(found, ZoneInfo("Asia/Almaty")))
+    assert forged_lines(text) == []
+    assert not ESCAPE_SEQUENCE.search(text) and not BIDI_CONTROLS.search(text)
+    assert "token revoked\\n2026-12-06" in text
