@@ -15,6 +15,7 @@ from reports.fmt import PLATFORM_NAMES, Style
 from reports.labels import LANGS, label
 from reports.periods import Period, week_of
 from reports.report import Row
+from streamer.safe_text import printable
 
 TEXTS: dict[str, tuple[str, str, str]] = {
     "live_broadcasts": ("тікелей эфирлер", "прямые эфиры", "live broadcasts"),
@@ -113,7 +114,9 @@ def short_title(row: Row, style: Style, limit: int = SHORT_TITLE) -> str:
     an unplanned simulcast share the title, and the platform tells them apart. An
     untitled stream (Instagram lives have no title) is named by its programme.
     """
-    title_text = str(row.get("title") or "").strip()
+    # Controls escaped; a "$" escaped too, or matplotlib would parse "$…$" as math
+    # (and fail on a title like "$\\frac{", which would break the whole report).
+    title_text = printable(str(row.get("title") or "")).strip().replace("$", r"\$")
     if not title_text:
         title_text = style.programme(str(row.get("programme") or ""))
     short = shorten(title_text, limit)

@@ -21,6 +21,7 @@ from reports.fmt import PLATFORM_NAMES, Style
 from reports.labels import label
 from reports.report import CURVE_COLUMNS, Report, Row
 from streamer.models import Snapshot, Stream, StreamStatus
+from streamer.safe_text import printable, shown
 from streamer.simulcast import combine_samples
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -90,7 +91,8 @@ def curve_report(curve: Curve, tz: ZoneInfo) -> Report:
 
 def render_curve(curve: Curve, console: Console, style: Style) -> None:
     """Print a sparkline per platform under the total, with times and peaks."""
-    console.print(Text(f"{curve.subject} · {style.programme(curve.programme)} · {curve.title}"))
+    name = style.programme(curve.programme)
+    console.print(Text(f"{printable(curve.subject)} · {name} · {shown(curve.title)}"))
     rows = [(TOTAL, _known(curve.total), curve.total)]
     rows += [(p, _known(snaps), snaps) for p, snaps in curve.series.items()]
     if not rows[0][1]:

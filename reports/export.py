@@ -4,7 +4,9 @@ CSV is UTF-8 with a byte-order mark, so that Excel on Windows shows Kazakh and
 Russian text correctly; headers are the stable snake_case column keys whatever
 the report language; times are ISO 8601 with the configured zone's offset; an
 unknown figure is an empty cell, never 0; numbers use a dot and no grouping;
-yes/no cells read ``true``/``false``.
+yes/no cells read ``true``/``false``. A text cell a spreadsheet would run as a
+formula (a stream title starting with ``=``, ``+``, ``-``, ``@``, tab or CR) starts
+with an apostrophe (``streamer.safe_text.formula_safe``); ``read_csv`` takes it off.
 ``read_csv`` reads such a file back into typed rows (the round trip is tested).
 An Excel workbook has the same columns, typed by ``column_kind`` (see
 ``streamer.sheets``), so a column a report gains flows into every format.
@@ -23,6 +25,7 @@ import orjson
 from reports.fmt import Style
 from reports.labels import headline
 from reports.report import Cell, Report, Row, column_kind
+from streamer.safe_text import formula_safe, formula_text
 from streamer.sheets import SHEET_NAME_MAX, write_xlsx
 
 BOM = "\ufeff"
@@ -34,7 +37,7 @@ def write_csv(rows: Iterable[Row], fp: TextIO, columns: Sequence[str]) -> None:
     writer = csv.writer(fp, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_text(row.get(column)) for column in columns])
+        writer.writerow([_cell(column, row.get(column)) for column in columns])
 
 
 def read_csv(fp: TextIO) -> tuple[list[str], list[Row]]:
@@ -101,6 +104,12 @@ def headline_items(report: Report, style: Style) -> list[dict[str, Any]]:
     ]
 
 
+def _cell(column: str, value: Cell) -> str:
+    """A CSV cell: text a spreadsheet could take for a formula gets its apostrophe."""
+    text = _text(value)
+    return formula_safe(text) if column_kind(column) == "str" else text
+
+
 def _text(value: Cell) -> str:
     if value is None:
         return ""
@@ -114,7 +123,7 @@ def _text(value: Cell) -> str:
 def _value(column: str, text: str) -> Cell:
     kind = column_kind(column)
     if kind == "str":
-        return text
+        return formula_text(text)
     if text == "":
         return None
     if kind == "time":

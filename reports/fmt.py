@@ -4,6 +4,12 @@ CSV and JSON never come through here: they keep machine forms (``1234.5``, ISO 8
 times). Every number on screen is rounded half up (2.5 → 3), never half to even as
 Python's ``round`` and Babel do. The console shows grouped digits, a decimal comma where
 the language uses one, local dates and translated statuses.
+
+Text from outside (stream titles, districts) goes through ``shown``: control, line
+breaking and bidi characters become visible escapes (``streamer.safe_text``), so a
+title can neither repaint a terminal, forge a line, nor reverse the text around it,
+and a title longer than ``safe_text.TEXT_MAX`` characters is cut with "…" (CSV, JSON and
+xlsx keep it whole).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from reports.labels import LOCALES, label
 from reports.periods import Period
 from reports.report import Cell, column_kind, half_up
 from streamer.models import Programme
+from streamer.safe_text import shown
 
 PLATFORM_NAMES = {
     "youtube": "YouTube",
@@ -48,7 +55,7 @@ class Style:
     def programme(self, slug: str) -> str:
         """A programme's name in the language (its slug if not configured)."""
         found = self.programmes.get(slug)
-        return found.display_name(self.lang) if found else slug or "—"
+        return shown(found.display_name(self.lang) if found else slug or "—")
 
     def number(self, value: float, digits: int = 0) -> str:
         """Grouped digits, with ``digits`` decimals, rounded half up (2.5 → 3)."""
@@ -90,7 +97,7 @@ class Style:
         if by == "month" and key:
             year, month = key.split("-")
             return format_date(date(int(year), int(month), 1), "LLLL y", locale=self.locale)
-        return key or "—"
+        return shown(key) or "—"
 
     def cell(self, column: str, value: Cell) -> str:
         """One table cell; an unknown figure reads "n/a" in the language."""
@@ -117,4 +124,4 @@ class Style:
             return PLATFORM_NAMES.get(value, value)
         if column == "platforms":
             return " ".join(PLATFORM_CODES.get(p, p) for p in value.split(";") if p)
-        return value
+        return shown(value)

@@ -23,6 +23,7 @@ from reports.html_page import CSS, html_label
 from reports.labels import headline, label
 from reports.periods import Period
 from reports.report import CHANGES, Cell, Note, Report, Row, column_kind
+from streamer import safe_text
 from streamer.models import StreamStatus
 
 NBSP = "\u00a0"
@@ -118,7 +119,11 @@ def _period_line(period: Period, style: Style) -> str:
 def html_curve(curve: Curve, report: Report, style: Style) -> bytes:
     """A broadcast's viewer curve: who and what, the peaks, the chart, the readings."""
     intro = [
-        tag("p", f"{style.programme(curve.programme)} · {curve.title}", class_="intro"),
+        tag(
+            "p",
+            f"{style.programme(curve.programme)} · {safe_text.shown(curve.title)}",
+            class_="intro",
+        ),
         tag("ul", *(tag("li", line) for line in _peaks(curve, style)), class_="headlines"),
     ]
     title = f"{label('title.curve', style.lang)} — {curve.subject}"
@@ -315,7 +320,7 @@ def _note_text(note: Note, report: Report, style: Style) -> str:
     names = [
         style.group(first, str(report.rows[i][first]))
         if report.kind == "summary"
-        else str(report.rows[i][first])
+        else safe_text.shown(str(report.rows[i][first]))
         for i in note.rows
     ]
     shown = ", ".join(names[:MAX_NAMED])

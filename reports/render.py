@@ -30,6 +30,7 @@ from reports.report import (
     column_kind,
     half_up,
 )
+from streamer import safe_text
 
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
@@ -226,7 +227,7 @@ def _named_rows(note: Note, report: Report, style: Style) -> str:
     names = [
         style.group(first, str(report.rows[i][first]))
         if report.kind == "summary"
-        else str(report.rows[i][first])
+        else safe_text.shown(str(report.rows[i][first]))
         for i in note.rows
     ]
     shown = ", ".join(names[:MAX_NAMED])

@@ -18,6 +18,12 @@ titles correctly. Import takes what Excel saves back: with or without the BOM,
 cells separated by ``,`` or (Excel in ru and kk locales) ``;``, and starts as
 ``YYYY-MM-DD HH:MM`` or ``dd.mm.yyyy HH:MM``. ``schedules.xlsxio`` reads and
 writes the same columns as an .xlsx workbook.
+
+A cell a spreadsheet would run as a formula (a title starting with ``=``, ``+``,
+``-``, ``@``, tab or CR) is written with a leading apostrophe, and import takes
+exactly that apostrophe off again (``streamer.safe_text.formula_safe`` has the
+rule: ``'=x`` is written ``''=x``; ``'tis`` is written as it is). So a producer
+who wants a title starting with ``'=`` writes ``''=`` in a CSV they make by hand.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from schedules.localtime import format_local, parse_local_start
 from schedules.plans import revised
 from streamer.errors import UserError
 from streamer.models import Broadcast, BroadcastStatus, Programme
+from streamer.safe_text import formula_safe, formula_text
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -75,7 +82,7 @@ def export_csv(broadcasts: Iterable[Broadcast], tz: ZoneInfo, fp: TextIO) -> Non
     writer = csv.writer(fp)
     writer.writerow(COLUMNS)
     for broadcast in sorted(broadcasts, key=lambda item: (item.start, item.id)):
-        writer.writerow(_cells(broadcast, tz))
+        writer.writerow([formula_safe(cell) for cell in _cells(broadcast, tz)])
 
 
 def _cells(broadcast: Broadcast, tz: ZoneInfo) -> list[str]:
@@ -165,7 +172,7 @@ def _records(fp: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
         start_line, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue  # blank lines and the empty rows spreadsheets leave behind
-        yield start_line, row_cells(cells, header, start_line)
+        yield start_line, row_cells([formula_text(cell) for cell in cells], header, start_line)
 
 
 def _delimiter(text: str) -> str:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import click
 import orjson
+from rich.text import Text
 
 import schedules
 from schedules.ids import IdFactory
@@ -21,6 +22,7 @@ from streamer.console import local, make_console, plan_table
 from streamer.errors import UserError
 from streamer.files import write_atomic
 from streamer.models import Broadcast
+from streamer.safe_text import printable
 
 
 @click.group(context_settings=CONTEXT)
@@ -148,7 +150,8 @@ def show(app: App, broadcast_id: str) -> None:
     console = make_console()
     for key, value in _json(item, config.tz).items():
         shown = ", ".join(str(v) for v in value) if isinstance(value, list) else value
-        console.print(f"[bold]{key:>13}[/]  {'' if shown is None else shown}")
+        text = printable("" if shown is None else str(shown))  # titles come from outside
+        console.print(Text.assemble((f"{key:>13}", "bold"), "  ", text))
 
 
 @plan.command(context_settings=CONTEXT)

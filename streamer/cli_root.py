@@ -30,6 +30,7 @@ from streamer.clibase import CONTEXT, App
 from streamer.config import starter_config
 from streamer.console import make_console
 from streamer.errors import Interrupted, UserError
+from streamer.safe_text import printable
 from streamer.store import StoreBusy, StoreError
 from streamer.timezones import tzdata_version
 
@@ -178,5 +179,6 @@ def invoke(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, status: int) -> int:
-    click.echo(f"streamer: error: {' '.join(message.split())}", err=True)
+    # One line, and no escape sequence or bidi override quoted from a file or a platform.
+    click.echo(f"streamer: error: {printable(' '.join(message.split()))}", err=True)
     return status

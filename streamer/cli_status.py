@@ -23,6 +23,7 @@ from streamer.clibase import CONTEXT, App, pass_app
 from streamer.clock import SystemClock
 from streamer.config import Config
 from streamer.models import StreamStatus, from_iso, to_iso
+from streamer.safe_text import printable
 from streamer.store import Store
 from streamer.timezones import tzdata_version
 
@@ -143,7 +144,8 @@ def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:
         elif state == "throttled":
             state = f"throttled until {local(item['until'])}"
         elif state == "stopped":
-            state = f"stopped since {local(item['since'])} (auth): {item['message']}"
+            # The message quotes the platform's answer: outside text.
+            state = f"stopped since {local(item['since'])} (auth): {printable(item['message'])}"
         lines.append(f"  {item['platform']:<10} {state}")
     lines += ["", "channels (last successful discovery)"]
     for row in found["channels"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from streamer.timezones import zone
 
 CONFIG_ENV = "STREAMER_CONFIG"
 DEFAULT_NAME = "streamer.toml"
+_ENV_NAME = re.compile("[A-Z_][A-Z0-9_]*")  # what an environment variable is named
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,11 +266,14 @@ class _Validator:
 
     def env_name(self, key: str, value: Any) -> str:
         text = self.string(key, value)
-        if not text.replace("_", "").isalnum() or text[0].isdigit():
+        # POSIX's portable names: upper-case letters, digits, "_". The rule also refuses
+        # what real keys and tokens look like (AIza…, EAA…, Twitch's lower-case secrets),
+        # which a looser "letters and digits" let through; the value is never echoed.
+        if not _ENV_NAME.fullmatch(text):
             raise self.fail(
                 key,
-                "must be the NAME of an environment variable (e.g. YOUTUBE_API_KEY), "
-                "never the secret",
+                "must be the NAME of an environment variable (upper-case letters, digits "
+                "and _, e.g. YOUTUBE_API_KEY), never the secret",
             )
         return text
 

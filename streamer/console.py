@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from streamer.models import Broadcast, BroadcastStatus
+from streamer.safe_text import shown
 
 _STATUS_STYLE = {
     BroadcastStatus.PLANNED: "cyan",
@@ -54,7 +56,7 @@ def plan_table(broadcasts: Iterable[Broadcast], tz: ZoneInfo, title: str | None 
             f"{local(item.start, tz)} {item.start.astimezone(tz):%a}",
             str(item.duration_min),
             item.programme,
-            item.title,
+            Text(shown(item.title)),  # a Text: "[" in a title is not rich markup
             " ".join(SHORT.get(t.platform, t.platform) for t in item.targets),
             f"[{_STATUS_STYLE[item.status]}]{item.status.value}[/]",
         )

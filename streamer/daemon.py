@@ -34,6 +34,7 @@ from streamer.errors import ConfigError
 from streamer.metrics import Metrics, MetricsServer, limits_text
 from streamer.notify.events import HEALTH_META, Alerts, stored_health
 from streamer.notify.sender import Count, Sender
+from streamer.safe_text import LogFormatter
 from streamer.store import Store, config_store
 
 log = logging.getLogger("streamer.daemon")
@@ -325,10 +326,10 @@ def _safe_prune(store: Store, retention_days: int, clock: Clock) -> None:
 
 def configure_logging(level: str = "INFO") -> None:
     """One line per event on stderr; APScheduler's own chatter only from WARNING."""
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    # Messages quote outside text (titles, platform errors): one escaped line each.
+    handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=[handler])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("googleapiclient").setLevel(logging.WARNING)

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from streamer.errors import UserError
+from streamer.safe_text import formula_safe
 
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 NUMBER_FORMATS = {
@@ -55,6 +56,8 @@ def write_xlsx(
             cell = sheet.cell(row=row_index, column=col_index, value=_value(kind, value, tz))
             if kind == "str" and cell.value is not None:
                 cell.data_type = "s"  # a title starting with "=" is text, not a formula
+                # ... and stays text when someone edits the cell (Excel's leading ').
+                cell.quotePrefix = formula_safe(str(cell.value)) != cell.value
             cell.number_format = NUMBER_FORMATS[kind]
             widths[col_index - 1] = max(widths[col_index - 1], _width(kind, value))
     for col_index, width in enumerate(widths, start=1):

@@ -81,6 +81,10 @@ class TinyStore:
         self._file_cache: dict[str, tuple[Stamp, Data]] = {}
         self._file_locks: dict[str, FileLock] = {}
         self._decoded: dict[str, dict[str, tuple[Doc, Any]]] = {}
+        # A new data folder is private: only its owner may list or read it. Files in
+        # it follow the umask (0644 under the usual 022) and are unreachable for
+        # others through the 0700 folder; an existing folder's mode is the operator's.
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         for folder in (SNAPSHOTS, ARCHIVE, LOCKS):
             (self.data_dir / folder).mkdir(parents=True, exist_ok=True)
         self._remove_leftover_temp_files()

@@ -7,6 +7,7 @@ in the file. Every mistake is one ``ConfigError`` line naming the key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +96,8 @@ class _Reader:
 
     def env(self, key: str, default: str | None = None) -> str:
         value = self.text(key, default)
-        if not value.replace("_", "").isalnum() or value[0].isdigit():
+        # As config's ``env_name``: upper-case letters, digits, "_" (tokens are refused).
+        if not re.fullmatch("[A-Z_][A-Z0-9_]*", value):
             raise self.fail(key, "must be the NAME of an environment variable, never the secret")
         return value
 
