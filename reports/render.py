@@ -61,9 +61,7 @@ def render_table(report: Report, console: Console, style: Style, *, wide: bool =
     The table fits ``console.width`` (lowest-priority columns drop out, a footnote
     names them); ``wide`` shows every column however wide the table gets.
     """
-    period = report.period
-    if period is not None and period.start.year == period.last_day.year:
-        style = replace(style, with_year=False)  # the title gives the year
+    style = report_style(report, style)
     for programme, totals in report.headlines:
         name = style.programme(programme)
         console.print(Text(headline(name, totals.live_broadcasts, totals.views, style.lang)))
@@ -118,6 +116,25 @@ def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[Table,
     title = label(f"title.{report.kind}", style.lang)
     if report.period is not None:
         title = f"{title} — {style.period(report.period)}"
+    fitted = fit_columns(report, style, width, wide)
+    parts = [legend([c.key for c in fitted.shown], style.lang)]
+    if report.kind == "summary":
+        parts.append(f"+n / −n: {label('change', style.lang)}")
+    parts.append(f"{UNKNOWN}: {label('n/a', style.lang)}")
+    return build_table(fitted, title, "; ".join(p for p in parts if p)), fitted
+
+
+def report_style(report: Report, style: Style) -> Style:
+    """The style of the report's cells: no year in dates when the title gives it."""
+    period = report.period
+    if period is not None and period.start.year == period.last_day.year:
+        return replace(style, with_year=False)
+    return style
+
+
+def fit_columns(report: Report, style: Style, width: int, wide: bool = False) -> Fitted:
+    """The report's console columns (short headers, formatted cells) fitted to ``width``."""
+    style = report_style(report, style)
     keys = _console_order([c for c in report.columns if c not in _HIDDEN.get(report.kind, ())])
     marks = _marks(report.notes)
     columns = [
@@ -132,12 +149,7 @@ def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[Table,
         )
         for key in keys
     ]
-    fitted = fit(columns, width, PRIORITY.get(report.kind, ()), wide)
-    parts = [legend([c.key for c in fitted.shown], style.lang)]
-    if report.kind == "summary":
-        parts.append(f"+n / −n: {label('change', style.lang)}")
-    parts.append(f"{UNKNOWN}: {label('n/a', style.lang)}")
-    return build_table(fitted, title, "; ".join(p for p in parts if p)), fitted
+    return fit(columns, width, PRIORITY.get(report.kind, ()), wide)
 
 
 def dropped_note(fitted: Fitted, lang: str) -> str:

@@ -58,6 +58,17 @@ def plan_table(
     which) — targets first, then the planned minutes and the programme; ``wide``
     keeps them all.
     """
+    columns = plan_columns(broadcasts, tz, lang)
+    fitted = fit(columns, width, PRIORITY["plan"], wide=wide)
+    caption = None
+    if fitted.dropped:
+        names = "; ".join(label(c.key, lang) for c in fitted.dropped)
+        caption = f"* {label('note.dropped', lang).format(columns=names)}"
+    return build_table(fitted, title, caption)
+
+
+def plan_columns(broadcasts: Iterable[Broadcast], tz: ZoneInfo, lang: str) -> list[Column]:
+    """The plan table's columns before fitting: short headers, one cell per broadcast."""
     items = list(broadcasts)
     cells: dict[str, list[Text]] = {
         "id": [Text(b.id) for b in items],
@@ -74,16 +85,10 @@ def plan_table(
         ],
     }
     headers = {"start": f"{short_label('start', lang)} ({tz.key})", "duration_min": "min"}
-    columns = [
+    return [
         Column(key, headers.get(key) or short_label(key, lang), texts, key == "duration_min")
         for key, texts in cells.items()
     ]
-    fitted = fit(columns, width, PRIORITY["plan"], wide=wide)
-    caption = None
-    if fitted.dropped:
-        names = "; ".join(label(c.key, lang) for c in fitted.dropped)
-        caption = f"* {label('note.dropped', lang).format(columns=names)}"
-    return build_table(fitted, title, caption)
 
 
 def weekday(moment: datetime, tz: ZoneInfo, lang: str) -> str:
