@@ -177,7 +177,57 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "общие показатели зрителей ещё не рассчитаны (streamer rollup --rebuild) — {items}",
         "combined viewer figures not computed yet (streamer rollup --rebuild) — {items}",
     ),
+    "start": ("басталуы", "начало", "start"),
+    "targets": ("платформалар", "платформы", "platforms"),
+    "id": ("id", "id", "id"),
+    "note.dropped": (
+        "терминалға сыймады: {columns} — барлығы: --wide немесе --format csv",
+        "не поместилось в терминал: {columns} — все столбцы: --wide или --format csv",
+        "not shown at this width: {columns} — every column: --wide or --format csv",
+    ),
 }
+
+
+# Short column headers for the console (words a narrow column can hold); a header
+# that differs from its full label is explained in the table's legend.
+SHORT: dict[str, tuple[str, str, str]] = {
+    "broadcasts_planned": ("жоспар", "план", "plan"),
+    "broadcasts_held": ("өтті", "пров.", "held"),
+    "broadcasts_missed": ("өтпеді", "не сост.", "missed"),
+    "broadcasts_cancelled": ("тоқт.", "отм.", "canc."),
+    "unplanned_broadcasts": ("жоспардан тыс", "вне плана", "unpl."),
+    "live_broadcasts": ("эфир", "эфиры", "live"),
+    "views": ("қаралым", "просм.", "views"),
+    "peak_concurrent": ("ең жоғары", "пик", "peak"),
+    "avg_concurrent": ("орташа", "сред.", "avg"),
+    "viewer_minutes": ("көр. мин", "зрит. мин", "viewer min"),
+    "avg_start_delay_min": ("кешігу, мин", "задерж., мин", "delay, min"),
+    "coverage_pct": ("қамту", "охват", "cov."),
+    "planned_start": ("басталуы", "начало", "start"),
+    "start_delay_min": ("кешігу", "задерж.", "delay"),
+    "planned_duration_min": ("жоспар, мин", "план, мин", "plan, min"),
+    "duration_min": ("ұзақт., мин", "длит., мин", "dur., min"),
+    "overrun_min": ("асу, мин", "превыш., мин", "over, min"),
+    "platforms": ("платф.", "платф.", "platf."),
+    "start": ("басталуы", "начало", "start"),
+    "targets": ("платф.", "платф.", "platf."),
+}
+
+
+def short_label(key: str, lang: str) -> str:
+    """The console header of column ``key``: its short form, else its label."""
+    texts = SHORT.get(key)
+    return label(key, lang) if texts is None else texts[LANGS.index(lang)]
+
+
+def legend(keys: list[str], lang: str) -> str:
+    """``plan: planned; …`` for the shown columns whose header is a short form."""
+    parts = []
+    for key in keys:
+        short, full = short_label(key, lang), label(key, lang)
+        if short != full:
+            parts.append(f"{short} = {full}")
+    return "; ".join(parts)
 
 
 def label(key: str, lang: str) -> str:

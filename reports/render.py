@@ -13,13 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from reports.fmt import PLATFORM_NAMES, Style
-from reports.labels import headline, label
+from reports.labels import headline, label, legend, short_label
+from reports.layout import PRIORITY, Column, Fitted, build_table, fit
 from reports.report import (
     ADDED_COUNTS,
     CHANGES,
@@ -54,29 +54,48 @@ _HIDDEN = {
 # Footnote fields holding a span of days (``first/last``), written out per language.
 SPAN_PARAMS = ("current", "previous")
 DAY_PARAMS = ("day",)
-TITLE_MIN = 12  # a broadcast title column narrower than this is hard to read
 
 
-def render_table(report: Report, console: Console, style: Style) -> None:
-    """Print the report: headlines, the table, footnotes (and adherence counts)."""
-    period = report.period
-    if period is not None and period.start.year == period.last_day.year:
-        style = replace(style, with_year=False)  # the title gives the year
+def render_table(report: Report, console: Console, style: Style, *, wide: bool = False) -> None:
+    """Print the report: headlines, the table, footnotes (and adherence counts).
+
+    The table fits ``console.width`` (lowest-priority columns drop out, a footnote
+    names them); ``wide`` shows every column however wide the table gets.
+    """
+    style = report_style(report, style)
     for programme, totals in report.headlines:
         name = style.programme(programme)
         console.print(Text(headline(name, totals.live_broadcasts, totals.views, style.lang)))
     if report.headlines:
         console.print()
-    console.print(_table(report, style, console.width))
+    table, fitted = _table(report, style, console.width, wide)
+    print_wide(console, table, fitted.width)
     if report.counts:
         console.print(Text(_counts_line(report, style)))
     for mark, note in zip(MARKS, report.notes, strict=False):
         console.print(Text(f"{mark} {_note_text(note, report, style)}", style="dim"))
+    if fitted.dropped:
+        console.print(Text(f"* {dropped_note(fitted, style.lang)}", style="dim"))
 
 
-def render_text(report: Report, style: Style, width: int = TEXT_WIDTH) -> str:
+def print_wide(console: Console, renderable: Table, width: int) -> None:
+    """Print ``renderable`` at ``width`` even past the console's width (``--wide``)."""
+    if width <= console.width:
+        console.print(renderable)
+        return
+    narrow = console.width
+    console.width = width
+    try:
+        console.print(renderable)
+    finally:
+        console.width = narrow
+
+
+def render_text(
+    report: Report, style: Style, width: int = TEXT_WIDTH, *, wide: bool = False
+) -> str:
     """The console report as plain text (no colours, no terminal codes)."""
-    return plain_text(lambda console: render_table(report, console, style), width)
+    return plain_text(lambda console: render_table(report, console, style, wide=wide), width)
 
 
 def plain_text(draw: Callable[[Console], None], width: int = TEXT_WIDTH) -> str:
@@ -94,39 +113,50 @@ def plain_text(draw: Callable[[Console], None], width: int = TEXT_WIDTH) -> str:
     return buffer.getvalue()
 
 
-def _table(report: Report, style: Style, width: int) -> Table:
+def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[Table, Fitted]:
     title = label(f"title.{report.kind}", style.lang)
     if report.period is not None:
         title = f"{title} — {style.period(report.period)}"
-    table = Table(
-        title=title,
-        title_justify="left",
-        header_style="bold",
-        box=box.SIMPLE_HEAD,
-        collapse_padding=True,
-        pad_edge=False,
-        caption_justify="left",
-    )
-    columns = _console_order([c for c in report.columns if c not in _HIDDEN.get(report.kind, ())])
-    marks = _marks(report.notes)
-    cells = [
-        [_cell(report, style, row, c, marks.get((index, c), "")) for c in columns]
-        for index, row in enumerate(report.rows)
-    ]
-    headers = [label(c, style.lang) for c in columns]
-    widths = _fit(columns, headers, cells, width)
-    for column, header, fixed in zip(columns, headers, widths, strict=True):
-        numeric = column_kind(column) in ("int", "float")
-        table.add_column(
-            header, justify="right" if numeric else "left", width=fixed, overflow="fold"
-        )
-    for row_cells in cells:
-        table.add_row(*row_cells)
-    legend = f"{UNKNOWN}: {label('n/a', style.lang)}"
+    fitted = fit_columns(report, style, width, wide)
+    parts = [legend([c.key for c in fitted.shown], style.lang)]
     if report.kind == "summary":
-        legend = f"+n / −n: {label('change', style.lang)}; {legend}"
-    table.caption = legend
-    return table
+        parts.append(f"+n / −n: {label('change', style.lang)}")
+    parts.append(f"{UNKNOWN}: {label('n/a', style.lang)}")
+    return build_table(fitted, title, "; ".join(p for p in parts if p)), fitted
+
+
+def report_style(report: Report, style: Style) -> Style:
+    """The style of the report's cells: no year in dates when the title gives it."""
+    period = report.period
+    if period is not None and period.start.year == period.last_day.year:
+        return replace(style, with_year=False)
+    return style
+
+
+def fit_columns(report: Report, style: Style, width: int, wide: bool = False) -> Fitted:
+    """The report's console columns (short headers, formatted cells) fitted to ``width``."""
+    style = report_style(report, style)
+    keys = _console_order([c for c in report.columns if c not in _HIDDEN.get(report.kind, ())])
+    marks = _marks(report.notes)
+    columns = [
+        Column(
+            key,
+            short_label(key, style.lang),
+            [
+                _cell(report, style, row, key, marks.get((i, key), ""))
+                for i, row in enumerate(report.rows)
+            ],
+            numeric=column_kind(key) in ("int", "float"),
+        )
+        for key in keys
+    ]
+    return fit(columns, width, PRIORITY.get(report.kind, ()), wide)
+
+
+def dropped_note(fitted: Fitted, lang: str) -> str:
+    """The footnote naming the columns left out for width, and how to see them."""
+    names = "; ".join(label(c.key, lang) for c in fitted.dropped)  # labels hold commas
+    return label("note.dropped", lang).format(columns=names)
 
 
 def _console_order(columns: list[str]) -> list[str]:
@@ -138,24 +168,6 @@ def _console_order(columns: list[str]) -> list[str]:
     rest = [c for c in columns if c not in ADDED_COUNTS]
     at = rest.index("broadcasts_cancelled") + 1
     return [*rest[:at], *added, *rest[at:]]
-
-
-def _fit(
-    columns: list[str], headers: list[str], cells: list[list[Text]], width: int
-) -> list[int | None]:
-    """Column widths that fit ``width``: every cell whole, titles take what is left.
-
-    Headers are the flexible part: each column is as wide as its longest header
-    word up to a cap, lowered until the row fits; a longer header word folds.
-    """
-    widest = [max((_width(row[i]) for row in cells), default=1) for i in range(len(columns))]
-    words = [max(len(word) for word in header.split()) for header in headers]
-    budget = width - 2 * len(columns) - (TITLE_MIN if "title" in columns else 0)
-    for cap in range(16, 3, -1):
-        fitted = [max(w, min(h, cap)) for w, h in zip(widest, words, strict=True)]
-        if sum(f for f, c in zip(fitted, columns, strict=True) if c != "title") <= budget:
-            break
-    return [None if c == "title" else f for f, c in zip(fitted, columns, strict=True)]
 
 
 def _cell(report: Report, style: Style, row: Row, column: str, mark: str) -> Text:
@@ -174,10 +186,6 @@ def _cell(report: Report, style: Style, row: Row, column: str, mark: str) -> Tex
     if change is not None and row.get(change) is not None:
         text.append("\n" + _change_text(style, change, row[change]), style="dim")
     return text
-
-
-def _width(text: Text) -> int:
-    return max(len(line) for line in text.plain.split("\n"))
 
 
 def _change_text(style: Style, column: str, value: object) -> str:

@@ -11,18 +11,17 @@ from zoneinfo import ZoneInfo
 
 import click
 import orjson
-from rich.text import Text
 
 import schedules
+from reports.render import print_wide
 from schedules.ids import IdFactory
 from schedules.xlsxio import XLSX_MAGIC, export_xlsx, import_xlsx
 from streamer.clibase import CONTEXT, App, pass_app
 from streamer.config import Config
-from streamer.console import local, make_console, plan_table
+from streamer.console import local, make_console, plan_table, show_grid
 from streamer.errors import UserError
 from streamer.files import write_atomic
 from streamer.models import Broadcast
-from streamer.safe_text import printable
 
 
 @click.group(context_settings=CONTEXT)
@@ -117,8 +116,11 @@ def add(
     default="table",
     show_default=True,
 )
+@click.option("--wide", is_flag=True, help="Every table column, even wider than the terminal.")
 @pass_app
-def list_(app: App, start: str | None, end: str | None, programme: str | None, fmt: str) -> None:
+def list_(
+    app: App, start: str | None, end: str | None, programme: str | None, fmt: str, wide: bool
+) -> None:
     """List planned broadcasts in local time, oldest first.
 
     \b
@@ -128,7 +130,7 @@ def list_(app: App, start: str | None, end: str | None, programme: str | None, f
     config = app.config()
     items = select(app.store().broadcasts().values(), config, start, end, programme)
     if fmt == "table":
-        _show(items, config, f"{len(items)} broadcast(s)")
+        _show(items, config, f"{len(items)} broadcast(s)", wide=wide)
     elif fmt == "csv":
         sys.stdout.write(_csv_text(items, config.tz))
     else:
@@ -147,11 +149,7 @@ def show(app: App, broadcast_id: str) -> None:
     """
     config = app.config()
     item = schedules.get(app.store().broadcasts(), broadcast_id)
-    console = make_console()
-    for key, value in _json(item, config.tz).items():
-        shown = ", ".join(str(v) for v in value) if isinstance(value, list) else value
-        text = printable("" if shown is None else str(shown))  # titles come from outside
-        console.print(Text.assemble((f"{key:>13}", "bold"), "  ", text))
+    make_console().print(show_grid(item, config.tz))
 
 
 @plan.command(context_settings=CONTEXT)
@@ -326,8 +324,12 @@ def _json(item: Broadcast, tz: ZoneInfo) -> dict[str, object]:
     return data
 
 
-def _show(items: list[Broadcast], config: Config, title: str) -> None:
-    make_console().print(plan_table(items, config.tz, title=title))
+def _show(items: list[Broadcast], config: Config, title: str, *, wide: bool = False) -> None:
+    console = make_console()
+    table = plan_table(
+        items, config.tz, title=title, width=console.width, lang=config.language, wide=wide
+    )
+    print_wide(console, table, console.measure(table).maximum)
 
 
 @plan.command(context_settings=CONTEXT)

@@ -83,6 +83,16 @@ def _output_options(func: F) -> F:
     return func
 
 
+def _wide_option(func: F) -> F:
+    """--wide: every column of the console table, however wide the terminal."""
+    return click.option(
+        "--wide",
+        is_flag=True,
+        help="Show every table column even if the table is wider than the terminal "
+        "(by default the lowest-priority columns drop out and a footnote names them).",
+    )(func)
+
+
 @click.group(context_settings=CONTEXT)
 def report() -> None:
     """Audience reports: summaries, broadcasts, plan adherence, viewer curves.
@@ -103,6 +113,7 @@ def report() -> None:
 )
 @_period_options
 @_output_options
+@_wide_option
 @pass_app
 def summary(app: App, /, by: str, **options: Any) -> None:
     """Broadcasts planned/held/missed, views, viewers, delays per group, with changes.
@@ -117,6 +128,7 @@ def summary(app: App, /, by: str, **options: Any) -> None:
 @report.command(context_settings=CONTEXT)
 @_period_options
 @_output_options
+@_wide_option
 @pass_app
 def broadcasts(app: App, /, **options: Any) -> None:
     """One row per broadcast (and per unplanned stream) with its audience.
@@ -131,6 +143,7 @@ def broadcasts(app: App, /, **options: Any) -> None:
 @report.command(context_settings=CONTEXT)
 @_period_options
 @_output_options
+@_wide_option
 @pass_app
 def adherence(app: App, /, **options: Any) -> None:
     """Plan against air: late starts, no-shows, overruns, unplanned streams.
@@ -237,7 +250,7 @@ def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> Non
         options["fmt"],
         options["out"],
         files,
-        table=lambda console: render_table(built, console, style),
+        table=lambda console: render_table(built, console, style, wide=options["wide"]),
     )
 
 

@@ -8,12 +8,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from reports.labels import LOCALES, label, short_label
+from reports.layout import PRIORITY, Column, build_table, fit
 from streamer.models import Broadcast, BroadcastStatus
-from streamer.safe_text import shown
+from streamer.safe_text import printable, shown
 
 _STATUS_STYLE = {
     BroadcastStatus.PLANNED: "cyan",
@@ -40,24 +43,78 @@ def local(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def plan_table(broadcasts: Iterable[Broadcast], tz: ZoneInfo, title: str | None = None) -> Table:
-    """The plan as a table: one row per broadcast, local times, targets, status."""
-    table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("id", no_wrap=True)
-    table.add_column(f"start ({tz.key})", no_wrap=True)
-    table.add_column("min", justify="right")
-    table.add_column("programme", no_wrap=True)
-    table.add_column("title", ratio=1)
-    table.add_column("targets", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    for item in broadcasts:
-        table.add_row(
-            item.id,
-            f"{local(item.start, tz)} {item.start.astimezone(tz):%a}",
-            str(item.duration_min),
-            item.programme,
-            Text(shown(item.title)),  # a Text: "[" in a title is not rich markup
-            " ".join(SHORT.get(t.platform, t.platform) for t in item.targets),
-            f"[{_STATUS_STYLE[item.status]}]{item.status.value}[/]",
-        )
-    return table
+def plan_table(
+    broadcasts: Iterable[Broadcast],
+    tz: ZoneInfo,
+    title: str | None = None,
+    *,
+    width: int = PIPE_WIDTH,
+    lang: str = "en",
+    wide: bool = False,
+) -> Table:
+    """The plan as a table fitting ``width``: one row per broadcast, local start first.
+
+    The same rules as the reports: ids, times and statuses never split, titles wrap
+    at words (or end in "…"), the lowest-priority columns drop out (the caption says
+    which) — targets first, then the planned minutes and the programme; ``wide``
+    keeps them all.
+    """
+    columns = plan_columns(broadcasts, tz, lang)
+    fitted = fit(columns, width, PRIORITY["plan"], wide=wide)
+    caption = None
+    if fitted.dropped:
+        names = "; ".join(label(c.key, lang) for c in fitted.dropped)
+        caption = f"* {label('note.dropped', lang).format(columns=names)}"
+    return build_table(fitted, title, caption)
+
+
+def plan_columns(broadcasts: Iterable[Broadcast], tz: ZoneInfo, lang: str) -> list[Column]:
+    """The plan table's columns before fitting: short headers, one cell per broadcast."""
+    items = list(broadcasts)
+    cells: dict[str, list[Text]] = {
+        "id": [Text(b.id) for b in items],
+        "start": [Text(f"{local(b.start, tz)} {weekday(b.start, tz, lang)}") for b in items],
+        "duration_min": [Text(str(b.duration_min)) for b in items],
+        "programme": [Text(b.programme) for b in items],
+        "title": [Text(shown(b.title)) for b in items],  # titles come from outside
+        "targets": [
+            Text(" ".join(SHORT.get(t.platform, t.platform) for t in b.targets)) for b in items
+        ],
+        "status": [
+            Text(label(f"status.{b.status.value}", lang), style=_STATUS_STYLE[b.status])
+            for b in items
+        ],
+    }
+    headers = {"start": f"{short_label('start', lang)} ({tz.key})", "duration_min": "min"}
+    return [
+        Column(key, headers.get(key) or short_label(key, lang), texts, key == "duration_min")
+        for key, texts in cells.items()
+    ]
+
+
+def weekday(moment: datetime, tz: ZoneInfo, lang: str) -> str:
+    """The local day of the week, abbreviated in the language (Mon, пн, дс)."""
+    return format_date(moment.astimezone(tz).date(), "EEE", locale=LOCALES[lang])
+
+
+def show_grid(item: Broadcast, tz: ZoneInfo) -> Table:
+    """One broadcast in full, a field a line: the local start first, UTC second.
+
+    Values wrap at words under themselves, so a long title or list of targets
+    never pushes the field names out of line at any width.
+    """
+    fields: dict[str, object] = {
+        "id": item.id,
+        f"start ({tz.key})": local(item.start, tz),
+        "start (UTC)": f"{item.start.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M}",
+    }
+    data = item.to_dict()
+    data["targets"] = [str(t) for t in item.targets]
+    fields |= {k: v for k, v in data.items() if k not in ("id", "start")}
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right", no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
+    for key, value in fields.items():
+        text = ", ".join(str(v) for v in value) if isinstance(value, list) else value
+        grid.add_row(key, Text(printable("" if text is None else str(text))))
+    return grid

@@ -1,0 +1,235 @@
+"""Fitting a console table to the terminal's width without splitting words or numbers.
+
+Every column gets a width at least as wide as its longest header word; a figure,
+an id, a time or a status is never wrapped (its column is as wide as its widest
+cell); titles and findings wrap at word boundaries, and a word or a title too long
+for its column is shortened with "…". When the columns do not all fit, the
+lowest-priority ones drop out (each report's order is in ``PRIORITY`` and the
+README), and the caller names them in a footnote. ``wide`` keeps every column, so
+the table may be wider than the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+GAP = 2  # what rich adds per column: one space each side (box.SIMPLE_HEAD)
+WRAP_MIN = 22  # a wrapping column (a title) narrower than this is hard to read
+WRAP_MAX = 48  # a wrapping column wider than this makes long lines for one cell
+WRAP_LINES = 3  # a title longer than this many lines is shortened with "…"
+ELLIPSIS = "…"
+# Columns whose text may wrap at word boundaries; every other cell stays on one line.
+WRAPPING = frozenset({"title", "findings", "district"})
+# The order in which columns are kept when the terminal is narrow: the first are
+# always shown, the last drop out first. Documented in the README.
+PRIORITY: dict[str, tuple[str, ...]] = {
+    "summary": (
+        "programme",
+        "platform",
+        "district",
+        "month",
+        "week",
+        "live_broadcasts",
+        "views",
+        "broadcasts_planned",
+        "broadcasts_held",
+        "broadcasts_missed",
+        "unplanned_broadcasts",
+        "peak_concurrent",
+        "viewer_minutes",
+        "avg_start_delay_min",
+        "coverage_pct",
+        "broadcasts_cancelled",
+        "avg_concurrent",
+    ),
+    "broadcasts": (
+        "broadcast_id",
+        "title",
+        "planned_start",
+        "status",
+        "views",
+        "peak_concurrent",
+        "start_delay_min",
+        "viewer_minutes",
+        "coverage_pct",
+        "programme",
+        "platforms",
+    ),
+    "adherence": (
+        "broadcast_id",
+        "title",
+        "planned_start",
+        "findings",
+        "start_delay_min",
+        "overrun_min",
+        "status",
+        "duration_min",
+        "planned_duration_min",
+        "programme",
+    ),
+    "plan": ("id", "start", "title", "status", "programme", "duration_min", "targets"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column to fit: its key, its (short) header, its cells, how it aligns."""
+
+    key: str
+    header: str
+    cells: Sequence[Text]
+    numeric: bool = False
+
+    @property
+    def wraps(self) -> bool:
+        """Whether the cells may wrap at word boundaries (titles, findings)."""
+        return self.key in WRAPPING
+
+    @property
+    def header_min(self) -> int:
+        """The longest header word: a header is never split inside a word."""
+        return max((len(word) for word in self.header.split()), default=1)
+
+    @property
+    def natural(self) -> int:
+        """The widest cell line: the width that shows every cell on one line."""
+        return max((len(line) for c in self.cells for line in c.plain.split("\n")), default=1)
+
+    @property
+    def minimum(self) -> int:
+        """The narrowest this column may be."""
+        if self.wraps:
+            return max(self.header_min, min(self.natural, WRAP_MIN))
+        return max(self.header_min, self.natural)
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """The columns shown (in report order) with their widths, and those left out."""
+
+    shown: list[Column]
+    widths: list[int]
+    dropped: list[Column]
+
+    @property
+    def width(self) -> int:
+        """The table's width on screen."""
+        return sum(self.widths) + GAP * len(self.widths)
+
+
+def fit(columns: Sequence[Column], width: int, priority: Sequence[str], wide: bool) -> Fitted:
+    """Keep columns by priority while their minimum widths fit ``width``; share the rest.
+
+    The first column by priority is always kept. Once a column does not fit, it and
+    every column of lower priority drop out, so what is missing follows the
+    documented order. Spare width goes first to wrapping columns (fewer title lines),
+    then to headers (fewer header lines). ``wide`` keeps every column.
+    """
+    rank = {key: i for i, key in enumerate(priority)}
+    ordered = sorted(columns, key=lambda c: rank.get(c.key, len(rank)))
+    kept: list[Column] = []
+    used = 0
+    for column in ordered:
+        need = column.minimum + GAP
+        if kept and not wide and used + need > width:
+            break
+        kept.append(column)
+        used += need
+    sizes = {c.key: c.minimum for c in kept}
+    spare = 10**6 if wide else max(0, width - used)
+    for column in kept:  # by priority: the most important title grows first
+        if column.wraps:
+            grow = min(spare, max(0, min(column.natural, WRAP_MAX) - sizes[column.key]))
+            sizes[column.key] += grow
+            spare -= grow
+    for column in kept:
+        grow = min(spare, max(0, len(column.header) - sizes[column.key]))
+        sizes[column.key] += grow
+        spare -= grow
+    shown = [c for c in columns if c.key in sizes]
+    dropped = [c for c in ordered if c.key not in sizes]
+    return Fitted(shown, [sizes[c.key] for c in shown], dropped)
+
+
+def shorten(text: Text, width: int, lines: int = WRAP_LINES) -> Text:
+    """``text`` wrapped at word boundaries into at most ``lines`` lines of ``width``.
+
+    A word longer than the width, or what does not fit in the lines, ends in "…".
+    Styles are kept on the words that stay (the text is re-joined with new lines).
+    """
+    plain = text.plain
+    if "\n" not in plain and len(plain) <= width:
+        return text
+    out: list[Text] = []
+    current: Text | None = None
+    for start, end in _words(plain):
+        word = text[start:end]
+        if len(word) > width:
+            word = word[: width - 1] + Text(ELLIPSIS)
+        if current is not None and len(current) + 1 + len(word) <= width:
+            current = current + Text(" ") + word
+            continue
+        if current is not None:
+            out.append(current)
+        current = word
+    if current is not None:
+        out.append(current)
+    if len(out) > lines:
+        last = out[lines - 1]
+        cut = last[: width - 1] if len(last) >= width else last
+        out = [*out[: lines - 1], cut + Text(ELLIPSIS)]
+    return Text("\n").join(out)
+
+
+def _words(plain: str) -> list[tuple[int, int]]:
+    """Start and end of each run of non-space characters (new lines are spaces)."""
+    spans: list[tuple[int, int]] = []
+    start = None
+    for i, char in enumerate(plain):
+        if char.isspace() and char != "\u00a0":
+            if start is not None:
+                spans.append((start, i))
+            start = None
+        elif start is None:
+            start = i
+    if start is not None:
+        spans.append((start, len(plain)))
+    return spans
+
+
+def build_table(fitted: Fitted, title: str | None = None, caption: str | None = None) -> Table:
+    """A rich table of the fitted columns: fixed widths, headers and figures never split."""
+    table = Table(
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+        caption=caption,
+        caption_justify="left",
+    )
+    for column, size in zip(fitted.shown, fitted.widths, strict=True):
+        table.add_column(
+            column.header,
+            justify="right" if column.numeric else "left",
+            width=size,
+            # Headers wrap at words (every column is at least as wide as its longest
+            # header word); a figure's column is as wide as its widest cell, so it
+            # never wraps, and a title was shortened to fit by ``shorten``.
+            overflow="ellipsis",
+        )
+    rows = len(fitted.shown[0].cells) if fitted.shown else 0
+    for index in range(rows):
+        table.add_row(
+            *(
+                shorten(c.cells[index], size) if c.wraps else c.cells[index]
+                for c, size in zip(fitted.shown, fitted.widths, strict=True)
+            )
+        )
+    return table
