@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # pip-audit lives in its own venv, so its dependencies never mix with the audited set.
 AUDIT_VENV := .venv-audit
 
-.PHONY: demo test bench lint soak clean audit lock
+.PHONY: demo test bench lint soak clean audit lock browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/streamer demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The HTML report tests render pages in Debian's headless Chromium and read the printed
+# PDF back with poppler: installed here when missing and this is root with apt-get
+# (CI and a fresh machine), else the line says what to install.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	            --no-install-recommends chromium poppler-utils fonts-dejavu-core >/dev/null; \
+	    else echo "make test: install chromium and poppler-utils (the HTML report tests use them)"; fi; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
