@@ -182,7 +182,7 @@ def rollup_of(stream: Stream, docs: list[Doc]) -> Doc:
     """The stream's rollup, folded by the real ``streamer.rollup`` from its snapshots."""
     return rollup.fold(
         rollup.empty(stream.key, LIVE_INTERVAL), (Snapshot.from_dict(d) for d in docs)
-    )
+    ).to_doc()
 
 
 def write_history(data_dir: Path, days: int, *, seed: int = SEED, exact: bool = False) -> History:
@@ -251,7 +251,7 @@ def _write_day(
 
 def _approx_rollup(stream: Stream, docs: list[Doc]) -> Doc:
     """A rollup with the fields and magnitudes of a real one, computed in one pass."""
-    value = rollup.empty(stream.key, LIVE_INTERVAL)
+    value = rollup.empty(stream.key, LIVE_INTERVAL).to_doc()
     live = [d for d in docs if d["status"] == "live"]
     peak = max(live, key=lambda d: d["concurrent_viewers"], default=None)
     last = docs[-1] if docs else None

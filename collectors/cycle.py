@@ -29,6 +29,7 @@ from streamer.models import (
     StreamStatus,
     to_iso,
 )
+from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key, combine_samples
 from streamer.store import Store
 from streamer.unplanned import assign as assign_unplanned
@@ -99,7 +100,7 @@ class CycleState:
     now: datetime
     plan: dict[str, Broadcast]
     streams: dict[str, Stream]
-    rollups: dict[str, dict[str, Any]]
+    rollups: dict[str, Rollup]
     report: CycleReport
     snapshots: list[Snapshot] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
@@ -109,7 +110,7 @@ class CycleState:
     quota: Counter[tuple[str, str]] = field(default_factory=Counter)
     meta: dict[str, Any] = field(default_factory=dict)
     # The rollups as read at the start of the cycle (folds replace, never mutate).
-    prior_rollups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prior_rollups: dict[str, Rollup] = field(default_factory=dict)
     # Each stream's broadcast as read at the start of the cycle, and the broadcasts
     # whose streams changed since (their combined figures are worked out again).
     matched_at_start: dict[str, str | None] = field(default_factory=dict)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from reports.metrics import (
@@ -29,6 +28,7 @@ from reports.metrics import (
 from reports.periods import Period
 from streamer.config import Config
 from streamer.models import PLATFORMS, Broadcast, BroadcastStatus, Stream, StreamStatus
+from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key
 from streamer.store import Store
 from streamer.unplanned import is_unplanned_id
@@ -47,7 +47,7 @@ class Dataset:
 
     broadcasts: Mapping[str, Broadcast]
     streams: Mapping[str, Stream]
-    rollups: Mapping[str, Mapping[str, Any]]
+    rollups: Mapping[str, Rollup]
     channel_programmes: Mapping[str, str]
 
     @classmethod

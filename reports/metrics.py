@@ -23,13 +23,13 @@ Definitions (the README copies them from reports/README-metrics.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from streamer.models import Stream, from_iso
+from streamer.models import Stream
+from streamer.rollups import Rollup
 
 # Platforms whose API says when a stream ended (YouTube's actualEndTime; Twitch's archive
 # length). Facebook and Instagram store the first poll that found the stream over, which
@@ -39,9 +39,7 @@ OWN_END = frozenset({"youtube", "twitch"})
 LOW_COVERAGE_PCT = 80.0  # below this, viewer figures miss a noticeable part of the broadcast
 HELD = ("held", "live")  # a broadcast on air now has been held, as far as counts go
 
-Rollup = Mapping[str, Any]
 N = TypeVar("N", int, float)
-_NO_ROLLUP: Rollup = MappingProxyType({})
 _NOTHING_UNREPORTED: frozenset[tuple[str, str]] = frozenset()
 
 
@@ -91,26 +89,29 @@ class Figures:
 
 def stream_figures(stream: Stream, rollup: Rollup | None) -> Figures:
     """The figures of one stream from its rollup (``None``: never sampled)."""
-    r: Rollup = rollup or _NO_ROLLUP
-    get = r.get
-    start = stream.actual_start or _time(get("first_live_at"))
+    if rollup is None:  # never sampled: no live sample, nothing unreported
+        start = stream.actual_start
+        end = stream.actual_end if start and stream.platform in OWN_END else None
+        return Figures(start, end, live_minutes=_minutes(start, end))
+    r = rollup
+    start = stream.actual_start or r.first_live_at
     end = _end(stream, r) if start else None
-    views = get("views")
-    peak = get("peak_concurrent")
+    views = r.views
+    peak = r.peak_concurrent
     reported = peak is not None
     # Figures this stream was sampled for but never gave.
-    no_viewers = bool(get("live_samples")) and not reported
+    no_viewers = bool(r.live_samples) and not reported
     # A stream that never went live (a no-show, polled only while upcoming) had no views
     # to give: that is not a platform failing to report them.
-    no_views = bool(get("samples")) and views is None and start is not None
+    no_views = bool(r.samples) and views is None and start is not None
     return Figures(
         start,
         end,
         views,
         peak,
-        _time(get("peak_at")),
-        float(r["viewer_minutes"]) if reported else None,
-        float(get("covered_minutes", 0.0)) if reported else 0.0,
+        r.peak_at,
+        float(r.viewer_minutes) if reported else None,
+        float(r.covered_minutes) if reported else 0.0,
         _minutes(start, end),
         _unreported(stream.platform, no_viewers, no_views)
         if no_viewers or no_views
@@ -122,11 +123,10 @@ def _end(stream: Stream, r: Rollup) -> datetime | None:
     """The platform's own end, else the last live sample; ``None`` with neither."""
     if stream.actual_end is not None and stream.platform in OWN_END:
         return stream.actual_end
-    if not r or "live_until" in r:  # no rollup: never sampled, so no live sample
-        return _time(r.get("live_until"))
+    if "live_until" not in r.absent:
+        return r.live_until
     # A rollup stored before ``live_until``: what it knows (``rollup --rebuild`` adds it).
-    last_seen = r.get("last_live_at") or r.get("last_sample_at")
-    return stream.actual_end or _time(last_seen)
+    return stream.actual_end or r.last_live_at or r.last_sample_at
 
 
 def combined_figures(members: Sequence[Figures], combined: Rollup | None) -> Figures:
@@ -303,12 +303,12 @@ def _concurrent(
     reporting: list[Figures], combined: Rollup | None
 ) -> tuple[int | None, datetime | None, float | None, float, bool]:
     """A simulcast's peak, peak time, viewer-minutes, covered minutes and ``no_combined``."""
-    if combined is not None and combined.get("peak_concurrent") is not None:
+    if combined is not None and combined.peak_concurrent is not None:
         return (
-            combined["peak_concurrent"],
-            _time(combined.get("peak_at")),
-            float(combined["viewer_minutes"]),
-            float(combined["covered_minutes"]),
+            combined.peak_concurrent,
+            combined.peak_at,
+            float(combined.viewer_minutes),
+            float(combined.covered_minutes),
             False,
         )
     if len(reporting) == 1:
@@ -347,7 +347,3 @@ def _minutes(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
     return (end - start).total_seconds() / 60
-
-
-def _time(text: str | None) -> datetime | None:
-    return None if text is None else from_iso(text)

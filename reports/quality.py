@@ -85,7 +85,8 @@ def stream_gaps(selector: Selector, streams: Iterable[Stream]) -> Gaps:
     found: Gaps = {}
     rollups = selector.data.rollups
     for stream in streams:
-        counts = (rollups.get(stream.key) or {}).get("gaps")
+        kept = rollups.get(stream.key)
+        counts = None if kept is None else kept.gaps
         if counts:
             mine = found.setdefault(stream.platform, {})
             for reason, polls in counts.items():
@@ -193,7 +194,7 @@ def row_quality(
     live = False
     rollups = selector.data.rollups
     # Few streams miss polls: find those once rather than look at every rollup.
-    gapped = {key for key, r in rollups.items() if r.get("gaps")}
+    gapped = {key for key, r in rollups.items() if r.gaps}
     by_broadcast = selector.by_broadcast()
     for entries in per_row:
         count = 0

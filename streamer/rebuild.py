@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from streamer import rollup
 from streamer.models import Gap, Snapshot, Stream
 from streamer.prune import PRUNED_META
+from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key, rebuild_combined
 from streamer.store import Store
 from streamer.unplanned import group_of
 
 EXACT = rollup.ADDED  # with these (integer sums among them), rollups compare exactly
+# What a rollup stored before them is compared on.
+_OLD_FIELDS = tuple(f.name for f in fields(Rollup) if f.compare and f.name not in EXACT)
 TOLERANCE = 1e-6  # only for rollups stored before those sums (floats added in any order)
 
 
@@ -33,7 +34,7 @@ TOLERANCE = 1e-6  # only for rollups stored before those sums (floats added in a
 class Rebuilt:
     """The recomputed rollups and the keys whose stored rollup differed."""
 
-    rollups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rollups: dict[str, Rollup] = field(default_factory=dict)
     differing: list[str] = field(default_factory=list)
     snapshots: int = 0
 
@@ -63,7 +64,8 @@ def rebuild_all(store: Store, live_interval_s: int) -> Rebuilt:
             # Part of its history is gone: the stored rollup is the only full account.
             partial.add(group_of(stream) or "")
             continue
-        interval = int(stored.get(key, {}).get("live_interval_s", live_interval_s))
+        kept = stored.get(key)
+        interval = live_interval_s if kept is None else kept.live_interval_s
         result.rollups[key] = rollup.rebuild(key, interval, snaps[key], gaps[key])
         group = group_of(stream)  # a planned broadcast, or an unplanned one
         if group:
@@ -89,18 +91,15 @@ def _pruned(stream: Stream, pruned_before: str | None) -> bool:
     return first is None or first < cutoff
 
 
-def same(left: Mapping[str, Any] | None, right: Mapping[str, Any] | None) -> bool:
+def same(left: Rollup | None, right: Rollup | None) -> bool:
     """Rollups equal field by field: exactly, or, for one stored before the integer sums
     ``EXACT`` existed, on its own fields with floats within ``TOLERANCE``."""
     if left is None or right is None:
         return left is right
-    if all(name in left and name in right for name in EXACT):
-        return dict(left) == dict(right)
-    if set(left) - set(EXACT) != set(right) - set(EXACT):
-        return False
-    left = {k: v for k, v in left.items() if k not in EXACT}
-    for name, value in left.items():
-        other = right[name]  # present: the key sets match outside EXACT
+    if not left.absent and not right.absent:
+        return left == right
+    for name in _OLD_FIELDS:
+        value, other = getattr(left, name), getattr(right, name)
         if isinstance(value, float) and isinstance(other, int | float):
             if not math.isclose(value, other, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
                 return False

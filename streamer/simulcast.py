@@ -29,10 +29,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from streamer.models import Snapshot, Stream, StreamStatus
 from streamer.rollup import rebuild, to_second
+from streamer.rollups import Rollup
 
 PREFIX = "broadcast:"
 
@@ -84,7 +84,7 @@ def rebuild_combined(
     interval_s: int,
     per_platform_snapshots: Mapping[str, Iterable[Snapshot]],
     channels: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+) -> Rollup:
     """The combined rollup of a broadcast recomputed from its streams' history."""
     key = broadcast_key(broadcast_id)
     listed = {name: list(snaps) for name, snaps in per_platform_snapshots.items()}

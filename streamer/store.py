@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from streamer.models import Broadcast, Gap, Snapshot, Stream
+from streamer.rollups import Rollup
 
 if TYPE_CHECKING:
     from streamer.config import Config
@@ -64,7 +65,7 @@ class CycleWrite:
     snapshots: Sequence[Snapshot] = ()
     gaps: Sequence[Gap] = ()
     streams: Sequence[Stream] = ()
-    rollups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    rollups: Mapping[str, Rollup] = field(default_factory=dict)
     broadcasts: Sequence[Broadcast] = ()
     quota: Mapping[tuple[str, str], int] = field(default_factory=dict)
     now: datetime | None = None
@@ -112,11 +113,11 @@ class Store(Protocol):
         """Streams by key: the working set, plus archived ones when asked."""
         ...
 
-    def rollups(self, *, include_archive: bool = False) -> dict[str, dict[str, Any]]:
+    def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:
         """Rollups by stream key, like ``streams``."""
         ...
 
-    def put_rollups(self, rollups: Mapping[str, Mapping[str, Any]]) -> None:
+    def put_rollups(self, rollups: Mapping[str, Rollup]) -> None:
         """Replace rollups where they live (the working set or their month's archive)."""
         ...
 

@@ -17,6 +17,7 @@ from typing import Any
 from streamer.clock import as_utc
 from streamer.models import Broadcast, BroadcastStatus, Gap, Snapshot, from_iso
 from streamer.notify.outbox import finished
+from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key
 from streamer.store import CycleWrite
 from streamer.tinyfiles import Doc, Tables, pop, upsert
@@ -35,8 +36,9 @@ Moves = dict[str, dict[str, list[Doc]]]  # archive file -> table -> documents to
 Days = dict[str, tuple[list[Snapshot], list[Gap]]]  # partition file -> (snapshots, gaps)
 
 
-def rollup_doc(key: str, rollups: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    return {"key": key, "value": dict(rollups[key])}
+def rollup_doc(key: str, rollups: Mapping[str, Rollup]) -> dict[str, Any]:
+    """The stored document of ``rollups[key]``: its key and ``Rollup.to_doc``."""
+    return {"key": key, "value": rollups[key].to_doc()}
 
 
 def apply_state(main: Tables, cycle: CycleWrite) -> None:

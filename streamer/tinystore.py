@@ -30,6 +30,7 @@ from tinydb.table import Document
 
 from streamer.clock import as_utc
 from streamer.models import Broadcast, Gap, Snapshot, Stream, from_iso
+from streamer.rollups import Rollup
 from streamer.store import CycleWrite, Partition, PlanChange, StoreBusy
 from streamer.tinycycle import (
     ARCHIVE,
@@ -122,11 +123,12 @@ class TinyStore:
         docs = self._read_with_archive("streams", include_archive)
         return {doc["key"]: Stream.from_dict(doc) for doc in docs}
 
-    def rollups(self, *, include_archive: bool = False) -> dict[str, dict[str, Any]]:
+    def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:
         """Rollups by stream key, like ``streams``."""
+        if not include_archive:
+            return self._working("rollups", "key", _rollup)
         docs = self._read_with_archive("rollups", include_archive)
-        # Copies: archived values are shared with the read cache.
-        return {doc["key"]: dict(doc["value"]) for doc in docs}
+        return {doc["key"]: _rollup(doc) for doc in docs}
 
     def commit_cycle(self, cycle: CycleWrite) -> None:
         """Save one collector cycle: one write per touched file, main last.
@@ -154,7 +156,7 @@ class TinyStore:
                 for rel, tables in moves.items():
                     self._archive(rel, tables)
 
-    def put_rollups(self, rollups: Mapping[str, Mapping[str, Any]]) -> None:
+    def put_rollups(self, rollups: Mapping[str, Rollup]) -> None:
         """Replace rollups where they live: their month's archive, else the working set."""
         where: dict[str, list[str]] = {}
         for rel in self._archive_files():
@@ -429,3 +431,8 @@ def _acquired(lock: FileLock, timeout: float) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _rollup(doc: Doc) -> Rollup:
+    """A stored rollup record (``{"key", "value"}``) as its ``Rollup``."""
+    return Rollup.from_doc(doc["value"])

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from reports.metrics import combined_figures, stream_figures
 from streamer import rollup
 from streamer.models import Snapshot, Stream, StreamStatus
+from streamer.rollups import Rollup
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 LAST_LIVE = START + timedelta(minutes=60)  # the last poll that saw it live
@@ -20,7 +21,7 @@ def _live(platform: str) -> Stream:
     )
 
 
-def _rollup(key: str, minutes: list[int], viewers: int | None = 100) -> dict[str, object]:
+def _rollup(key: str, minutes: list[int], viewers: int | None = 100) -> Rollup:
     snaps = [
         Snapshot(key, START + timedelta(minutes=m), StreamStatus.LIVE, viewers) for m in minutes
     ]

@@ -476,7 +476,7 @@ def test_quota_exhaustion_pauses_until_pacific_midnight(tmp_path: Path) -> None:
         snapshots = w.snapshots()
         stored_rollup = w.store.rollups()["youtube:quotaVid001"]
     assert gaps and {g.reason for g in gaps} == {"quota"}
-    assert stored_rollup["gaps"] == {"quota": len(gaps)}
+    assert stored_rollup.gaps == {"quota": len(gaps)}
     assert stored_rollup == rollup.rebuild("youtube:quotaVid001", LIVE_INTERVAL, snapshots, gaps)
     first_gap = min(g.ts for g in gaps)
     assert all(first_gap <= g.ts < PACIFIC_MIDNIGHT for g in gaps)
@@ -549,7 +549,7 @@ def test_a_lasting_fault_becomes_a_gap_with_its_reason(
         live_world.clock.now(),
         reason,
     )
-    assert live_world.store.rollups()["youtube:faultVid001"]["gaps"] == {reason: 1}
+    assert live_world.store.rollups()["youtube:faultVid001"].gaps == {reason: 1}
     live_world.sim.faults.clear()
     live_world.clock.advance(timedelta(seconds=LIVE_INTERVAL))
     assert live_world.cycle().snapshots == 1  # the next poll is on time
@@ -578,6 +578,6 @@ def test_a_restart_mid_broadcast_continues_without_duplicates(tmp_path: Path) ->
     assert steps == {timedelta(seconds=LIVE_INTERVAL)}  # no hole, no double, across the restart
     assert live_ts[0] <= T0 + minutes(6) and live_ts[-1] >= T0 + minutes(34)
     assert stream.broadcast_id == "b-restart" and stream.status is StreamStatus.ENDED
-    assert stored_rollup["live_samples"] == len(live_ts)
+    assert stored_rollup.live_samples == len(live_ts)
     assert stored_rollup == rollup.rebuild(stream.key, LIVE_INTERVAL, snapshots)
     assert w.store.broadcasts()["b-restart"].status is BroadcastStatus.HELD

@@ -279,5 +279,5 @@ def test_a_broadcast_whose_stream_moves_away_is_no_longer_held(store: TinyStore)
     rematch(cycle, WINDOW)
     assert cycle.streams[live.key].broadcast_id is None and cycle.regrouped == {"b"}
     combine_simulcasts(cycle, 60, store)
-    assert cycle.rollups["broadcast:b"]["peak_concurrent"] is None
+    assert cycle.rollups["broadcast:b"].peak_concurrent is None
     assert update_plan(cycle, timedelta(minutes=30)) == [("b", BroadcastStatus.MISSED)]

@@ -155,7 +155,7 @@ def report(folder: Path, kind: str) -> dict[str, dict[str, Any]]:
 
 def own(evening: dict[str, Any], video: str, figure: str) -> Any:
     """A figure from a stream's own rollup."""
-    return evening["rollups"][f"youtube:{video}"][figure]
+    return getattr(evening["rollups"][f"youtube:{video}"], figure)
 
 
 def test_a_named_video_takes_no_other_stream_on_its_channel(evening: dict[str, Any]) -> None:
@@ -217,9 +217,7 @@ def test_naming_the_video_later_moves_the_streams(evening: dict[str, Any]) -> No
     assert row["views"] == own(evening, "editedReal1", "views")
     assert row["peak_concurrent"] == own(evening, "editedReal1", "peak_concurrent")
     combined = evening["rollups"]["broadcast:b-edited"]
-    assert combined["viewer_minutes"] == pytest.approx(
-        own(evening, "editedReal1", "viewer_minutes")
-    )
+    assert combined.viewer_minutes == pytest.approx(own(evening, "editedReal1", "viewer_minutes"))
     assert evening["adherence"][evening["unplanned"]["editedTest1"]]["findings"] == "second_stream"
 
 

@@ -361,8 +361,8 @@ def test_combined_rollup_folded_per_cycle_equals_rebuild_combined(
         for key, (polled, status, concurrent) in zip(keys, polls, strict=True):
             if polled:  # a platform may miss a cycle (timeout, quota)
                 history[key].append(Snapshot(key, ts, status, concurrent))
-        last = rolled["last_sample_at"]
-        since = T0 if last is None else datetime.fromisoformat(last) - timedelta(seconds=60)
+        last = rolled.last_sample_at
+        since = T0 if last is None else last - timedelta(seconds=60)
         window = {k: [s for s in snaps if s.ts >= since] for k, snaps in history.items()}
         rolled = fold(rolled, combine_samples(window, 60, broadcast_key("B")))
     assert rolled == rebuild_combined("B", 60, history)

@@ -16,6 +16,7 @@ from streamer.config import starter_config
 from streamer.errors import UserError
 from streamer.models import Broadcast, Gap, Snapshot, Stream, StreamStatus, Target
 from streamer.prune import PRUNED_META, PruneRefused, prune_before, retention_cutoff
+from streamer.rollups import Rollup
 from streamer.store import CycleWrite
 from streamer.tinystore import TinyStore
 
@@ -51,7 +52,7 @@ def fill(store: TinyStore, *, open_on: date | None = None) -> None:
             snapshots=snaps,
             gaps=[Gap("youtube:v0", at(DAY1, 13), "timeout")],
             streams=streams,
-            rollups={s.key: {"peak": 5} for s in streams},
+            rollups={s.key: Rollup(s.key, 60, peak_concurrent=5) for s in streams},
         )
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -53,8 +54,8 @@ def test_incremental_rollups_equal_the_rebuild(
     assert "0 differed" in out
     rollups = open_store(collected.parent / "data").rollups(include_archive=True)
     held = ["broadcast:b0000002", "broadcast:b0000003", "broadcast:b0000008"]  # Mon, Tue, Tue
-    assert all(rollups[k]["peak_concurrent"] for k in held)
-    assert all(rollups[k]["viewer_minutes"] > 0 for k in held)
+    assert all(rollups[k].peak_concurrent for k in held)
+    assert all(rollups[k].viewer_minutes > 0 for k in held)
 
 
 def test_a_damaged_rollup_is_found_and_repaired(
@@ -63,10 +64,10 @@ def test_a_damaged_rollup_is_found_and_repaired(
     """A rollup changed behind the collector's back differs; --rebuild puts it right."""
     store = open_store(collected.parent / "data")
     key = next(k for k in store.rollups() if k.startswith("youtube:"))
-    damaged = {**store.rollups()[key], "peak_concurrent": 1}
+    damaged = replace(store.rollups()[key], peak_concurrent=1)
     store.put_rollups({key: damaged})
     assert run(["--config", str(collected), "rollup", "--rebuild", "--check"]) == 1
     assert key in capsys.readouterr().out
     assert run(["--config", str(collected), "rollup", "--rebuild"]) == 0
     assert run(["--config", str(collected), "rollup", "--rebuild", "--check"]) == 0
-    assert store.rollups()[key]["peak_concurrent"] != 1
+    assert store.rollups()[key].peak_concurrent != 1

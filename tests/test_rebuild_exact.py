@@ -23,6 +23,7 @@ from streamer.daemon import Collector
 from streamer.demo import ADAL_YT, ANTIKOR_YT, DEMO_ENVIRON, plan_week, write_config
 from streamer.models import Snapshot, Stream, StreamStatus
 from streamer.rebuild import same
+from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key, rebuild_combined
 
 MONDAY = date(2026, 11, 23)
@@ -77,10 +78,9 @@ INTERVAL = 60
 PLATFORMS = ("youtube", "facebook", "instagram", "twitch")
 
 
-def _stored(value: dict[str, Any]) -> dict[str, Any]:
+def _stored(value: Rollup) -> Rollup:
     """A rollup as it comes back from the store (JSON)."""
-    loaded: dict[str, Any] = json.loads(json.dumps(value))
-    return loaded
+    return Rollup.from_doc(json.loads(json.dumps(value.to_doc())))
 
 
 def _reading(platform: str, status: StreamStatus, viewers: int | None) -> int | None:
@@ -137,7 +137,7 @@ def test_a_stream_folded_in_any_cycles_and_order_equals_its_rebuild(
     rebuilt = rollup.rebuild("youtube:v0", INTERVAL, stored)
     assert state == _stored(rebuilt)
     assert same(rebuilt, state)
-    assert isinstance(state["covered_seconds"], int)
+    assert isinstance(state.covered_seconds, int)
 
 
 @given(cycles=st.lists(cycle_strategy, min_size=1, max_size=40), data=st.data())
@@ -151,7 +151,7 @@ def test_a_simulcast_combined_cycle_by_cycle_equals_its_rebuild(
         for i, p in enumerate(PLATFORMS)
     }
     key = broadcast_key("b1")
-    rollups: dict[str, dict[str, Any]] = {}
+    rollups: dict[str, Rollup] = {}
     everything: list[Snapshot] = []
     for batch in _history(cycles):
         arrived = data.draw(st.permutations(batch))
@@ -184,9 +184,10 @@ def test_a_rollup_stored_before_the_exact_sums_still_folds_and_checks() -> None:
         for i in range(4)
     ]
     rebuilt = rollup.rebuild("youtube:v0", INTERVAL, live[:3])
-    legacy = {k: v for k, v in rebuilt.items() if k not in rollup.ADDED}
-    legacy["covered_minutes"] += 1e-9  # floats added in another order
+    doc = {k: v for k, v in rebuilt.to_doc().items() if k not in rollup.ADDED}
+    doc["covered_minutes"] += 1e-9  # floats added in another order
+    legacy = Rollup.from_doc(doc)
     assert same(rebuilt, legacy)
-    assert not same(rebuilt, {**legacy, "covered_minutes": 2.5})
+    assert not same(rebuilt, Rollup.from_doc({**doc, "covered_minutes": 2.5}))
     carried = rollup.fold(legacy, live[3:])
     assert carried == rollup.rebuild("youtube:v0", INTERVAL, live)

@@ -31,11 +31,14 @@ from streamer.models import (
     StreamStatus,
     Target,
 )
+from streamer.rollups import Rollup
 from streamer.store import CycleWrite, StoreBusy, StoreError
 from streamer.tinystore import TinyStore
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 LIVE = StreamStatus.LIVE
+
+PEAK_1 = Rollup("youtube:v1", 60, peak_concurrent=1)
 
 
 def broadcast(broadcast_id: str = "b1", **changes: Any) -> Broadcast:
@@ -109,7 +112,7 @@ def test_stream_and_rollup_round_trip(store: TinyStore) -> None:
     fields = ["scheduled_start", "actual_start", "actual_end", "discovered_at", "next_poll_at"]
     times = {f: T0 + timedelta(minutes=n) for n, f in enumerate([*fields, "last_polled_at"])}
     full = stream(broadcast_id="b1", title="t", status=StreamStatus.ENDED, final_polls=2, **times)
-    rollup = {"peak": 40, "avg": 12.5, "likes": None, "series": [1, 2], "by": {"kk": 3}}
+    rollup = Rollup(full.key, 60, 3, 2, {"kk": 3}, 40, T0, 12.5, 1.0, 1500, 60, T0, T0, T0)
     store.commit_cycle(CycleWrite(streams=[full], rollups={full.key: rollup}))
     assert store.streams() == {"youtube:v1": full}
     assert store.rollups() == {"youtube:v1": rollup}
@@ -296,7 +299,10 @@ def test_cycle_writes_each_touched_file_once(
             snapshots=[snap(k, late + timedelta(minutes=m)) for k in "abc" for m in range(3)],
             gaps=[Gap("a", late, "timeout")],
             streams=[stream("old", actual_start=T0, done=True), stream("new")],
-            rollups={"youtube:old": {"peak": 1}, "youtube:new": {"peak": 2}},
+            rollups={
+                "youtube:old": Rollup("youtube:old", 60),
+                "youtube:new": Rollup("youtube:new", 60),
+            },
             broadcasts=[broadcast()],
             quota={("2024-05-01", "k1"): 1, ("2024-05-01", "k2"): 2},
         )
@@ -406,7 +412,7 @@ def test_done_stream_moves_to_archive_month(
 ) -> None:
     """A done stream and its rollup leave streamer.json for the month of its (best) start."""
     times = {field: datetime(2024, m, 30, 23, tzinfo=UTC) for field, m in dates.items()}
-    store.commit_cycle(CycleWrite(streams=[stream(**times)], rollups={"youtube:v1": {"peak": 1}}))
+    store.commit_cycle(CycleWrite(streams=[stream(**times)], rollups={"youtube:v1": PEAK_1}))
     finished = stream(**times, done=True)
     store.commit_cycle(CycleWrite(streams=[finished, stream("v2")]))
     assert set(store.streams()) == {"youtube:v2"} and store.rollups() == {}
@@ -414,7 +420,7 @@ def test_done_stream_moves_to_archive_month(
         "youtube:v1": finished,
         "youtube:v2": stream("v2"),
     }
-    assert store.rollups(include_archive=True) == {"youtube:v1": {"peak": 1}}
+    assert store.rollups(include_archive=True) == {"youtube:v1": PEAK_1}
     assert "youtube:v1" not in (data_dir / "streamer.json").read_text()
     assert [p.name for p in (data_dir / "archive").iterdir()] == [f"{month}.json"]
 

@@ -11,6 +11,7 @@ import orjson
 from tinydb import TinyDB
 
 from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, StreamStatus, Target
+from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key
 from streamer.store import CycleWrite, Partition
 from streamer.tinyfiles import AtomicJSONStorage
@@ -41,7 +42,7 @@ def test_finished_broadcast_moves_to_its_month_with_its_combined_rollup(
 ) -> None:
     """Held past the horizon: out of main, into archive/2026-01.json; whole-plan reads keep it."""
     store.change_plan(lambda _: [item("b1"), item("b2", PLANNED, LATER + timedelta(days=1))])
-    combined = {broadcast_key("b1"): {"peak_concurrent": 9}}
+    combined = {broadcast_key("b1"): Rollup(broadcast_key("b1"), 60, peak_concurrent=9)}
     store.commit_cycle(CycleWrite(rollups=combined, now=LATER))
     assert set(store.broadcasts(include_archive=False)) == {"b2"}
     assert set(store.broadcasts()) == {"b1", "b2"} and store.broadcast("b1") == item("b1")

@@ -206,14 +206,14 @@ def test_an_unplanned_simulcast_is_one_row_with_the_combined_audience(
     row = day["broadcasts"][first]
     assert row["status"] == "unplanned"
     assert row["platforms"] == "youtube;facebook;twitch"
-    assert row["views"] == sum(day["rollups"][k]["views"] for k in keys)
+    assert row["views"] == sum(day["rollups"][k].views for k in keys)
     readings: dict[datetime, dict[str, int]] = {}
     for snap in day["snapshots"]:
         if snap.stream in keys and snap.status is StreamStatus.LIVE and snap.concurrent_viewers:
             readings.setdefault(snap.ts, {})[snap.stream] = snap.concurrent_viewers
     together = [sum(r.values()) for r in readings.values() if len(r) == len(keys)]
     assert together and row["peak_concurrent"] >= max(together)
-    assert row["peak_concurrent"] > max(day["rollups"][k]["peak_concurrent"] for k in keys)
+    assert row["peak_concurrent"] > max(day["rollups"][k].peak_concurrent for k in keys)
     second = day["streams"]["youtube:unplannedY2"].unplanned_id
     assert second not in (None, first) and day["broadcasts"][second]["platforms"] == "youtube"
     assert len(day["broadcasts"]) == 2 and len(day["adherence"]) == 2
@@ -237,7 +237,7 @@ def test_the_rebuild_reproduces_the_combined_rollup(
     assert run(["--config", config, "rollup", "--rebuild", "--check"]) == 0
     assert "0 differed" in capsys.readouterr().out
     first = day["streams"]["youtube:unplannedY1"].unplanned_id
-    assert day["rollups"][f"broadcast:{first}"]["live_samples"] > 0
+    assert day["rollups"][f"broadcast:{first}"].live_samples > 0
 
 
 def test_the_summary_counts_live_and_unplanned_broadcasts(

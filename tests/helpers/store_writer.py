@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from streamer.models import Broadcast, Gap, Snapshot, Stream, StreamStatus, Target, to_iso
+from streamer.rollups import Rollup
 from streamer.store import CycleWrite, PlanChange
 from streamer.tinystore import TinyStore
 
@@ -60,7 +61,7 @@ def cycle(prefix: str, i: int) -> tuple[CycleWrite, dict[str, object]]:
         snapshots=snaps,
         gaps=[Gap(live.key, snaps[0].ts, "timeout")],
         streams=[live, *finished],
-        rollups={live.key: {"peak": i}},
+        rollups={live.key: Rollup(live.key, 60, peak_concurrent=i)},
         quota={(QUOTA_DAY, "crash"): 1},
     )
     ack: dict[str, object] = {
