@@ -1,11 +1,12 @@
 """What a report reads, and which broadcasts and streams belong to a period.
 
 ``Dataset`` is one consistent read of the store (plan, streams and rollups,
-archive included; for a period report, only what touches its span); ``select`` turns it into ``Entry`` units for a period. A
-planned broadcast belongs to the period holding its planned start (local date);
-an unplanned broadcast (``streamer.unplanned``) to the one holding its actual
-start. Nothing here touches snapshots: reports read rollups only, so a half-year
-costs no more than a week.
+archive included; for a period report, only what touches its span); ``select``
+turns it into ``Entry`` units for a period. A planned broadcast belongs to the
+period holding its planned start (local date); an unplanned broadcast
+(``streamer.unplanned``) to the one holding its actual start. Nothing here
+touches snapshots: reports read rollups only, so a half-year costs no more than
+a week.
 """
 
 from __future__ import annotations
