@@ -177,15 +177,19 @@ class TinyStore:
         rollups = {doc["key"]: doc["value"] for doc in docs["rollups"]}
 
         def matched(ids: set[str]) -> dict[str, Broadcast]:
-            found: dict[str, Broadcast] = {}
+            found = {
+                doc["id"]: Broadcast.from_dict(doc)
+                for doc in docs["broadcasts"]
+                if doc["id"] in ids
+            }
             month = start.year * 12 + start.month
             others = sorted(set(months) - set(inside), key=lambda r: abs(_month_of(r) - month))
             for rel in others:
+                if len(found) == len(ids):
+                    break
                 for doc in self._parsed(rel).get("broadcasts", {}).values():
                     if doc["id"] in ids and doc["id"] not in found:
                         found[doc["id"]] = Broadcast.from_dict(doc)
-                if len(found) == len(ids):
-                    break
             return found
 
         return period_of(
