@@ -1,8 +1,12 @@
 """The storage boundary: what every part of streamer may ask of the data folder.
 
-``Store`` is a Protocol so that a server database can stand behind the same
-interface one day; the embedded default is ``TinyStore`` (streamer/tinystore.py,
-with streamer/tinyfiles.py the only modules that import TinyDB). ``open_store(data_dir)``
+``Store`` is a Protocol in domain terms (cycles, the plan, period reads, leases on
+due work, meta, the outbox) so that a server database can stand behind it one day;
+``SnapshotDays`` is the one named capability beyond it (list and forget snapshot
+history by day, for prune and rebuild). The embedded default is ``TinyStore``
+(streamer/tinystore.py, with streamer/tinyfiles.py the only modules that import
+TinyDB); ``MemStore`` (streamer/memstore.py) keeps the same in memory, and
+tests/test_store_contract.py is what every backend must pass. ``open_store(data_dir)``
 is how code gets one.
 
 Layout of a data folder (part of the documented interface)::
