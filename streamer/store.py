@@ -133,7 +133,9 @@ def period_of(
         plan.update(matched(wanted - plan.keys()))
     keys = {*chosen, *(broadcast_key(i) for i in plan)}
     keys |= {broadcast_key(s.unplanned_id) for s in chosen.values() if s.unplanned_id}
-    found = {key: dict(rollups[key]) for key in keys if key in rollups}
+    # In stored order, as ``rollups()`` gives them: copies made in a set's order came out
+    # scattered in memory, and a half-year report reading them ran measurably slower.
+    found = {key: dict(value) for key, value in rollups.items() if key in keys}
     return PeriodRecords(plan, chosen, found)
 
 
