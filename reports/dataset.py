@@ -1,11 +1,12 @@
 """What a report reads, and which broadcasts and streams belong to a period.
 
 ``Dataset`` is one consistent read of the store (plan, streams and rollups,
-archive included); ``select`` turns it into ``Entry`` units for a period. A
-planned broadcast belongs to the period holding its planned start (local date);
-an unplanned broadcast (``streamer.unplanned``) to the one holding its actual
-start. Nothing here touches snapshots: reports read rollups only, so a half-year
-costs no more than a week.
+archive included; for a period report, only what touches its span); ``select``
+turns it into ``Entry`` units for a period. A planned broadcast belongs to the
+period holding its planned start (local date); an unplanned broadcast
+(``streamer.unplanned``) to the one holding its actual start. Nothing here
+touches snapshots: reports read rollups only, so a half-year costs no more than
+a week.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from reports.metrics import (
     sequential_figures,
     stream_figures,
 )
-from reports.periods import Period
+from reports.periods import Period, days_period, month_of, week_of
 from streamer.config import Config
 from streamer.models import PLATFORMS, Broadcast, BroadcastStatus, Stream, StreamStatus
 from streamer.rollups import Rollup
@@ -36,6 +37,9 @@ from streamer.unplanned import is_unplanned_id
 GROUPS = ("programme", "platform", "district", "month", "week")
 # More than any two UTC offsets of one zone ever differ by (they span -12 h to +14 h).
 _OFFSET_SPAN = timedelta(days=2)
+# Far more than a stream starts from the broadcast it is matched to (``match_window``,
+# minutes) or from the other streams of its unplanned broadcast.
+_MATCH_SPAN = timedelta(days=7)
 _NO_STREAMS: list[Stream] = []
 # Platform sets in the usual order: there are only a handful, and every entry asks.
 _PLATFORM_ORDERS: dict[frozenset[str], tuple[str, ...]] = {}
@@ -51,15 +55,44 @@ class Dataset:
     channel_programmes: Mapping[str, str]
 
     @classmethod
-    def from_store(cls, store: Store, config: Config) -> Dataset:
-        """Read everything a report needs, archive included."""
+    def from_store(cls, store: Store, config: Config, period: Period | None = None) -> Dataset:
+        """Read what a report needs, archive included: for ``period`` (and the periods
+        its changes compare with, ``report_span``), or the whole history."""
         with gc_paused():
+            if period is not None:
+                found = store.period_records(*report_span(period, config.tz))
+                return cls(
+                    found.broadcasts,
+                    found.streams,
+                    found.rollups,
+                    channel_programmes(config),
+                )
             return cls(
                 broadcasts=store.broadcasts(),
                 streams=store.streams(include_archive=True),
                 rollups=store.rollups(include_archive=True),
                 channel_programmes=channel_programmes(config),
             )
+
+
+def report_span(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants whose records a report on ``period`` may use.
+
+    From the start of the period before it (or of the month or week before its
+    first day's, for a summary by month or week) to its end, in UTC, widened by
+    ``_OFFSET_SPAN`` (the local days at either end) and ``_MATCH_SPAN`` (streams
+    matched to a broadcast start near it, and an unplanned broadcast's streams
+    start near each other).
+    """
+    first = min(
+        period.previous().start,
+        month_of(period.start).previous().start,
+        week_of(period.start).previous().start,
+    )
+    low, _ = days_period(first, period.end).utc_bounds(tz)
+    _, high = period.utc_bounds(tz)
+    margin = _OFFSET_SPAN + _MATCH_SPAN
+    return low - margin, high + margin
 
 
 @contextmanager

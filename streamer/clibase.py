@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from streamer.config import Config, ReportJob, find_config, load_config
-from streamer.store import Store, config_store
+from streamer.store import DayStore, config_store
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -20,19 +20,19 @@ class App:
 
     config_option: Path | None
     _config: Config | None = None
-    _store: Store | None = field(default=None, repr=False)
+    _store: DayStore | None = field(default=None, repr=False)
 
     def config(self) -> Config:
         if self._config is None:
             self._config = load_config(find_config(self.config_option))
         return self._config
 
-    def store(self) -> Store:
+    def store(self) -> DayStore:
         if self._store is None:
             self._store = config_store(self.config())
         return self._store
 
-    def writable_store(self) -> Store:
+    def writable_store(self) -> DayStore:
         """``store()`` for a command that writes: ``NotWritable`` first if it cannot."""
         self.check_writable()
         return self.store()

@@ -35,7 +35,7 @@ from streamer.metrics import Metrics, MetricsServer, limits_text
 from streamer.notify.events import HEALTH_META, Alerts, stored_health
 from streamer.notify.sender import Count, Sender
 from streamer.safe_text import LogFormatter
-from streamer.store import Store, config_store
+from streamer.store import SnapshotDays, Store, config_store
 
 log = logging.getLogger("streamer.daemon")
 STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
@@ -315,6 +315,8 @@ def _safe_prune(store: Store, retention_days: int, clock: Clock) -> None:
     """Nightly retention: remove the snapshot partitions that may go, keep the rest."""
     from streamer.prune import prune_before, retention_cutoff
 
+    if not isinstance(store, SnapshotDays):
+        return  # a store without day partitions keeps its history its own way
     now = clock.now()
     try:
         result = prune_before(store, retention_cutoff(now, retention_days), now, strict=False)

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from streamer.clock import as_utc
 from streamer.errors import UserError
 from streamer.models import Stream
-from streamer.store import Partition, Store, StoreBusy
+from streamer.store import DayStore, Partition, StoreBusy
 
 FINAL_HORIZON = timedelta(days=8)  # the +7-day final poll, and a day's margin
 PRUNED_META = "pruned_before"  # meta: snapshots before this day are gone (for rebuilds)
@@ -61,7 +61,7 @@ def retention_cutoff(now: datetime, retention_days: int) -> date:
 
 
 def prune_before(
-    store: Store, before: date, now: datetime, *, dry_run: bool = False, strict: bool = True
+    store: DayStore, before: date, now: datetime, *, dry_run: bool = False, strict: bool = True
 ) -> PruneResult:
     """Remove the snapshot partitions of days before ``before`` whose streams are all done.
 
@@ -105,7 +105,7 @@ def _not_final(part: Partition, known: Mapping[str, Stream], *, old: bool) -> st
 
 
 def _remove(
-    store: Store, ready: dict[date, Partition], result: PruneResult, *, strict: bool
+    store: DayStore, ready: dict[date, Partition], result: PruneResult, *, strict: bool
 ) -> None:
     """Delete the ready partitions, each under its lock taken without waiting."""
     if result.dry_run:

@@ -21,7 +21,7 @@ from streamer.models import Gap, Snapshot, Stream
 from streamer.prune import PRUNED_META
 from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key, rebuild_combined
-from streamer.store import Store
+from streamer.store import DayStore
 from streamer.unplanned import group_of
 
 EXACT = rollup.ADDED  # with these (integer sums among them), rollups compare exactly
@@ -39,7 +39,7 @@ class Rebuilt:
     snapshots: int = 0
 
 
-def rebuild_all(store: Store, live_interval_s: int) -> Rebuilt:
+def rebuild_all(store: DayStore, live_interval_s: int) -> Rebuilt:
     """Every rollup recomputed from history, compared with the stored ones."""
     result = Rebuilt()
     days = store.partitions()

@@ -1,8 +1,12 @@
 """The storage boundary: what every part of streamer may ask of the data folder.
 
-``Store`` is a Protocol so that a server database can stand behind the same
-interface one day; the embedded default is ``TinyStore`` (streamer/tinystore.py,
-with streamer/tinyfiles.py the only modules that import TinyDB). ``open_store(data_dir)``
+``Store`` is a Protocol in domain terms (cycles, the plan, period reads, leases on
+due work, meta, the outbox) so that a server database can stand behind it one day;
+``SnapshotDays`` is the one named capability beyond it (list and forget snapshot
+history by day, for prune and rebuild). The embedded default is ``TinyStore``
+(streamer/tinystore.py, with streamer/tinyfiles.py the only modules that import
+TinyDB); ``MemStore`` (streamer/memstore.py) keeps the same in memory, and
+tests/test_store_contract.py is what every backend must pass. ``open_store(data_dir)``
 is how code gets one.
 
 Layout of a data folder (part of the documented interface)::
@@ -24,15 +28,16 @@ other's updates and a crash never leaves a file half written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from streamer.models import Broadcast, Gap, Snapshot, Stream
 from streamer.rollups import Rollup
+from streamer.simulcast import broadcast_key
 
 if TYPE_CHECKING:
     from streamer.config import Config
@@ -83,15 +88,72 @@ class Partition:
     gaps: int
 
 
+@dataclass(frozen=True, slots=True)
+class PeriodRecords:
+    """What a report on ``[start, end)`` reads from the store, archive included.
+
+    ``broadcasts``: those planned to start in the span, and those the streams below
+    are matched to. ``streams``: those that started in it (actual start, else
+    scheduled start, else discovery; one with none of these always). ``rollups``:
+    of these streams, and the combined rollups of these broadcasts and of the
+    streams' unplanned broadcasts. A report widens its period by a margin, so that
+    the streams matched to its broadcasts started inside (``reports.dataset``).
+    """
+
+    broadcasts: dict[str, Broadcast]
+    streams: dict[str, Stream]
+    rollups: dict[str, Rollup]
+
+
+def stream_start(stream: Stream) -> datetime | None:
+    """When a stream belongs in time: its actual start, else scheduled start, else discovery."""
+    return stream.actual_start or stream.scheduled_start or stream.discovered_at
+
+
+def period_of(
+    start: datetime,
+    end: datetime,
+    broadcasts: Iterable[Broadcast],
+    streams: Iterable[Stream],
+    rollups: Mapping[str, Mapping[str, Any]],
+    matched: Callable[[set[str]], Mapping[str, Broadcast]],
+) -> PeriodRecords:
+    """``PeriodRecords`` of ``[start, end)`` from candidates that include every record in it.
+
+    ``rollups`` are the stored documents by key, decoded only when chosen;
+    ``matched(ids)`` finds the broadcasts of these ids that are not among the candidates
+    (planned outside the span, matched to a stream inside it).
+    """
+    plan = {b.id: b for b in broadcasts if start <= b.start < end}
+    chosen: dict[str, Stream] = {}
+    for stream in streams:
+        began = stream_start(stream)
+        if began is None or start <= began < end:
+            chosen[stream.key] = stream
+    wanted = {s.broadcast_id for s in chosen.values() if s.broadcast_id is not None}
+    if wanted - plan.keys():
+        plan.update(matched(wanted - plan.keys()))
+    keys = {*chosen, *(broadcast_key(i) for i in plan)}
+    keys |= {broadcast_key(s.unplanned_id) for s in chosen.values() if s.unplanned_id}
+    # In stored order, as ``rollups()`` gives them: copies made in a set's order came out
+    # scattered in memory, and a half-year report reading them ran measurably slower.
+    found = {key: Rollup.from_doc(value) for key, value in rollups.items() if key in keys}
+    return PeriodRecords(plan, chosen, found)
+
+
 # A function run inside the broadcasts lock: it sees the current plan and returns
 # the broadcasts to insert or replace. Raising aborts the change; nothing is written.
 PlanChange = Callable[[Mapping[str, Broadcast]], Iterable[Broadcast]]
 
 
 class Store(Protocol):
-    """The operations streamer needs from its storage."""
+    """The operations streamer needs from its storage, in domain terms.
 
-    data_dir: Path
+    Nothing here names files: where records live (TinyStore's working set, month
+    archives and day partitions) is the backend's business. What a period report
+    needs is one bounded read (``period_records``); due work is leased
+    (``lease_due``) so that several workers could share a store one day.
+    """
 
     # -- plan -------------------------------------------------------------------
     def change_plan(self, change: PlanChange) -> list[Broadcast]:
@@ -122,7 +184,7 @@ class Store(Protocol):
         ...
 
     def commit_cycle(self, cycle: CycleWrite) -> None:
-        """Save one collector cycle: snapshots to their day partitions, state to main.
+        """Save one collector cycle (see ``CycleWrite``) in one write.
 
         Snapshots are idempotent on ``(stream, ts)``: writing the same one twice
         (a cycle replayed after a crash) keeps one copy.
@@ -139,19 +201,21 @@ class Store(Protocol):
         """Recorded gaps with ``start <= ts < end``."""
         ...
 
-    def partitions(self) -> list[date]:
-        """The days that have a snapshot partition, oldest first."""
+    # -- reports ----------------------------------------------------------------
+    def period_records(self, start: datetime, end: datetime) -> PeriodRecords:
+        """What a report on ``[start, end)`` reads, archive included (see ``PeriodRecords``)."""
         ...
 
-    def partition(self, day: date) -> Partition:
-        """Which streams have snapshots or gaps in ``day``'s partition, and how many."""
-        ...
+    # -- due work ---------------------------------------------------------------
+    def lease_due(
+        self, now: datetime, limit: int | None = None
+    ) -> AbstractContextManager[list[Stream]]:
+        """Hold the working streams due for a poll at ``now`` for the ``with`` block.
 
-    def drop_partitions(self, days: Sequence[date], *, all_or_none: bool = True) -> list[date]:
-        """Delete these days' partitions, each under its lock taken without waiting.
-
-        A partition a writer holds is skipped, or with ``all_or_none`` raises
-        ``StoreBusy`` before anything is deleted. Returns the days deleted.
+        Due: not done, ``next_poll_at <= now``; earliest first, at most ``limit``.
+        A stream leased and not yet released is given to no other lease (a server
+        database: ``SELECT … FOR UPDATE SKIP LOCKED``; the embedded store, which one
+        daemon owns at a time, keeps the leases in the process).
         """
         ...
 
@@ -180,7 +244,7 @@ class Store(Protocol):
 
     # -- process coordination ------------------------------------------------------
     def daemon_lock(self) -> AbstractContextManager[None]:
-        """Held for a daemon's whole life; a second daemon on the folder gets StoreBusy."""
+        """Held for a daemon's whole life; a second daemon on the store gets StoreBusy."""
         ...
 
     # -- key/value state ----------------------------------------------------------
@@ -193,12 +257,70 @@ class Store(Protocol):
         ...
 
 
-def config_store(config: Config) -> Store:
+@runtime_checkable
+class SnapshotDays(Protocol):
+    """The named capability to list and forget snapshot history by UTC day.
+
+    Only ``streamer prune`` (forget old days) and ``rollup --rebuild`` (find the
+    history's span) use it; a day is a partition file in TinyStore.
+    """
+
+    def partitions(self) -> list[date]:
+        """The days that have snapshots or gaps, oldest first."""
+        ...
+
+    def partition(self, day: date) -> Partition:
+        """Which streams have snapshots or gaps on ``day``, and how many."""
+        ...
+
+    def drop_partitions(self, days: Sequence[date], *, all_or_none: bool = True) -> list[date]:
+        """Forget these days' snapshots and gaps, each day's taken without waiting.
+
+        A day a writer holds is skipped, or with ``all_or_none`` raises ``StoreBusy``
+        before anything is forgotten. Returns the days forgotten.
+        """
+        ...
+
+
+class DayStore(Store, SnapshotDays, Protocol):
+    """A store whose snapshot history can be listed and forgotten by day."""
+
+
+class Leases:
+    """Leases on due streams kept in one process: for a store one process owns at a time."""
+
+    def __init__(self) -> None:
+        """No stream leased."""
+        self._held: set[str] = set()
+
+    @contextmanager
+    def lease(
+        self, working: Iterable[Stream], now: datetime, limit: int | None
+    ) -> Iterator[list[Stream]]:
+        """Lease the due streams of ``working`` that no other lease holds (as ``lease_due``)."""
+        due = [
+            s
+            for s in working
+            if not s.done
+            and s.next_poll_at is not None
+            and s.next_poll_at <= now
+            and s.key not in self._held
+        ]
+        due.sort(key=lambda s: (s.next_poll_at, s.key))
+        taken = due[:limit] if limit is not None else due
+        self._held.update(s.key for s in taken)
+        try:
+            yield taken
+        finally:
+            self._held.difference_update(s.key for s in taken)
+
+
+def config_store(config: Config) -> DayStore:
     """The store a config names: its ``data_dir``, written with its ``fsync``."""
     return open_store(config.data_dir, fsync=config.fsync)
 
 
-def open_store(data_dir: Path, *, fsync: bool = True) -> Store:
+def open_store(data_dir: Path, *, fsync: bool = True) -> DayStore:
     """The embedded default store for ``data_dir`` (created if missing); ``fsync=False``:
     the config's ``fsync = false`` (writes survive a killed process, not a power cut)."""
     from streamer.tinystore import TinyStore

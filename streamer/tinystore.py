@@ -31,7 +31,15 @@ from tinydb.table import Document
 from streamer.clock import as_utc
 from streamer.models import Broadcast, Gap, Snapshot, Stream, from_iso
 from streamer.rollups import Rollup
-from streamer.store import CycleWrite, Partition, PlanChange, StoreBusy
+from streamer.store import (
+    CycleWrite,
+    Leases,
+    Partition,
+    PeriodRecords,
+    PlanChange,
+    StoreBusy,
+    period_of,
+)
 from streamer.tinycycle import (
     ARCHIVE,
     SNAPSHOTS,
@@ -86,6 +94,7 @@ class TinyStore:
         # it follow the umask (0644 under the usual 022) and are unreachable for
         # others through the 0700 folder; an existing folder's mode is the operator's.
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._leases = Leases()
         for folder in (SNAPSHOTS, ARCHIVE, LOCKS):
             (self.data_dir / folder).mkdir(parents=True, exist_ok=True)
         self._remove_leftover_temp_files()
@@ -155,6 +164,55 @@ class TinyStore:
                     self._append_partition(rel, snapshots, gaps)
                 for rel, tables in moves.items():
                     self._archive(rel, tables)
+
+    def period_records(self, start: datetime, end: datetime) -> PeriodRecords:
+        """What a report on ``[start, end)`` reads: main and the archives of its months.
+
+        Streams and broadcasts are archived by the month they started in (planned, for
+        a broadcast), so only those months are parsed; a stream's broadcast planned in
+        another month is looked up in the other archives, nearest first.
+        """
+        start, end = as_utc(start), as_utc(end)
+        months = self._archive_files()
+        inside = [rel for rel in months if _month_of(rel) in _months(start, end)]
+        docs = {table: self._main(table) for table in ("broadcasts", "streams", "rollups")}
+        for rel in inside:
+            data = self._parsed(rel)
+            for table, found in docs.items():
+                found += data.get(table, {}).values()
+        rollups = {doc["key"]: doc["value"] for doc in docs["rollups"]}
+
+        def matched(ids: set[str]) -> dict[str, Broadcast]:
+            found = {
+                doc["id"]: Broadcast.from_dict(doc)
+                for doc in docs["broadcasts"]
+                if doc["id"] in ids
+            }
+            month = start.year * 12 + start.month
+            others = sorted(set(months) - set(inside), key=lambda r: abs(_month_of(r) - month))
+            for rel in others:
+                if len(found) == len(ids):
+                    break
+                for doc in self._parsed(rel).get("broadcasts", {}).values():
+                    if doc["id"] in ids and doc["id"] not in found:
+                        found[doc["id"]] = Broadcast.from_dict(doc)
+            return found
+
+        return period_of(
+            start,
+            end,
+            [Broadcast.from_dict(doc) for doc in docs["broadcasts"]],
+            [Stream.from_dict(doc) for doc in docs["streams"]],
+            rollups,
+            matched,
+        )
+
+    @contextmanager
+    def lease_due(self, now: datetime, limit: int | None = None) -> Iterator[list[Stream]]:
+        """Lease the due working streams: one daemon owns the folder (``daemon_lock``),
+        so leases kept in this process are all the exclusion needed."""
+        with self._leases.lease(self.streams().values(), now, limit) as due:
+            yield due
 
     def put_rollups(self, rollups: Mapping[str, Rollup]) -> None:
         """Replace rollups where they live: their month's archive, else the working set."""
@@ -436,3 +494,16 @@ def _acquired(lock: FileLock, timeout: float) -> Iterator[None]:
 def _rollup(doc: Doc) -> Rollup:
     """A stored rollup record (``{"key", "value"}``) as its ``Rollup``."""
     return Rollup.from_doc(doc["value"])
+
+
+def _month_of(rel: str) -> int:
+    """``archive/2024-05.json`` as a month number (year * 12 + month)."""
+    year, month = rel.removeprefix(f"{ARCHIVE}/").removesuffix(".json").split("-")
+    return int(year) * 12 + int(month)
+
+
+def _months(start: datetime, end: datetime) -> range:
+    """The month numbers (as ``_month_of``) that ``[start, end)`` touches, a day wider:
+    a broadcast is archived by the month of its start as stored, in any UTC offset."""
+    start, last = start - timedelta(days=1), end + timedelta(days=1)
+    return range(start.year * 12 + start.month, last.year * 12 + last.month + 1)

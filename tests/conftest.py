@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from streamer.memstore import MemStore
+from streamer.store import DayStore
 from streamer.tinystore import TinyStore
 
 # CI (which sets CI=true) replays the same examples every run, so a landing never
@@ -26,8 +28,16 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(data_dir: Path) -> TinyStore:
-    """The embedded store on a fresh data folder."""
+def tiny_store(data_dir: Path) -> TinyStore:
+    """The embedded store on a fresh data folder: for tests of its files and locks."""
+    return TinyStore(data_dir)
+
+
+@pytest.fixture(params=["tiny", "memory"])
+def store(request: pytest.FixtureRequest, data_dir: Path) -> DayStore:
+    """A fresh empty store of each backend (TinyStore, MemStore): behaviour tests run on both."""
+    if request.param == "memory":
+        return MemStore()
     return TinyStore(data_dir)
 
 

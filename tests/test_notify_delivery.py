@@ -21,7 +21,7 @@ from streamer.notify.messages import notice
 from streamer.notify.outbox import new_event
 from streamer.notify.settings import TelegramSettings
 from streamer.notify.telegram import TelegramChannel
-from streamer.store import CycleWrite
+from streamer.store import CycleWrite, Store
 from streamer.timezones import zone
 from streamer.tinystore import TinyStore
 
@@ -87,9 +87,8 @@ def test_each_event_reaches_telegram_once_across_a_restart_429s_and_an_hour_down
     assert TOKEN not in caplog.text and TOKEN not in (config.data_dir / "streamer.json").read_text()
 
 
-def test_the_same_event_id_written_twice_is_one_event(tmp_path: Path) -> None:
+def test_the_same_event_id_written_twice_is_one_event(store: Store) -> None:
     """A replayed cycle's event is a no-op: the first copy and its deliveries stay."""
-    store = TinyStore(tmp_path)
     at = datetime(2026, 3, 2, 6, tzinfo=TZ)
     event = new_event("live:b1", "live", at, {"title": "x"}, ["telegram"])
     store.commit_cycle(CycleWrite(events=[event]))

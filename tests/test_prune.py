@@ -20,6 +20,9 @@ from streamer.rollups import Rollup
 from streamer.store import CycleWrite
 from streamer.tinystore import TinyStore
 
+# These pin TinyStore's files and locks; the rest run on every backend.
+FILES_ONLY = pytest.mark.parametrize("store", ["tiny"], indirect=True)
+
 if "prune" not in cli.commands:  # until the lead registers the command in cli.py
     cli.add_command(cli_prune.prune)
 
@@ -103,6 +106,7 @@ def test_dry_run_removes_nothing(store: TinyStore) -> None:
     assert store.partitions() == [DAY1, DAY2, DAY3] and store.get_meta(PRUNED_META) is None
 
 
+@FILES_ONLY
 def test_a_partition_a_writer_holds_is_refused(store: TinyStore, data_dir: Path) -> None:
     """Strict: its lock held by a writer refuses the whole prune; lenient: that day is kept."""
     fill(store)

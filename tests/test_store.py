@@ -35,6 +35,9 @@ from streamer.rollups import Rollup
 from streamer.store import CycleWrite, StoreBusy, StoreError
 from streamer.tinystore import TinyStore
 
+# These pin TinyStore's files and locks; the rest run on every backend.
+FILES_ONLY = pytest.mark.parametrize("store", ["tiny"], indirect=True)
+
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 LIVE = StreamStatus.LIVE
 
@@ -145,6 +148,7 @@ def test_meta_refuses_a_datetime(store: TinyStore, data_dir: Path) -> None:
     assert not (data_dir / "streamer.json").exists()
 
 
+@FILES_ONLY
 def test_corrupt_file_raises_store_error_naming_it(store: TinyStore, data_dir: Path) -> None:
     """A data file that is not JSON raises StoreError with its path, not a JSON error."""
     (data_dir / "streamer.json").write_bytes(b'{"broadcasts": {"1": {"id"')
@@ -155,6 +159,7 @@ def test_corrupt_file_raises_store_error_naming_it(store: TinyStore, data_dir: P
 # -- plan -------------------------------------------------------------------------------
 
 
+@FILES_ONLY
 def test_change_plan_sees_current_plan_and_upserts(store: TinyStore, data_dir: Path) -> None:
     """change_plan shows the current plan, replaces by id, adds new ids, keeps the rest."""
     store.change_plan(lambda plan: [broadcast("b1"), broadcast("b2")])
@@ -174,6 +179,7 @@ def test_change_plan_sees_current_plan_and_upserts(store: TinyStore, data_dir: P
     assert len(load(data_dir / "streamer.json")["broadcasts"]) == 3
 
 
+@FILES_ONLY
 def test_change_plan_that_raises_writes_nothing(store: TinyStore, data_dir: Path) -> None:
     """If the change raises, that exception propagates and the file is byte-for-byte unchanged."""
     store.change_plan(lambda plan: [broadcast()])
@@ -201,6 +207,7 @@ def test_cycle_broadcasts_are_upserts(store: TinyStore) -> None:
 # -- cycles and partitions --------------------------------------------------------------
 
 
+@FILES_ONLY
 def test_snapshots_go_to_the_partition_of_their_utc_day(store: TinyStore, data_dir: Path) -> None:
     """A snapshot's partition is its ts's UTC date, whatever zone the ts was given in."""
     almaty = timezone(timedelta(hours=5))
@@ -224,6 +231,7 @@ def test_snapshots_go_to_the_partition_of_their_utc_day(store: TinyStore, data_d
     assert [d["ts"] for d in second["gaps"].values()] == ["2024-05-02T00:20:00Z"]
 
 
+@FILES_ONLY
 def test_replayed_cycle_keeps_one_copy(store: TinyStore, data_dir: Path) -> None:
     """Snapshots are idempotent on (stream, ts) and gaps on (stream, ts, reason)."""
     cycle = CycleWrite(
@@ -250,6 +258,7 @@ def test_snapshots_range_is_half_open_filtered_and_sorted(store: TinyStore) -> N
     assert [s.ts for s in store.snapshots(times[0], times[3], streams=["b"])] == times[:3]
 
 
+@FILES_ONLY
 def test_snapshots_reads_only_overlapping_partitions(store: TinyStore, data_dir: Path) -> None:
     """A range reads only the day partitions it overlaps (its end is exclusive)."""
     days = [datetime(2024, 5, d, 12, tzinfo=UTC) for d in (1, 2, 3)]
@@ -262,6 +271,7 @@ def test_snapshots_reads_only_overlapping_partitions(store: TinyStore, data_dir:
         store.snapshots(datetime(2024, 5, 1, 23, tzinfo=UTC), datetime(2024, 5, 3, tzinfo=UTC))
 
 
+@FILES_ONLY
 def test_cycle_append_leaves_other_partitions_untouched(store: TinyStore, data_dir: Path) -> None:
     """Appending 500 snapshots to one day neither reads nor rewrites the other days' files."""
     first = datetime(2024, 4, 1, 12, tzinfo=UTC)
@@ -280,6 +290,7 @@ def test_cycle_append_leaves_other_partitions_untouched(store: TinyStore, data_d
     assert len(load(target)["snapshots"]) == 501
 
 
+@FILES_ONLY
 def test_cycle_writes_each_touched_file_once(
     store: TinyStore, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -315,6 +326,7 @@ def test_cycle_writes_each_touched_file_once(
     }
 
 
+@FILES_ONLY
 def test_interrupted_write_keeps_the_old_file(
     store: TinyStore, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -332,6 +344,7 @@ def test_interrupted_write_keeps_the_old_file(
     assert list(data_dir.rglob("*.tmp")) == []
 
 
+@FILES_ONLY
 def test_failed_partition_write_leaves_main_unwritten(
     store: TinyStore, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -354,6 +367,7 @@ def test_failed_partition_write_leaves_main_unwritten(
     assert (data_dir / "streamer.json").read_bytes() == before
 
 
+@FILES_ONLY
 def test_snapshot_only_cycle_leaves_main_alone(store: TinyStore, data_dir: Path) -> None:
     """A cycle with nothing for streamer.json does not rewrite it."""
     store.commit_cycle(CycleWrite(streams=[stream()]))
@@ -407,6 +421,7 @@ def test_every_snapshot_comes_back_once_from_its_utc_day(
         ({"discovered_at": 4}, "2024-04"),
     ],
 )
+@FILES_ONLY
 def test_done_stream_moves_to_archive_month(
     store: TinyStore, data_dir: Path, dates: dict[str, int], month: str
 ) -> None:
@@ -453,6 +468,7 @@ def test_quota_ledger_sums_across_commits(store: TinyStore) -> None:
 # -- start-up clean-up and locks --------------------------------------------------------
 
 
+@FILES_ONLY
 def test_leftover_temp_files_are_removed_at_start(store: TinyStore, data_dir: Path) -> None:
     """Temp files a killed writer left are deleted when a store opens; data stays."""
     store.change_plan(lambda plan: [broadcast()])
@@ -480,6 +496,7 @@ def test_temp_files_that_are_not_the_stores_are_kept(data_dir: Path) -> None:
     assert all(path.exists() for path in others)
 
 
+@FILES_ONLY
 def test_temp_file_of_a_live_writer_is_kept(store: TinyStore, data_dir: Path) -> None:
     """A temp file whose data file's lock is held belongs to a live writer and is kept."""
     tmp = data_dir / "streamer.json.live.tmp"
@@ -516,6 +533,7 @@ import sys
 from pathlib import Path
 from streamer.store import StoreBusy
 from streamer.tinystore import TinyStore
+
 try:
     with TinyStore(Path(sys.argv[1])).daemon_lock():
         print("acquired")
@@ -524,6 +542,7 @@ except StoreBusy as busy:
 """
 
 
+@FILES_ONLY
 def test_daemon_lock_excludes_a_second_daemon(store: TinyStore, data_dir: Path) -> None:
     """While one process holds the daemon lock another gets StoreBusy; after release it gets it."""
     with store.daemon_lock():

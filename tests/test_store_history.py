@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 from tinydb import TinyDB
 
 from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, StreamStatus, Target
@@ -16,6 +17,9 @@ from streamer.simulcast import broadcast_key
 from streamer.store import CycleWrite, Partition
 from streamer.tinyfiles import AtomicJSONStorage
 from streamer.tinystore import TinyStore
+
+# These pin TinyStore's files and locks; the rest run on every backend.
+FILES_ONLY = pytest.mark.parametrize("store", ["tiny"], indirect=True)
 
 START = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 LATER = START + timedelta(days=9)  # past the end + 8 days
@@ -37,6 +41,7 @@ def main_tables(data_dir: Path) -> dict[str, dict[str, dict[str, object]]]:
     return data
 
 
+@FILES_ONLY
 def test_finished_broadcast_moves_to_its_month_with_its_combined_rollup(
     store: TinyStore, data_dir: Path
 ) -> None:
@@ -85,6 +90,7 @@ def test_change_plan_sees_archived_broadcasts_and_its_edit_wins(store: TinyStore
     assert seen == ["b1"] and store.broadcasts()["b1"].title == "renamed"
 
 
+@FILES_ONLY
 def test_upserts_keep_document_ids_and_files_stay_tinydb_databases(
     store: TinyStore, data_dir: Path
 ) -> None:
@@ -113,6 +119,7 @@ def test_partition_counts_and_drop(store: TinyStore, data_dir: Path) -> None:
     assert store.partitions() == [] and not (data_dir / "snapshots" / f"{day}.json").exists()
 
 
+@FILES_ONLY
 def test_old_quota_ledger_rows_move_to_their_month(store: TinyStore, data_dir: Path) -> None:
     """A ledger row per Pacific day: main keeps the last days' (today's is read), older
     ones go to their month's archive, so main does not grow a row a day for ever."""
