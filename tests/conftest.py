@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.retries import instant_retries
 from hypothesis import settings
 
 from streamer.tinystore import TinyStore
@@ -29,6 +30,21 @@ def data_dir(tmp_path: Path) -> Path:
 def store(data_dir: Path) -> TinyStore:
     """The embedded store on a fresh data folder."""
     return TinyStore(data_dir)
+
+
+@pytest.fixture
+def instant_backoff() -> Iterator[None]:
+    """Retries happen, their waits do not; the switch is put back after the test."""
+    with instant_retries():
+        yield
+
+
+@pytest.fixture
+def clock_waits(instant_backoff: None) -> Iterator[None]:
+    """Backoffs wait on the injected clock; set after ``instant_backoff`` so it wins in a
+    module that switches waits off for every other test."""
+    with instant_retries(False):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,6 @@ import httpx
 import pytest
 from helpers.simulated import Simulated, simulated_collector
 
-from collectors import retry
 from collectors.base import ChannelThrottled, Transient
 from collectors.facebook import FacebookAdapter
 from collectors.instagram import InstagramAdapter
@@ -28,6 +27,8 @@ from streamer.cli_status import gather, render
 from streamer.clock import SimulatedClock
 from streamer.daemon import Collector
 from streamer.models import Stream, StreamStatus
+
+pytestmark = pytest.mark.usefixtures("instant_backoff")
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 PAGE_A, PAGE_B = "100000000000001", "100000000000002"
@@ -78,15 +79,6 @@ EDGES = {
     IG_B: f"/v19.0/{IG_B}/live_media",
 }
 PLATFORM = {PAGE_A: "facebook", PAGE_B: "facebook", IG_A: "instagram", IG_B: "instagram"}
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 # -- the adapters, through MockTransport ------------------------------------------------

@@ -23,7 +23,6 @@ import httpx
 import pytest
 from helpers.simulated import simulated_collector
 
-from collectors import retry
 from collectors.base import ChannelThrottled, PlatformError, Transient
 from collectors.facebook import FacebookAdapter
 from collectors.graph import BUC_THROTTLE_CODES, PLATFORM_THROTTLE_CODES, buc_usage, usage_percent
@@ -34,6 +33,8 @@ from streamer.clock import SimulatedClock
 from streamer.daemon import Collector
 from streamer.models import Stream, StreamStatus
 from streamer.store import Store
+
+pytestmark = pytest.mark.usefixtures("instant_backoff")
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 FB, IG = "100000000000001", "17841400000000001"
@@ -67,15 +68,6 @@ PAGE_A, PAGE_B = "100000000000001", "100000000000002"
 FB_TOKEN = ("FACEBOOK_ACCESS_TOKEN", "EAAGfake-page-token-0001")
 IG_TOKEN = ("INSTAGRAM_ACCESS_TOKEN", "IGQfake-user-token-0001")
 Answer = tuple[int, dict[str, object], dict[str, str]]
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 class Wire:

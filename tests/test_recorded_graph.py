@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from helpers.replay import Recorded, Replay, recorded, serve
 
-from collectors import retry
 from collectors.base import Transient
 from collectors.facebook import FacebookAdapter
 from collectors.http import api_client
@@ -22,6 +21,8 @@ from streamer.clock import SimulatedClock
 from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.models import Channel, StreamStatus
+
+pytestmark = pytest.mark.usefixtures("instant_backoff")
 
 PAGE, ACCOUNT = "20531316728", "17841405822304914"
 T0 = datetime(2021, 4, 24, 0, 0, tzinfo=UTC)  # the day after the newest recorded broadcast
@@ -54,15 +55,6 @@ api_endpoint = "{url}"
 [collector]
 request_timeout = 2
 """
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 def with_headers(answer: Recorded, **headers: str) -> Recorded:

@@ -10,18 +10,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from helpers.replay import Recorded, Replay, Seen, recorded, serve, videos_by_id
 
-from collectors import retry
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.models import StreamStatus
+
+pytestmark = pytest.mark.usefixtures("instant_backoff")
 
 HEALTHY, TERMINATED = "UC9PBzalIcEQCsiIkq36PyUA", "UCsynTerminatedChannel00"
 YT_T0 = datetime(2024, 1, 11, 0, 30, tzinfo=UTC)
@@ -77,15 +77,6 @@ api_endpoint = "{url}"
 [collector]
 request_timeout = 2
 """
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 def by_channel(healthy: Recorded, terminated: Recorded) -> object:

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from helpers.replay import Replay, recorded, serve
 
-from collectors import retry
 from collectors.http import api_client
 from collectors.twitch import TwitchAdapter
 from streamer.clock import SimulatedClock
@@ -45,24 +44,6 @@ auth_endpoint = "{url}"
 [collector]
 request_timeout = 2
 """
-
-
-@pytest.fixture
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
-
-
-@pytest.fixture
-def clock_waits() -> Iterator[None]:
-    """Backoffs wait on the injected clock (whatever an earlier test left switched)."""
-    previous = retry.is_instant()
-    retry.set_instant(False)
-    yield
-    retry.set_instant(previous)
 
 
 def healthy_routes(replay: Replay) -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from helpers.retries import instant_retries
+
 from collectors import retry
 from collectors.simulator import FaultRule, Scenario, Simulator, demo_week
 from streamer.clock import SimulatedClock
@@ -327,7 +329,6 @@ def world(
     clock: SimulatedClock | None = None,
 ) -> Iterator[World]:
     """A served four-platform simulator, config and plan on disk, and a collector."""
-    retry.set_instant(True)
     begin = start or datetime.combine(MONDAY - timedelta(days=1), time(0), tzinfo=TZ)
     clock = clock or SimulatedClock(begin)
     sim = Simulator(scenario(MONDAY, weeks), clock)
@@ -335,7 +336,7 @@ def world(
         faults.arm(sim)
     environ = dict(SECRETS)
     with ExitStack() as stack:
-        stack.callback(retry.set_instant, False)
+        stack.enter_context(instant_retries())
         endpoint = stack.enter_context(sim.serve())
         config = write_config(folder, endpoint, timeout)
         store = TinyStore(config.data_dir)
