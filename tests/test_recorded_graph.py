@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers.configs import ENVIRON, simulator_config
 from helpers.replay import Recorded, Replay, recorded, serve
 
 from collectors.base import Transient
@@ -29,32 +30,10 @@ T0 = datetime(2021, 4, 24, 0, 0, tzinfo=UTC)  # the day after the newest recorde
 VOD = "10160659411121729"  # the newest item of the recorded page: a VOD
 LIVE_MEDIA = "90010498116233"
 LIVE_VIDEOS, LIVE_MEDIA_PATH = f"/v19.0/{PAGE}/live_videos", f"/v19.0/{ACCOUNT}/live_media"
-ENVIRON = {"REC_FB_TOKEN": "EAAB-recorded-page-token", "REC_IG_TOKEN": "IGQV-recorded-token"}
 APP_USAGE_HIGH = '{"call_count":91,"total_cputime":15,"total_time":12}'  # python-facebook test
 APP_USAGE_DOCS = '{"call_count": 28, "total_time": 25, "total_cputime": 25}'  # Graph docs sample
-CONFIG = """\
-data_dir = "data"
-timezone = "UTC"
-
-[[programmes]]
-slug = "facebook-app"
-name = "Facebook App"
-channels = [
-  {{ platform = "facebook", id = "{page}" }},
-  {{ platform = "instagram", id = "{account}" }},
-]
-
-[platforms.facebook]
-access_token_env = "REC_FB_TOKEN"
-api_endpoint = "{url}"
-
-[platforms.instagram]
-access_token_env = "REC_IG_TOKEN"
-api_endpoint = "{url}"
-
-[collector]
-request_timeout = 2
-"""
+TIMEOUT = "[collector]\nrequest_timeout = 2\n"
+PROGRAMME = ("facebook-app", "Facebook App", (("facebook", PAGE), ("instagram", ACCOUNT)))
 
 
 def with_headers(answer: Recorded, **headers: str) -> Recorded:
@@ -76,7 +55,9 @@ def healthy_routes(replay: Replay) -> None:
 @contextmanager
 def collector(tmp: Path, replay: Replay) -> Iterator[Collector]:
     path = tmp / "streamer.toml"
-    path.write_text(CONFIG.format(page=PAGE, account=ACCOUNT, url=replay.url), "utf-8")
+    path.write_text(
+        simulator_config(replay.url, programmes=[PROGRAMME], timezone="UTC", extra=TIMEOUT), "utf-8"
+    )
     with Collector(load_config(path), SimulatedClock(T0), ENVIRON, parallel=False) as built:
         yield built
 
@@ -146,7 +127,7 @@ def test_recorded_pages_are_walked_by_the_after_cursor(tmp_path: Path) -> None:
         healthy_routes(replay)
         adapter = FacebookAdapter(
             http,
-            ("REC_FB_TOKEN", ENVIRON["REC_FB_TOKEN"]),
+            ("SIM_FACEBOOK_TOKEN", ENVIRON["SIM_FACEBOOK_TOKEN"]),
             api_endpoint=replay.url,
             clock=SimulatedClock(T0),
             lookback=timedelta(days=3650),
@@ -171,8 +152,8 @@ def test_recorded_code_190_stops_facebook_with_an_auth_gap(tmp_path: Path) -> No
     """The documented code 190 (token invalid): an auth gap, Facebook stopped, token unnamed."""
     reasons, built, _ = second_poll_gaps(tmp_path, recorded("facebook", "error_190_token.json"))
     assert reasons == ["auth"]
-    assert "REC_FB_TOKEN" in built.engine.stopped["facebook"]
-    assert ENVIRON["REC_FB_TOKEN"] not in built.engine.stopped["facebook"]
+    assert "SIM_FACEBOOK_TOKEN" in built.engine.stopped["facebook"]
+    assert ENVIRON["SIM_FACEBOOK_TOKEN"] not in built.engine.stopped["facebook"]
 
 
 def test_recorded_code_32_is_a_throttled_gap_with_a_cooldown(tmp_path: Path) -> None:
