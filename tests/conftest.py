@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from helpers.loopback import Served
 from helpers.retries import instant_retries
 from hypothesis import settings
 
+from collectors.simulator import Simulator
 from streamer.tinystore import TinyStore
 
 # CI (which sets CI=true) replays the same examples every run, so a landing never
@@ -45,6 +48,20 @@ def clock_waits(instant_backoff: None) -> Iterator[None]:
     module that switches waits off for every other test."""
     with instant_retries(False):
         yield
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Simulator], Served]]:
+    """``serve(sim)``: the simulator answering on loopback until the test ends."""
+    with ExitStack() as stack:
+        yield lambda sim: Served(sim, stack.enter_context(sim.serve()))
+
+
+@pytest.fixture
+def base_url(sim: Simulator) -> Iterator[str]:
+    """The module's ``sim`` fixture, served on loopback."""
+    with sim.serve() as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
