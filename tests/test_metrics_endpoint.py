@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.configs import KEY_NAMES, simulator_config
 from helpers.retries import instant_retries
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -193,21 +194,8 @@ def test_the_server_binds_loopback_and_stops_cleanly(metrics: Metrics) -> None:
 # -- a real cycle ----------------------------------------------------------------------
 
 CHANNEL = "UCmetricsTestChannel0001"
-KEY_ENV, KEY = "STREAMER_TEST_METRICS_KEY", "AIzaFAKE-metrics-secret-77e1"
-CONFIG = """\
-data_dir = "data"
-timezone = "Asia/Almaty"
-
-[[programmes]]
-slug = "adal-komek"
-name = "Adal Komek"
-channels = [{{ platform = "youtube", id = "{channel}" }}]
-
-[platforms.youtube]
-api_key_env = "{key_env}"
-api_endpoint = "{url}"
-rss_endpoint = "{url}"
-"""
+KEY_ENV, KEY = KEY_NAMES["youtube"]["api_key_env"], "AIzaFAKE-metrics-secret-77e1"
+PROGRAMME = ("adal-komek", "Adal Komek", (("youtube", CHANNEL),))
 
 
 def test_a_real_cycle_reaches_the_metrics_and_no_secret_does(
@@ -221,7 +209,7 @@ def test_a_real_cycle_reaches_the_metrics_and_no_secret_does(
     sim = Simulator(Scenario(streams=[stream], seed=2), clock)
     with instant_retries(), sim.serve() as url:
         path = tmp_path / "streamer.toml"
-        text = CONFIG.format(channel=CHANNEL, key_env=KEY_ENV, url=url)
+        text = simulator_config(url, programmes=[PROGRAMME])
         path.write_text(text, encoding="utf-8")
         with Collector(load_config(path), clock, {KEY_ENV: KEY}) as collector:
             metrics = collector.metrics()

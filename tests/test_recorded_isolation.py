@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers.configs import ENVIRON, simulator_config
 from helpers.replay import Recorded, Replay, Seen, recorded, serve, videos_by_id
 
 from streamer.clock import SimulatedClock
@@ -29,54 +30,9 @@ GRAPH_T0 = datetime(2021, 4, 24, 0, 0, tzinfo=UTC)
 PAGE, ACCOUNT, VOD = "20531316728", "17841405822304914", "10160659411121729"
 LIVE_VIDEOS, LIVE_MEDIA = f"/v19.0/{PAGE}/live_videos", f"/v19.0/{ACCOUNT}/live_media"
 REGAIN = timedelta(minutes=19)  # estimated_time_to_regain_access in the recorded header
-ENVIRON = {
-    "REC_YT_KEY": "AIzaFAKE-recorded-key",
-    "REC_FB_TOKEN": "EAAB-recorded-page-token",
-    "REC_IG_TOKEN": "IGQV-recorded-token",
-}
-YT_CONFIG = """\
-data_dir = "data"
-timezone = "UTC"
-
-[[programmes]]
-slug = "two-channels"
-name = "Two channels"
-channels = [
-  {{ platform = "youtube", id = "{healthy}" }},
-  {{ platform = "youtube", id = "{terminated}" }},
-]
-
-[platforms.youtube]
-api_key_env = "REC_YT_KEY"
-api_endpoint = "{url}"
-rss_endpoint = "{url}"
-
-[collector]
-request_timeout = 2
-"""
-GRAPH_CONFIG = """\
-data_dir = "data"
-timezone = "UTC"
-
-[[programmes]]
-slug = "facebook-app"
-name = "Facebook App"
-channels = [
-  {{ platform = "facebook", id = "{page}" }},
-  {{ platform = "instagram", id = "{account}" }},
-]
-
-[platforms.facebook]
-access_token_env = "REC_FB_TOKEN"
-api_endpoint = "{url}"
-
-[platforms.instagram]
-access_token_env = "REC_IG_TOKEN"
-api_endpoint = "{url}"
-
-[collector]
-request_timeout = 2
-"""
+TIMEOUT = "[collector]\nrequest_timeout = 2\n"
+YT_PROGRAMME = ("two-channels", "Two channels", (("youtube", HEALTHY), ("youtube", TERMINATED)))
+GRAPH_PROGRAMME = ("facebook-app", "Facebook App", (("facebook", PAGE), ("instagram", ACCOUNT)))
 
 
 def by_channel(healthy: Recorded, terminated: Recorded) -> object:
@@ -121,7 +77,9 @@ def test_recorded_terminated_channel_does_not_hide_the_healthy_channels_live_str
     with serve() as replay:
         youtube_routes(replay)
         path = tmp_path / "streamer.toml"
-        text = YT_CONFIG.format(healthy=HEALTHY, terminated=TERMINATED, url=replay.url)
+        text = simulator_config(
+            replay.url, programmes=[YT_PROGRAMME], timezone="UTC", extra=TIMEOUT
+        )
         path.write_text(text, "utf-8")
         clock = SimulatedClock(YT_T0)
         with Collector(load_config(path), clock, ENVIRON, parallel=False) as built:
@@ -145,7 +103,12 @@ def graph_cycle(tmp: Path, path: str, failure: Recorded) -> tuple[list[str], Col
         )
         replay.route("GET", LIVE_MEDIA, recorded("instagram", "live_media.json"))
         config = tmp / "streamer.toml"
-        config.write_text(GRAPH_CONFIG.format(page=PAGE, account=ACCOUNT, url=replay.url), "utf-8")
+        config.write_text(
+            simulator_config(
+                replay.url, programmes=[GRAPH_PROGRAMME], timezone="UTC", extra=TIMEOUT
+            ),
+            "utf-8",
+        )
         with Collector(
             load_config(config), SimulatedClock(GRAPH_T0), ENVIRON, parallel=False
         ) as built:
