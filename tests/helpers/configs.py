@@ -54,15 +54,15 @@ def simulator_config(
     programmes: Sequence[tuple[str, str, Channels]],
     platforms: Sequence[str] | None = None,
     keys: Mapping[str, Mapping[str, str]] = KEY_NAMES,
-    timezone: str = "Asia/Almaty",
+    timezone: str | None = "Asia/Almaty",
     extra: str = "",
 ) -> str:
     """A streamer.toml: ``programmes`` as (slug, name, channels), each platform they use
     (or ``platforms``) on the simulator at ``url``, then ``extra`` (a ``[collector]``
-    table, say) verbatim."""
+    table, say) verbatim; no ``timezone`` line when ``timezone`` is None."""
     used = {platform for _slug, _name, channels in programmes for platform, _id in channels}
     chosen = platforms if platforms is not None else [p for p in PLATFORMS if p in used]
-    head = f'data_dir = "data"\ntimezone = "{timezone}"\n'
+    head = 'data_dir = "data"\n' + (f'timezone = "{timezone}"\n' if timezone else "")
     tables = [programme(*p) for p in programmes] + [
         platform_table(name, url, keys[name]) for name in chosen
     ]
