@@ -6,20 +6,18 @@ end to end through a ``Collector`` into a TinyStore, and at the adapter for pagi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers.configs import ENVIRON, simulator_config
+from helpers.configs import ENVIRON, recorded_collector
 from helpers.replay import Recorded, Replay, recorded, serve
 
 from collectors.base import Transient
 from collectors.facebook import FacebookAdapter
 from collectors.http import api_client
 from streamer.clock import SimulatedClock
-from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.models import Channel, StreamStatus
 
@@ -32,7 +30,6 @@ LIVE_MEDIA = "90010498116233"
 LIVE_VIDEOS, LIVE_MEDIA_PATH = f"/v19.0/{PAGE}/live_videos", f"/v19.0/{ACCOUNT}/live_media"
 APP_USAGE_HIGH = '{"call_count":91,"total_cputime":15,"total_time":12}'  # python-facebook test
 APP_USAGE_DOCS = '{"call_count": 28, "total_time": 25, "total_cputime": 25}'  # Graph docs sample
-TIMEOUT = "[collector]\nrequest_timeout = 2\n"
 PROGRAMME = ("facebook-app", "Facebook App", (("facebook", PAGE), ("instagram", ACCOUNT)))
 
 
@@ -52,14 +49,9 @@ def healthy_routes(replay: Replay) -> None:
     replay.route("GET", LIVE_MEDIA_PATH, recorded("instagram", "live_media.json"))
 
 
-@contextmanager
-def collector(tmp: Path, replay: Replay) -> Iterator[Collector]:
-    path = tmp / "streamer.toml"
-    path.write_text(
-        simulator_config(replay.url, programmes=[PROGRAMME], timezone="UTC", extra=TIMEOUT), "utf-8"
-    )
-    with Collector(load_config(path), SimulatedClock(T0), ENVIRON, parallel=False) as built:
-        yield built
+def collector(tmp: Path, replay: Replay) -> AbstractContextManager[Collector]:
+    """A sequential collector on the recordings, on a simulated clock at T0."""
+    return recorded_collector(tmp, replay.url, PROGRAMME, T0)
 
 
 def second_poll_gaps(tmp: Path, failure: Recorded) -> tuple[list[str], Collector, Replay]:

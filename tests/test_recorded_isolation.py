@@ -14,11 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers.configs import ENVIRON, simulator_config
+from helpers.configs import recorded_collector
 from helpers.replay import Recorded, Replay, Seen, recorded, serve, videos_by_id
 
-from streamer.clock import SimulatedClock
-from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.models import StreamStatus
 
@@ -30,7 +28,6 @@ GRAPH_T0 = datetime(2021, 4, 24, 0, 0, tzinfo=UTC)
 PAGE, ACCOUNT, VOD = "20531316728", "17841405822304914", "10160659411121729"
 LIVE_VIDEOS, LIVE_MEDIA = f"/v19.0/{PAGE}/live_videos", f"/v19.0/{ACCOUNT}/live_media"
 REGAIN = timedelta(minutes=19)  # estimated_time_to_regain_access in the recorded header
-TIMEOUT = "[collector]\nrequest_timeout = 2\n"
 YT_PROGRAMME = ("two-channels", "Two channels", (("youtube", HEALTHY), ("youtube", TERMINATED)))
 GRAPH_PROGRAMME = ("facebook-app", "Facebook App", (("facebook", PAGE), ("instagram", ACCOUNT)))
 
@@ -76,13 +73,7 @@ def test_recorded_terminated_channel_does_not_hide_the_healthy_channels_live_str
     """Feed 404 + channels.list without items on one channel: the other's live stream is found."""
     with serve() as replay:
         youtube_routes(replay)
-        path = tmp_path / "streamer.toml"
-        text = simulator_config(
-            replay.url, programmes=[YT_PROGRAMME], timezone="UTC", extra=TIMEOUT
-        )
-        path.write_text(text, "utf-8")
-        clock = SimulatedClock(YT_T0)
-        with Collector(load_config(path), clock, ENVIRON, parallel=False) as built:
+        with recorded_collector(tmp_path, replay.url, YT_PROGRAMME, YT_T0) as built:
             report = built.collect_once()
             streams = {s.external_id: s for s in built.store.streams().values()}
             snaps = built.store.snapshots(YT_T0, YT_T0 + timedelta(minutes=1))
@@ -102,16 +93,7 @@ def graph_cycle(tmp: Path, path: str, failure: Recorded) -> tuple[list[str], Col
             recorded("facebook", "live_videos_p2.json"),
         )
         replay.route("GET", LIVE_MEDIA, recorded("instagram", "live_media.json"))
-        config = tmp / "streamer.toml"
-        config.write_text(
-            simulator_config(
-                replay.url, programmes=[GRAPH_PROGRAMME], timezone="UTC", extra=TIMEOUT
-            ),
-            "utf-8",
-        )
-        with Collector(
-            load_config(config), SimulatedClock(GRAPH_T0), ENVIRON, parallel=False
-        ) as built:
+        with recorded_collector(tmp, replay.url, GRAPH_PROGRAMME, GRAPH_T0) as built:
             built.collect_once()
             replay.route("GET", path, failure)
             built.clock.advance(timedelta(minutes=10))  # type: ignore[attr-defined]

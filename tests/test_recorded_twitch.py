@@ -7,19 +7,17 @@ through a ``Collector`` into a TinyStore, and at the adapter where the clock mat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers.configs import ENVIRON, KEY_NAMES, simulator_config
+from helpers.configs import ENVIRON, KEY_NAMES, recorded_collector
 from helpers.replay import Replay, recorded, serve
 
 from collectors.http import api_client
 from collectors.twitch import TwitchAdapter
 from streamer.clock import SimulatedClock
-from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.models import Channel, StreamStatus, from_iso
 
@@ -28,7 +26,6 @@ T0 = datetime(2021, 3, 10, 15, 30, tzinfo=UTC)  # 26 min after the recorded star
 TOKEN, STREAMS = "/oauth2/token", "/helix/streams"
 TW_ID, TW_SECRET = KEY_NAMES["twitch"]["client_id_env"], KEY_NAMES["twitch"]["client_secret_env"]
 PROGRAMME = ("sandy", "Sandy", (("twitch", LOGIN),))
-TIMEOUT = "[collector]\nrequest_timeout = 2\n"
 
 
 def healthy_routes(replay: Replay) -> None:
@@ -38,14 +35,9 @@ def healthy_routes(replay: Replay) -> None:
     replay.route("GET", "/helix/users", recorded("twitch", "users_summit1g.json"))
 
 
-@contextmanager
-def collector(tmp: Path, replay: Replay) -> Iterator[Collector]:
-    path = tmp / "streamer.toml"
-    path.write_text(
-        simulator_config(replay.url, programmes=[PROGRAMME], timezone="UTC", extra=TIMEOUT), "utf-8"
-    )
-    with Collector(load_config(path), SimulatedClock(T0), ENVIRON, parallel=False) as built:
-        yield built
+def collector(tmp: Path, replay: Replay) -> AbstractContextManager[Collector]:
+    """A sequential collector on the recordings, on a simulated clock at T0."""
+    return recorded_collector(tmp, replay.url, PROGRAMME, T0)
 
 
 def adapter(replay: Replay, http: object, clock: SimulatedClock) -> TwitchAdapter:

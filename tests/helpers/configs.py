@@ -7,7 +7,14 @@ for each of them, so ``Collector(config, clock, ENVIRON)`` finds every credentia
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from streamer.clock import SimulatedClock
+from streamer.config import load_config
+from streamer.daemon import Collector
 
 PLATFORMS = ("youtube", "facebook", "instagram", "twitch")
 # The settings naming each platform's environment variables, and the standard names.
@@ -33,6 +40,7 @@ ENDPOINTS: Mapping[str, tuple[str, ...]] = {
     "twitch": ("api_endpoint", "auth_endpoint"),
 }
 Channels = Sequence[tuple[str, str]]  # (platform, channel id)
+RECORDED_TIMEOUT = "[collector]\nrequest_timeout = 2\n"
 
 
 def programme(slug: str, name: str, channels: Channels) -> str:
@@ -67,3 +75,16 @@ def simulator_config(
         platform_table(name, url, keys[name]) for name in chosen
     ]
     return "\n".join([head, *tables, extra]).rstrip("\n") + "\n"
+
+
+@contextmanager
+def recorded_collector(
+    folder: Path, url: str, programme: tuple[str, str, Channels], start: datetime
+) -> Iterator[Collector]:
+    """A sequential collector in ``folder`` following ``programme`` on the recordings
+    served at ``url`` (UTC, 2 s timeouts), on a simulated clock at ``start``."""
+    path = folder / "streamer.toml"
+    text = simulator_config(url, programmes=[programme], timezone="UTC", extra=RECORDED_TIMEOUT)
+    path.write_text(text, "utf-8")
+    with Collector(load_config(path), SimulatedClock(start), ENVIRON, parallel=False) as built:
+        yield built
