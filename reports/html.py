@@ -22,6 +22,7 @@ from reports.fmt import PLATFORM_NAMES, Style
 from reports.html_page import CSS, html_label
 from reports.labels import headline, label
 from reports.periods import Period
+from reports.render import change_text
 from reports.report import CHANGES, Cell, Note, Report, Row, column_kind
 from streamer import safe_text
 from streamer.models import StreamStatus
@@ -212,7 +213,7 @@ def _td(
     content += [tag("sup", tag("a", str(n), href=f"#note-{n}")) for n in marks]
     change = CHANGES.get(column)
     if change is not None and change in report.columns and row.get(change) is not None:
-        content.append(tag("span", _change_text(style, change, row[change]), class_="change"))
+        content.append(tag("span", change_text(style, change, row[change]), class_="change"))
     # One span holds the cell, so a phone's card shows it as one piece beside its label.
     cell = tag("span", *content, class_="v")
     return tag("td", cell, class_=" ".join(classes), data_label=label(column, style.lang))
@@ -240,13 +241,6 @@ def _value(report: Report, style: Style, column: str, value: Cell) -> Markup:
         day, _, clock = text.rpartition(" ")
         text = f"{day.replace(' ', NBSP)} {clock}"
     return escape(text)
-
-
-def _change_text(style: Style, column: str, value: object) -> str:
-    assert isinstance(value, int | float)
-    if value == 0:
-        return "±0"
-    return style.signed(round(value), percent=column.endswith("_pct"))
 
 
 def _legend(report: Report, style: Style) -> str:

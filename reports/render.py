@@ -184,11 +184,12 @@ def _cell(report: Report, style: Style, row: Row, column: str, mark: str) -> Tex
     text.append(mark)
     change = CHANGES.get(column) if report.kind == "summary" else None
     if change is not None and row.get(change) is not None:
-        text.append("\n" + _change_text(style, change, row[change]), style="dim")
+        text.append("\n" + change_text(style, change, row[change]), style="dim")
     return text
 
 
-def _change_text(style: Style, column: str, value: object) -> str:
+def change_text(style: Style, column: str, value: object) -> str:
+    """A change column's cell: signed and rounded half up; one that rounds to nothing is ±0."""
     assert isinstance(value, int | float)
     if half_up(value) == 0:
         return "±0"

@@ -218,7 +218,7 @@ def schedule_jobs(
     )  # fmt: skip
     for job in config.reports:
         scheduler.add_job(
-            _safe_report, cron_trigger(job.cron, config.tz), args=[job, config, store, clock],
+            safe_report, cron_trigger(job.cron, config.tz), args=[job, config, store, clock],
             id=f"report:{job.name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
         )  # fmt: skip
     if sender is not None:
@@ -229,7 +229,7 @@ def schedule_jobs(
         )  # fmt: skip
     if config.retention_days is not None:
         scheduler.add_job(
-            _safe_prune, cron_trigger("30 3 * * *", config.tz), id="prune",
+            safe_prune, cron_trigger("30 3 * * *", config.tz), id="prune",
             args=[store, config.retention_days, clock], max_instances=1, coalesce=True,
             misfire_grace_time=3600,
         )  # fmt: skip
@@ -294,8 +294,9 @@ def _safe_send(sender: Sender) -> None:
         log.exception("alert sender failed; it runs again in %s s", SEND_EVERY)
 
 
-def _safe_report(job: ReportJob, config: Config, store: Store, clock: Clock) -> None:
-    """One scheduled report; a failure is logged and retried at the next fire."""
+def safe_report(job: ReportJob, config: Config, store: Store, clock: Clock) -> None:
+    """One scheduled report job, as the daemon fires it: a failure is logged, never raised,
+    and retried at the next fire."""
     from reports.jobs import run_job
     from streamer.notify.deliver import deliver_report
 
@@ -311,8 +312,9 @@ def _safe_report(job: ReportJob, config: Config, store: Store, clock: Clock) -> 
         log.exception("report %r written, but not queued for %s", job.name, ", ".join(job.deliver))
 
 
-def _safe_prune(store: Store, retention_days: int, clock: Clock) -> None:
-    """Nightly retention: remove the snapshot partitions that may go, keep the rest."""
+def safe_prune(store: Store, retention_days: int, clock: Clock) -> None:
+    """The nightly retention job: remove the snapshot partitions that may go, keep the rest;
+    a failure is logged, never raised."""
     from streamer.prune import prune_before, retention_cutoff
 
     if not isinstance(store, SnapshotDays):

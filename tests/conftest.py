@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from helpers.loopback import Served
+from helpers.retries import instant_retries
 from hypothesis import settings
 
+from collectors.simulator import Simulator
 from streamer.memstore import MemStore
 from streamer.store import DayStore
 from streamer.tinystore import TinyStore
@@ -39,6 +43,35 @@ def store(request: pytest.FixtureRequest, data_dir: Path) -> DayStore:
     if request.param == "memory":
         return MemStore()
     return TinyStore(data_dir)
+
+
+@pytest.fixture
+def instant_backoff() -> Iterator[None]:
+    """Retries happen, their waits do not; the switch is put back after the test."""
+    with instant_retries():
+        yield
+
+
+@pytest.fixture
+def clock_waits(instant_backoff: None) -> Iterator[None]:
+    """Backoffs wait on the injected clock; set after ``instant_backoff`` so it wins in a
+    module that switches waits off for every other test."""
+    with instant_retries(False):
+        yield
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Simulator], Served]]:
+    """``serve(sim)``: the simulator answering on loopback until the test ends."""
+    with ExitStack() as stack:
+        yield lambda sim: Served(sim, stack.enter_context(sim.serve()))
+
+
+@pytest.fixture
+def base_url(sim: Simulator) -> Iterator[str]:
+    """The module's ``sim`` fixture, served on loopback."""
+    with sim.serve() as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.configs import ENVIRON, KEY_NAMES, simulator_config
 from helpers.simulated import Simulated, simulated_collector
 
 from collectors.facebook import FacebookAdapter
@@ -38,48 +39,10 @@ FB, FB_DEAD = "100000000000021", "100000000000029"
 IG, IG_DEAD = "17841400000000021", "17841400000000029"
 TW, TW_GONE = "healthylogin", "nosuchlogin"
 INTERVAL = 300  # [collector] discovery_interval
-ENVIRON = {
-    "ISO_YT_KEY": "AIzaFAKE-isolation-key",
-    "ISO_FB_TOKEN": "fb-isolation-token",
-    "ISO_IG_TOKEN": "ig-isolation-token",
-    "ISO_TW_ID": "tw-isolation-id",
-    "ISO_TW_SECRET": "tw-isolation-secret",
-}
-CONFIG = """\
-data_dir = "data"
-
-[[programmes]]
-slug = "antikor-live"
-name = "Antikor.Live"
-channels = [
-  {{ platform = "youtube", id = "{yt_dead}" }}, {{ platform = "youtube", id = "{yt}" }},
-  {{ platform = "facebook", id = "{fb_dead}" }}, {{ platform = "facebook", id = "{fb}" }},
-  {{ platform = "instagram", id = "{ig_dead}" }}, {{ platform = "instagram", id = "{ig}" }},
-  {{ platform = "twitch", id = "{tw_gone}" }}, {{ platform = "twitch", id = "{tw}" }},
-]
-
-[platforms.youtube]
-api_key_env = "ISO_YT_KEY"
-api_endpoint = "{url}"
-rss_endpoint = "{url}"
-
-[platforms.facebook]
-access_token_env = "ISO_FB_TOKEN"
-api_endpoint = "{url}"
-
-[platforms.instagram]
-access_token_env = "ISO_IG_TOKEN"
-api_endpoint = "{url}"
-
-[platforms.twitch]
-client_id_env = "ISO_TW_ID"
-client_secret_env = "ISO_TW_SECRET"
-api_endpoint = "{url}"
-auth_endpoint = "{url}"
-
-[collector]
-discovery_interval = {interval}
-"""
+CHANNELS = (
+    ("youtube", YT_DEAD), ("youtube", YT), ("facebook", FB_DEAD), ("facebook", FB),
+    ("instagram", IG_DEAD), ("instagram", IG), ("twitch", TW_GONE), ("twitch", TW),
+)  # fmt: skip
 IDS = {"yt": YT, "yt_dead": YT_DEAD, "fb": FB, "fb_dead": FB_DEAD}
 IDS |= {"ig": IG, "ig_dead": IG_DEAD, "tw": TW, "tw_gone": TW_GONE}
 
@@ -106,7 +69,12 @@ def world(tmp_path: Path, start: datetime = T0) -> Iterator[Simulated]:
     """Four platforms, each with a healthy channel and a dead (or unknown) one."""
 
     def config(url: str) -> str:
-        return CONFIG.format(url=url, interval=INTERVAL, **IDS)
+        return simulator_config(
+            url,
+            programmes=[("antikor-live", "Antikor.Live", CHANNELS)],
+            timezone=None,
+            extra=f"[collector]\ndiscovery_interval = {INTERVAL}\n",
+        )
 
     with simulated_collector(
         tmp_path, start=start, streams=STREAMS, seed=3, config=config, environ=ENVIRON
@@ -264,7 +232,7 @@ def test_an_instagram_account_graph_refuses_is_a_failure_of_that_account_only() 
 def test_a_platform_wide_failure_still_stops_the_platform(tmp_path: Path) -> None:
     """An invalid YouTube key is not a channel's failure: no channel is marked failing."""
     with world(tmp_path) as built:
-        built.sim.world.invalid_keys = frozenset({ENVIRON["ISO_YT_KEY"]})
+        built.sim.world.invalid_keys = frozenset({ENVIRON[KEY_NAMES["youtube"]["api_key_env"]]})
         report = built.collector.collect_once()
         assert "youtube" in built.collector.engine.stopped
     assert not any(f.platform == "youtube" for f in report.failing)
@@ -299,5 +267,5 @@ def test_status_shows_failing_channels_final_polls_and_quota(
     )
     pending = {p["platform"]: p["pending"] for p in found["final_polls"]}
     assert pending == dict.fromkeys(("youtube", "facebook", "instagram", "twitch"), 1)
-    assert found["quota"]["used"]["ISO_YT_KEY"] > 0
+    assert found["quota"]["used"][KEY_NAMES["youtube"]["api_key_env"]] > 0
     assert parsed["tzdata"] == tzdata_version() and f"tzdata {tzdata_version()}" in text

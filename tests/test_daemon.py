@@ -12,78 +12,44 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 import httpx
 import pytest
+from helpers.configs import KEY_NAMES, simulator_config
+from helpers.loopback import Served, live_now
 from prometheus_client.parser import text_string_to_metric_families
 
-from collectors.simulator import FaultRule, Scenario, SimStream, Simulator
+from collectors.simulator import FaultRule, Scenario, Simulator
 from streamer.cli import run
 from streamer.clock import SystemClock
 from streamer.tinystore import TinyStore
 
 CHANNEL = "UCdaemonTestChannel00001"
-KEY_ENV = "STREAMER_TEST_DAEMON_KEY"
+KEY_ENV = KEY_NAMES["youtube"]["api_key_env"]
 KEY = "AIzaFAKE-daemon-secret-4f2a9c"
-CONFIG = """\
-data_dir = "data"
-timezone = "Asia/Almaty"
-
-[[programmes]]
-slug = "antikor-live"
-name = "Antikor.Live"
-channels = [{{ platform = "youtube", id = "{channel}" }}]
-
-[platforms.youtube]
-api_key_env = "{key_env}"
-api_endpoint = "{endpoint}"
-rss_endpoint = "{endpoint}"
-
-[collector]
-request_timeout = 0.5
-"""
+TIMEOUT = "[collector]\nrequest_timeout = 0.5\n"
+PROGRAMME = ("antikor-live", "Antikor.Live", (("youtube", CHANNEL),))
 VIDEOS = "/youtube/v3/videos"
 START_TIMEOUT = 20.0  # seconds for the subprocess to import, start and log a cycle
 
 
-@dataclass
-class Served:
-    """The simulator and the URL it answers on."""
-
-    sim: Simulator
-    url: str
-
-
 @pytest.fixture
-def served() -> Iterator[Served]:
+def served(serve: Callable[[Simulator], Served]) -> Served:
     """The simulator on loopback and the real clock, with one stream live right now."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    live = SimStream(
-        channel=CHANNEL,
-        video_id="daemonVid01",
-        title="Antikor.Live",
-        scheduled_start=now - timedelta(minutes=10),
-        actual_start=now - timedelta(minutes=9),
-        actual_end=now + timedelta(hours=2),
-        peak_viewers=300,
-        final_views=1000,
-    )
-    sim = Simulator(Scenario(streams=[live], seed=5), SystemClock())
-    with sim.serve() as url:
-        yield Served(sim, url)
+    live = live_now(CHANNEL, "daemonVid01", final_views=1000)
+    return serve(Simulator(Scenario(streams=[live], seed=5), SystemClock()))
 
 
 @pytest.fixture
 def config(tmp_path: Path, served: Served) -> Path:
     """A YouTube-only streamer.toml pointing at the simulator."""
     path = tmp_path / "streamer.toml"
-    path.write_text(CONFIG.format(channel=CHANNEL, key_env=KEY_ENV, endpoint=served.url), "utf-8")
+    path.write_text(simulator_config(served.url, programmes=[PROGRAMME], extra=TIMEOUT), "utf-8")
     return path
 
 

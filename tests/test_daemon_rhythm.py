@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers.configs import ENVIRON, simulator_config
 from helpers.simulated import Simulated, simulated_collector
 from helpers.stepped import SteppedScheduler, on_clock
 
@@ -23,24 +24,7 @@ from streamer.daemon import schedule_jobs
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # on the minute
 CHANNEL = "UCdaemonRhythm0000000001"
-ENVIRON = {"RHYTHM_YT_KEY": "AIzaFAKE-rhythm-key"}
-CONFIG = """\
-data_dir = "data"
-timezone = "Asia/Almaty"
-
-[[programmes]]
-slug = "antikor-live"
-name = "Antikor.Live"
-channels = [{{ platform = "youtube", id = "{channel}" }}]
-
-[platforms.youtube]
-api_key_env = "RHYTHM_YT_KEY"
-api_endpoint = "{url}"
-rss_endpoint = "{url}"
-
-[collector]
-live_interval = {live}
-"""
+PROGRAMME = ("antikor-live", "Antikor.Live", (("youtube", CHANNEL),))
 LIVE = [
     SimStream(
         channel=CHANNEL, video_id=f"rhythmVid0{n}", title=f"Antikor.Live {n}",
@@ -58,7 +42,9 @@ def daemon_on(
     """A collector on the simulator, its jobs on a stepped scheduler started at ``start``."""
 
     def config(url: str) -> str:
-        return CONFIG.format(channel=CHANNEL, url=url, live=live)
+        return simulator_config(
+            url, programmes=[PROGRAMME], extra=f"[collector]\nlive_interval = {live}\n"
+        )
 
     with (
         simulated_collector(

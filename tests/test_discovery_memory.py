@@ -12,6 +12,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from helpers.configs import ENVIRON, simulator_config
 from helpers.simulated import simulated_collector
 
 from collectors.simulator import SimStream
@@ -21,21 +22,7 @@ from streamer.daemon import Collector
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 CHANNELS = ("UCdiscoveryMemory0000001", "UCdiscoveryMemory0000002")
 LIVE = 62
-KEY_ENV = "MEM_YT_KEY"
-ENVIRON = {KEY_ENV: "AIzaFAKE-memory-key"}
-CONFIG = """\
-data_dir = "data"
-
-[[programmes]]
-slug = "antikor-live"
-name = "Antikor.Live"
-channels = [{{ platform = "youtube", id = "{a}" }}, {{ platform = "youtube", id = "{b}" }}]
-
-[platforms.youtube]
-api_key_env = "MEM_YT_KEY"
-api_endpoint = "{url}"
-rss_endpoint = "{url}"
-"""
+PROGRAMME = ("antikor-live", "Antikor.Live", (("youtube", CHANNELS[0]), ("youtube", CHANNELS[1])))
 VIDEOS = "/youtube/v3/videos"
 
 
@@ -57,7 +44,7 @@ def streams() -> list[SimStream]:
 
 
 def config(url: str) -> str:
-    return CONFIG.format(url=url, a=CHANNELS[0], b=CHANNELS[1])
+    return simulator_config(url, programmes=[PROGRAMME], timezone=None)
 
 
 def test_collect_once_every_minute_spends_what_the_batches_need(tmp_path: Path) -> None:

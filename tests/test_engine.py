@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from helpers.counting import CountingStore
+from helpers.retries import instant_retries
 
 from collectors import engine as engine_module
 from collectors import retry
@@ -170,10 +171,10 @@ def world(
     **sim_options: Any,
 ) -> Iterator[World]:
     """A served simulator, the config and plan on disk, and a collector, all at ``start``."""
-    retry.set_instant(True)  # retries happen, their waits do not
     clock = SimulatedClock(start)
     sim = Simulator(Scenario(streams=streams, seed=3), clock, **sim_options)
     with ExitStack() as stack:
+        stack.enter_context(instant_retries())  # retries happen, their waits do not
         endpoint = stack.enter_context(sim.serve())
         config = write_config(tmp, endpoint)
         inner = TinyStore(config.data_dir)
@@ -183,10 +184,7 @@ def world(
         collector = Collector(config, clock, {KEY_ENV: KEY}, store)  # type: ignore[arg-type]
         made = World(clock, sim, config, store, collector, stack)
         stack.callback(lambda: made.collector.close())
-        try:
-            yield made
-        finally:
-            retry.set_instant(False)
+        yield made
 
 
 # -- one planned evening, played once for the tests that read it --------------------

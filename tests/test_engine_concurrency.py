@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers.configs import ENVIRON, simulator_config
 from helpers.counting import CountingStore
 from helpers.simulated import simulated_collector
 
@@ -38,49 +39,11 @@ from streamer.tinystore import TinyStore
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 YT, FB, IG, TW = "UCconcurrencyTest0000001", "100000000000001", "17841400000000001", "antikorlive"
-ENVIRON = {
-    "CONC_YT_KEY": "AIzaFAKE-concurrency-key",
-    "CONC_FB_TOKEN": "fb-concurrency-token",
-    "CONC_IG_TOKEN": "ig-concurrency-token",
-    "CONC_TW_ID": "tw-concurrency-id",
-    "CONC_TW_SECRET": "tw-concurrency-secret",
-}
-CONFIG = """\
-data_dir = "data"
-timezone = "Asia/Almaty"
-
-[[programmes]]
-slug = "antikor-live"
-name = "Antikor.Live"
-channels = [
-  {{ platform = "youtube",   id = "{yt}" }},
-  {{ platform = "facebook",  id = "{fb}" }},
-  {{ platform = "instagram", id = "{ig}" }},
-  {{ platform = "twitch",    id = "{tw}" }},
-]
-
-[platforms.youtube]
-api_key_env = "CONC_YT_KEY"
-api_endpoint = "{url}"
-rss_endpoint = "{url}"
-
-[platforms.facebook]
-access_token_env = "CONC_FB_TOKEN"
-api_endpoint = "{url}"
-
-[platforms.instagram]
-access_token_env = "CONC_IG_TOKEN"
-api_endpoint = "{url}"
-
-[platforms.twitch]
-client_id_env = "CONC_TW_ID"
-client_secret_env = "CONC_TW_SECRET"
-api_endpoint = "{url}"
-auth_endpoint = "{url}"
-
-[collector]
-request_timeout = {timeout}
-"""
+PROGRAMME = (
+    "antikor-live",
+    "Antikor.Live",
+    (("youtube", YT), ("facebook", FB), ("instagram", IG), ("twitch", TW)),
+)
 CHANNELS = (("youtube", YT), ("facebook", FB), ("instagram", IG), ("twitch", TW))
 TIMEOUT = 0.2  # seconds: a timing-out request costs this, times 4 attempts
 VIDEOS = "/youtube/v3/videos"
@@ -149,7 +112,9 @@ def world(tmp: Path, *, parallel: bool = True) -> Iterator[World]:
     """The simulcast above on four platforms, planned, collected from T0."""
 
     def config(url: str) -> str:
-        return CONFIG.format(yt=YT, fb=FB, ig=IG, tw=TW, url=url, timeout=TIMEOUT)
+        return simulator_config(
+            url, programmes=[PROGRAMME], extra=f"[collector]\nrequest_timeout = {TIMEOUT}\n"
+        )
 
     with simulated_collector(
         tmp, start=T0, streams=SIMULCAST, seed=11, config=config, environ=ENVIRON,

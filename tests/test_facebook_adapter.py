@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 
-from collectors import retry
 from collectors.base import AuthFailed, BadPayload, PlatformError, Transient
 from collectors.facebook import STATES, FacebookAdapter, read_facts
 from collectors.graph import usage_percent
@@ -32,6 +31,8 @@ from streamer.config import Config
 from streamer.errors import ConfigError
 from streamer.models import Channel, Programme, Stream, StreamStatus
 
+pytestmark = pytest.mark.usefixtures("instant_backoff")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "facebook"
 NOW = datetime(2026, 3, 14, 11, 30, tzinfo=UTC)
 TOKEN = ("FACEBOOK_ACCESS_TOKEN", "EAAGfake-page-token-0001")
@@ -39,15 +40,6 @@ PAGE = Channel("facebook", "100000000000001", "Antikor.Live Facebook")
 LIVE, UPCOMING, VOD = "10160700000000001", "10160700000000002", "10160700000000003"
 CANCELLED, EXPIRED, OLD = "10160700000000004", "10160700000000005", "10160600000000009"
 Answer = tuple[int, Any, dict[str, str]]
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 def fixture(name: str) -> str:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.configs import ENVIRON, simulator_config
 from helpers.simulated import Simulated, simulated_collector
 
-from collectors import retry
 from collectors.base import ChannelThrottled, Transient
 from collectors.facebook import FacebookAdapter
 from collectors.instagram import InstagramAdapter
@@ -28,6 +28,8 @@ from streamer.cli_status import gather, render
 from streamer.clock import SimulatedClock
 from streamer.daemon import Collector
 from streamer.models import Stream, StreamStatus
+
+pytestmark = pytest.mark.usefixtures("instant_backoff")
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 PAGE_A, PAGE_B = "100000000000001", "100000000000002"
@@ -38,38 +40,11 @@ LIVES = {
     IG_A: "17900000000000011",
     IG_B: "17900000000000022",
 }
-ENVIRON = {"ISO_FB_TOKEN": "fb-isolation-token", "ISO_IG_TOKEN": "ig-isolation-token"}
-CONFIG = """\
-data_dir = "data"
-timezone = "Asia/Almaty"
-
-[[programmes]]
-slug = "antikor-live"
-name = "Antikor.Live"
-channels = [
-  {{ platform = "facebook",  id = "{page_a}" }},
-  {{ platform = "instagram", id = "{ig_a}" }},
-]
-
-[[programmes]]
-slug = "adal-komek"
-name = "Adal Komek"
-channels = [
-  {{ platform = "facebook",  id = "{page_b}" }},
-  {{ platform = "instagram", id = "{ig_b}" }},
-]
-
-[platforms.facebook]
-access_token_env = "ISO_FB_TOKEN"
-api_endpoint = "{url}"
-
-[platforms.instagram]
-access_token_env = "ISO_IG_TOKEN"
-api_endpoint = "{url}"
-
-[collector]
-request_timeout = 0.5
-"""
+PROGRAMMES = (
+    ("antikor-live", "Antikor.Live", (("facebook", PAGE_A), ("instagram", IG_A))),
+    ("adal-komek", "Adal Komek", (("facebook", PAGE_B), ("instagram", IG_B))),
+)
+TIMEOUT = "[collector]\nrequest_timeout = 0.5\n"
 FB_TOKEN = ("FACEBOOK_ACCESS_TOKEN", "EAAGfake-page-token-0001")
 EDGES = {
     PAGE_A: f"/v19.0/{PAGE_A}/live_videos",
@@ -78,15 +53,6 @@ EDGES = {
     IG_B: f"/v19.0/{IG_B}/live_media",
 }
 PLATFORM = {PAGE_A: "facebook", PAGE_B: "facebook", IG_A: "instagram", IG_B: "instagram"}
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 # -- the adapters, through MockTransport ------------------------------------------------
@@ -187,7 +153,7 @@ def collecting(tmp: Path) -> Iterator[Simulated]:
     """Two Pages and two Instagram accounts, each with a live stream, collected from T0."""
 
     def config(url: str) -> str:
-        return CONFIG.format(page_a=PAGE_A, page_b=PAGE_B, ig_a=IG_A, ig_b=IG_B, url=url)
+        return simulator_config(url, programmes=PROGRAMMES, extra=TIMEOUT)
 
     streams = [live(channel) for channel in LIVES]
     with simulated_collector(

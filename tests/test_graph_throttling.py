@@ -21,9 +21,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.configs import ENVIRON, simulator_config
 from helpers.simulated import simulated_collector
 
-from collectors import retry
 from collectors.base import ChannelThrottled, PlatformError, Transient
 from collectors.facebook import FacebookAdapter
 from collectors.graph import BUC_THROTTLE_CODES, PLATFORM_THROTTLE_CODES, buc_usage, usage_percent
@@ -35,47 +35,18 @@ from streamer.daemon import Collector
 from streamer.models import Stream, StreamStatus
 from streamer.store import Store
 
+pytestmark = pytest.mark.usefixtures("instant_backoff")
+
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 FB, IG = "100000000000001", "17841400000000001"
 FB_LIVE, IG_LIVE = "1000000000000011", "17900000000000011"
-ENVIRON = {"THR_FB_TOKEN": "fb-throttle-token", "THR_IG_TOKEN": "ig-throttle-token"}
-CONFIG = """\
-data_dir = "data"
-timezone = "Asia/Almaty"
-
-[[programmes]]
-slug = "antikor-live"
-name = "Antikor.Live"
-channels = [
-  {{ platform = "facebook",  id = "{fb}" }},
-  {{ platform = "instagram", id = "{ig}" }},
-]
-
-[platforms.facebook]
-access_token_env = "THR_FB_TOKEN"
-api_endpoint = "{url}"
-
-[platforms.instagram]
-access_token_env = "THR_IG_TOKEN"
-api_endpoint = "{url}"
-
-[collector]
-request_timeout = 0.5
-"""
+TIMEOUT = "[collector]\nrequest_timeout = 0.5\n"
+PROGRAMME = ("antikor-live", "Antikor.Live", (("facebook", FB), ("instagram", IG)))
 NOW = datetime(2026, 3, 14, 11, 30, tzinfo=UTC)
 PAGE_A, PAGE_B = "100000000000001", "100000000000002"
 FB_TOKEN = ("FACEBOOK_ACCESS_TOKEN", "EAAGfake-page-token-0001")
 IG_TOKEN = ("INSTAGRAM_ACCESS_TOKEN", "IGQfake-user-token-0001")
 Answer = tuple[int, dict[str, object], dict[str, str]]
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 class Wire:
@@ -358,7 +329,7 @@ def world(tmp: Path) -> Iterator[World]:
     """A Page and an Instagram account, each with a live stream, collected from T0."""
 
     def config(url: str) -> str:
-        return CONFIG.format(fb=FB, ig=IG, url=url)
+        return simulator_config(url, programmes=[PROGRAMME], extra=TIMEOUT)
 
     streams = [live("facebook", FB, FB_LIVE), live("instagram", IG, IG_LIVE)]
     with simulated_collector(

@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import pytest
 
-from collectors import retry
 from collectors.base import AuthFailed, BadPayload, PlatformError, Transient
 from collectors.instagram import InstagramAdapter
 from collectors.registry import build_platforms
@@ -29,21 +28,14 @@ from streamer.config import Config
 from streamer.errors import ConfigError
 from streamer.models import Channel, Programme, Stream, StreamStatus
 
+pytestmark = pytest.mark.usefixtures("instant_backoff")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "instagram"
 NOW = datetime(2026, 3, 14, 11, 30, tzinfo=UTC)
 TOKEN = ("INSTAGRAM_ACCESS_TOKEN", "IGQfake-user-token-0001")
 ACCOUNT = Channel("instagram", "17841400000000001", "Antikor.Live Instagram")
 FIRST, SECOND = "18023400000000001", "18023400000000002"
 Answer = tuple[int, str, dict[str, str]]
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 def ok(name: str) -> Answer:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers.configs import KEY_NAMES, simulator_config
+from helpers.retries import instant_retries
 from prometheus_client.parser import text_string_to_metric_families
 
-from collectors import retry
 from collectors.engine import CycleReport, LiveStream, PlatformReport
 from collectors.simulator import Scenario, SimStream, Simulator
 from streamer.clock import SimulatedClock
@@ -193,21 +194,8 @@ def test_the_server_binds_loopback_and_stops_cleanly(metrics: Metrics) -> None:
 # -- a real cycle ----------------------------------------------------------------------
 
 CHANNEL = "UCmetricsTestChannel0001"
-KEY_ENV, KEY = "STREAMER_TEST_METRICS_KEY", "AIzaFAKE-metrics-secret-77e1"
-CONFIG = """\
-data_dir = "data"
-timezone = "Asia/Almaty"
-
-[[programmes]]
-slug = "adal-komek"
-name = "Adal Komek"
-channels = [{{ platform = "youtube", id = "{channel}" }}]
-
-[platforms.youtube]
-api_key_env = "{key_env}"
-api_endpoint = "{url}"
-rss_endpoint = "{url}"
-"""
+KEY_ENV, KEY = KEY_NAMES["youtube"]["api_key_env"], "AIzaFAKE-metrics-secret-77e1"
+PROGRAMME = ("adal-komek", "Adal Komek", (("youtube", CHANNEL),))
 
 
 def test_a_real_cycle_reaches_the_metrics_and_no_secret_does(
@@ -218,21 +206,17 @@ def test_a_real_cycle_reaches_the_metrics_and_no_secret_does(
         channel=CHANNEL, video_id="metricsVid1", title="Adal Komek", peak_viewers=300,
         actual_start=T0 - timedelta(minutes=5), actual_end=T0 + timedelta(hours=1),
     )  # fmt: skip
-    retry.set_instant(True)
     sim = Simulator(Scenario(streams=[stream], seed=2), clock)
-    try:
-        with sim.serve() as url:
-            path = tmp_path / "streamer.toml"
-            text = CONFIG.format(channel=CHANNEL, key_env=KEY_ENV, url=url)
-            path.write_text(text, encoding="utf-8")
-            with Collector(load_config(path), clock, {KEY_ENV: KEY}) as collector:
-                metrics = collector.metrics()
-                metrics.observe(collector.collect_once())
-                with MetricsServer(metrics) as server:
-                    body = get(server, "/metrics").text
-                    samples = scrape(server)
-    finally:
-        retry.set_instant(False)
+    with instant_retries(), sim.serve() as url:
+        path = tmp_path / "streamer.toml"
+        text = simulator_config(url, programmes=[PROGRAMME])
+        path.write_text(text, encoding="utf-8")
+        with Collector(load_config(path), clock, {KEY_ENV: KEY}) as collector:
+            metrics = collector.metrics()
+            metrics.observe(collector.collect_once())
+            with MetricsServer(metrics) as server:
+                body = get(server, "/metrics").text
+                samples = scrape(server)
     [(labels, value)] = viewers(samples).items()
     assert labels == ("adal-komek", "youtube", "unplanned") and value > 0
     assert samples[("streamer_quota_units_total", (("key", KEY_ENV),))] > 0

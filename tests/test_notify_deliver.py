@@ -11,7 +11,7 @@ import pytest
 
 from streamer.clock import SimulatedClock
 from streamer.config import Config, ReportJob, load_config, starter_config
-from streamer.daemon import _safe_report, make_sender
+from streamer.daemon import make_sender, safe_report
 from streamer.models import Broadcast, BroadcastStatus, Target
 from streamer.notify.deliver import period_label, report_body, report_notice
 from streamer.store import open_store
@@ -125,8 +125,8 @@ def test_a_scheduled_job_queues_its_files_and_the_sender_mails_them(config: Conf
     channels; the sender mails it once, with the Kazakh subject, the txt form as HTML
     body and the three files attached, and a second run for the period adds nothing."""
     job, store, clock = config.reports[0], open_store(config.data_dir), SimulatedClock(MONDAY)
-    _safe_report(job, config, store, clock)
-    _safe_report(job, config, store, clock)  # the same period again: the same event
+    safe_report(job, config, store, clock)
+    safe_report(job, config, store, clock)  # the same period again: the same event
     [event] = store.outbox()
     assert (event["id"], event["kind"]) == ("report:weekly:2026-W48", "report")
     assert list(event["deliveries"]) == ["email"]
@@ -152,7 +152,7 @@ def test_a_scheduled_job_queues_its_files_and_the_sender_mails_them(config: Conf
 def test_a_report_file_gone_before_sending_fails_for_good(config: Config) -> None:
     """A queued report whose file was removed is marked failed naming the file, not retried."""
     job, store, clock = config.reports[0], open_store(config.data_dir), SimulatedClock(MONDAY)
-    _safe_report(job, config, store, clock)
+    safe_report(job, config, store, clock)
     (job.out_dir / "weekly-2026-W48.xlsx").unlink()
     sender = make_sender(config, store, clock, {})
     assert sender is not None
@@ -166,7 +166,7 @@ def test_a_job_without_deliver_queues_nothing(config: Config) -> None:
     """deliver = [] (the default): the files are written and nothing is queued."""
     store = open_store(config.data_dir)
     job = replace(config.reports[0], deliver=())
-    _safe_report(job, config, store, SimulatedClock(MONDAY))
+    safe_report(job, config, store, SimulatedClock(MONDAY))
     assert store.outbox() == []
     assert (job.out_dir / "weekly-2026-W48.csv").exists()
 
@@ -183,6 +183,6 @@ def test_a_failure_to_queue_is_logged_and_the_files_stay(
     monkeypatch.setattr(store, "add_events", broken)
     job = config.reports[0]
     with caplog.at_level(logging.ERROR, logger="streamer.daemon"):
-        _safe_report(job, config, store, SimulatedClock(MONDAY))
+        safe_report(job, config, store, SimulatedClock(MONDAY))
     assert any("not queued for email" in r.getMessage() for r in caplog.records)
     assert (job.out_dir / "weekly-2026-W48.xlsx").exists()

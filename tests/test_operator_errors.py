@@ -17,36 +17,27 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers.configs import KEY_NAMES, simulator_config
+from helpers.loopback import Served, live_now
 
-from collectors.simulator import Scenario, SimStream, Simulator
+from collectors.simulator import Scenario, Simulator
 from streamer.cli import run
 from streamer.clock import SystemClock
 
 CHANNEL = "UCoperatorErrorsChannel1"
-KEY_ENV = "STREAMER_TEST_OPERATOR_KEY"
-CONFIG = """\
-data_dir = "data"
-timezone = "Asia/Almaty"
+KEY_ENV = KEY_NAMES["youtube"]["api_key_env"]
+PROGRAMME = ("antikor-live", "Antikor.Live", (("youtube", CHANNEL),))
 
-[[programmes]]
-slug = "antikor-live"
-name = "Antikor.Live"
-channels = [{{ platform = "youtube", id = "{channel}" }}]
 
-[platforms.youtube]
-api_key_env = "{key_env}"
-api_endpoint = "{endpoint}"
-rss_endpoint = "{endpoint}"
+def config_text(url: str) -> str:
+    """A YouTube-only streamer.toml on ``url``."""
+    return simulator_config(url, programmes=[PROGRAMME], extra="[collector]\nrequest_timeout = 5\n")
 
-[collector]
-request_timeout = 5
-"""
+
 STREAMER = [sys.executable, "-c", "from streamer.cli import main; main()"]
 # Root writes anywhere through these capabilities; without them the owner's mode bits
 # apply to root as to anyone (the folders below belong to root).
@@ -102,37 +93,17 @@ def read_only(folder: Path) -> None:
         path.chmod(0o555 if path.is_dir() else 0o444)
 
 
-@dataclass
-class Served:
-    """The simulator and the URL it answers on."""
-
-    sim: Simulator
-    url: str
-
-
 @pytest.fixture
-def served() -> Iterator[Served]:
+def served(serve: Callable[[Simulator], Served]) -> Served:
     """The simulator on loopback with one stream live now, counting requests."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    live = SimStream(
-        channel=CHANNEL,
-        video_id="operatorVid",
-        title="Antikor.Live",
-        scheduled_start=now - timedelta(minutes=10),
-        actual_start=now - timedelta(minutes=9),
-        actual_end=now + timedelta(hours=2),
-        peak_viewers=300,
-        final_views=900,
-    )
-    sim = Simulator(Scenario(streams=[live], seed=3), SystemClock())
-    with sim.serve() as url:
-        yield Served(sim, url)
+    live = live_now(CHANNEL, "operatorVid", final_views=900)
+    return serve(Simulator(Scenario(streams=[live], seed=3), SystemClock()))
 
 
 @pytest.fixture
 def folder(tmp_path: Path, served: Served) -> Path:
     """A config on the simulator and a data folder holding one planned broadcast."""
-    config = CONFIG.format(channel=CHANNEL, key_env=KEY_ENV, endpoint=served.url)
+    config = config_text(served.url)
     (tmp_path / "streamer.toml").write_text(config, encoding="utf-8")
     assert run(["--config", str(tmp_path / "streamer.toml"), "plan", "add",
                 "--programme", "antikor-live", "--title", "Kept", "--start", "2026-11-30 11:00",
@@ -273,7 +244,7 @@ def test_ctrl_c_during_a_cycle_is_one_line_exit_130(
 ) -> None:
     """SIGINT while ``collect --once`` waits on a platform: one line, 130, store intact."""
     url, arrived = silent_platform
-    config = CONFIG.format(channel=CHANNEL, key_env=KEY_ENV, endpoint=url)
+    config = config_text(url)
     (tmp_path / "streamer.toml").write_text(config, encoding="utf-8")
     assert run(["--config", str(tmp_path / "streamer.toml"), "plan", "add",
                 "--programme", "antikor-live", "--title", "Kept", "--start", "2026-11-30 11:00",
@@ -379,7 +350,7 @@ def job_config(folder: Path, **fields: str) -> Path:
     """A streamer.toml in ``folder`` with one scheduled job, ``fields`` overriding a good one."""
     values = {"cron": "0 9 * * 1", "period": "last-week", "out_dir": "out", **fields}
     path = folder / "streamer.toml"
-    path.write_text(CONFIG.format(channel=CHANNEL, key_env=KEY_ENV, endpoint="http://127.0.0.1:9")
+    path.write_text(config_text("http://127.0.0.1:9")
                     + JOB.format(**values), encoding="utf-8")  # fmt: skip
     return path
 

@@ -211,7 +211,7 @@ def test_command_uses_retention_days_from_the_config(
 
 def test_daemon_retention_job_prunes_only_what_may_go(tmp_path: Path) -> None:
     """The nightly job with retention_days removes old final partitions and logs, never raises."""
-    from streamer.daemon import _safe_prune
+    from streamer.daemon import safe_prune
     from streamer.store import open_store
 
     store = open_store(tmp_path / "data")
@@ -222,6 +222,6 @@ def test_daemon_retention_job_prunes_only_what_may_go(tmp_path: Path) -> None:
         CycleWrite(snapshots=[Snapshot(done.key, old, StreamStatus.LIVE, 5)], streams=[done])
     )
     assert store.partitions()
-    _safe_prune(store, 30, SimulatedClock(datetime(2026, 3, 1, tzinfo=UTC)))
+    safe_prune(store, 30, SimulatedClock(datetime(2026, 3, 1, tzinfo=UTC)))
     assert store.partitions() == []
     assert "youtube:v1" in store.streams(include_archive=True)

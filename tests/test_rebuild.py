@@ -9,9 +9,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers.retries import instant_retries
 from rich.console import Console
 
-from collectors.retry import set_instant
 from collectors.simulator import Simulator, demo_week
 from streamer.cli import run
 from streamer.clock import SimulatedClock
@@ -26,7 +26,6 @@ ALMATY = ZoneInfo("Asia/Almaty")
 @pytest.fixture(scope="module")
 def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Monday 09:00 to Tuesday 18:00 of the demo week, collected on four platforms."""
-    set_instant(True)
     folder = tmp_path_factory.mktemp("week")
     clock = SimulatedClock(datetime.combine(MONDAY, time(9), tzinfo=ALMATY))
     scenario = demo_week(
@@ -36,7 +35,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
         antikor_twitch="antikorlive",
     )  # fmt: skip
     simulator = Simulator(scenario, clock)
-    with simulator.serve() as endpoint:
+    with instant_retries(), simulator.serve() as endpoint:
         config = write_config(folder, endpoint)
         plan_week(config, MONDAY)
         finish = datetime.combine(MONDAY + timedelta(days=1), time(18), tzinfo=ALMATY)

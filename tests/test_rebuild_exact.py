@@ -10,11 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers.retries import instant_retries
 from hypothesis import given
 from hypothesis import strategies as st
 
 from collectors.cycle import CycleReport, CycleState, combine_simulcasts
-from collectors.retry import set_instant
 from collectors.simulator import Simulator, demo_week
 from streamer import rollup
 from streamer.cli import run
@@ -43,7 +43,6 @@ def _jittered_play(collector: Collector, clock: SimulatedClock, finish: datetime
 @pytest.fixture(scope="module")
 def real_clock_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Monday 10:30 to 13:30 of the demo week, four platforms, cycles jittered."""
-    set_instant(True)
     folder = tmp_path_factory.mktemp("jittered")
     start = datetime.combine(MONDAY, time(10, 30), tzinfo=ALMATY) + timedelta(microseconds=417_000)
     clock = SimulatedClock(start)
@@ -54,7 +53,7 @@ def real_clock_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         antikor_twitch="antikorlive",
     )  # fmt: skip
     simulator = Simulator(scenario, clock)
-    with simulator.serve() as endpoint:
+    with instant_retries(), simulator.serve() as endpoint:
         config = write_config(folder, endpoint)
         plan_week(config, MONDAY)
         finish = datetime.combine(MONDAY, time(13, 30), tzinfo=ALMATY)

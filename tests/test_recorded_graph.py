@@ -6,63 +6,31 @@ end to end through a ``Collector`` into a TinyStore, and at the adapter for pagi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers.configs import ENVIRON, recorded_collector
 from helpers.replay import Recorded, Replay, recorded, serve
 
-from collectors import retry
 from collectors.base import Transient
 from collectors.facebook import FacebookAdapter
 from collectors.http import api_client
 from streamer.clock import SimulatedClock
-from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.models import Channel, StreamStatus
+
+pytestmark = pytest.mark.usefixtures("instant_backoff")
 
 PAGE, ACCOUNT = "20531316728", "17841405822304914"
 T0 = datetime(2021, 4, 24, 0, 0, tzinfo=UTC)  # the day after the newest recorded broadcast
 VOD = "10160659411121729"  # the newest item of the recorded page: a VOD
 LIVE_MEDIA = "90010498116233"
 LIVE_VIDEOS, LIVE_MEDIA_PATH = f"/v19.0/{PAGE}/live_videos", f"/v19.0/{ACCOUNT}/live_media"
-ENVIRON = {"REC_FB_TOKEN": "EAAB-recorded-page-token", "REC_IG_TOKEN": "IGQV-recorded-token"}
 APP_USAGE_HIGH = '{"call_count":91,"total_cputime":15,"total_time":12}'  # python-facebook test
 APP_USAGE_DOCS = '{"call_count": 28, "total_time": 25, "total_cputime": 25}'  # Graph docs sample
-CONFIG = """\
-data_dir = "data"
-timezone = "UTC"
-
-[[programmes]]
-slug = "facebook-app"
-name = "Facebook App"
-channels = [
-  {{ platform = "facebook", id = "{page}" }},
-  {{ platform = "instagram", id = "{account}" }},
-]
-
-[platforms.facebook]
-access_token_env = "REC_FB_TOKEN"
-api_endpoint = "{url}"
-
-[platforms.instagram]
-access_token_env = "REC_IG_TOKEN"
-api_endpoint = "{url}"
-
-[collector]
-request_timeout = 2
-"""
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
+PROGRAMME = ("facebook-app", "Facebook App", (("facebook", PAGE), ("instagram", ACCOUNT)))
 
 
 def with_headers(answer: Recorded, **headers: str) -> Recorded:
@@ -81,12 +49,9 @@ def healthy_routes(replay: Replay) -> None:
     replay.route("GET", LIVE_MEDIA_PATH, recorded("instagram", "live_media.json"))
 
 
-@contextmanager
-def collector(tmp: Path, replay: Replay) -> Iterator[Collector]:
-    path = tmp / "streamer.toml"
-    path.write_text(CONFIG.format(page=PAGE, account=ACCOUNT, url=replay.url), "utf-8")
-    with Collector(load_config(path), SimulatedClock(T0), ENVIRON, parallel=False) as built:
-        yield built
+def collector(tmp: Path, replay: Replay) -> AbstractContextManager[Collector]:
+    """A sequential collector on the recordings, on a simulated clock at T0."""
+    return recorded_collector(tmp, replay.url, PROGRAMME, T0)
 
 
 def second_poll_gaps(tmp: Path, failure: Recorded) -> tuple[list[str], Collector, Replay]:
@@ -154,7 +119,7 @@ def test_recorded_pages_are_walked_by_the_after_cursor(tmp_path: Path) -> None:
         healthy_routes(replay)
         adapter = FacebookAdapter(
             http,
-            ("REC_FB_TOKEN", ENVIRON["REC_FB_TOKEN"]),
+            ("SIM_FACEBOOK_TOKEN", ENVIRON["SIM_FACEBOOK_TOKEN"]),
             api_endpoint=replay.url,
             clock=SimulatedClock(T0),
             lookback=timedelta(days=3650),
@@ -179,8 +144,8 @@ def test_recorded_code_190_stops_facebook_with_an_auth_gap(tmp_path: Path) -> No
     """The documented code 190 (token invalid): an auth gap, Facebook stopped, token unnamed."""
     reasons, built, _ = second_poll_gaps(tmp_path, recorded("facebook", "error_190_token.json"))
     assert reasons == ["auth"]
-    assert "REC_FB_TOKEN" in built.engine.stopped["facebook"]
-    assert ENVIRON["REC_FB_TOKEN"] not in built.engine.stopped["facebook"]
+    assert "SIM_FACEBOOK_TOKEN" in built.engine.stopped["facebook"]
+    assert ENVIRON["SIM_FACEBOOK_TOKEN"] not in built.engine.stopped["facebook"]
 
 
 def test_recorded_code_32_is_a_throttled_gap_with_a_cooldown(tmp_path: Path) -> None:

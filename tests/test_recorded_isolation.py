@@ -10,18 +10,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers.configs import recorded_collector
 from helpers.replay import Recorded, Replay, Seen, recorded, serve, videos_by_id
 
-from collectors import retry
-from streamer.clock import SimulatedClock
-from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.models import StreamStatus
+
+pytestmark = pytest.mark.usefixtures("instant_backoff")
 
 HEALTHY, TERMINATED = "UC9PBzalIcEQCsiIkq36PyUA", "UCsynTerminatedChannel00"
 YT_T0 = datetime(2024, 1, 11, 0, 30, tzinfo=UTC)
@@ -29,63 +28,8 @@ GRAPH_T0 = datetime(2021, 4, 24, 0, 0, tzinfo=UTC)
 PAGE, ACCOUNT, VOD = "20531316728", "17841405822304914", "10160659411121729"
 LIVE_VIDEOS, LIVE_MEDIA = f"/v19.0/{PAGE}/live_videos", f"/v19.0/{ACCOUNT}/live_media"
 REGAIN = timedelta(minutes=19)  # estimated_time_to_regain_access in the recorded header
-ENVIRON = {
-    "REC_YT_KEY": "AIzaFAKE-recorded-key",
-    "REC_FB_TOKEN": "EAAB-recorded-page-token",
-    "REC_IG_TOKEN": "IGQV-recorded-token",
-}
-YT_CONFIG = """\
-data_dir = "data"
-timezone = "UTC"
-
-[[programmes]]
-slug = "two-channels"
-name = "Two channels"
-channels = [
-  {{ platform = "youtube", id = "{healthy}" }},
-  {{ platform = "youtube", id = "{terminated}" }},
-]
-
-[platforms.youtube]
-api_key_env = "REC_YT_KEY"
-api_endpoint = "{url}"
-rss_endpoint = "{url}"
-
-[collector]
-request_timeout = 2
-"""
-GRAPH_CONFIG = """\
-data_dir = "data"
-timezone = "UTC"
-
-[[programmes]]
-slug = "facebook-app"
-name = "Facebook App"
-channels = [
-  {{ platform = "facebook", id = "{page}" }},
-  {{ platform = "instagram", id = "{account}" }},
-]
-
-[platforms.facebook]
-access_token_env = "REC_FB_TOKEN"
-api_endpoint = "{url}"
-
-[platforms.instagram]
-access_token_env = "REC_IG_TOKEN"
-api_endpoint = "{url}"
-
-[collector]
-request_timeout = 2
-"""
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
+YT_PROGRAMME = ("two-channels", "Two channels", (("youtube", HEALTHY), ("youtube", TERMINATED)))
+GRAPH_PROGRAMME = ("facebook-app", "Facebook App", (("facebook", PAGE), ("instagram", ACCOUNT)))
 
 
 def by_channel(healthy: Recorded, terminated: Recorded) -> object:
@@ -129,11 +73,7 @@ def test_recorded_terminated_channel_does_not_hide_the_healthy_channels_live_str
     """Feed 404 + channels.list without items on one channel: the other's live stream is found."""
     with serve() as replay:
         youtube_routes(replay)
-        path = tmp_path / "streamer.toml"
-        text = YT_CONFIG.format(healthy=HEALTHY, terminated=TERMINATED, url=replay.url)
-        path.write_text(text, "utf-8")
-        clock = SimulatedClock(YT_T0)
-        with Collector(load_config(path), clock, ENVIRON, parallel=False) as built:
+        with recorded_collector(tmp_path, replay.url, YT_PROGRAMME, YT_T0) as built:
             report = built.collect_once()
             streams = {s.external_id: s for s in built.store.streams().values()}
             snaps = built.store.snapshots(YT_T0, YT_T0 + timedelta(minutes=1))
@@ -153,11 +93,7 @@ def graph_cycle(tmp: Path, path: str, failure: Recorded) -> tuple[list[str], Col
             recorded("facebook", "live_videos_p2.json"),
         )
         replay.route("GET", LIVE_MEDIA, recorded("instagram", "live_media.json"))
-        config = tmp / "streamer.toml"
-        config.write_text(GRAPH_CONFIG.format(page=PAGE, account=ACCOUNT, url=replay.url), "utf-8")
-        with Collector(
-            load_config(config), SimulatedClock(GRAPH_T0), ENVIRON, parallel=False
-        ) as built:
+        with recorded_collector(tmp, replay.url, GRAPH_PROGRAMME, GRAPH_T0) as built:
             built.collect_once()
             replay.route("GET", path, failure)
             built.clock.advance(timedelta(minutes=10))  # type: ignore[attr-defined]

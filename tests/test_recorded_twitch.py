@@ -7,62 +7,25 @@ through a ``Collector`` into a TinyStore, and at the adapter where the clock mat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers.configs import ENVIRON, KEY_NAMES, recorded_collector
 from helpers.replay import Replay, recorded, serve
 
-from collectors import retry
 from collectors.http import api_client
 from collectors.twitch import TwitchAdapter
 from streamer.clock import SimulatedClock
-from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.models import Channel, StreamStatus, from_iso
 
 LOGIN, STREAM_ID = "sandysanderman", "123456789"
 T0 = datetime(2021, 3, 10, 15, 30, tzinfo=UTC)  # 26 min after the recorded started_at
-ENVIRON = {"REC_TW_ID": "recorded-client-id", "REC_TW_SECRET": "recorded-client-secret"}
 TOKEN, STREAMS = "/oauth2/token", "/helix/streams"
-CONFIG = """\
-data_dir = "data"
-timezone = "UTC"
-
-[[programmes]]
-slug = "sandy"
-name = "Sandy"
-channels = [{{ platform = "twitch", id = "{login}" }}]
-
-[platforms.twitch]
-client_id_env = "REC_TW_ID"
-client_secret_env = "REC_TW_SECRET"
-api_endpoint = "{url}"
-auth_endpoint = "{url}"
-
-[collector]
-request_timeout = 2
-"""
-
-
-@pytest.fixture
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
-
-
-@pytest.fixture
-def clock_waits() -> Iterator[None]:
-    """Backoffs wait on the injected clock (whatever an earlier test left switched)."""
-    previous = retry.is_instant()
-    retry.set_instant(False)
-    yield
-    retry.set_instant(previous)
+TW_ID, TW_SECRET = KEY_NAMES["twitch"]["client_id_env"], KEY_NAMES["twitch"]["client_secret_env"]
+PROGRAMME = ("sandy", "Sandy", (("twitch", LOGIN),))
 
 
 def healthy_routes(replay: Replay) -> None:
@@ -72,19 +35,16 @@ def healthy_routes(replay: Replay) -> None:
     replay.route("GET", "/helix/users", recorded("twitch", "users_summit1g.json"))
 
 
-@contextmanager
-def collector(tmp: Path, replay: Replay) -> Iterator[Collector]:
-    path = tmp / "streamer.toml"
-    path.write_text(CONFIG.format(login=LOGIN, url=replay.url), "utf-8")
-    with Collector(load_config(path), SimulatedClock(T0), ENVIRON, parallel=False) as built:
-        yield built
+def collector(tmp: Path, replay: Replay) -> AbstractContextManager[Collector]:
+    """A sequential collector on the recordings, on a simulated clock at T0."""
+    return recorded_collector(tmp, replay.url, PROGRAMME, T0)
 
 
 def adapter(replay: Replay, http: object, clock: SimulatedClock) -> TwitchAdapter:
     return TwitchAdapter(
         http,  # type: ignore[arg-type]
-        ("REC_TW_ID", ENVIRON["REC_TW_ID"]),
-        ("REC_TW_SECRET", ENVIRON["REC_TW_SECRET"]),
+        (TW_ID, ENVIRON[TW_ID]),
+        (TW_SECRET, ENVIRON[TW_SECRET]),
         api_endpoint=replay.url,
         auth_endpoint=replay.url,
         clock=clock,
@@ -127,7 +87,7 @@ def test_recorded_requests_use_the_app_token_and_never_follow_the_cursor(tmp_pat
     for call in helix:
         assert call.query == {"user_login": [LOGIN], "first": ["100"]}
         assert call.headers["authorization"] == "Bearer 4f5dce6cea626cb"
-        assert call.headers["client-id"] == ENVIRON["REC_TW_ID"]
+        assert call.headers["client-id"] == ENVIRON[TW_ID]
 
 
 @pytest.mark.usefixtures("instant_backoff")
@@ -181,7 +141,7 @@ def test_recorded_401_gets_one_new_app_token_and_the_poll_succeeds(tmp_path: Pat
 
 @pytest.mark.parametrize(
     ("recording", "named"),
-    [("token_invalid_client.json", "REC_TW_ID"), ("token_invalid_secret.json", "REC_TW_SECRET")],
+    [("token_invalid_client.json", TW_ID), ("token_invalid_secret.json", TW_SECRET)],
 )
 @pytest.mark.usefixtures("instant_backoff")
 def test_recorded_token_refusal_stops_twitch_naming_the_variable(

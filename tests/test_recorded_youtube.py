@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 from helpers.replay import Replay, recorded, serve, videos_by_id
 
-from collectors import retry
 from collectors.youtube import quota_day
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.models import Snapshot, StreamStatus, from_iso
+
+pytestmark = pytest.mark.usefixtures("instant_backoff")
 
 CHANNEL = "UC9PBzalIcEQCsiIkq36PyUA"  # the channel of the recorded feed
 T0 = datetime(2024, 1, 11, 0, 30, tzinfo=UTC)  # 24 min after the recorded live start
@@ -77,15 +78,6 @@ def collector(tmp: Path, replay: Replay, keys: Mapping[str, str] = KEYS) -> Iter
     config = load_config(path)
     with Collector(config, SimulatedClock(T0), dict(keys), parallel=False) as built:
         yield built
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 def snapshots_by_id(collector: Collector) -> dict[str, Snapshot]:

@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ from googleapiclient.http import HttpMockSequence
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from collectors import retry
 from collectors.base import BadPayload
 from collectors.facebook import FacebookAdapter
 from collectors.twitch import TwitchAdapter
@@ -276,15 +275,7 @@ PLATFORMS: dict[str, Callable[[bytes], Callable[[], Any]]] = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def instant() -> Iterator[None]:
-    """Retries without their waits (a bad payload is tried twice)."""
-    retry.set_instant(True)
-    yield
-    retry.set_instant(False)
-
-
-@pytest.mark.usefixtures("instant")
+@pytest.mark.usefixtures("instant_backoff")
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
 @pytest.mark.parametrize(
     "body", [DEEP, HUGE, b"\x00\xff{", b"[1,2]"], ids=["deep", "huge", "binary", "list"]
@@ -302,14 +293,14 @@ def test_hostile_json_is_a_bad_payload(platform: str, body: bytes) -> None:
     [{"viewCount": "-5"}, {"viewCount": "lots"}, {"likeCount": "1_000"}, {"viewers": "-1"},
      {"viewCount": " 7"}, {"commentCount": 1.5}, {"viewCount": "9" * 5000}],
 )  # fmt: skip
-@pytest.mark.usefixtures("instant")
+@pytest.mark.usefixtures("instant_backoff")
 def test_youtube_counts_that_are_not_counts_are_bad_payloads(stats: dict[str, Any]) -> None:
     """A negative, non-numeric or odd-looking counter from videos.list is a ``BadPayload``."""
     with pytest.raises(BadPayload):
         PLATFORMS["youtube"](yt_item(**stats))()
 
 
-@pytest.mark.usefixtures("instant")
+@pytest.mark.usefixtures("instant_backoff")
 @pytest.mark.parametrize("viewers", [-3, "12", 1.5, True, None])
 def test_twitch_viewer_counts_that_are_not_counts_are_bad_payloads(viewers: Any) -> None:
     """``viewer_count`` negative, a string, a float or a bool: ``BadPayload``."""
@@ -323,7 +314,7 @@ def test_twitch_viewer_counts_that_are_not_counts_are_bad_payloads(viewers: Any)
         adapter.poll([Stream("twitch", "1", "login", status=StreamStatus.LIVE)], NOW)
 
 
-@pytest.mark.usefixtures("instant")
+@pytest.mark.usefixtures("instant_backoff")
 @pytest.mark.parametrize("live_views", [-1, "many", 2.5, True])
 def test_facebook_counts_that_are_not_counts_are_bad_payloads(live_views: Any) -> None:
     """``live_views`` negative or not a number: ``BadPayload``."""

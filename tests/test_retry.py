@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,17 +21,10 @@ from collectors.base import (
 from collectors.retry import Policy, retry_after_seconds, retrying, retrying_async
 from streamer.clock import SimulatedClock
 
+pytestmark = pytest.mark.usefixtures("clock_waits")
+
 T0 = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 NO_JITTER = Policy(attempts=4, initial=1.0, maximum=30.0, jitter=0.0)
-
-
-@pytest.fixture(autouse=True)
-def real_backoff() -> Iterator[None]:
-    """These tests watch the waits on a simulated clock, so backoff stays on."""
-    previous = retry.is_instant()
-    retry.set_instant(False)
-    yield
-    retry.set_instant(previous)
 
 
 @pytest.fixture

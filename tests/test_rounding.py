@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reports.fmt import Style
-from reports.render import _change_text
+from reports.render import change_text
 from reports.report import rounded
 
 TZ = ZoneInfo("Asia/Almaty")
@@ -32,9 +32,9 @@ def test_console_decimals_and_percentages_round_halves_up() -> None:
 def test_console_changes_round_halves_up_and_a_rounded_zero_reads_plus_minus() -> None:
     """A change of +2.5 shows "+3"; one that rounds to nothing shows "±0"."""
     style = Style("en", TZ)
-    assert _change_text(style, "broadcasts_held_change", 2.5) == "+3"
-    assert _change_text(style, "views_change_pct", -12.5) == "-13%"
-    assert _change_text(style, "broadcasts_held_change", 0.4) == "±0"
+    assert change_text(style, "broadcasts_held_change", 2.5) == "+3"
+    assert change_text(style, "views_change_pct", -12.5) == "-13%"
+    assert change_text(style, "broadcasts_held_change", 0.4) == "±0"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from streamer.clock import SimulatedClock
 from streamer.config import load_config, starter_config
 from streamer.cron import cron_trigger
-from streamer.daemon import _safe_report
+from streamer.daemon import safe_report
 from streamer.models import Broadcast, BroadcastStatus, Target
 from streamer.store import open_store
 
@@ -52,7 +52,7 @@ def test_weekly_report_fires_monday_0900_local_and_writes_last_weeks_files(
     assert fire.astimezone(config.tz).strftime("%A %Y-%m-%d %H:%M") == "Monday 2026-11-30 09:00"
     assert fire.astimezone(UTC) == datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
     clock.set(fire)
-    _safe_report(job, config, open_store(config.data_dir), clock)
+    safe_report(job, config, open_store(config.data_dir), clock)
     out = config_path.parent / "out"
     assert sorted(p.name for p in out.iterdir()) == ["weekly-2026-W48.csv", "weekly-2026-W48.txt"]
     assert "Adal Komek" in (out / "weekly-2026-W48.txt").read_text(encoding="utf-8")
@@ -69,7 +69,7 @@ def test_a_failing_report_is_logged_and_does_not_raise(
     )
     clock = SimulatedClock(datetime(2026, 11, 30, 4, 0, tzinfo=UTC))
     with caplog.at_level(logging.ERROR, logger="streamer.daemon"):
-        _safe_report(broken, config, open_store(config.data_dir), clock)
+        safe_report(broken, config, open_store(config.data_dir), clock)
     assert any("broken" in r.getMessage() for r in caplog.records)
     assert not (config_path.parent / "reports").exists()
 

@@ -53,12 +53,6 @@ def sim(clock: SimulatedClock) -> Simulator:
 
 
 @pytest.fixture
-def base_url(sim: Simulator) -> Iterator[str]:
-    with sim.serve() as url:
-        yield url
-
-
-@pytest.fixture
 def yt(base_url: str) -> Iterator[Any]:
     with youtube_client(base_url) as client:
         yield client

@@ -19,7 +19,6 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from collectors import retry
 from collectors.base import AuthFailed, BadPayload, PlatformError, Transient
 from collectors.registry import build_platforms
 from collectors.simulator import FaultKind, FaultRule, Scenario, SimStream, Simulator, demo_week
@@ -28,6 +27,8 @@ from streamer.clock import SimulatedClock
 from streamer.config import Config
 from streamer.errors import ConfigError
 from streamer.models import Channel, Programme, Stream, StreamStatus
+
+pytestmark = pytest.mark.usefixtures("instant_backoff")
 
 FIXTURES = Path(__file__).parent / "fixtures" / "twitch"
 NOW = datetime(2026, 3, 14, 11, 30, tzinfo=UTC)
@@ -38,15 +39,6 @@ ANTIKOR = Channel("twitch", "AntikorLive", "Antikor.Live Twitch")
 ADAL = Channel("twitch", "adalkomek")
 LIVE_ID, EARLIER_ID = "40952121085", "40900000001"
 Answer = tuple[int, str, dict[str, str]]
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 def ok(name: str, **headers: str) -> Answer:
@@ -297,9 +289,9 @@ def test_a_token_answer_without_a_token_is_a_bad_payload() -> None:
 # -- rate limits and faults ---------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("clock_waits")
 def test_a_429_waits_for_ratelimit_reset_on_the_clock() -> None:
     """429 with Ratelimit-Reset 9 s ahead: the retry happens 9 s later on the adapter's clock."""
-    retry.set_instant(False)
     clock = SimulatedClock(NOW)
     reset = {"Ratelimit-Remaining": "0", "Ratelimit-Reset": str(int(NOW.timestamp()) + 9)}
     wire = Wire(TOKEN, fail(429, "error_too_many.json", **reset), ok("streams.json"))
@@ -308,9 +300,9 @@ def test_a_429_waits_for_ratelimit_reset_on_the_clock() -> None:
     assert len(result.snapshots) == 1
 
 
+@pytest.mark.usefixtures("clock_waits")
 def test_an_emptied_bucket_makes_the_next_call_wait_for_the_reset() -> None:
     """Ratelimit-Remaining 0 on a success: the next request waits until Ratelimit-Reset."""
-    retry.set_instant(False)
     clock = SimulatedClock(NOW)
     reset = {"Ratelimit-Remaining": "0", "Ratelimit-Reset": str(int(NOW.timestamp()) + 20)}
     wire = Wire(TOKEN, ok("streams.json", **reset), ok("streams.json"))
@@ -321,9 +313,9 @@ def test_an_emptied_bucket_makes_the_next_call_wait_for_the_reset() -> None:
     assert clock.now() - NOW == timedelta(seconds=20)
 
 
+@pytest.mark.usefixtures("clock_waits")
 def test_a_remaining_bucket_does_not_wait() -> None:
     """Ratelimit-Remaining 799: no wait before the next request."""
-    retry.set_instant(False)
     clock = SimulatedClock(NOW)
     bucket = {"Ratelimit-Remaining": "799", "Ratelimit-Reset": str(int(NOW.timestamp()) + 20)}
     wire = Wire(TOKEN, ok("streams.json", **bucket), ok("streams.json"))

@@ -23,7 +23,6 @@ import pytest
 from google.oauth2.credentials import Credentials
 from googleapiclient.http import HttpMockSequence
 
-from collectors import retry
 from collectors.base import (
     AuthFailed,
     BadPayload,
@@ -38,6 +37,8 @@ from streamer.clock import SimulatedClock
 from streamer.errors import ConfigError
 from streamer.models import Channel, Stream, StreamStatus
 
+pytestmark = pytest.mark.usefixtures("instant_backoff")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "youtube"
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 KEYS = [
@@ -47,15 +48,6 @@ KEYS = [
 SECRETS = [value for _, value in KEYS]
 ANTIKOR = Channel("youtube", "UCantikorLive0000000000a", "Antikor.Live")
 OK = {"status": "200", "content-type": "application/json; charset=UTF-8"}
-
-
-@pytest.fixture(autouse=True)
-def instant_backoff() -> Iterator[None]:
-    """Retries happen, their waits do not."""
-    previous = retry.is_instant()
-    retry.set_instant(True)
-    yield
-    retry.set_instant(previous)
 
 
 def fixture(name: str) -> str:
@@ -312,9 +304,9 @@ def test_retries_run_out_into_a_transient_error() -> None:
     assert caught.value.usage is not None and caught.value.usage.calls == 4
 
 
+@pytest.mark.usefixtures("clock_waits")
 def test_retry_after_is_waited_on_the_injected_clock() -> None:
     """A 429 asking for 7 s: the retry happens 7 s later on the adapter's clock."""
-    retry.set_instant(False)
     clock = SimulatedClock(NOW)
     wire = Wire([error(429, "error_rate_limit.json", **{"retry-after": "7"})])
     wire._iterable.append((OK, fixture("videos_list.json")))

@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from helpers.reliability import MONDAY, SECRETS, scenario, write_config
+from helpers.retries import instant_retries
 
-from collectors import retry
 from collectors.simulator import Simulator
 from streamer.clock import SimulatedClock
 from streamer.daemon import Collector
@@ -32,10 +32,9 @@ from streamer.tinystore import TinyStore
 
 
 def main(folder: Path, start: datetime, until: datetime, pace: float) -> None:
-    retry.set_instant(True)
     clock = SimulatedClock(start)
     sim = Simulator(scenario(MONDAY, weeks=1), clock)
-    with sim.serve() as endpoint:
+    with instant_retries(), sim.serve() as endpoint:
         config = write_config(folder, endpoint)
         store = TinyStore(config.data_dir)
         with Collector(config, clock, dict(SECRETS), store) as collector:

@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from helpers.configs import simulator_config
+from helpers.retries import instant_retries
+
 from collectors import retry
 from collectors.simulator import FaultRule, Scenario, Simulator, demo_week
 from streamer.clock import SimulatedClock
@@ -43,51 +46,17 @@ SECRETS = {
     "REL_TWITCH_SECRET": "twitchSECRETclientsecret2a9d",
 }
 
-CONFIG = """\
-data_dir = "data"
-timezone = "Asia/Almaty"
-
-[[programmes]]
-slug = "antikor-live"
-name = "Antikor.Live"
-channels = [
-  {{ platform = "youtube", id = "{antikor[youtube]}" }},
-  {{ platform = "facebook", id = "{antikor[facebook]}" }},
-  {{ platform = "instagram", id = "{antikor[instagram]}" }},
-  {{ platform = "twitch", id = "{antikor[twitch]}" }},
-]
-
-[[programmes]]
-slug = "adal-komek"
-name = "Adal Komek"
-channels = [
-  {{ platform = "youtube", id = "{adal[youtube]}" }},
-  {{ platform = "facebook", id = "{adal[facebook]}" }},
-  {{ platform = "instagram", id = "{adal[instagram]}" }},
-]
-
-[platforms.youtube]
-api_key_env = "REL_YOUTUBE_KEY"
-api_endpoint = "{endpoint}"
-rss_endpoint = "{endpoint}"
-
-[platforms.facebook]
-access_token_env = "REL_FACEBOOK_TOKEN"
-api_endpoint = "{endpoint}"
-
-[platforms.instagram]
-access_token_env = "REL_INSTAGRAM_TOKEN"
-api_endpoint = "{endpoint}"
-
-[platforms.twitch]
-client_id_env = "REL_TWITCH_ID"
-client_secret_env = "REL_TWITCH_SECRET"
-api_endpoint = "{endpoint}"
-auth_endpoint = "{endpoint}"
-
-[collector]
-request_timeout = {timeout}
-"""
+# The platforms' key settings, naming the variables above.
+KEYS = {
+    "youtube": {"api_key_env": "REL_YOUTUBE_KEY"},
+    "facebook": {"access_token_env": "REL_FACEBOOK_TOKEN"},
+    "instagram": {"access_token_env": "REL_INSTAGRAM_TOKEN"},
+    "twitch": {"client_id_env": "REL_TWITCH_ID", "client_secret_env": "REL_TWITCH_SECRET"},
+}
+PROGRAMMES = (
+    ("antikor-live", "Antikor.Live", tuple(ANTIKOR.items())),
+    ("adal-komek", "Adal Komek", tuple(ADAL.items())),
+)
 
 # Where each platform's requests go, for aiming faults at one platform.
 PREFIXES = {
@@ -137,7 +106,8 @@ def _planned(bid: str, slug: str, on: date, at: time, channels: Mapping[str, str
 def write_config(folder: Path, endpoint: str, timeout: float = 0.2) -> Config:
     """The four-platform streamer.toml in ``folder``, loaded back."""
     path = folder / "streamer.toml"
-    text = CONFIG.format(adal=ADAL, antikor=ANTIKOR, endpoint=endpoint, timeout=timeout)
+    extra = f"[collector]\nrequest_timeout = {timeout}\n"
+    text = simulator_config(endpoint, programmes=PROGRAMMES, keys=KEYS, extra=extra)
     path.write_text(text, encoding="utf-8")
     return load_config(path)
 
@@ -327,7 +297,6 @@ def world(
     clock: SimulatedClock | None = None,
 ) -> Iterator[World]:
     """A served four-platform simulator, config and plan on disk, and a collector."""
-    retry.set_instant(True)
     begin = start or datetime.combine(MONDAY - timedelta(days=1), time(0), tzinfo=TZ)
     clock = clock or SimulatedClock(begin)
     sim = Simulator(scenario(MONDAY, weeks), clock)
@@ -335,7 +304,7 @@ def world(
         faults.arm(sim)
     environ = dict(SECRETS)
     with ExitStack() as stack:
-        stack.callback(retry.set_instant, False)
+        stack.enter_context(instant_retries())
         endpoint = stack.enter_context(sim.serve())
         config = write_config(folder, endpoint, timeout)
         store = TinyStore(config.data_dir)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from collectors import retry
+from helpers.retries import instant_retries
+
 from collectors.simulator import Scenario, SimStream, Simulator
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
@@ -44,20 +45,17 @@ def simulated_collector(
     """``config(url)`` is the streamer.toml text for the simulator at ``url``; ``wrap``
     may put a wrapper (a counting store) around the store the collector writes to.
     Retries happen without their waits while it is open."""
-    retry.set_instant(True)
     clock = SimulatedClock(start)
     sim = Simulator(Scenario(streams=list(streams), seed=seed), clock)
-    try:
-        with ExitStack() as stack:
-            url = stack.enter_context(sim.serve())
-            path = tmp / "streamer.toml"
-            path.write_text(config(url), encoding="utf-8")
-            loaded = load_config(path)
-            inner = TinyStore(loaded.data_dir)
-            if plan:
-                inner.change_plan(lambda current: list(plan))
-            store = inner if wrap is None else wrap(inner)
-            collector = stack.enter_context(Collector(loaded, clock, environ, store))
-            yield Simulated(clock, sim, store, collector)
-    finally:
-        retry.set_instant(False)
+    with ExitStack() as stack:
+        stack.enter_context(instant_retries())
+        url = stack.enter_context(sim.serve())
+        path = tmp / "streamer.toml"
+        path.write_text(config(url), encoding="utf-8")
+        loaded = load_config(path)
+        inner = TinyStore(loaded.data_dir)
+        if plan:
+            inner.change_plan(lambda current: list(plan))
+        store = inner if wrap is None else wrap(inner)
+        collector = stack.enter_context(Collector(loaded, clock, environ, store))
+        yield Simulated(clock, sim, store, collector)
