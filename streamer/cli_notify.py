@@ -83,8 +83,11 @@ def list_command(app: App, fmt: str, everything: bool) -> None:
         return
     for event in outbox:
         for channel, record in event["deliveries"].items():
-            # 16 + 1 + 30 + 1 + 8 + 1 + 8 + 1 + 2 = 68 columns, plus a short reason.
-            line = (f"{event['at'][:16]:<16} {event['id'][:30]:<30} {channel:<8} "
-                    f"{record['state']:<8} {record['attempts']:>2}")  # fmt: skip
+            # 16 + 1 + 36 + 1 + 8 + 1 + 7 + 1 + 2 = 73 columns; a reason on its own line,
+            # where it has room to say what went wrong.
+            line = (f"{event['at'][:16]:<16} {event['id'][:36]:<36} {channel:<8} "
+                    f"{record['state']:<7} {record['attempts']:>2}")  # fmt: skip
+            click.echo(line.rstrip())
             reason = "" if record["state"] == "sent" else record.get("reason", "")
-            click.echo(f"{line} {reason}"[:80].rstrip())
+            if reason:
+                click.echo(f"  {reason}"[:80].rstrip())

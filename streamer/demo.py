@@ -37,10 +37,12 @@ from reports.report import Report
 from streamer.clock import SimulatedClock, monotonic
 from streamer.config import Config, load_config
 from streamer.console import make_console, plan_table
-from streamer.daemon import Collector
+from streamer.daemon import SEND_EVERY, Collector, make_sender
+from streamer.demo_alerts import TELEGRAM, TOKEN_ENVIRON, alerts_table
 from streamer.errors import UserError
 from streamer.files import write_atomic
 from streamer.models import Broadcast, BroadcastStatus
+from streamer.notify.sender import Sender
 from streamer.store import Store, config_store
 from streamer.timezones import zone
 
@@ -123,10 +125,12 @@ def demo_config(
     collector: Mapping[str, int] | None = None,
     twitch: bool = True,
     fsync: bool = True,
+    alerts: bool = False,
 ) -> str:
     """The text of a demo streamer.toml with every platform pointed at ``endpoint``;
-    ``fsync=False`` for a folder that is thrown away (``fsync = false``)."""
-    return _CONFIG.format(
+    ``fsync=False`` for a folder that is thrown away (``fsync = false``); ``alerts``
+    adds ``[notify.telegram]`` at the simulator's Bot API stand-in and ``[alerts]``."""
+    text = _CONFIG.format(
         comment=comment,
         fsync="" if fsync else _NO_FSYNC,
         endpoint=endpoint,
@@ -134,6 +138,7 @@ def demo_config(
         twitch_channel=_TWITCH_CHANNEL if twitch else "",
         twitch_platform=_TWITCH_PLATFORM.format(endpoint=endpoint) if twitch else "",
     )
+    return text + (TELEGRAM.format(endpoint=endpoint) if alerts else "")
 
 
 # The simulator accepts any credentials; these are not secrets.
@@ -143,6 +148,7 @@ DEMO_ENVIRON = {
     "STREAMER_DEMO_INSTAGRAM_TOKEN": "demo-instagram-token",
     "STREAMER_DEMO_TWITCH_ID": "demo-twitch-client",
     "STREAMER_DEMO_TWITCH_SECRET": "demo-twitch-secret",
+    **TOKEN_ENVIRON,
 }
 
 # The demo week: Adal Komek every weekday at 11:00, Antikor.Live on Tuesday and
@@ -179,7 +185,7 @@ def prepare_folder(directory: Path) -> Path:
 def write_config(directory: Path, endpoint: str = "http://127.0.0.1:9") -> Config:
     """Write the demo's streamer.toml and load it back (so it is validated)."""
     path = directory / "streamer.toml"
-    path.write_text(demo_config(endpoint), encoding="utf-8")
+    path.write_text(demo_config(endpoint, alerts=True), encoding="utf-8")
     return load_config(path)
 
 
@@ -244,12 +250,18 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
         # The simulator answers from this same process: platform threads would only
         # queue behind one another for the interpreter, so the demo polls in turn.
         with Collector(config, clock, DEMO_ENVIRON, parallel=False) as collector:
-            cycles = play(collector, clock, finish, console)
+            sender = make_sender(config, collector.store, clock, DEMO_ENVIRON)
+            cycles = play(collector, clock, finish, console, sender)
     store = config_store(config)
     console.print(collected_table(store, config, begin, finish))
     console.print(
         f"{cycles} collector cycles over a simulated week in {monotonic() - started:.1f} s "
         f"(simulator answered {simulator.stats.total_requests} requests)"
+    )
+    console.print(alerts_table(store, config))
+    console.print(
+        f"the Telegram stand-in received {len(simulator.telegram.texts())} messages "
+        f"for {len(store.outbox())} alerts"
     )
     report_week(store, config, monday, folder, console)
     console.print(f"demo finished in {monotonic() - started:.1f} s")
@@ -291,9 +303,18 @@ def _chart(report: Report, style: Style, path: Path) -> Path | None:
     return path
 
 
-def play(collector: Collector, clock: SimulatedClock, finish: datetime, console: Console) -> int:
-    """Run collector cycles, jumping the clock to the next due one, until ``finish``."""
+def play(
+    collector: Collector,
+    clock: SimulatedClock,
+    finish: datetime,
+    console: Console,
+    sender: Sender | None = None,
+) -> int:
+    """Run collector cycles, jumping the clock to the next due one, until ``finish``;
+    the alert ``sender``, when given, after a cycle at most every ``SEND_EVERY`` s and
+    once at the end, as the daemon runs it."""
     begin = clock.now()
+    next_send = begin
     total = (finish - begin).total_seconds()
     cycles = 0
     columns = (*Progress.get_default_columns(), TextColumn("{task.fields[now]}"))
@@ -302,6 +323,9 @@ def play(collector: Collector, clock: SimulatedClock, finish: datetime, console:
         while clock.now() < finish:
             collector.collect_once()
             cycles += 1
+            if sender is not None and clock.now() >= next_send:
+                sender.run_once()
+                next_send = clock.now() + timedelta(seconds=SEND_EVERY)
             due = collector.engine.next_due(clock.now())
             clock.set(min(finish, max(due, clock.now() + timedelta(seconds=1))))
             local_now = clock.now().astimezone(collector.config.tz)
@@ -310,6 +334,8 @@ def play(collector: Collector, clock: SimulatedClock, finish: datetime, console:
                 completed=(clock.now() - begin).total_seconds(),
                 now=f"{local_now:%a %d %b %H:%M}",
             )
+    if sender is not None:
+        sender.run_once()
     return cycles
 
 

@@ -17,7 +17,7 @@ from reports.fmt import Style
 from streamer import demo_half_year
 from streamer.cli import run
 from streamer.clock import SimulatedClock
-from streamer.demo import ANTIKOR_YT
+from streamer.demo import ANTIKOR_YT, run_demo
 from streamer.demo_half_year import (
     HALF_YEAR_CHANNELS,
     Tally,
@@ -28,6 +28,7 @@ from streamer.demo_half_year import (
     truth_table,
     write_half_year_config,
 )
+from streamer.models import BroadcastStatus
 from streamer.store import open_store
 
 ZONE = "Asia/Almaty"
@@ -167,3 +168,29 @@ def test_truth_equals_the_report_on_a_few_days(tmp_path: Path) -> None:
     assert agree, text
     assert "✗" not in text and text.count("✓") == 2
     assert "the report agrees exactly with the simulator" in text
+
+
+@pytest.mark.slow
+def test_week_demo_shows_each_alert_and_where_it_went(tmp_path: Path) -> None:
+    """The week's alerts on an 80-column screen: a live alert per held broadcast, one
+    for Saturday's unplanned simulcast, a missed alert per missed broadcast, each sent
+    to Telegram once; the bot token stays out of the config file."""
+    out = io.StringIO()
+    run_demo(tmp_path / "demo", Console(file=out, width=80), today=date(2026, 11, 23))
+    text = out.getvalue()
+    section = text[text.index("Alerts this week") : text.index("alerts\n") + 7]
+    assert max(len(line) for line in section.splitlines()) <= 80
+    store = open_store(tmp_path / "demo" / "data")
+    outbox = store.outbox()
+    plan = store.broadcasts().values()
+    planned_live = {e["data"]["broadcast"] for e in outbox if e["kind"] == "live" and
+                    "broadcast" in e["data"]}  # fmt: skip
+    assert planned_live == {b.id for b in plan if b.status is BroadcastStatus.HELD}
+    missed = {e["data"]["broadcast"] for e in outbox if e["kind"] == "missed"}
+    assert missed == {b.id for b in plan if b.status is BroadcastStatus.MISSED} and missed
+    (unplanned,) = [e for e in outbox if e["kind"] == "live" and "broadcast" not in e["data"]]
+    assert len(unplanned["data"]["platforms"]) >= 2  # a simulcast: one alert
+    assert "│ Sat 19:00 │ live   │ Antikor.Live (unplanned) │ telegram │ sent  │" in section
+    assert all(e["deliveries"]["telegram"]["state"] == "sent" for e in outbox)
+    assert f"received {len(outbox)} messages for {len(outbox)} alerts" in section
+    assert "demo-telegram-token" not in (tmp_path / "demo" / "streamer.toml").read_text()

@@ -13,14 +13,14 @@ import pytest
 from collectors.simulator import DEFAULT_DAILY_QUOTA, FaultRule, Simulator, demo_week
 from streamer import demo
 from streamer.clock import SimulatedClock
-from streamer.config import load_config
+from streamer.config import Config, load_config
 from streamer.daemon import Collector, make_sender
 from streamer.models import to_iso
 from streamer.notify.base import Notice, PermanentFailure, TemporaryFailure
 from streamer.notify.messages import notice
 from streamer.notify.outbox import new_event
 from streamer.notify.settings import TelegramSettings
-from streamer.notify.telegram import TelegramChannel
+from streamer.notify.telegram import TelegramChannel, render_html
 from streamer.store import CycleWrite, Store
 from streamer.timezones import zone
 from streamer.tinystore import TinyStore
@@ -29,6 +29,12 @@ MONDAY = date(2026, 3, 2)
 TZ = zone("Asia/Almaty")
 TOKEN = "123456:SECRET-bot-token"
 ENV = {**demo.DEMO_ENVIRON, "TG_TOKEN": TOKEN}
+
+
+def demo_loaded(folder: Path) -> Config:
+    """The demo's config (its two programmes), platforms at a closed port."""
+    (folder / "streamer.toml").write_text(demo.demo_config("http://127.0.0.1:9"))
+    return load_config(folder / "streamer.toml")
 
 
 def _at(day: int, hour: int) -> datetime:
@@ -135,3 +141,19 @@ def test_telegram_escapes_outside_text() -> None:
     receipt = _channel(answer).send(Notice("x", "live", "Live: <b>A&B</b>", ("<script>",)))
     assert receipt == "message 7 to -1001"
     assert b"&lt;b&gt;A&amp;B&lt;/b&gt;" in sent[0] and b"&lt;script&gt;" in sent[0]
+
+
+def test_a_live_message_names_each_platform_once_with_its_link(tmp_path: Path) -> None:
+    """Three lines on a phone: subject, title, the links on one line; a platform with
+    no link of its own (Instagram) keeps the plain list of platforms."""
+    config = demo_loaded(tmp_path)
+    links = [["youtube", "https://y.example/v"], ["facebook", "https://f.example/v"]]
+    data = {"broadcast": "b1", "programme": "antikor-live", "title": "Ask the service",
+            "platforms": ["facebook", "youtube"], "links": links}  # fmt: skip
+    event = {"id": "live:b1", "kind": "live", "data": data}
+    text = render_html(notice(event, "en", config.programmes, config.tz))
+    assert text == ('<b>Live now: Antikor.Live</b>\nAsk the service\n<a href="https://y.example/v">'
+                    'YouTube</a> · <a href="https://f.example/v">Facebook</a>')  # fmt: skip
+    data = {**data, "platforms": ["instagram", "youtube"], "links": data["links"][:1]}
+    lines = notice({**event, "data": data}, "ru", config.programmes, config.tz).lines
+    assert lines == ("Ask the service", "Instagram · YouTube")

@@ -109,9 +109,11 @@ def notice(
         lines.append(text("late.line", language, time=when(data["start"]), late=data["late_min"]))
     elif kind == "missed":
         lines.append(text("missed.line", language, time=when(data["start"])))
-    else:
-        lines.append(" · ".join(PLATFORM_NAMES.get(p, p) for p in data.get("platforms", [])))
     links = tuple((PLATFORM_NAMES.get(p, p), url) for p, url in data.get("links", []))
+    platforms = [PLATFORM_NAMES.get(p, p) for p in data.get("platforms", [])]
+    if kind == "live" and not set(platforms) <= {label for label, _url in links}:
+        # Named once: the links carry the platforms' names, unless one has no link.
+        lines.append(" · ".join(platforms))
     return Notice(event["id"], kind, subject, tuple(lines), links)
 
 

@@ -103,8 +103,9 @@ class Sender:
             self._mark(event["id"], channel, state=PENDING, next_try=next_try, reason=reason)
             self._count(channel, "retry")
             return "retry"
-        log.info("%s: %s sent (%s)", channel, event["id"], receipt)
-        return self._finish(event["id"], channel, SENT, receipt, "sent")
+        result = self._finish(event["id"], channel, SENT, receipt, "sent")
+        log.info("%s: %s sent (%s)", channel, event["id"], receipt)  # after: a shorter window
+        return result
 
     def _finish(self, event_id: str, channel: str, state: str, reason: str, result: str) -> str:
         at = to_iso(self.clock.now()) if state == SENT else None

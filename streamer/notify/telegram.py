@@ -53,13 +53,15 @@ for _name in ("httpx", "httpcore"):
 
 
 def render_html(notice: Notice) -> str:
-    """The notice as Telegram HTML: bold subject, plain lines, links; all escaped."""
+    """The notice as Telegram HTML: bold subject, plain lines, the links on one line
+    (``YouTube · Facebook``: short on a phone); all escaped."""
     parts = [f"<b>{html.escape(notice.subject)}</b>"]
     parts += [html.escape(line) for line in notice.lines]
-    parts += [
+    links = [
         f'<a href="{html.escape(url, quote=True)}">{html.escape(label)}</a>'
         for label, url in notice.links
     ]
+    parts += [" · ".join(links)] if links else []
     text = "\n".join(parts)
     return text if len(text) <= MAX_TEXT else "\n".join(parts[:2])
 
