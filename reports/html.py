@@ -23,7 +23,7 @@ from reports.html_page import CSS, html_label
 from reports.labels import headline, label
 from reports.periods import Period
 from reports.render import change_text
-from reports.report import CHANGES, Cell, Note, Report, Row, column_kind
+from reports.report import CHANGES, COMPARISON_COLUMNS, Cell, Note, Report, Row, column_kind
 from streamer import safe_text
 from streamer.models import StreamStatus
 
@@ -174,10 +174,17 @@ def page(
 # -- the table ---------------------------------------------------------------------
 
 
+# Summary columns the page leaves to CSV and JSON, as the console does: the unplanned
+# streams (the page counts unplanned broadcasts), and the days a change compares,
+# which a footnote names in words where they are not the whole periods.
+PAGE_HIDDEN = {"summary": frozenset({"unplanned_streams", *COMPARISON_COLUMNS})}
+
+
 def _table(report: Report, style: Style) -> Markup:
     # A change column shows under its figure, as on the console.
     under = {change for figure, change in CHANGES.items() if figure in report.columns}
-    columns = [c for c in report.columns if c not in under]
+    hidden = under | PAGE_HIDDEN.get(report.kind, frozenset())
+    columns = [c for c in report.columns if c not in hidden]
     marks = _marks(report.notes)
     head = tag("thead", tag("tr", *(_th(c, style) for c in columns)))
     body = tag(

@@ -22,6 +22,7 @@ import pytest
 
 from reports.fmt import Style
 from reports.html import html_report
+from reports.labels import label
 from reports.report import Note, Report
 from streamer import cli_report
 from streamer.cli import cli, run
@@ -189,6 +190,19 @@ def test_page_has_language_headline_table_and_footnotes(
     if kind != "adherence":  # the adherence report has no viewer figures to annotate
         assert FOOTNOTE[lang] in words
     assert "svg" in page.names()  # the chart, inline
+
+
+def test_summary_page_counts_unplanned_broadcasts_not_their_streams(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As on the console, the summary page heads "unplanned broadcasts" and leaves the
+    unplanned streams and the compared days' ISO spans to CSV and JSON."""
+    markup = html_of(home, capsys, "summary", "--period", "2026-W48", "--lang", "en")
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", markup, flags=re.S)
+    texts = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", h)).strip() for h in headers]
+    assert label("unplanned_broadcasts", "en") in texts
+    assert label("unplanned_streams", "en") not in texts
+    assert "2026-11-23/" not in markup  # the compared days, left to CSV and JSON
 
 
 def test_platform_titles_show_as_text_never_as_markup(
