@@ -1,4 +1,4 @@
-"""Facebook Page live videos through the Graph API (PLATFORMS.md §3).
+"""Facebook Page live videos through the Graph API (docs/platforms.md §3).
 
 One edge serves both discovery and polling: ``/{page-id}/live_videos`` lists a Page's
 broadcasts, newest first, 25 a page. Discovery walks it down to a known id or the

@@ -1,4 +1,4 @@
-"""The Graph API over httpx, shared by the Facebook and Instagram adapters (PLATFORMS.md §3-4).
+"""The Graph API over httpx, shared by the Facebook and Instagram adapters (docs/platforms.md §3-4).
 
 One ``GraphClient`` per access token: it sends ``GET {api_endpoint}/{version}/{path}``
 with the token in an ``Authorization: Bearer`` header (never in the URL, which httpx
@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 
 AUTH_CODES = frozenset({102, 190})  # session, OAuthException: get a new token
 # Platform limits: app (4), user (17), page (32), app limit (341), custom (613) [src: the
-# rate-limiting page's error codes, facebookarchive/php-graph-sdk#880; PLATFORMS.md §3].
+# rate-limiting page's error codes, facebookarchive/php-graph-sdk#880; docs/platforms.md §3].
 PLATFORM_THROTTLE_CODES = frozenset({4, 17, 32, 341, 613})
 # BUC limits, one business object each: 80000 ads insights (airbytehq/airbyte#3996),
 # 80001 Pages, 80002 Instagram, 80003 custom audience, 80004 ads management

@@ -1,4 +1,4 @@
-"""Instagram live broadcasts through the Graph API (PLATFORMS.md §4).
+"""Instagram live broadcasts through the Graph API (docs/platforms.md §4).
 
 ``/{ig-user-id}/live_media`` returns only the media being broadcast at the moment of
 the request, so the whole lifecycle is presence: a broadcast listed is live; a known

@@ -1,4 +1,4 @@
-"""Twitch channels through Helix, with an app token by client credentials (PLATFORMS.md §5).
+"""Twitch channels through Helix, with an app token by client credentials (docs/platforms.md §5).
 
 A stream's external id is the Helix stream id; its channel is the login. Offline
 channels are simply absent from ``/helix/streams``, so a known live stream that is

@@ -1,4 +1,4 @@
-"""YouTube Data API v3 through the real google-api-python-client (PLATFORMS.md §1-2).
+"""YouTube Data API v3 through the real google-api-python-client (docs/platforms.md §1-2).
 
 Discovery reads each channel's RSS feed (no quota) and, for a channel not walked yet
 or a feed whose 15 entries are all new, the uploads playlist (1 unit a page); never

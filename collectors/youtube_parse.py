@@ -1,6 +1,6 @@
 """Reading YouTube's answers: the channel feed (Atom) and ``videos.list`` items.
 
-Pure functions over payloads shaped like the real API's (PLATFORMS.md §1.1, §1.5):
+Pure functions over payloads shaped like the real API's (docs/platforms.md §1.1, §1.5):
 the feed is parsed with defusedxml (entity expansion refused), the stream's state
 comes from ``liveStreamingDetails``, and counts arrive as strings; a count the
 platform does not give is ``None``, never 0.

@@ -1,6 +1,6 @@
 """Report labels in Kazakh, Russian and English: one table of keys × languages.
 
-Terms follow /work/shared/GLOSSARY.md; the Kazakh «тікелей эфир» and «қаралым»
+Terms follow docs/glossary.md; the Kazakh «тікелей эфир» and «қаралым»
 are the ones the public article about the programmes uses. CSV headers never go
 through this table: they are stable snake_case keys whatever the language.
 
@@ -77,7 +77,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "status.live": ("тікелей эфирде", "в эфире", "live"),
     "status.held": ("өткізілген", "проведено", "held"),
     "status.cancelled": ("тоқтатылған", "отменено", "cancelled"),
-    # The status and the finding are different words (GLOSSARY.md): a report can show
+    # The status and the finding are different words (docs/glossary.md): a report can show
     # a broadcast "missed" beside the finding "no-show" without repeating itself.
     "status.missed": ("өткізілмеді", "не состоялось", "missed"),
     "status.unplanned": ("жоспардан тыс", "вне плана", "unplanned"),

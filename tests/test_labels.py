@@ -45,7 +45,7 @@ def test_every_report_column_and_status_has_a_label() -> None:
     ],
 )
 def test_labels_use_the_glossary_terms(key: str, kk: str, ru: str) -> None:
-    """Kazakh and Russian labels are the GLOSSARY.md terms."""
+    """Kazakh and Russian labels are the docs/glossary.md terms."""
     assert (label(key, "kk"), label(key, "ru")) == (kk, ru)
 
 
@@ -159,7 +159,7 @@ def test_status_missed_and_finding_no_show_are_different_words(lang: str) -> Non
 
 
 def test_kazakh_status_and_finding_are_the_glossary_terms() -> None:
-    """GLOSSARY.md: status missed "өткізілмеді", finding no-show "эфирге шықпады"."""
+    """docs/glossary.md: status missed "өткізілмеді", finding no-show "эфирге шықпады"."""
     assert LABELS["status.missed"][0] == "өткізілмеді"
     assert LABELS["finding.no_show"][0] == "эфирге шықпады"
     assert LABELS["finding.no_show"][1] == "не вышел в эфир"

@@ -1,7 +1,7 @@
 """The YouTube adapter through the real google-api-python-client.
 
 Unit tests feed payloads shaped like the real API (tests/fixtures/youtube/, written
-from PLATFORMS.md) through ``HttpMockSequence``; the integration tests at the end run
+from docs/platforms.md) through ``HttpMockSequence``; the integration tests at the end run
 the same client against the simulator on loopback.
 """
 

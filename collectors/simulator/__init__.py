@@ -9,8 +9,11 @@ simulated week runs in seconds, and injects faults on request::
         ...                                # point clients at base_url
     sim.stats.requests, sim.ground_truth()
 
-YouTube Data API v3 (videos, channels, playlistItems, search, liveBroadcasts) and
-the channel RSS feed are served today; see ``simulator.PLATFORM_ROUTES`` to add one.
+Four platforms are served (docs/platforms.md): the YouTube Data API v3 (videos,
+channels, playlistItems, search, liveBroadcasts) and the channel RSS feed, the Facebook
+Graph ``live_videos`` edge and video insights, Instagram ``live_media``, and Twitch
+Helix with its app-token endpoint; plus a Telegram Bot API stand-in (``telegram``) for
+the alert channel. ``simulator.PLATFORM_ROUTES`` names each platform's routes.
 """
 
 from collectors.simulator.faults import FAULT_KINDS, FaultKind, FaultRule, FaultSet

@@ -4,7 +4,7 @@ Also the Graph basics ``simulator.instagram`` shares: versions, the error envelo
 ``{"error":{"message","type","code","error_subcode","fbtrace_id"}}``, the token check
 (``Authorization: Bearer``/``OAuth`` or ``access_token=``; a token in the simulator's
 ``invalid_keys`` gets code 190), ``X-App-Usage`` and ``X-Business-Use-Case-Usage``
-headers, field lists and cursor paging (PLATFORMS.md §3).
+headers, field lists and cursor paging (docs/platforms.md §3).
 
 Business Use Case (BUC) limits are metered per business object (the Page, the
 Instagram account): each response names its object in ``X-Business-Use-Case-Usage``

@@ -1,4 +1,4 @@
-"""The YouTube channel feed: ``GET /feeds/videos.xml?channel_id=UC…`` (PLATFORMS.md §1.5).
+"""The YouTube channel feed: ``GET /feeds/videos.xml?channel_id=UC…`` (docs/platforms.md §1.5).
 
 Atom with the ``yt`` and ``media`` namespaces, the newest 15 public uploads only,
 no paging, no key and no quota. It carries total views and a like count

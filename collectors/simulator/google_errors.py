@@ -1,7 +1,7 @@
 """Google API error envelopes, as YouTube Data API v3 returns them.
 
 ``{"error": {"code", "message", "errors": [{"message", "domain", "reason"}],
-"status"}}`` (PLATFORMS.md §1.4). ``googleapiclient`` turns these into
+"status"}}`` (docs/platforms.md §1.4). ``googleapiclient`` turns these into
 ``HttpError`` with ``reason`` = ``error.message`` and ``error_details`` = ``errors``.
 """
 
@@ -62,7 +62,7 @@ def key_missing() -> ApiError:
 
 
 def key_invalid() -> ApiError:
-    """400 ``keyInvalid`` (the legacy form; see PLATFORMS.md §1.4)."""
+    """400 ``keyInvalid`` (the legacy form; see docs/platforms.md §1.4)."""
     return ApiError(
         400, "keyInvalid", "API key not valid. Please pass a valid API key.", domain="usageLimits"
     )

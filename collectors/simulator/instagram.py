@@ -1,4 +1,4 @@
-"""Instagram Graph API route: ``/{ig-user-id}/live_media`` (PLATFORMS.md §4).
+"""Instagram Graph API route: ``/{ig-user-id}/live_media`` (docs/platforms.md §4).
 
 Only media being broadcast at the moment of the request are listed: a scenario
 stream with ``platform="instagram"`` appears from its ``actual_start`` to its

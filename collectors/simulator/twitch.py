@@ -1,4 +1,4 @@
-"""Twitch routes: the app-token endpoint and Helix streams, videos, users (PLATFORMS.md §5).
+"""Twitch routes: the app-token endpoint and Helix streams, videos, users (docs/platforms.md §5).
 
 ``POST /oauth2/token`` (client credentials) issues app tokens valid about 60 days of
 simulated time; a client id or secret in the simulator's ``invalid_keys`` is refused

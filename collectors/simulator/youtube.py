@@ -1,6 +1,6 @@
 """YouTube Data API v3 read routes: videos, channels, playlistItems, search.
 
-The cheap polling path (PLATFORMS.md §1.2) is ``channels.list`` once for the
+The cheap polling path (docs/platforms.md §1.2) is ``channels.list`` once for the
 uploads playlist, then ``playlistItems.list`` and batched ``videos.list`` at one
 unit each; ``search.list`` exists at 100 units for completeness.
 """

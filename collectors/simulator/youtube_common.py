@@ -2,7 +2,7 @@
 
 Order of checks, as on the real API: credentials first (no key → 403, a bad key
 → 400 ``keyInvalid``), then the quota (every request costs its units "even an
-invalid one", PLATFORMS.md §1.2), then the parameters.
+invalid one", docs/platforms.md §1.2), then the parameters.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """YouTube resources (video, playlistItem, searchResult) rendered from a stream.
 
-Field names and types follow the bundled discovery document (PLATFORMS.md §1.1):
+Field names and types follow the bundled discovery document (docs/platforms.md §1.1):
 counters are strings, times RFC 3339 with ``Z``, and a field the platform would
 not send is absent rather than null or zero.
 """

@@ -2,7 +2,7 @@
 
 ``notice(event, language, programmes, tz)`` turns an outbox event into a ``Notice``:
 a subject line, one or two lines, the stream links. Terms follow
-/work/shared/GLOSSARY.md where it has them ("went live": «тікелей эфир басталды» /
+docs/glossary.md where it has them ("went live": «тікелей эфир басталды» /
 «эфир начался»; "missed": «өткізілмеді» / «не состоялся»); the glossary is silent on
 "not live yet", "collection stopped/resumed", "quota" and "credential", whose words
 here await a native review.
