@@ -9,7 +9,7 @@ not) with history is what the daemon reads and keeps, not how the files came to 
 Peak RSS is the child's ``VmHWM``, after its imports and its cycles.
 
 The variant "working plan" runs the same engine on a store whose ``broadcasts()``
-leaves out the archive, as the engine needs (see bench/README-performance.md).
+leaves out the archive, as the engine needs (see docs/performance.md).
 """
 
 from __future__ import annotations

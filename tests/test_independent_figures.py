@@ -1,4 +1,4 @@
-"""Every report figure against a second implementation of the README's definitions.
+"""Every report figure against a second implementation of the definitions in docs/reports.md.
 
 ``tests/independent`` reads the raw data files and recomputes the figures with issue
 #13's definitions (durations to the platform's end else the last live sample, unplanned
@@ -203,7 +203,7 @@ def test_adherence_rows(checked: Checked) -> None:
 
 
 def test_adherence_overrun_and_findings(checked: Checked) -> None:
-    """Overrun = duration − planned; findings by the README's table."""
+    """Overrun = duration − planned; findings by the table in docs/reports.md."""
     _check(checked, "adherence", ("overrun_min", "findings"))
 
 
@@ -252,7 +252,7 @@ def test_summary_changes(checked: Checked) -> None:
 
 
 def test_summary_headline(checked: Checked) -> None:
-    """JSON's headline, one item per programme (README): its slug, live broadcasts,
+    """JSON's headline, one item per programme (docs/reports.md): its slug, live broadcasts,
     views, and the line "<programme>: N live broadcasts, over V views"."""
     report = checked.report("summary")
     names = checked.folder.settings.programmes

@@ -68,7 +68,7 @@ def as_csv(rows: list[Row], columns: tuple[str, ...]) -> str:
 
 
 def test_documented_columns_are_the_stable_interface() -> None:
-    """summary and broadcasts start with exactly the columns the README documents."""
+    """summary and broadcasts start with exactly the columns docs/reports.md documents."""
     assert list(summary_columns("programme")[: len(SUMMARY_DOCUMENTED)]) == SUMMARY_DOCUMENTED
     assert list(BROADCAST_COLUMNS[: len(BROADCASTS_DOCUMENTED)]) == BROADCASTS_DOCUMENTED
     assert summary_columns("month")[0] == "month"

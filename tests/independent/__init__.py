@@ -1,4 +1,4 @@
-"""A second implementation of the README's report definitions, for tests only.
+"""A second implementation of the report definitions (docs/reports.md), for tests only.
 
 It reads a data folder's raw TinyDB JSON files (``raw``) and recomputes every report
 figure from the snapshots (``figures``, ``entries``, ``summary``). It must not import

@@ -67,7 +67,7 @@ class Entry:
         return duration - self.planned_duration_min
 
     def findings(self) -> list[str]:
-        """The adherence findings of the README's table."""
+        """The adherence findings of the table in docs/reports.md."""
         if self.status == "unplanned":
             return ["second_stream"] if self.second_stream else ["unplanned"]
         if self.status == "cancelled":
@@ -147,7 +147,7 @@ class World:
         return "missed" if self.now >= over else "planned"
 
     def _status_on(self, status: str, mine: list[Doc]) -> str:
-        """README: held on a platform when a stream went live there; missed there when the
+        """docs/reports.md: held on a platform when a stream went live there; missed there when the
         broadcast is over without one; cancelled with the broadcast."""
         if status == "cancelled":
             return "cancelled"

@@ -1,4 +1,4 @@
-"""Report rows as the README's CSV/JSON columns would hold them, from the recomputation.
+"""Report rows as the CSV/JSON columns of docs/reports.md would hold them, from the recomputation.
 
 Minutes and percentages are rounded half away from zero to one decimal (issue #13);
 times are ISO 8601 in the configured zone; unknown figures are ``None``.

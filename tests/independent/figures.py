@@ -1,6 +1,6 @@
 """Per-stream and combined (simulcast) figures from raw snapshots, in exact arithmetic.
 
-The README's definitions, worked out with ``Fraction`` (snapshot times are whole
+The definitions of docs/reports.md, worked out with ``Fraction`` (snapshot times are whole
 seconds, counts whole numbers), so rounding a figure to one decimal is never in
 doubt. ``Rules`` switches between main's definitions before issue #13 (``legacy``)
 and the issue's, which the tests assert.
@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from tests.independent.raw import Doc, when
 
-MAX_GAP_INTERVALS = 3  # README: samples join when no more than 3 live intervals apart
+MAX_GAP_INTERVALS = 3  # docs/reports.md: samples join when no more than 3 live intervals apart
 PLATFORM_ENDS = ("youtube", "twitch")  # the platforms that give their own end time
 ORDER = ("youtube", "facebook", "instagram", "twitch")
 

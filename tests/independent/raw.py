@@ -32,7 +32,7 @@ def when(text: str | None) -> datetime | None:
 
 @dataclass
 class Settings:
-    """What the definitions need from ``streamer.toml`` (defaults as the README gives them)."""
+    """What the definitions need from ``streamer.toml`` (defaults: docs/configuration.md)."""
 
     tz: ZoneInfo
     live_interval_s: int

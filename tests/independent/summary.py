@@ -1,6 +1,6 @@
 """Group totals (the summary's rows) and the headline, from ``entries``' entries.
 
-README "Per group": planned counts every plan entry; held counts held and live ones;
+docs/reports.md "Per group": planned counts every plan entry; held counts held and live ones;
 views and viewer-minutes are sums of the known; the peak is the largest entry peak;
 average and coverage use only entries that report viewers; the start delay is the mean
 over held entries whose start is known. Issue #13 adds ``unplanned_broadcasts``,
@@ -90,7 +90,7 @@ def by_programme(entries: Sequence[Entry], programmes: Sequence[str]) -> dict[st
 
 
 def headline(name: str, live_broadcasts: int, views: int | None) -> str:
-    """README: "Antikor.Live: 64 live broadcasts, over 85,000 views" (English)."""
+    """docs/reports.md: "Antikor.Live: 64 live broadcasts, over 85,000 views" (English)."""
     noun = "live broadcast" if live_broadcasts == 1 else "live broadcasts"
     if views is None:
         return f"{name}: {live_broadcasts:,} {noun}, views n/a"
