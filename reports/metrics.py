@@ -1,6 +1,6 @@
 """Audience metrics: pure functions over rollups (never raw snapshots).
 
-Definitions (the README copies them from reports/README-metrics.md):
+Definitions (documented in docs/reports.md, "Metric definitions"):
 
 - per stream: ``views`` is the latest known total; ``peak_concurrent`` the largest
   concurrent sample (and when); ``viewer_minutes`` the trapezoidal integral of

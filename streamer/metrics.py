@@ -15,7 +15,7 @@ three discovery intervals (or live intervals, if longer) while it has none (then
 only discovery calls it). Until a platform's first success, the time counts from
 the start of the service, so a platform that never answers turns the check red
 after the same three intervals. The metric names are documented in
-``streamer/METRICS-README.md``.
+docs/operations.md ("Metrics and health").
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ atomically; ``TinyStore`` reads through TinyDB with it. Writes edit the stored
 documents directly (``{table: {id: doc}}``, ids as TinyDB gives them) inside a
 ``Tables`` session instead of through ``tinydb.Table``: iterating a table wraps every
 document in a ``Document``, which profiling showed was half of a collector cycle's
-time (bench/README-performance.md). The files stay plain TinyDB databases.
+time (docs/performance.md). The files stay plain TinyDB databases.
 """
 
 from __future__ import annotations
