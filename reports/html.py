@@ -22,7 +22,7 @@ from reports.fmt import PLATFORM_NAMES, Style
 from reports.html_page import CSS, html_label
 from reports.labels import headline, label
 from reports.periods import Period
-from reports.render import change_text
+from reports.render import COUNT_ORDER, change_text
 from reports.report import CHANGES, COMPARISON_COLUMNS, Cell, Note, Report, Row, column_kind
 from streamer import safe_text
 from streamer.models import StreamStatus
@@ -30,17 +30,6 @@ from streamer.models import StreamStatus
 NBSP = "\u00a0"
 UNKNOWN = "—"  # an unknown figure; the legend under the table says it means n/a
 MAX_NAMED = 6  # rows named in one footnote before "… (+N)"
-COUNT_ORDER = (
-    "on_time",
-    "late_start",
-    "early_start",
-    "no_show",
-    "overrun",
-    "cancelled",
-    "unplanned",
-    "second_stream",
-    "pending",
-)
 
 
 class Markup(str):

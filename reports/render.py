@@ -243,18 +243,22 @@ def _named_rows(note: Note, report: Report, style: Style) -> str:
     return shown if len(names) <= MAX_NAMED else f"{shown}, … (+{len(names) - MAX_NAMED})"
 
 
+# The adherence findings in the order their counts are shown (console and HTML).
+COUNT_ORDER = (
+    "on_time",
+    "late_start",
+    "early_start",
+    "no_show",
+    "overrun",
+    "cancelled",
+    "unplanned",
+    "second_stream",
+    "pending",
+)
+
+
 def _counts_line(report: Report, style: Style) -> str:
-    order = (
-        "on_time",
-        "late_start",
-        "early_start",
-        "no_show",
-        "overrun",
-        "cancelled",
-        "unplanned",
-        "second_stream",
-        "pending",
-    )
+    order = COUNT_ORDER
     parts = [
         f"{label(f'finding.{key}', style.lang)}: {style.number(report.counts[key])}"
         for key in order
