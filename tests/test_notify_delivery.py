@@ -16,7 +16,7 @@ from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config
 from streamer.daemon import Collector, make_sender
 from streamer.models import to_iso
-from streamer.notify.base import Notice, PermanentFailure, TemporaryFailure
+from streamer.notify.base import Attachment, Notice, PermanentFailure, TemporaryFailure
 from streamer.notify.messages import notice
 from streamer.notify.outbox import new_event
 from streamer.notify.settings import TelegramSettings
@@ -128,6 +128,39 @@ def test_telegram_answers_map_to_delivery_errors_without_the_token(
         _channel(lambda request: httpx.Response(status, json=body)).send(Notice("x", "live", "s"))
     assert TOKEN not in str(caught.value)
     assert getattr(caught.value, "retry_after", None) == retry_after
+
+
+def test_a_retry_after_a_429_on_the_second_chat_sends_only_what_is_left() -> None:
+    """Two chats and a file: Telegram refuses the second chat's message once (429); the
+    retry sends that message and the file to the second chat, and nothing to the first
+    again."""
+    calls: list[tuple[str, str]] = []
+    refused = [True]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        method = request.url.path.rsplit("/", 1)[-1]
+        chat = "-1002" if b"-1002" in request.content else "-1001"
+        if method == "sendMessage" and chat == "-1002" and refused.pop() if refused else False:
+            body = {
+                "ok": False,
+                "description": "Too Many Requests",
+                "parameters": {"retry_after": 1},
+            }
+            return httpx.Response(429, json=body)
+        calls.append((method, chat))
+        return httpx.Response(200, json={"ok": True, "result": {"message_id": len(calls)}})
+
+    settings = TelegramSettings(chat_ids=("-1001", "-1002"), api_endpoint="https://tg.example")
+    channel = TelegramChannel(settings, TOKEN, transport=httpx.MockTransport(answer))
+    report = Notice(
+        "report:w:1", "report", "s", attachments=(Attachment("a.csv", b"x", "text/csv"),)
+    )
+    with pytest.raises(TemporaryFailure):
+        channel.send(report)
+    assert calls == [("sendMessage", "-1001"), ("sendDocument", "-1001")]
+    receipt = channel.send(report)
+    assert calls[2:] == [("sendMessage", "-1002"), ("sendDocument", "-1002")]
+    assert receipt == "message 1 to -1001, message 3 to -1002"
 
 
 def test_telegram_escapes_outside_text() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections import OrderedDict
 from typing import Any
 
 import httpx
@@ -66,6 +67,9 @@ def render_html(notice: Notice) -> str:
     return text if len(text) <= MAX_TEXT else "\n".join(parts[:2])
 
 
+ACCEPTED_KEPT = 1000  # notices whose accepted parts a channel remembers
+
+
 class TelegramChannel:
     """Sends a notice to every configured chat; attachments as documents."""
 
@@ -83,19 +87,30 @@ class TelegramChannel:
         self.settings = settings
         self._token = token
         self._transport = transport
+        # The parts of a notice Telegram already accepted (message or document per
+        # chat), by notice id: a retry after a 429 on the second chat or file sends the
+        # rest, not the first again. Kept for the process's life (the sender's retries),
+        # the oldest notices dropped first.
+        self._accepted: OrderedDict[str, dict[str, str]] = OrderedDict()
 
     def send(self, notice: Notice) -> str:
         """Deliver to every chat; a receipt such as ``message 42 to -100123``."""
-        receipts = []
+        done = self._accepted.setdefault(notice.id, {})
+        self._accepted.move_to_end(notice.id)
+        while len(self._accepted) > ACCEPTED_KEPT:
+            self._accepted.popitem(last=False)
         with httpx.Client(timeout=TIMEOUT, transport=self._transport) as client:
             for chat in self.settings.chat_ids:
-                payload = {"chat_id": chat, "text": render_html(notice), "parse_mode": "HTML",
-                           "disable_web_page_preview": True}  # fmt: skip
-                answer = self._call(client, "sendMessage", json=payload)
-                receipts.append(f"message {answer.get('message_id', '?')} to {chat}")
-                for attachment in notice.attachments:
-                    self._document(client, chat, attachment)
-        return ", ".join(receipts)
+                if f"text:{chat}" not in done:
+                    payload = {"chat_id": chat, "text": render_html(notice),
+                               "parse_mode": "HTML", "disable_web_page_preview": True}  # fmt: skip
+                    answer = self._call(client, "sendMessage", json=payload)
+                    done[f"text:{chat}"] = f"message {answer.get('message_id', '?')} to {chat}"
+                for index, attachment in enumerate(notice.attachments):
+                    if f"file{index}:{chat}" not in done:
+                        self._document(client, chat, attachment)
+                        done[f"file{index}:{chat}"] = attachment.filename
+        return ", ".join(done[f"text:{chat}"] for chat in self.settings.chat_ids)
 
     def _document(self, client: httpx.Client, chat: str, attachment: Attachment) -> None:
         files = {"document": (attachment.filename, attachment.content, attachment.mime)}
