@@ -62,7 +62,7 @@ from collectors.health import ChannelHealth, cooldown_meta, discovered_meta, met
 from collectors.matching import match
 from collectors.policy import next_discovery, next_poll
 from collectors.schedule import awaited_channels, awaited_due, plan_due
-from collectors.youtube import quota_day
+from collectors.youtube_quota import quota_day
 from streamer import rollup
 from streamer.clock import monotonic
 from streamer.config import CollectorSettings

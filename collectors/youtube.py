@@ -18,7 +18,7 @@ import logging
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,10 +46,10 @@ from collectors.base import (
 )
 from collectors.retry import DEFAULT, Policy, retry_after_seconds, retrying
 from collectors.youtube_parse import FeedEntry, parse_feed, read_video
+from collectors.youtube_quota import quota_reset
 from streamer.clock import Clock, SystemClock
 from streamer.errors import ConfigError
 from streamer.models import Channel, Stream, StreamStatus, from_iso, to_iso
-from streamer.timezones import zone
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ BATCH = 50  # ids per videos.list call: common practice; discovery caps maxResul
 FEED_SIZE = 15  # the RSS feed holds only the newest 15 uploads, with no paging
 NOT_STREAMS_KEPT = 50  # ordinary uploads remembered per channel (the feed shows 15)
 MAX_PAGES = 20  # uploads-playlist pages one walk may read (1000 videos, 20 units)
-PACIFIC = zone("America/Los_Angeles")
 COST = {"videos.list": 1, "channels.list": 1, "playlistItems.list": 1, "search.list": 100}
 COST |= {"liveBroadcasts.list": 1, "liveBroadcasts.insert": 50}  # third-party figures (§1.2)
 POLL_PARTS = "snippet,liveStreamingDetails,statistics"
@@ -69,17 +68,6 @@ PRIVACY = ("public", "unlisted", "private")
 TRANSPORT_ERRORS = (OSError, httplib2.HttpLib2Error, http.client.HTTPException, AuthTransportError)
 _WORD = re.compile(r"\w{1,64}")
 _KEY_PARAM = re.compile(r"([?&]key=)[^&\s]+")
-
-
-def quota_day(now: datetime) -> str:
-    """The quota day ``now`` falls in (``YYYY-MM-DD``): quota resets at midnight Pacific."""
-    return now.astimezone(PACIFIC).date().isoformat()
-
-
-def quota_reset(now: datetime) -> datetime:
-    """The next midnight in America/Los_Angeles after ``now``, in UTC."""
-    tomorrow = now.astimezone(PACIFIC).date() + timedelta(days=1)
-    return datetime.combine(tomorrow, time(0), tzinfo=PACIFIC).astimezone(UTC)
 
 
 @dataclass(slots=True)

@@ -22,14 +22,13 @@ from reports.fmt import PLATFORM_NAMES, Style
 from reports.html_page import CSS, html_label
 from reports.labels import headline, label
 from reports.periods import Period
-from reports.render import COUNT_ORDER, change_text
+from reports.render import COUNT_ORDER, change_text, note_text
 from reports.report import CHANGES, COMPARISON_COLUMNS, Cell, Note, Report, Row, column_kind
 from streamer import safe_text
 from streamer.models import StreamStatus
 
 NBSP = "\u00a0"
 UNKNOWN = "—"  # an unknown figure; the legend under the table says it means n/a
-MAX_NAMED = 6  # rows named in one footnote before "… (+N)"
 
 
 class Markup(str):
@@ -294,26 +293,7 @@ def _notes(report: Report, style: Style) -> Markup:
     if not report.notes:
         return Markup("")
     items = (
-        tag("li", _note_text(note, report, style), id=f"note-{number}")
+        tag("li", note_text(note, report, style), id=f"note-{number}")
         for number, note in enumerate(report.notes, start=1)
     )
     return join([tag("h2", html_label("notes", style.lang)), tag("ol", *items, class_="notes")])
-
-
-def _note_text(note: Note, report: Report, style: Style) -> str:
-    params = dict(note.params)
-    if "platform" in params:
-        params["platform"] = PLATFORM_NAMES.get(params["platform"], params["platform"])
-    if "figure" in params:
-        params["figure"] = label(params["figure"], style.lang)
-    first = report.columns[0]
-    names = [
-        style.group(first, str(report.rows[i][first]))
-        if report.kind == "summary"
-        else safe_text.shown(str(report.rows[i][first]))
-        for i in note.rows
-    ]
-    shown = ", ".join(names[:MAX_NAMED])
-    extra = len(names) - MAX_NAMED
-    params["items"] = shown if extra <= 0 else f"{shown}, … (+{extra})"
-    return label(note.key, style.lang).format(**params)

@@ -73,7 +73,7 @@ def render_table(report: Report, console: Console, style: Style, *, wide: bool =
     if report.counts:
         console.print(Text(_counts_line(report, style)))
     for mark, note in zip(MARKS, report.notes, strict=False):
-        console.print(Text(f"{mark} {_note_text(note, report, style)}", style="dim"))
+        console.print(Text(f"{mark} {note_text(note, report, style)}", style="dim"))
     if fitted.dropped:
         console.print(Text(f"* {dropped_note(fitted, style.lang)}", style="dim"))
 
@@ -207,7 +207,9 @@ def _marks(notes: Sequence[Note]) -> dict[tuple[int, str], str]:
     return marks
 
 
-def _note_text(note: Note, report: Report, style: Style) -> str:
+def note_text(note: Note, report: Report, style: Style) -> str:
+    """A footnote in the report's language: platform, figure and day fields written
+    out, the rows it marks named (console, text files and the HTML page alike)."""
     params = dict(note.params)
     if "platform" in params:
         params["platform"] = PLATFORM_NAMES.get(params["platform"], params["platform"])

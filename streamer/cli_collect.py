@@ -155,7 +155,7 @@ def quota(app: App) -> None:
       streamer quota
     """
     from collectors.quota import projection
-    from collectors.youtube import quota_day
+    from collectors.youtube_quota import quota_day
 
     config = app.config()
     now = SystemClock().now()

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from collectors.health import ChannelHealth, cooldown_meta, cooling_until, meta_name
-from collectors.youtube import quota_day
+from collectors.youtube_quota import quota_day
 from streamer.clibase import CONTEXT, App, pass_app
 from streamer.clock import SystemClock
 from streamer.config import Config

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from streamer.envnames import NOT_A_NAME, is_env_name
 from streamer.errors import ConfigError
 from streamer.models import LANGUAGES, PLATFORMS, Channel, Programme
 from streamer.notify.settings import NotifySettings, check_deliver, notify_settings
@@ -26,7 +26,6 @@ from streamer.timezones import zone
 
 CONFIG_ENV = "STREAMER_CONFIG"
 DEFAULT_NAME = "streamer.toml"
-_ENV_NAME = re.compile("[A-Z_][A-Z0-9_]*")  # what an environment variable is named
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,15 +265,8 @@ class _Validator:
 
     def env_name(self, key: str, value: Any) -> str:
         text = self.string(key, value)
-        # POSIX's portable names: upper-case letters, digits, "_". The rule also refuses
-        # what real keys and tokens look like (AIza…, EAA…, Twitch's lower-case secrets),
-        # which a looser "letters and digits" let through; the value is never echoed.
-        if not _ENV_NAME.fullmatch(text):
-            raise self.fail(
-                key,
-                "must be the NAME of an environment variable (upper-case letters, digits "
-                "and _, e.g. YOUTUBE_API_KEY), never the secret",
-            )
+        if not is_env_name(text):  # the value is never echoed: it may be the secret
+            raise self.fail(key, NOT_A_NAME)
         return text
 
     def endpoint(self, key: str, value: Any) -> str:

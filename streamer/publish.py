@@ -14,7 +14,8 @@ from dataclasses import replace
 import httpx
 
 import schedules
-from collectors.youtube import YouTubeAdapter, load_user_credentials, quota_day
+from collectors.youtube import YouTubeAdapter, load_user_credentials
+from collectors.youtube_quota import quota_day
 from streamer.clock import Clock
 from streamer.config import Config
 from streamer.errors import UserError

@@ -141,6 +141,21 @@ def period_of(
     return PeriodRecords(plan, chosen, found)
 
 
+def snapshots_of(
+    docs: Iterable[Mapping[str, Any]], streams: Iterable[str] | None
+) -> list[Snapshot]:
+    """Stored snapshot documents as snapshots (of ``streams`` only, when given), by time:
+    what every backend's ``snapshots`` returns for its day documents."""
+    wanted = None if streams is None else set(streams)
+    found = [Snapshot.from_dict(d) for d in docs if wanted is None or d["stream"] in wanted]
+    return sorted(found, key=lambda item: (item.ts, item.stream))
+
+
+def gaps_of(docs: Iterable[Mapping[str, Any]]) -> list[Gap]:
+    """Stored gap documents as gaps, by time (every backend's ``gaps``)."""
+    return sorted((Gap.from_dict(doc) for doc in docs), key=lambda item: (item.ts, item.stream))
+
+
 # A function run inside the broadcasts lock: it sees the current plan and returns
 # the broadcasts to insert or replace. Raising aborts the change; nothing is written.
 PlanChange = Callable[[Mapping[str, Broadcast]], Iterable[Broadcast]]

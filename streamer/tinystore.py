@@ -38,7 +38,9 @@ from streamer.store import (
     PeriodRecords,
     PlanChange,
     StoreBusy,
+    gaps_of,
     period_of,
+    snapshots_of,
 )
 from streamer.tinycycle import (
     ARCHIVE,
@@ -234,15 +236,11 @@ class TinyStore:
         self, start: datetime, end: datetime, streams: Iterable[str] | None = None
     ) -> list[Snapshot]:
         """Snapshots with ``start <= ts < end`` (optionally of some streams), by time."""
-        wanted = None if streams is None else set(streams)
-        docs = self._day_docs("snapshots", start, end)
-        found = [Snapshot.from_dict(d) for d in docs if wanted is None or d["stream"] in wanted]
-        return sorted(found, key=lambda item: (item.ts, item.stream))
+        return snapshots_of(self._day_docs("snapshots", start, end), streams)
 
     def gaps(self, start: datetime, end: datetime) -> list[Gap]:
         """Recorded gaps with ``start <= ts < end``, by time."""
-        found = [Gap.from_dict(doc) for doc in self._day_docs("gaps", start, end)]
-        return sorted(found, key=lambda item: (item.ts, item.stream))
+        return gaps_of(self._day_docs("gaps", start, end))
 
     def partitions(self) -> list[date]:
         """The days that have a snapshot partition, oldest first."""

@@ -20,7 +20,7 @@ from helpers.counting import CountingStore
 from helpers.simulated import simulated_collector
 
 from collectors.simulator import SimStream
-from collectors.youtube import quota_day
+from collectors.youtube_quota import quota_day
 from streamer.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import load_config

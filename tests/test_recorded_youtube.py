@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from helpers.replay import Replay, recorded, serve, videos_by_id
 
-from collectors.youtube import quota_day
+from collectors.youtube_quota import quota_day
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
 from streamer.daemon import Collector

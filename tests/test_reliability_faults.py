@@ -17,7 +17,7 @@ from helpers.reliability import MONDAY, TZ, FaultPlan, Ledger, World, platform_o
 
 from collectors.graph import THROTTLE_PAUSE
 from collectors.simulator import FaultRule
-from collectors.youtube import quota_reset
+from collectors.youtube_quota import quota_reset
 
 # Tuesday: Adal Komek at 11:00 (YouTube, Facebook, Instagram), Antikor.Live at 15:00 (and
 # Twitch). Almaty is UTC+5; midnight Pacific (PST) is 13:00 there.

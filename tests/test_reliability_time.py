@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers.reliability import MONDAY, TZ, world
 
-from collectors.youtube import quota_day, quota_reset
+from collectors.youtube_quota import quota_day, quota_reset
 from streamer.cli import run
 from streamer.clock import SimulatedClock, as_utc
 from streamer.tinystore import TinyStore

@@ -31,8 +31,9 @@ from collectors.base import (
     Transient,
 )
 from collectors.simulator import FaultKind, FaultRule, Scenario, SimStream, Simulator
-from collectors.youtube import YouTubeAdapter, load_user_credentials, quota_day, quota_reset
+from collectors.youtube import YouTubeAdapter, load_user_credentials
 from collectors.youtube_parse import parse_feed, stream_state
+from collectors.youtube_quota import quota_day, quota_reset
 from streamer.clock import SimulatedClock
 from streamer.errors import ConfigError
 from streamer.models import Channel, Stream, StreamStatus

@@ -7,11 +7,11 @@ in the file. Every mistake is one ``ConfigError`` line naming the key.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from streamer.envnames import NOT_A_NAME, is_env_name
 from streamer.errors import ConfigError
 from streamer.notify.base import CHANNELS, EVENTS
 
@@ -96,9 +96,8 @@ class _Reader:
 
     def env(self, key: str, default: str | None = None) -> str:
         value = self.text(key, default)
-        # As config's ``env_name``: upper-case letters, digits, "_" (tokens are refused).
-        if not re.fullmatch("[A-Z_][A-Z0-9_]*", value):
-            raise self.fail(key, "must be the NAME of an environment variable, never the secret")
+        if not is_env_name(value):  # never echoed: it may be the secret
+            raise self.fail(key, NOT_A_NAME)
         return value
 
     def optional_env(self, key: str) -> str | None:
