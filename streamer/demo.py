@@ -25,7 +25,7 @@ from rich.progress import Progress, TextColumn
 from rich.table import Table
 
 import schedules
-from collectors.simulator import DEFAULT_DAILY_QUOTA, Simulator, demo_week
+from collectors.simulator import DEFAULT_DAILY_QUOTA, Scenario, Simulator, demo_week
 from reports.builders import build
 from reports.charts import report_chart
 from reports.dataset import Dataset
@@ -169,6 +169,16 @@ WEEK = (
 )
 
 
+def demo_scenario(monday: date) -> Scenario:
+    """The demo week starting ``monday``, on the channels the demo's config names."""
+    return demo_week(
+        monday, "Asia/Almaty", adal_channel=ADAL_YT, antikor_channel=ANTIKOR_YT,
+        adal_facebook="100000000000002", antikor_facebook="100000000000001",
+        adal_instagram="17841400000000002", antikor_instagram="17841400000000001",
+        antikor_twitch="antikorlive",
+    )  # fmt: skip
+
+
 def prepare_folder(directory: Path) -> Path:
     """A fresh demo folder; refuses to wipe a folder the demo did not make."""
     if directory.exists() and any(directory.iterdir()):
@@ -234,13 +244,7 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
     begin = datetime.combine(monday - timedelta(days=1), time(0), tzinfo=tz)
     finish = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=tz)
     clock = SimulatedClock(begin)
-    scenario = demo_week(
-        monday, "Asia/Almaty", adal_channel=ADAL_YT, antikor_channel=ANTIKOR_YT,
-        adal_facebook="100000000000002", antikor_facebook="100000000000001",
-        adal_instagram="17841400000000002", antikor_instagram="17841400000000001",
-        antikor_twitch="antikorlive",
-    )  # fmt: skip
-    simulator = Simulator(scenario, clock, quota_limit=DEFAULT_DAILY_QUOTA)
+    simulator = Simulator(demo_scenario(monday), clock, quota_limit=DEFAULT_DAILY_QUOTA)
     with simulator.serve() as endpoint:
         config = write_config(folder, endpoint)
         plan_week(config, monday)

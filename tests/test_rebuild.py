@@ -12,11 +12,17 @@ import pytest
 from helpers.retries import instant_retries
 from rich.console import Console
 
-from collectors.simulator import Simulator, demo_week
+from collectors.simulator import Simulator
 from streamer.cli import run
 from streamer.clock import SimulatedClock
 from streamer.daemon import Collector
-from streamer.demo import ADAL_YT, ANTIKOR_YT, DEMO_ENVIRON, plan_week, play, write_config
+from streamer.demo import (
+    DEMO_ENVIRON,
+    demo_scenario,
+    plan_week,
+    play,
+    write_config,
+)
 from streamer.store import open_store
 
 MONDAY = date(2026, 11, 23)
@@ -28,12 +34,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Monday 09:00 to Tuesday 18:00 of the demo week, collected on four platforms."""
     folder = tmp_path_factory.mktemp("week")
     clock = SimulatedClock(datetime.combine(MONDAY, time(9), tzinfo=ALMATY))
-    scenario = demo_week(
-        MONDAY, "Asia/Almaty", adal_channel=ADAL_YT, antikor_channel=ANTIKOR_YT,
-        adal_facebook="100000000000002", antikor_facebook="100000000000001",
-        adal_instagram="17841400000000002", antikor_instagram="17841400000000001",
-        antikor_twitch="antikorlive",
-    )  # fmt: skip
+    scenario = demo_scenario(MONDAY)
     simulator = Simulator(scenario, clock)
     with instant_retries(), simulator.serve() as endpoint:
         config = write_config(folder, endpoint)

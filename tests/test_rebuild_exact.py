@@ -15,12 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collectors.cycle import CycleReport, CycleState, combine_simulcasts
-from collectors.simulator import Simulator, demo_week
+from collectors.simulator import Simulator
 from streamer import rollup
 from streamer.cli import run
 from streamer.clock import SimulatedClock
 from streamer.daemon import Collector
-from streamer.demo import ADAL_YT, ANTIKOR_YT, DEMO_ENVIRON, plan_week, write_config
+from streamer.demo import DEMO_ENVIRON, demo_scenario, plan_week, write_config
 from streamer.models import Snapshot, Stream, StreamStatus
 from streamer.rebuild import same
 from streamer.rollups import Rollup
@@ -46,12 +46,7 @@ def real_clock_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("jittered")
     start = datetime.combine(MONDAY, time(10, 30), tzinfo=ALMATY) + timedelta(microseconds=417_000)
     clock = SimulatedClock(start)
-    scenario = demo_week(
-        MONDAY, "Asia/Almaty", adal_channel=ADAL_YT, antikor_channel=ANTIKOR_YT,
-        adal_facebook="100000000000002", antikor_facebook="100000000000001",
-        adal_instagram="17841400000000002", antikor_instagram="17841400000000001",
-        antikor_twitch="antikorlive",
-    )  # fmt: skip
+    scenario = demo_scenario(MONDAY)
     simulator = Simulator(scenario, clock)
     with instant_retries(), simulator.serve() as endpoint:
         config = write_config(folder, endpoint)

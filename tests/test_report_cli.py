@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -14,17 +14,12 @@ from streamer.cli import cli, run
 from streamer.cli_report import report
 from streamer.clock import SimulatedClock
 from streamer.config import starter_config
-from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, StreamStatus, Target
-from streamer.rollup import rebuild
-from streamer.simulcast import broadcast_key, rebuild_combined
-from streamer.store import CycleWrite, open_store
+from tests.helpers.report_week import seed_week
 
 if "report" not in cli.commands:  # until the lead registers the group in cli.py
     cli.add_command(report)
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # Tuesday 1 Dec, 09:00 in Almaty
-START = datetime(2026, 11, 24, 6, 5, tzinfo=UTC)  # AL-1 went on air 11:05 local, 5 min late
-YT, IG = "UCantikorLive00000000000", "17841400000000001"
 JOB = """
 [[reports]]
 name = "weekly"
@@ -37,86 +32,6 @@ language = "kk"
 """
 
 
-def seed(data_dir: Path) -> None:
-    """A held simulcast (YouTube + Instagram), a no-show and an unplanned stream, week 48."""
-    store = open_store(data_dir)
-    plan = [
-        Broadcast(
-            "AL-1",
-            "antikor-live",
-            "Сыбайлас жемқорлыққа қарсы",
-            START - timedelta(minutes=5),
-            30,
-            (Target("youtube", YT), Target("instagram", IG)),
-            district="Түркістан",
-            status=BroadcastStatus.HELD,
-        ),
-        Broadcast(
-            "AK-1",
-            "adal-komek",
-            "Тегін заң кеңесі",
-            START + timedelta(days=1),
-            60,
-            (Target("youtube", "UCadalKomek0000000000000"),),
-            status=BroadcastStatus.MISSED,
-        ),
-    ]
-    store.change_plan(lambda _current: plan)
-    yt = Stream(
-        "youtube",
-        "v1",
-        YT,
-        "AL-1",
-        status=StreamStatus.ENDED,
-        actual_start=START,
-        actual_end=START + timedelta(minutes=30),
-        done=True,
-    )
-    ig = Stream(
-        "instagram",
-        "m1",
-        IG,
-        "AL-1",
-        status=StreamStatus.ENDED,
-        actual_start=START,
-        actual_end=START + timedelta(minutes=30),
-    )
-    extra = Stream(
-        "youtube",
-        "u1",
-        YT,
-        None,
-        title="Q&A",
-        status=StreamStatus.ENDED,
-        actual_start=START + timedelta(days=2),
-        actual_end=START + timedelta(days=2, minutes=10),
-    )
-    snaps = {
-        yt.key: [
-            Snapshot(yt.key, START + timedelta(minutes=m), StreamStatus.LIVE, 40 + m, 100 * m)
-            for m in range(1, 31)
-        ],
-        ig.key: [
-            Snapshot(ig.key, START + timedelta(minutes=m), StreamStatus.LIVE) for m in range(1, 31)
-        ],
-        extra.key: [
-            Snapshot(extra.key, START + timedelta(days=2, minutes=m), StreamStatus.LIVE, 7, 70)
-            for m in range(1, 11)
-        ],
-    }
-    rollups = {key: rebuild(key, 60, items) for key, items in snaps.items()}
-    rollups[broadcast_key("AL-1")] = rebuild_combined(
-        "AL-1", 60, {yt.key: snaps[yt.key], ig.key: snaps[ig.key]}
-    )
-    store.commit_cycle(
-        CycleWrite(
-            snapshots=[s for items in snaps.values() for s in items],
-            streams=[yt, ig, extra],
-            rollups=rollups,
-        )
-    )
-
-
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A config (starter + report jobs) and a seeded data folder; the clock at NOW."""
@@ -124,7 +39,12 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STREAMER_CONFIG", str(tmp_path / "streamer.toml"))
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setattr(cli_report, "CLOCK", SimulatedClock(NOW))
-    seed(tmp_path / "data")
+    seed_week(
+        tmp_path / "data",
+        planned_title="Сыбайлас жемқорлыққа қарсы",
+        unplanned_title="Q&A",
+        instagram_done=False,
+    )
     return tmp_path
 
 

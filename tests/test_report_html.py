@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -29,17 +29,12 @@ from streamer.cli import cli, run
 from streamer.cli_report import report
 from streamer.clock import SimulatedClock
 from streamer.config import load_config, starter_config
-from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, StreamStatus, Target
-from streamer.rollup import rebuild
-from streamer.simulcast import broadcast_key, rebuild_combined
-from streamer.store import CycleWrite, open_store
+from tests.helpers.report_week import seed_week
 
 if "report" not in cli.commands:  # until the lead registers the group in cli.py
     cli.add_command(report)
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
-START = datetime(2026, 11, 24, 6, 5, tzinfo=UTC)  # 11:05 in Almaty, 5 minutes late
-YT, IG = "UCantikorLive00000000000", "17841400000000001"
 EVIL = "<img src=x onerror=alert(1)>"
 PLANNED_TITLE = 'Заң <b>кеңесі</b> & "сұрақтар"'
 JOB = """
@@ -64,74 +59,15 @@ FOOTNOTE = {
 }
 
 
-def seed(data_dir: Path) -> None:
-    """The week described in the module docstring, in a real store."""
-    store = open_store(data_dir)
-    plan = [
-        Broadcast(
-            "AL-1",
-            "antikor-live",
-            PLANNED_TITLE,
-            START - timedelta(minutes=5),
-            30,
-            (Target("youtube", YT), Target("instagram", IG)),
-            district="Түркістан",
-            status=BroadcastStatus.HELD,
-        ),
-        Broadcast(
-            "AK-1",
-            "adal-komek",
-            "Тегін заң кеңесі",
-            START + timedelta(days=1),
-            60,
-            (Target("youtube", "UCadalKomek0000000000000"),),
-            status=BroadcastStatus.MISSED,
-        ),
-    ]
-    store.change_plan(lambda _current: plan)
-    ended = {"status": StreamStatus.ENDED, "actual_start": START, "done": True}
-    yt = Stream("youtube", "v1", YT, "AL-1", actual_end=START + timedelta(minutes=30), **ended)
-    ig = Stream("instagram", "m1", IG, "AL-1", actual_end=START + timedelta(minutes=30), **ended)
-    extra = Stream(
-        "youtube",
-        "u1",
-        YT,
-        None,
-        title=EVIL,
-        status=StreamStatus.ENDED,
-        actual_start=START + timedelta(days=2),
-        actual_end=START + timedelta(days=2, minutes=10),
-    )
-    live = StreamStatus.LIVE
-    at = [START + timedelta(minutes=m) for m in range(1, 31)]
-    snaps = {
-        yt.key: [Snapshot(yt.key, t, live, 40 + m, 100 * m) for m, t in enumerate(at, 1)],
-        ig.key: [Snapshot(ig.key, t, live) for t in at],
-        extra.key: [
-            Snapshot(extra.key, START + timedelta(days=2, minutes=m), live, 7, 70)
-            for m in range(1, 11)
-        ],
-    }
-    rollups = {key: rebuild(key, 60, items) for key, items in snaps.items()}
-    rollups[broadcast_key("AL-1")] = rebuild_combined(
-        "AL-1", 60, {yt.key: snaps[yt.key], ig.key: snaps[ig.key]}
-    )
-    store.commit_cycle(
-        CycleWrite(
-            snapshots=[s for items in snaps.values() for s in items],
-            streams=[yt, ig, extra],
-            rollups=rollups,
-        )
-    )
-
-
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A config (starter + an html report job) and a seeded data folder; the clock at NOW."""
     (tmp_path / "streamer.toml").write_text(starter_config() + JOB, encoding="utf-8")
     monkeypatch.setenv("STREAMER_CONFIG", str(tmp_path / "streamer.toml"))
     monkeypatch.setattr(cli_report, "CLOCK", SimulatedClock(NOW))
-    seed(tmp_path / "data")
+    seed_week(
+        tmp_path / "data", planned_title=PLANNED_TITLE, unplanned_title=EVIL, instagram_done=True
+    )
     return tmp_path
 
 

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from collectors.simulator import Simulator, demo_week
+from collectors.simulator import Simulator
 from streamer.cli import run
 from streamer.clock import SimulatedClock
 from streamer.daemon import Collector
 from streamer.demo import (
-    ADAL_YT,
-    ANTIKOR_YT,
     DEMO_ENVIRON,
+    demo_scenario,
     plan_week,
     play,
     report_week,
@@ -70,12 +69,7 @@ def test_a_demo_day_leaves_no_secret_in_any_file(tmp_path: Path, umask_022: None
     streamer.toml names the variables; the data folder is 0700."""
     tz = zone("Asia/Almaty")
     clock = SimulatedClock(datetime.combine(MONDAY, time(9), tzinfo=tz))
-    scenario = demo_week(
-        MONDAY, "Asia/Almaty", adal_channel=ADAL_YT, antikor_channel=ANTIKOR_YT,
-        adal_facebook="100000000000002", antikor_facebook="100000000000001",
-        adal_instagram="17841400000000002", antikor_instagram="17841400000000001",
-        antikor_twitch="antikorlive",
-    )  # fmt: skip
+    scenario = demo_scenario(MONDAY)
     console = Console(file=io.StringIO(), width=120)
     with Simulator(scenario, clock).serve() as endpoint:
         config = write_config(tmp_path, endpoint)
