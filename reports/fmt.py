@@ -84,8 +84,11 @@ class Style:
         return f"{format_skeleton(skeleton, local.date(), locale=self.locale)} {local:%H:%M}"
 
     def period(self, period: Period) -> str:
-        """``2026-H1 (1 Jan 2026 – 30 Jun 2026)`` in the language."""
+        """``period: 2026-H1 (1 Jan 2026 – 30 Jun 2026)`` in the language; a ``--from/--to``
+        range as its days alone (its label, ``2026-11-30_2026-12-06``, only repeats them)."""
         span = f"{self.day(period.start)} – {self.day(period.last_day)}"
+        if period.kind == "days":
+            return f"{label('period', self.lang)}: {span}"
         return f"{label('period', self.lang)}: {period.label} ({span})"
 
     def group(self, by: str, key: str) -> str:
