@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import orjson
 import pytest
-from test_report_cli import NOW, seed
+from test_report_cli import NOW
 
 from reports.export import read_csv
 from streamer import cli_report
 from streamer.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import starter_config
+from tests.helpers.report_week import seed_week
 
 ALMATY = ZoneInfo("Asia/Almaty")
 KAZAKH = ["Сыбайлас жемқорлыққа қарсы: сұрақ-жауап", "Тегін заң кеңесі «Адал»", "Ғ-ә-і-ң-ұ-ү-қ-ө-һ"]
@@ -30,7 +31,12 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "streamer.toml").write_text(starter_config(), encoding="utf-8")
     monkeypatch.setenv("STREAMER_CONFIG", str(tmp_path / "streamer.toml"))
     monkeypatch.setattr(cli_report, "CLOCK", SimulatedClock(NOW))
-    seed(tmp_path / "data")
+    seed_week(
+        tmp_path / "data",
+        planned_title="Сыбайлас жемқорлыққа қарсы",
+        unplanned_title="Q&A",
+        instagram_done=False,
+    )
     return tmp_path
 
 

@@ -26,7 +26,7 @@ from helpers.hostile import (
     LONG_TITLE,
     forged_lines,
 )
-from test_report_html import JOB, NOW, START, YT, Page, html_of, seed
+from test_report_html import EVIL, JOB, NOW, PLANNED_TITLE, Page, html_of
 
 from reports.export import read_csv
 from streamer import cli_report
@@ -36,6 +36,7 @@ from streamer.config import starter_config
 from streamer.models import Snapshot, Stream, StreamStatus
 from streamer.safe_text import TEXT_MAX, LogFormatter, printable, shown
 from streamer.store import CycleWrite, open_store
+from tests.helpers.report_week import START, YT, seed_week
 
 ARGS = ("broadcasts", "--period", "2026-W48", "--lang", "en")
 # What no page, terminal or log line may hold: C0/C1 controls but tab and LF, bidi.
@@ -71,7 +72,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "streamer.toml").write_text(starter_config() + JOB, encoding="utf-8")
     monkeypatch.setenv("STREAMER_CONFIG", str(tmp_path / "streamer.toml"))
     monkeypatch.setattr(cli_report, "CLOCK", SimulatedClock(NOW))
-    seed(tmp_path / "data")
+    seed_week(
+        tmp_path / "data", planned_title=PLANNED_TITLE, unplanned_title=EVIL, instagram_done=True
+    )
     add_hostile_streams(tmp_path / "data")
     return tmp_path
 
