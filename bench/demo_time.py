@@ -18,9 +18,9 @@ from typing import Any
 
 from rich.console import Console
 
+from streamer.app.demo import run_demo
+from streamer.app.demo_half_year import run_half_year
 from streamer.clock import monotonic
-from streamer.demo import run_demo
-from streamer.demo_half_year import run_half_year
 
 
 def _quiet() -> Console:

@@ -36,7 +36,7 @@ def main() -> int:
         found = re.search(r"http://127\.0\.0\.1:\d+", sim.stdout.readline())
         url = found.group(0) if found else ""
     subprocess.run([BIN, "init", "--simulator", url, str(work)], check=True, capture_output=True)
-    from streamer.simworld import ENVIRON
+    from streamer.app.simworld import ENVIRON
 
     env = {**os.environ, **ENVIRON}
     config = work / "streamer.toml"

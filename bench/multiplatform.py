@@ -30,9 +30,9 @@ from collectors.base import Discovery, Platform, PollResult
 from collectors.engine import CycleReport
 from collectors.retry import set_instant
 from collectors.simulator import Scenario, SimStream, Simulator
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock, SystemClock
 from streamer.config import load_config
-from streamer.daemon import Collector
 from streamer.models import Channel, Stream
 
 PER_PLATFORM = 250

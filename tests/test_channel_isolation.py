@@ -26,10 +26,10 @@ from collectors.facebook import FacebookAdapter
 from collectors.health import MAX_BACKOFF, ChannelHealth, backoff, meta_name
 from collectors.instagram import InstagramAdapter
 from collectors.simulator import SimStream
-from streamer.cli import run
-from streamer.cli_status import gather
-from streamer.daemon import Collector
-from streamer.metrics import MetricsServer
+from streamer.app.cli import run
+from streamer.app.cli_status import gather
+from streamer.app.daemon import Collector
+from streamer.app.prometheus import MetricsServer
 from streamer.models import Channel
 from streamer.timezones import tzdata_version
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pytest
 
-from streamer.cli import cli, run
+from streamer.app.cli import cli, run
 from streamer.config import load_config
 
 

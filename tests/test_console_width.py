@@ -28,8 +28,8 @@ from reports.layout import ELLIPSIS, PRIORITY, Fitted, fit, shorten
 from reports.periods import parse_range
 from reports.render import fit_columns, render_table
 from reports.report import Report
+from streamer.app.console import plan_columns, plan_table, show_grid
 from streamer.config import Config, load_config
-from streamer.console import plan_columns, plan_table, show_grid
 from streamer.models import Broadcast
 from streamer.store import open_store
 from tests.helpers.independent_worlds import Collected, week_demo

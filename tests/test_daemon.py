@@ -1,7 +1,7 @@
 """The collector service from the command line: ``collect --once`` and ``run``.
 
 The simulator is served from the test process on the real clock; ``run`` is a real
-subprocess (the console script's ``streamer.cli:main``) stopped with SIGTERM.
+subprocess (the console script's ``streamer.app.cli:main``) stopped with SIGTERM.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from helpers.loopback import Served, live_now
 from prometheus_client.parser import text_string_to_metric_families
 
 from collectors.simulator import FaultRule, Scenario, Simulator
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.clock import SystemClock
 from streamer.tinystore import TinyStore
 
@@ -57,7 +57,7 @@ def start_daemon(config: Path, log: IO[bytes]) -> subprocess.Popen[bytes]:
     """``streamer --config CONFIG run`` as the console script runs it, logging to ``log``."""
     env = {k: v for k, v in os.environ.items() if k != "STREAMER_CONFIG"}
     env[KEY_ENV] = KEY
-    command = [sys.executable, "-c", "from streamer.cli import main; main()"]
+    command = [sys.executable, "-c", "from streamer.app.cli import main; main()"]
     return subprocess.Popen(
         [*command, "--config", str(config), "run"],
         env=env,
@@ -246,7 +246,7 @@ def test_run_with_the_metrics_port_taken_is_one_line_exit_2(
 def test_the_collect_tick_fires_on_the_poll_grid() -> None:
     """A 60 s tick fires on whole minutes: first at 10:04:00 when asked at 10:03:17, and
     after a run at 10:04:50 (the start-up cycle) at 10:05:00, not 10:05:50."""
-    from streamer.daemon import collect_trigger
+    from streamer.app.daemon import collect_trigger
 
     started = datetime(2026, 3, 2, 10, 3, 17, tzinfo=UTC)
     trigger = collect_trigger(60)

@@ -20,7 +20,7 @@ from helpers.simulated import Simulated, simulated_collector
 from helpers.stepped import SteppedScheduler, on_clock
 
 from collectors.simulator import SimStream
-from streamer.daemon import schedule_jobs
+from streamer.app.daemon import schedule_jobs
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # on the minute
 CHANNEL = "UCdaemonRhythm0000000001"

@@ -14,11 +14,10 @@ from rich.console import Console
 from collectors.simulator import Scenario, SimStream, Simulator
 from collectors.simulator.scenarios import HALF_YEAR_FATES, half_year_range
 from reports.fmt import Style
-from streamer import demo_half_year
-from streamer.cli import run
-from streamer.clock import SimulatedClock
-from streamer.demo import ANTIKOR_YT, run_demo
-from streamer.demo_half_year import (
+from streamer.app import demo_half_year
+from streamer.app.cli import run
+from streamer.app.demo import ANTIKOR_YT, run_demo
+from streamer.app.demo_half_year import (
     HALF_YEAR_CHANNELS,
     Tally,
     half_year_scenario,
@@ -28,6 +27,7 @@ from streamer.demo_half_year import (
     truth_table,
     write_half_year_config,
 )
+from streamer.clock import SimulatedClock
 from streamer.models import BroadcastStatus
 from streamer.store import open_store
 

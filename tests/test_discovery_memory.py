@@ -17,7 +17,7 @@ from helpers.simulated import simulated_collector
 
 from collectors.simulator import SimStream
 from collectors.youtube import YouTubeAdapter
-from streamer.daemon import Collector
+from streamer.app.daemon import Collector
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 CHANNELS = ("UCdiscoveryMemory0000001", "UCdiscoveryMemory0000002")

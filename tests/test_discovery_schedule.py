@@ -21,10 +21,10 @@ from helpers.simulated import simulated_collector
 
 from collectors.simulator import SimStream
 from collectors.youtube_quota import quota_day
-from streamer.cli import run
+from streamer.app.cli import run
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
-from streamer.daemon import Collector
 from streamer.models import Broadcast, Target, to_iso
 
 T0 = datetime(2026, 4, 6, 0, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from streamer.cli import cli
+from streamer.app.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("streamer", "collectors", "schedules", "reports", "tests", "bench")
@@ -58,7 +58,7 @@ def documented_commands(text: str) -> list[list[str]]:
 
 
 def resolve(words: list[str]) -> str | None:
-    """Why ``streamer <words>`` names no command of ``streamer.cli.cli``, or None.
+    """Why ``streamer <words>`` names no command of ``streamer.app.cli.cli``, or None.
 
     Options are skipped (with their value when they take one); the first word that is
     neither an option nor a subcommand ends the path at a command, and is an error

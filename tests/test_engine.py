@@ -26,9 +26,9 @@ from collectors import retry
 from collectors.engine import CycleReport
 from collectors.simulator import FaultKind, FaultRule, Scenario, SimStream, Simulator
 from streamer import rollup
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config
-from streamer.daemon import Collector
 from streamer.models import Broadcast, BroadcastStatus, Snapshot, StreamStatus, Target, to_iso
 from streamer.tinystore import TinyStore
 

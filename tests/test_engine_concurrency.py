@@ -23,9 +23,9 @@ from helpers.simulated import simulated_collector
 from collectors.base import Discovery, PollResult, Transient
 from collectors.engine import Engine
 from collectors.simulator import FaultRule, SimStream, Simulator
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock, monotonic
 from streamer.config import CollectorSettings
-from streamer.daemon import Collector
 from streamer.models import (
     Broadcast,
     Channel,

@@ -15,8 +15,8 @@ import pytest
 from test_report_cli import NOW
 
 from reports.export import read_csv
-from streamer import cli_report
-from streamer.cli import run
+from streamer.app import cli_report
+from streamer.app.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import starter_config
 from tests.helpers.report_week import seed_week

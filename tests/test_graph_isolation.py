@@ -24,9 +24,9 @@ from collectors.base import ChannelThrottled, Transient
 from collectors.facebook import FacebookAdapter
 from collectors.instagram import InstagramAdapter
 from collectors.simulator import FaultRule, SimStream
-from streamer.cli_status import gather, render
+from streamer.app.cli_status import gather, render
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
-from streamer.daemon import Collector
 from streamer.models import Stream, StreamStatus
 
 pytestmark = pytest.mark.usefixtures("instant_backoff")

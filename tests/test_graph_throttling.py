@@ -30,8 +30,8 @@ from collectors.graph import BUC_THROTTLE_CODES, PLATFORM_THROTTLE_CODES, buc_us
 from collectors.instagram import InstagramAdapter
 from collectors.simulator import FaultRule, Scenario, SimStream, Simulator
 from collectors.simulator.routing import Request
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
-from streamer.daemon import Collector
 from streamer.models import Stream, StreamStatus
 from streamer.store import Store
 

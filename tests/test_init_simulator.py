@@ -9,12 +9,12 @@ import pytest
 
 from collectors.simulator import Scenario, Simulator
 from collectors.simulator.rolling import PLATFORMS, RollingWorld
-from streamer.cli_root import invoke
+from streamer.app.cli_root import invoke
+from streamer.app.daemon import Collector
+from streamer.app.simworld import ENVIRON
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
-from streamer.daemon import Collector
 from streamer.models import StreamStatus
-from streamer.simworld import ENVIRON
 from streamer.store import config_store
 
 START = datetime(2026, 5, 1, 9, 59, 31, tzinfo=UTC)

@@ -27,7 +27,7 @@ import pytest
 from helpers.simulated import Simulated, simulated_collector
 
 from collectors.simulator import SimStream
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.models import Broadcast, Target
 
 T0 = datetime(2026, 3, 14, 5, 0, tzinfo=UTC)  # 10:00 in Almaty

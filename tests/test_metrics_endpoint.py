@@ -21,10 +21,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from collectors.engine import CycleReport, LiveStream, PlatformReport
 from collectors.simulator import Scenario, SimStream, Simulator
+from streamer.app.daemon import Collector
+from streamer.app.prometheus import Metrics, MetricsServer
 from streamer.clock import SimulatedClock
 from streamer.config import CollectorSettings, load_config
-from streamer.daemon import Collector
-from streamer.metrics import Metrics, MetricsServer
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 PLATFORMS = ("youtube", "facebook", "instagram", "twitch")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from collectors.simulator import Scenario, Simulator
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.clock import SimulatedClock
 from streamer.notify.outbox import new_event, with_delivery
 from streamer.store import CycleWrite

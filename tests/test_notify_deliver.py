@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from streamer.app.daemon import make_sender, safe_report
 from streamer.clock import SimulatedClock
 from streamer.config import Config, ReportJob, load_config, starter_config
-from streamer.daemon import make_sender, safe_report
 from streamer.models import Broadcast, BroadcastStatus, Target
 from streamer.notify.deliver import period_label, report_body, report_notice
 from streamer.store import open_store

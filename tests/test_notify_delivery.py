@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from collectors.simulator import DEFAULT_DAILY_QUOTA, FaultRule, Simulator, demo_week
-from streamer import demo
+from streamer.app import demo
+from streamer.app.daemon import Collector, make_sender
 from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config
-from streamer.daemon import Collector, make_sender
 from streamer.models import to_iso
 from streamer.notify.base import Attachment, Notice, PermanentFailure, TemporaryFailure
 from streamer.notify.messages import notice

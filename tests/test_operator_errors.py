@@ -2,7 +2,7 @@
 
 A data folder the process may not write, a busy simulator port, a missing charts
 extra, Ctrl-C at any moment, a bare ``streamer``: each is run as the console script
-runs (a subprocess of ``streamer.cli:main``) and must give its exit status, one
+runs (a subprocess of ``streamer.app.cli:main``) and must give its exit status, one
 stderr line and nothing lost. The tests run as root, which ignores permission bits:
 a read-only folder is made real by starting the subprocess without the capabilities
 that let root write anywhere (``setpriv --bounding-set -dac_override,...``).
@@ -25,7 +25,7 @@ from helpers.configs import KEY_NAMES, simulator_config
 from helpers.loopback import Served, live_now
 
 from collectors.simulator import Scenario, Simulator
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.clock import SystemClock
 
 CHANNEL = "UCoperatorErrorsChannel1"
@@ -38,7 +38,7 @@ def config_text(url: str) -> str:
     return simulator_config(url, programmes=[PROGRAMME], extra="[collector]\nrequest_timeout = 5\n")
 
 
-STREAMER = [sys.executable, "-c", "from streamer.cli import main; main()"]
+STREAMER = [sys.executable, "-c", "from streamer.app.cli import main; main()"]
 # Root writes anywhere through these capabilities; without them the owner's mode bits
 # apply to root as to anyone (the folders below belong to root).
 AS_ORDINARY_USER = (
@@ -197,8 +197,8 @@ def shimmed(tmp_path: Path, code: str) -> dict[str, str]:
         (["plan", "list"], "click"),
         (["plan", "list"], "rich"),
         (["plan", "list"], "streamer.config"),
-        (["collect", "--once"], "streamer.daemon"),
-        (["run"], "streamer.daemon"),
+        (["collect", "--once"], "streamer.app.daemon"),
+        (["run"], "streamer.app.daemon"),
         (["run"], "collectors.registry"),
     ],
 )
@@ -285,8 +285,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from streamer.console import make_console
-from streamer.demo import plan_week, report_week, write_config
+from streamer.app.console import make_console
+from streamer.app.demo import plan_week, report_week, write_config
 from streamer.store import config_store
 
 folder, monday = Path(sys.argv[1]), date(2026, 11, 30)

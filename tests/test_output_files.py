@@ -64,7 +64,7 @@ def test_cli_outputs_honour_the_umask(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """plan export (csv, ics) and report --out create 0644 files under umask 022."""
-    from streamer.cli import run
+    from streamer.app.cli import run
     from streamer.config import starter_config
 
     config = tmp_path / "streamer.toml"
@@ -91,7 +91,7 @@ def test_plan_export_to_a_missing_folder_exits_2_and_creates_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`plan export --out missing/x.ics` is one line, status 2, and no new folder."""
-    from streamer.cli import run
+    from streamer.app.cli import run
     from streamer.config import starter_config
 
     config = tmp_path / "streamer.toml"

@@ -29,8 +29,8 @@ from helpers.hostile import (
 from test_report_html import EVIL, JOB, NOW, PLANNED_TITLE, Page, html_of
 
 from reports.export import read_csv
-from streamer import cli_report
-from streamer.cli import run
+from streamer.app import cli_report
+from streamer.app.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import starter_config
 from streamer.models import Snapshot, Stream, StreamStatus
@@ -191,7 +191,7 @@ def test_log_lines_escape_titles_and_exception_messages() -> None:
 
 def test_the_daemon_logs_through_the_escaping_formatter(monkeypatch: pytest.MonkeyPatch) -> None:
     """configure_logging installs LogFormatter on the handler that writes stderr."""
-    from streamer.daemon import configure_logging
+    from streamer.app.daemon import configure_logging
 
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", [])
@@ -235,7 +235,7 @@ def test_status_escapes_a_platform_error_message() -> None:
     """`streamer status` quotes a stopped platform's error text on one escaped line."""
     from zoneinfo import ZoneInfo
 
-    from streamer.cli_status import render
+    from streamer.app.cli_status import render
 
     at = "2026-12-06T05:00:00Z"
     message = f"token revoked\n{FORGED_LOG_LINE}\x1b[2J\u202e"

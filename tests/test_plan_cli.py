@@ -9,7 +9,7 @@ import icalendar
 import orjson
 import pytest
 
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.config import starter_config
 
 YT_AK = "youtube:UCadalKomek0000000000000"

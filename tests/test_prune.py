@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from streamer import cli_prune
-from streamer.cli import cli, run
+from streamer.app import cli_prune
+from streamer.app.cli import cli, run
 from streamer.clock import SimulatedClock
 from streamer.config import starter_config
 from streamer.errors import UserError
@@ -211,7 +211,7 @@ def test_command_uses_retention_days_from_the_config(
 
 def test_daemon_retention_job_prunes_only_what_may_go(tmp_path: Path) -> None:
     """The nightly job with retention_days removes old final partitions and logs, never raises."""
-    from streamer.daemon import safe_prune
+    from streamer.app.daemon import safe_prune
     from streamer.store import open_store
 
     store = open_store(tmp_path / "data")

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from collectors.simulator import Scenario, SimStream, Simulator
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.clock import SystemClock
 from streamer.config import starter_config
 

@@ -13,16 +13,16 @@ from helpers.retries import instant_retries
 from rich.console import Console
 
 from collectors.simulator import Simulator
-from streamer.cli import run
-from streamer.clock import SimulatedClock
-from streamer.daemon import Collector
-from streamer.demo import (
+from streamer.app.cli import run
+from streamer.app.daemon import Collector
+from streamer.app.demo import (
     DEMO_ENVIRON,
     demo_scenario,
     plan_week,
     play,
     write_config,
 )
+from streamer.clock import SimulatedClock
 from streamer.store import open_store
 
 MONDAY = date(2026, 11, 23)

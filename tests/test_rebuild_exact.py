@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from collectors.cycle import CycleReport, CycleState, combine_simulcasts
 from collectors.simulator import Simulator
 from streamer import rollup
-from streamer.cli import run
+from streamer.app.cli import run
+from streamer.app.daemon import Collector
+from streamer.app.demo import DEMO_ENVIRON, demo_scenario, plan_week, write_config
 from streamer.clock import SimulatedClock
-from streamer.daemon import Collector
-from streamer.demo import DEMO_ENVIRON, demo_scenario, plan_week, write_config
 from streamer.models import Snapshot, Stream, StreamStatus
 from streamer.rebuild import same
 from streamer.rollups import Rollup

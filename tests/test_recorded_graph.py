@@ -17,8 +17,8 @@ from helpers.replay import Recorded, Replay, recorded, serve
 from collectors.base import Transient
 from collectors.facebook import FacebookAdapter
 from collectors.http import api_client
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
-from streamer.daemon import Collector
 from streamer.models import Channel, StreamStatus
 
 pytestmark = pytest.mark.usefixtures("instant_backoff")

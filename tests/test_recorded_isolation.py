@@ -17,7 +17,7 @@ import pytest
 from helpers.configs import recorded_collector
 from helpers.replay import Recorded, Replay, Seen, recorded, serve, videos_by_id
 
-from streamer.daemon import Collector
+from streamer.app.daemon import Collector
 from streamer.models import StreamStatus
 
 pytestmark = pytest.mark.usefixtures("instant_backoff")

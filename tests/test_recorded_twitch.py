@@ -17,8 +17,8 @@ from helpers.replay import Replay, recorded, serve
 
 from collectors.http import api_client
 from collectors.twitch import TwitchAdapter
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
-from streamer.daemon import Collector
 from streamer.models import Channel, StreamStatus, from_iso
 
 LOGIN, STREAM_ID = "sandysanderman", "123456789"

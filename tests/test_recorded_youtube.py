@@ -18,9 +18,9 @@ import pytest
 from helpers.replay import Replay, recorded, serve, videos_by_id
 
 from collectors.youtube_quota import quota_day
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
-from streamer.daemon import Collector
 from streamer.models import Snapshot, StreamStatus, from_iso
 
 pytestmark = pytest.mark.usefixtures("instant_backoff")

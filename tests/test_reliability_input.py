@@ -28,7 +28,7 @@ from collectors.facebook import FacebookAdapter
 from collectors.twitch import TwitchAdapter
 from collectors.youtube import YouTubeAdapter
 from collectors.youtube_parse import parse_feed
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.models import Broadcast, Stream, StreamStatus, Target
 from streamer.tinystore import TinyStore
 

@@ -73,7 +73,7 @@ def test_plan_edit_during_a_cycle_survives_the_cycles_save(tmp_path: Path) -> No
         def poll_and_edit(streams: Any, now: datetime) -> Any:
             result = poll(streams, now)
             if not done and any(s.status.value == "live" for s in result.updates):
-                command = [sys.executable, "-c", "from streamer.cli import main; main()",
+                command = [sys.executable, "-c", "from streamer.app.cli import main; main()",
                            "--config", str(w.config.path), "plan", "move", "a001xxxx",
                            "--start", moved_to, "--allow-overlap"]  # fmt: skip
                 done.append(subprocess.run(command, capture_output=True, text=True, check=True))

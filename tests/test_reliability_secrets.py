@@ -20,10 +20,10 @@ from helpers.reliability import MONDAY, SECRETS, TZ, FaultPlan, world
 
 from collectors.simulator import FaultRule, Scenario, Simulator
 from collectors.youtube import load_user_credentials
-from streamer.cli import run
+from streamer.app.cli import run
+from streamer.app.daemon import configure_logging
 from streamer.clock import SimulatedClock
 from streamer.config import MetricsSettings, load_config
-from streamer.daemon import configure_logging
 
 TUESDAY = MONDAY + timedelta(days=1)
 

@@ -17,7 +17,7 @@ import pytest
 from helpers.reliability import MONDAY, TZ, world
 
 from collectors.youtube_quota import quota_day, quota_reset
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.clock import SimulatedClock, as_utc
 from streamer.tinystore import TinyStore
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streamer import cli_report
-from streamer.cli import cli, run
-from streamer.cli_report import report
+from streamer.app import cli_report
+from streamer.app.cli import cli, run
+from streamer.app.cli_report import report
 from streamer.clock import SimulatedClock
 from streamer.config import starter_config
 from tests.helpers.report_week import seed_week

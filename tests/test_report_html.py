@@ -24,9 +24,9 @@ from reports.fmt import Style
 from reports.html import html_report
 from reports.labels import label
 from reports.report import Note, Report
-from streamer import cli_report
-from streamer.cli import cli, run
-from streamer.cli_report import report
+from streamer.app import cli_report
+from streamer.app.cli import cli, run
+from streamer.app.cli_report import report
 from streamer.clock import SimulatedClock
 from streamer.config import load_config, starter_config
 from tests.helpers.report_week import seed_week

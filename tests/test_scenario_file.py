@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from collectors.simulator import Scenario
-from streamer.cli_root import invoke
+from streamer.app.cli_root import invoke
 
 EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "scenario.json"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from streamer.app.daemon import safe_report
 from streamer.clock import SimulatedClock
 from streamer.config import load_config, starter_config
 from streamer.cron import cron_trigger
-from streamer.daemon import safe_report
 from streamer.models import Broadcast, BroadcastStatus, Target
 from streamer.store import open_store
 

@@ -14,10 +14,9 @@ import pytest
 from rich.console import Console
 
 from collectors.simulator import Simulator
-from streamer.cli import run
-from streamer.clock import SimulatedClock
-from streamer.daemon import Collector
-from streamer.demo import (
+from streamer.app.cli import run
+from streamer.app.daemon import Collector
+from streamer.app.demo import (
     DEMO_ENVIRON,
     demo_scenario,
     plan_week,
@@ -25,6 +24,7 @@ from streamer.demo import (
     report_week,
     write_config,
 )
+from streamer.clock import SimulatedClock
 from streamer.store import config_store, open_store
 from streamer.timezones import zone
 

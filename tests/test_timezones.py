@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
 
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.timezones import tzdata_version, zone
 
 TESTS = Path(__file__).parent

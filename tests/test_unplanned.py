@@ -22,7 +22,7 @@ from helpers.simulated import simulated_collector
 
 from collectors.simulator import SimStream
 from schedules.ids import all_digits
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.models import Stream, StreamStatus
 from streamer.unplanned import assign, unplanned_broadcast_id
 

@@ -10,13 +10,13 @@ import pytest
 
 from collectors.simulator import Scenario, Simulator
 from collectors.simulator.rolling import RollingWorld
-from streamer.cli_root import invoke
-from streamer.cli_watch import LABELS
+from streamer.app.cli_root import invoke
+from streamer.app.cli_watch import LABELS
+from streamer.app.daemon import Collector
+from streamer.app.simworld import ENVIRON
 from streamer.clock import SimulatedClock, SystemClock
 from streamer.config import load_config
-from streamer.daemon import Collector
 from streamer.models import StreamStatus
-from streamer.simworld import ENVIRON
 from streamer.store import config_store
 
 

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
-from streamer.daemon import Collector
 
 PLATFORMS = ("youtube", "facebook", "instagram", "twitch")
 # The settings naming each platform's environment variables, and the standard names.

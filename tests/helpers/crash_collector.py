@@ -25,8 +25,8 @@ from helpers.reliability import MONDAY, SECRETS, scenario, write_config
 from helpers.retries import instant_retries
 
 from collectors.simulator import Simulator
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
-from streamer.daemon import Collector
 from streamer.models import to_iso
 from streamer.tinystore import TinyStore
 

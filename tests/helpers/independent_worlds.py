@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 
 from collectors.simulator import FaultRule, SimStream
-from streamer.cli import run
-from streamer.demo import DEMO_ENVIRON, demo_config, play, run_demo
-from streamer.demo_half_year import run_half_year
+from streamer.app.cli import run
+from streamer.app.demo import DEMO_ENVIRON, demo_config, play, run_demo
+from streamer.app.demo_half_year import run_half_year
 from streamer.models import Broadcast, BroadcastStatus, Target
 from tests.helpers.simulated import simulated_collector
 

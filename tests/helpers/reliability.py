@@ -23,9 +23,9 @@ from helpers.retries import instant_retries
 
 from collectors import retry
 from collectors.simulator import FaultRule, Scenario, Simulator, demo_week
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config
-from streamer.daemon import Collector
 from streamer.models import Broadcast, Stream, StreamStatus, Target
 from streamer.tinystore import TinyStore
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from helpers.retries import instant_retries
 
 from collectors.simulator import Scenario, SimStream, Simulator
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
-from streamer.daemon import Collector
 from streamer.models import Broadcast
 from streamer.store import Store
 from streamer.tinystore import TinyStore

@@ -17,7 +17,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from streamer.cli import run
+from streamer.app.cli import run
 from streamer.models import Broadcast, Target
 from streamer.tinystore import TinyStore
 

@@ -3,7 +3,7 @@
 ``Collector`` wires a config to its store, platform adapters and engine; it serves
 ``streamer collect --once``, ``streamer run`` and the demo alike. ``run_daemon``
 adds the scheduler: a poll tick (the engine decides what is due), the scheduled
-reports, the metrics endpoint when ``[metrics] port`` is set (``streamer.metrics``:
+reports, the metrics endpoint when ``[metrics] port`` is set (``streamer.app.prometheus``:
 ``/metrics`` and ``/healthz``, fed by each cycle's report), and a clean stop on
 SIGTERM or Ctrl-C that lets the cycle in flight finish and be saved.
 """
@@ -27,11 +27,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from collectors.engine import CycleReport, Engine
 from collectors.policy import on_grid
 from collectors.registry import build_platforms, unsupported
+from streamer.app.prometheus import Metrics, MetricsServer, limits_text
 from streamer.clock import Clock
 from streamer.config import Config, ReportJob
 from streamer.cron import cron_trigger
 from streamer.errors import ConfigError
-from streamer.metrics import Metrics, MetricsServer, limits_text
 from streamer.notify.events import HEALTH_META, Alerts, stored_health
 from streamer.notify.sender import Count, Sender
 from streamer.safe_text import LogFormatter

@@ -7,7 +7,7 @@ import os
 
 import click
 
-from streamer.clibase import CONTEXT, App, pass_app
+from streamer.app.clibase import CONTEXT, App, pass_app
 from streamer.errors import UserError
 
 

@@ -1,7 +1,7 @@
 """``streamer demo --half-year``: January–June shaped like the source article, with the
 simulator's ground truth set beside the report's headline.
 
-A wiring module like ``streamer.demo``, whose folder, clock-jumping loop and chart it
+A wiring module like ``streamer.app.demo``, whose folder, clock-jumping loop and chart it
 shares.
 """
 
@@ -35,11 +35,9 @@ from reports.fmt import PLATFORM_NAMES, Style
 from reports.output import render_bytes
 from reports.periods import Period, days_period
 from reports.render import render_table
-from streamer.clock import SimulatedClock, monotonic
-from streamer.config import Config, load_config
-from streamer.console import make_console
-from streamer.daemon import Collector
-from streamer.demo import (
+from streamer.app.console import make_console
+from streamer.app.daemon import Collector
+from streamer.app.demo import (
     ADAL_YT,
     ANTIKOR_YT,
     DEMO_ENVIRON,
@@ -49,6 +47,8 @@ from streamer.demo import (
     play,
     prepare_folder,
 )
+from streamer.clock import SimulatedClock, monotonic
+from streamer.config import Config, load_config
 from streamer.files import write_atomic
 from streamer.store import Store, config_store
 from streamer.timezones import zone as time_zone

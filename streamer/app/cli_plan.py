@@ -16,9 +16,9 @@ import schedules
 from reports.render import print_wide
 from schedules.ids import IdFactory
 from schedules.xlsxio import XLSX_MAGIC, export_xlsx, import_xlsx
-from streamer.clibase import CONTEXT, App, pass_app
+from streamer.app.clibase import CONTEXT, App, pass_app
+from streamer.app.console import local, make_console, plan_table, show_grid
 from streamer.config import Config
-from streamer.console import local, make_console, plan_table, show_grid
 from streamer.errors import UserError
 from streamer.files import write_atomic
 from streamer.models import Broadcast
@@ -356,8 +356,8 @@ def publish(app: App, broadcast_id: str, platform: str, privacy: str) -> None:
     Example:
       streamer plan publish 7k2m9qxa --platform youtube --privacy public
     """
+    from streamer.app.publish import publish as publish_broadcast
     from streamer.clock import SystemClock
-    from streamer.publish import publish as publish_broadcast
 
     config = app.config()
     store = app.writable_store()  # before the platform call: its answer must be saved

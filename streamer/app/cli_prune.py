@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import click
 
-from streamer.clibase import CONTEXT, App, pass_app
+from streamer.app.clibase import CONTEXT, App, pass_app
+from streamer.app.console import make_console
 from streamer.clock import Clock, SystemClock
-from streamer.console import make_console
 from streamer.errors import UserError
 from streamer.prune import prune_before, retention_cutoff
 

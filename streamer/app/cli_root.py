@@ -3,7 +3,7 @@
 Each command parses its options, calls one library function and renders the
 result. A user mistake anywhere (bad option, bad date, unknown programme, invalid
 config, a data folder it may not write) ends in ``invoke`` as one line on stderr
-and exit status 2, never a traceback. ``streamer.cli`` is the console script.
+and exit status 2, never a traceback. ``streamer.app.cli`` is the console script.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from collectors.base import PlatformError
-from streamer import (
+from streamer.app import (
     cli_collect,
     cli_demo,
     cli_notify,
@@ -25,10 +25,10 @@ from streamer import (
     cli_report,
     cli_status,
 )
-from streamer.cli_watch import watch
-from streamer.clibase import CONTEXT, App
+from streamer.app.cli_watch import watch
+from streamer.app.clibase import CONTEXT, App
+from streamer.app.console import make_console
 from streamer.config import starter_config
-from streamer.console import make_console
 from streamer.errors import Interrupted, UserError
 from streamer.safe_text import printable
 from streamer.store import StoreBusy, StoreError
@@ -99,7 +99,7 @@ def init(directory: Path, force: bool, simulator_url: str | None) -> None:
 
 
 def _init_simulator(url: str, directory: Path, force: bool) -> None:
-    from streamer.simworld import ENVIRON, init_simulator
+    from streamer.app.simworld import ENVIRON, init_simulator
 
     target, planned = init_simulator(url, directory, force=force)
     lines = [
@@ -168,7 +168,7 @@ def invoke(argv: Sequence[str] | None = None) -> int:
         denied = isinstance(cause, OSError) and cause.errno in _NOT_ALLOWED
         return _fail(f"data folder problem: {exc}", 2 if denied else 1)
     except (click.Abort, KeyboardInterrupt, Interrupted):
-        from streamer.cli import interrupted
+        from streamer.app.cli import interrupted
 
         return interrupted()
     except OSError as exc:  # the environment, not a bug: say which file and why

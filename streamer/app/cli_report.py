@@ -27,10 +27,10 @@ from reports.output import render_bytes
 from reports.periods import FORMS, Period, current_month, parse_period, parse_range
 from reports.render import plain_text, render_table
 from reports.report import Report
-from streamer.clibase import CONTEXT, App, pass_app
+from streamer.app.clibase import CONTEXT, App, pass_app
+from streamer.app.console import make_console
 from streamer.clock import Clock, SystemClock
 from streamer.config import Config
-from streamer.console import make_console
 from streamer.errors import UserError
 from streamer.files import write_atomic
 from streamer.models import LANGUAGES, PLATFORMS

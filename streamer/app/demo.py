@@ -34,11 +34,11 @@ from reports.output import render_bytes
 from reports.periods import days_period
 from reports.render import render_table
 from reports.report import Report
+from streamer.app.console import make_console, plan_table
+from streamer.app.daemon import SEND_EVERY, Collector, make_sender
+from streamer.app.demo_alerts import TELEGRAM, TOKEN_ENVIRON, alerts_table
 from streamer.clock import SimulatedClock, monotonic
 from streamer.config import Config, load_config
-from streamer.console import make_console, plan_table
-from streamer.daemon import SEND_EVERY, Collector, make_sender
-from streamer.demo_alerts import TELEGRAM, TOKEN_ENVIRON, alerts_table
 from streamer.errors import UserError
 from streamer.files import write_atomic
 from streamer.models import Broadcast, BroadcastStatus

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import click
 from rich.table import Table
 
-from streamer.clibase import CONTEXT, App, pass_app
+from streamer.app.clibase import CONTEXT, App, pass_app
+from streamer.app.console import make_console
 from streamer.clock import SystemClock
-from streamer.console import make_console
 from streamer.errors import UserError
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def collect(app: App, once: bool, log_level: str) -> None:
     Example:
       YOUTUBE_API_KEY=... streamer collect --once
     """
-    from streamer.daemon import Collector, configure_logging
+    from streamer.app.daemon import Collector, configure_logging
 
     app.check_writable()  # before any request: a cycle that cannot be saved is wasted
     configure_logging(log_level)
@@ -53,7 +53,7 @@ def run(app: App, log_level: str) -> int:
     Example:
       YOUTUBE_API_KEY=... streamer --config /etc/streamer/streamer.toml run
     """
-    from streamer.daemon import configure_logging, run_daemon
+    from streamer.app.daemon import configure_logging, run_daemon
 
     app.check_writable(app.config().reports)
     configure_logging(log_level)
@@ -115,7 +115,7 @@ def simulate(port: int, scenario: Path | None, quota_limit: int) -> None:
 
 def rolling_banner(url: str, rolling: RollingWorld) -> list[str]:
     """What ``simulate`` says about a rolling world: the URL and the config lines."""
-    from streamer.simworld import ENVIRON, platform_tables
+    from streamer.app.simworld import ENVIRON, platform_tables
 
     first = rolling.start.astimezone().strftime("%H:%M")
     return [

@@ -40,7 +40,7 @@ class App:
     def check_writable(self, jobs: Iterable[ReportJob] = ()) -> None:
         """Before anything is read, fetched or written: ``NotWritable`` (one line, exit 2)
         unless the data folder, and each of ``jobs``' ``out_dir``, take new files."""
-        from streamer.cli_checks import check_data_folder, check_writable
+        from streamer.app.cli_checks import check_data_folder, check_writable
 
         config = self.config()
         check_data_folder(config.data_dir, config.path)

@@ -19,7 +19,7 @@ import click
 
 from collectors.health import ChannelHealth, cooldown_meta, cooling_until, meta_name
 from collectors.youtube_quota import quota_day
-from streamer.clibase import CONTEXT, App, pass_app
+from streamer.app.clibase import CONTEXT, App, pass_app
 from streamer.clock import SystemClock
 from streamer.config import Config
 from streamer.models import StreamStatus, from_iso, to_iso

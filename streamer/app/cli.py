@@ -3,7 +3,7 @@
 This module imports nothing heavy, so that Ctrl-C while the program is still
 loading (a third of a second of imports) ends like Ctrl-C anywhere else: one line,
 ``streamer: interrupted``, and exit status 130 — never a traceback. The commands
-themselves live in ``streamer.cli_root``; ``cli`` is reachable here too.
+themselves live in ``streamer.app.cli_root``; ``cli`` is reachable here too.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ INTERRUPTED = 130  # 128 + SIGINT, as shells report a process stopped by Ctrl-C
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit status; user errors become one stderr line."""
     try:
-        from streamer.cli_root import invoke
+        from streamer.app.cli_root import invoke
 
         return invoke(argv)
     except KeyboardInterrupt:
@@ -46,9 +46,9 @@ def main() -> None:
 
 
 def __getattr__(name: str) -> Any:
-    """``streamer.cli.cli``: the click group, loaded on first use."""
+    """``streamer.app.cli.cli``: the click group, loaded on first use."""
     if name == "cli":
-        from streamer.cli_root import cli
+        from streamer.app.cli_root import cli
 
         return cli
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from streamer.clibase import CONTEXT
+from streamer.app.clibase import CONTEXT
 
 
 @click.command(context_settings=CONTEXT)
@@ -32,8 +32,8 @@ def demo(directory: Path, half_year: bool) -> int:
       streamer demo --dir /tmp/streamer-demo
       streamer demo --half-year --dir /tmp/streamer-half-year
     """
-    from streamer.demo import run_demo
-    from streamer.demo_half_year import run_half_year
+    from streamer.app.demo import run_demo
+    from streamer.app.demo_half_year import run_half_year
 
     if half_year:
         return 0 if run_half_year(directory) else 1

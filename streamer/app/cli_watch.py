@@ -19,11 +19,11 @@ import click
 from rich.text import Text
 
 from reports.curve import sparkline
-from streamer.cli_status import WIDTH, gather
-from streamer.clibase import CONTEXT, App, pass_app
+from streamer.app.cli_status import WIDTH, gather
+from streamer.app.clibase import CONTEXT, App, pass_app
+from streamer.app.console import make_console
 from streamer.clock import SystemClock
 from streamer.config import Config
-from streamer.console import make_console
 from streamer.models import BroadcastStatus, Snapshot, Stream, StreamStatus, from_iso
 from streamer.store import Store
 
