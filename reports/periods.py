@@ -19,22 +19,12 @@ Where no such span exists the change is blank, with the reason (``NO_MATCH``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from streamer.errors import UserError
-
-FORMS = "YYYY-MM, YYYY-Www, YYYY-Qn, YYYY-H1|H2, YYYY, last-week, last-month"
-
-_PATTERNS = {
-    "month": re.compile(r"(\d{4})-(\d{2})"),
-    "week": re.compile(r"(\d{4})-W(\d{2})"),
-    "quarter": re.compile(r"(\d{4})-Q(\d)"),
-    "half": re.compile(r"(\d{4})-H(\d)"),
-    "year": re.compile(r"(\d{4})"),
-}
+from streamer.periodnames import read_period_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,25 +114,15 @@ def span_text(period: Period) -> str:
 
 
 def parse_period(text: str, now: datetime, tz: ZoneInfo) -> Period:
-    """Parse ``--period``; a bad value is a UserError naming the accepted forms."""
-    cleaned = text.strip()
+    """Parse ``--period``; a bad value is a UserError naming the accepted forms
+    (the grammar is ``streamer.periodnames``, which the config checks jobs with)."""
+    name = read_period_name(text)
     today = now.astimezone(tz).date()
-    if cleaned == "last-week":
+    if name.kind == "last-week":
         return week_of(today - timedelta(days=7))
-    if cleaned == "last-month":
+    if name.kind == "last-month":
         return month_of(today.replace(day=1) - timedelta(days=1))
-    for kind, pattern in _PATTERNS.items():
-        match = pattern.fullmatch(cleaned.upper())
-        # Years far from now are typos (20266 or 0226), not reports anyone wants.
-        if match and 1000 <= int(match.group(1)) <= 9998:
-            return _build(kind, int(match.group(1)), _number(match), text)
-    raise _bad(text)
-
-
-def check_period(text: str) -> None:
-    """A UserError unless ``text`` is a period ``parse_period`` accepts (checked once,
-    when the config loads, for a scheduled job's ``period``: valid on any day)."""
-    parse_period(text, datetime(2000, 1, 1, tzinfo=UTC), ZoneInfo("UTC"))
+    return _build(name.kind, name.year, name.number)
 
 
 def parse_range(start_text: str, end_text: str | None, now: datetime, tz: ZoneInfo) -> Period:
@@ -187,39 +167,24 @@ def _of_kind(kind: str, day: date) -> Period:
     if kind == "week":
         return week_of(day)
     if kind == "quarter":
-        return _build("quarter", day.year, (day.month - 1) // 3 + 1, "")
+        return _build("quarter", day.year, (day.month - 1) // 3 + 1)
     if kind == "half":
-        return _build("half", day.year, 1 if day.month <= 6 else 2, "")
-    return _build("year", day.year, 0, "")
+        return _build("half", day.year, 1 if day.month <= 6 else 2)
+    return _build("year", day.year, 0)
 
 
-def _build(kind: str, year: int, number: int, text: str) -> Period:
-    """A named period, or a UserError when its number is out of range."""
+def _build(kind: str, year: int, number: int) -> Period:
+    """A named period; ``number`` is in range (``read_period_name`` checked it)."""
     if kind == "year":
         return Period(date(year, 1, 1), date(year + 1, 1, 1), "year", str(year))
-    months = {"month": (1, 12, 1), "quarter": (1, 4, 3), "half": (1, 2, 6)}
     if kind == "week":
-        return _iso_week(year, number, text)
-    low, high, size = months[kind]
-    if not low <= number <= high:
-        raise _bad(text)
+        return week_of(date.fromisocalendar(year, number, 1))
+    size = {"month": 1, "quarter": 3, "half": 6}[kind]
     start = date(year, (number - 1) * size + 1, 1)
     label = {"month": f"{year}-{number:02d}", "quarter": f"{year}-Q{number}"}.get(
         kind, f"{year}-H{number}"
     )
     return Period(start, _add_months(start, size), kind, label)
-
-
-def _iso_week(year: int, week: int, text: str) -> Period:
-    try:
-        return week_of(date.fromisocalendar(year, week, 1))
-    except ValueError:
-        # 2026 has 53 ISO weeks, 2025 only 52: W53 is a mistake in most years.
-        raise _bad(text) from None
-
-
-def _number(match: re.Match[str]) -> int:
-    return int(match.group(2)) if match.lastindex and match.lastindex > 1 else 0
 
 
 def _add_months(day: date, months: int) -> date:
@@ -236,7 +201,3 @@ def _parse_date(text: str, option: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"{option} {text!r} is not a date; write it as YYYY-MM-DD") from None
-
-
-def _bad(text: str) -> UserError:
-    return UserError(f"period {text!r} is not understood; use one of {FORMS}")

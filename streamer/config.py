@@ -397,9 +397,9 @@ class _Validator:
     def scheduled(self, key: str, job: ReportJob) -> None:
         """Everything a job needs when it fires, checked now: a mistake in a scheduled
         job would otherwise surface only at its first run, in the daemon's log."""
-        from reports.periods import check_period
         from streamer.cron import check_cron
         from streamer.errors import UserError
+        from streamer.periodnames import check_period
 
         name = job.name
         if "/" in name or "\\" in name or name.startswith("."):

@@ -24,7 +24,7 @@ from reports.fmt import Style
 from reports.html import html_curve
 from reports.jobs import run_job
 from reports.output import render_bytes
-from reports.periods import FORMS, Period, current_month, parse_period, parse_range
+from reports.periods import Period, current_month, parse_period, parse_range
 from reports.render import plain_text, render_table
 from reports.report import Report
 from streamer.app.clibase import CONTEXT, App, pass_app
@@ -34,6 +34,7 @@ from streamer.config import Config
 from streamer.errors import UserError
 from streamer.files import write_atomic
 from streamer.models import LANGUAGES, PLATFORMS
+from streamer.periodnames import FORMS
 
 CLOCK: Clock = SystemClock()  # tests put a SimulatedClock here
 
