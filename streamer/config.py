@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from streamer.envnames import NOT_A_NAME, is_env_name
 from streamer.errors import ConfigError
 from streamer.models import LANGUAGES, PLATFORMS, Channel, Programme
-from streamer.notify.settings import NotifySettings, check_deliver, notify_settings
+from streamer.notifyconf import NotifySettings, check_deliver, notify_settings
 from streamer.timezones import zone
 
 CONFIG_ENV = "STREAMER_CONFIG"
@@ -197,7 +197,7 @@ class _Validator:
         platforms = self.table("platforms", raw.get("platforms", {}))
         self.known_keys("platforms.", platforms, set(PLATFORMS))
         retention = raw.get("retention_days")
-        notify = notify_settings(raw.get("notify"), raw.get("alerts"), self.fail)
+        notify = notify_settings(raw.get("notify"), raw.get("alerts"), self)
         return Config(
             path=self.path.resolve(),
             data_dir=self.base / self.string("data_dir", raw.get("data_dir", "data")),
@@ -440,7 +440,7 @@ class _Validator:
             language=None
             if language is None
             else self.choice(f"{key}.language", language, LANGUAGES),
-            deliver=check_deliver(f"{key}.deliver", raw.get("deliver", []), channels, self.fail),
+            deliver=check_deliver(f"{key}.deliver", raw.get("deliver", []), channels, self),
         )
 
 

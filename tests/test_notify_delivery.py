@@ -19,8 +19,8 @@ from streamer.models import to_iso
 from streamer.notify.base import Attachment, Notice, PermanentFailure, TemporaryFailure
 from streamer.notify.messages import notice
 from streamer.notify.outbox import new_event
-from streamer.notify.settings import TelegramSettings
 from streamer.notify.telegram import TelegramChannel, render_html
+from streamer.notifyconf import TelegramSettings
 from streamer.store import CycleWrite, Store
 from streamer.timezones import zone
 from streamer.tinystore import TinyStore

@@ -15,7 +15,7 @@ import pytest
 from streamer.clock import SimulatedClock
 from streamer.notify.base import Attachment, Notice, PermanentFailure, TemporaryFailure
 from streamer.notify.email import EmailChannel
-from streamer.notify.settings import EmailSettings
+from streamer.notifyconf import EmailSettings
 from tests.helpers.smtp_sink import PASSWORD, USER, Certificate, make_certificate, smtp_sink
 
 CLOCK = SimulatedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))

@@ -10,7 +10,7 @@ from collectors.cycle import CycleReport, CycleState
 from streamer.config import CollectorSettings
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus, Target
 from streamer.notify.events import HEALTH_META, Alerts
-from streamer.notify.settings import AlertSettings
+from streamer.notifyconf import AlertSettings
 from streamer.timezones import zone
 
 START = datetime(2026, 3, 3, 15, 0, tzinfo=zone("Asia/Almaty"))

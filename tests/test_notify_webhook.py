@@ -18,8 +18,8 @@ import pytest
 
 from streamer.clock import SimulatedClock
 from streamer.notify.base import Attachment, Notice, PermanentFailure, TemporaryFailure
-from streamer.notify.settings import WebhookSettings
 from streamer.notify.webhook import INLINE_LIMIT, WebhookChannel, webhook_body
+from streamer.notifyconf import WebhookSettings
 
 SECRET = "whsec-Құпия-7f3a"
 ENV = {"WEBHOOK_SECRET": SECRET}

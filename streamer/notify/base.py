@@ -12,12 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-EVENTS = ("live", "late", "missed", "unhealthy", "recovered")
-"""The alert events ``[alerts] events`` may name."""
-
-CHANNELS = ("telegram", "email", "webhook")
-"""The channel names ``[alerts] to`` and a report job's ``deliver`` may name."""
-
 
 @dataclass(frozen=True, slots=True)
 class Attachment:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 from streamer.errors import ConfigError
 from streamer.notify.base import Channel
-from streamer.notify.settings import NotifySettings
+from streamer.notifyconf import NotifySettings
 
 
 def _secret(environ: Mapping[str, str], key: str, name: str) -> str:

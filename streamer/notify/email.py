@@ -25,7 +25,7 @@ from email.utils import format_datetime
 
 from streamer.clock import Clock, SystemClock
 from streamer.notify.base import Notice, PermanentFailure, TemporaryFailure
-from streamer.notify.settings import EmailSettings
+from streamer.notifyconf import EmailSettings
 
 NAME = "email"
 REPLY_CHARS = 120  # enough of a server's reply to say why, short enough for a log line

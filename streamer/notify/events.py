@@ -32,7 +32,7 @@ from collectors.health import stale_limit
 from streamer.config import CollectorSettings
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus, to_iso
 from streamer.notify.outbox import Event, new_event
-from streamer.notify.settings import AlertSettings
+from streamer.notifyconf import AlertSettings
 
 HEALTH_META = "alerts:health"
 MISSED_STALE = timedelta(days=1)

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from streamer.notify.base import Attachment, Notice, PermanentFailure, TemporaryFailure
-from streamer.notify.settings import TelegramSettings
+from streamer.notifyconf import TelegramSettings
 
 NAME = "telegram"
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)

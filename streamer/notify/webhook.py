@@ -38,7 +38,7 @@ import httpx
 from collectors.retry import retry_after_seconds
 from streamer.clock import Clock, SystemClock
 from streamer.notify.base import Notice, PermanentFailure, TemporaryFailure
-from streamer.notify.settings import WebhookSettings
+from streamer.notifyconf import WebhookSettings
 
 NAME = "webhook"
 INLINE_LIMIT = 256 * 1024

@@ -21,8 +21,8 @@ from streamer.clock import SimulatedClock
 from streamer.models import to_iso
 from streamer.notify.messages import notice
 from streamer.notify.sender import Sender, pending_total
-from streamer.notify.settings import TelegramSettings
 from streamer.notify.telegram import TelegramChannel
+from streamer.notifyconf import TelegramSettings
 from streamer.timezones import zone
 from streamer.tinystore import TinyStore
 

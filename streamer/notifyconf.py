@@ -3,20 +3,40 @@
 These key names are part of the documented interface (README, "Alerts and
 delivery"). Secrets are named by environment variable (``*_env``), never written
 in the file. Every mistake is one ``ConfigError`` line naming the key.
+
+Core, not ``streamer.notify``: the config loads these tables, and the core imports no
+feature package. The delivery channels (``streamer.notify``) import their settings from
+here. Values are checked with the config validator's own generic checks (``Checks``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from streamer.envnames import NOT_A_NAME, is_env_name
 from streamer.errors import ConfigError
-from streamer.notify.base import CHANNELS, EVENTS
 
-Fail = Callable[[str, str], ConfigError]
+EVENTS = ("live", "late", "missed", "unhealthy", "recovered")
+"""The alert events ``[alerts] events`` may name."""
+
+CHANNELS = ("telegram", "email", "webhook")
+"""The channel names ``[alerts] to`` and a report job's ``deliver`` may name."""
+
 SECURITY = ("starttls", "tls", "none")
+
+
+class Checks(Protocol):
+    """The config validator's generic checks (``streamer.config``), each failure one
+    ``ConfigError`` naming the key."""
+
+    def fail(self, key: str, problem: str) -> ConfigError: ...
+    def known_keys(self, prefix: str, table: Mapping[str, Any], allowed: set[str]) -> None: ...
+    def table(self, key: str, value: Any) -> dict[str, Any]: ...
+    def string(self, key: str, value: Any) -> str: ...
+    def choice(self, key: str, value: Any, allowed: tuple[str, ...]) -> str: ...
+    def env_name(self, key: str, value: Any) -> str: ...
+    def endpoint(self, key: str, value: Any) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,41 +93,35 @@ class NotifySettings:
 
 
 class _Reader:
-    """Typed reads of one table, each failure naming ``prefix.key``."""
+    """Reads of one table through the config's checks, each failure naming ``prefix.key``.
 
-    def __init__(self, prefix: str, table: Mapping[str, Any], fail: Fail) -> None:
-        self.prefix, self.table, self.raw_fail = prefix, table, fail
+    Strings are stripped (a chat id or a host with a stray space still works); the
+    checks themselves are the config validator's, so both name mistakes alike.
+    """
+
+    def __init__(self, prefix: str, table: Mapping[str, Any], checks: Checks) -> None:
+        self.prefix, self.table, self.checks = prefix, table, checks
 
     def fail(self, key: str, problem: str) -> ConfigError:
-        return self.raw_fail(f"{self.prefix}.{key}", problem)
+        return self.checks.fail(f"{self.prefix}.{key}", problem)
 
     def known(self, allowed: tuple[str, ...]) -> None:
-        for key in self.table:
-            if key not in allowed:
-                raise self.fail(key, f"unknown key; known keys: {', '.join(sorted(allowed))}")
+        self.checks.known_keys(self.prefix + ".", self.table, set(allowed))
 
     def text(self, key: str, default: str | None = None) -> str:
         value = self.table.get(key, default)
         if value is None:
             raise self.fail(key, "is required")
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"must be a non-empty string, not {value!r}")
-        return value.strip()
+        return self.checks.string(f"{self.prefix}.{key}", value).strip()
 
     def env(self, key: str, default: str | None = None) -> str:
-        value = self.text(key, default)
-        if not is_env_name(value):  # never echoed: it may be the secret
-            raise self.fail(key, NOT_A_NAME)
-        return value
+        return self.checks.env_name(f"{self.prefix}.{key}", self.text(key, default))
 
     def optional_env(self, key: str) -> str | None:
         return self.env(key) if key in self.table else None
 
     def url(self, key: str, default: str | None = None) -> str:
-        value = self.text(key, default)
-        if not value.startswith(("http://", "https://")):
-            raise self.fail(key, f"{value!r} is not a URL; use e.g. https://host")
-        return value.rstrip("/")
+        return self.checks.endpoint(f"{self.prefix}.{key}", self.text(key, default))
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.table.get(key)
@@ -124,14 +138,16 @@ class _Reader:
         return value
 
 
-def notify_settings(notify: Any, alerts: Any, fail: Fail) -> NotifySettings:
+def notify_settings(notify: Any, alerts: Any, checks: Checks) -> NotifySettings:
     """Validate ``[notify]`` (its channel sub-tables) and ``[alerts]``."""
-    notify = _table("notify", notify, fail)
+    notify = _table("notify", notify, checks)
     for name in notify:
         if name not in CHANNELS:
-            raise fail(f"notify.{name}", f"unknown channel; use one of {', '.join(CHANNELS)}")
+            raise checks.fail(
+                f"notify.{name}", f"unknown channel; use one of {', '.join(CHANNELS)}"
+            )
     readers = {
-        name: _Reader(f"notify.{name}", _table(f"notify.{name}", table, fail), fail)
+        name: _Reader(f"notify.{name}", _table(f"notify.{name}", table, checks), checks)
         for name, table in notify.items()
     }
     settings = NotifySettings(
@@ -139,26 +155,24 @@ def notify_settings(notify: Any, alerts: Any, fail: Fail) -> NotifySettings:
         email=_email(readers["email"]) if "email" in readers else None,
         webhook=_webhook(readers["webhook"]) if "webhook" in readers else None,
     )
-    table = _table("alerts", alerts, fail)
-    alert = _alerts(_Reader("alerts", table, fail), settings.configured()) if table else None
+    table = _table("alerts", alerts, checks)
+    alert = _alerts(_Reader("alerts", table, checks), settings.configured()) if table else None
     return NotifySettings(
         settings.telegram, settings.email, settings.webhook, alert or AlertSettings()
     )
 
 
-def check_deliver(key: str, value: Any, configured: tuple[str, ...], fail: Fail) -> tuple[str, ...]:
+def check_deliver(
+    key: str, value: Any, configured: tuple[str, ...], checks: Checks
+) -> tuple[str, ...]:
     """A report job's ``deliver`` list: channels that have a ``[notify.<name>]`` table."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise fail(key, 'must be a list of channel names, e.g. ["email", "telegram"]')
-    return tuple(_channel(key, name, configured, fail) for name in value)
+        raise checks.fail(key, 'must be a list of channel names, e.g. ["email", "telegram"]')
+    return tuple(_channel(key, name, configured, checks) for name in value)
 
 
-def _table(key: str, value: Any, fail: Fail) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise fail(key, f"must be a table, e.g. [{key}]")
-    return value
+def _table(key: str, value: Any, checks: Checks) -> dict[str, Any]:
+    return {} if value is None else checks.table(key, value)
 
 
 def _telegram(read: _Reader) -> TelegramSettings:
@@ -176,11 +190,9 @@ def _telegram(read: _Reader) -> TelegramSettings:
 
 def _email(read: _Reader) -> EmailSettings:
     read.known(tuple(EmailSettings.__dataclass_fields__))
-    security = read.text("security", "starttls")
-    if security not in SECURITY:
-        raise read.fail(
-            "security", f"{security!r} is not allowed; use one of {', '.join(SECURITY)}"
-        )
+    security = read.checks.choice(
+        f"{read.prefix}.security", read.text("security", "starttls"), SECURITY
+    )
     username, password = read.optional_env("username_env"), read.optional_env("password_env")
     if (username is None) != (password is None):
         raise read.fail("password_env", "give username_env and password_env together, or neither")
@@ -214,14 +226,14 @@ def _alerts(read: _Reader, configured: tuple[str, ...]) -> AlertSettings:
     to = read.texts("to") if "to" in read.table else ()
     return AlertSettings(
         events=events,
-        to=tuple(_channel("alerts.to", name, configured, read.raw_fail) for name in to),
+        to=tuple(_channel("alerts.to", name, configured, read.checks) for name in to),
         late_after_min=read.whole("late_after_min", 10, 1, 24 * 60),
     )
 
 
-def _channel(key: str, name: str, configured: tuple[str, ...], fail: Fail) -> str:
+def _channel(key: str, name: str, configured: tuple[str, ...], checks: Checks) -> str:
     if name not in CHANNELS:
-        raise fail(key, f"{name!r} is not a channel; use any of {', '.join(CHANNELS)}")
+        raise checks.fail(key, f"{name!r} is not a channel; use any of {', '.join(CHANNELS)}")
     if name not in configured:
-        raise fail(key, f"{name!r} has no [notify.{name}] table; add one or remove it here")
+        raise checks.fail(key, f"{name!r} has no [notify.{name}] table; add one or remove it here")
     return name
