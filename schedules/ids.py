@@ -15,9 +15,10 @@ import itertools
 import secrets
 from collections.abc import Callable, Iterable
 
+from streamer.idalphabet import ALPHABET
+
 IdFactory = Callable[[], str]
 
-ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 ID_LENGTH = 8
 SERIES_PREFIX = "s-"
 SEQUENTIAL_PREFIX = "b"

@@ -28,7 +28,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from schedules.ids import ALPHABET
+from streamer.idalphabet import ALPHABET
 from streamer.models import Stream
 from streamer.simulcast import on_air, overlap
 

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from schedules.ids import (
-    ALPHABET,
     IdAllocator,
     all_digits,
     default_id_factory,
@@ -19,6 +18,7 @@ from schedules.ids import (
 from schedules.localtime import format_local
 from schedules.plans import PlanRequest, add, cancel, get, move, parse_local_start, parse_target
 from streamer.errors import UserError
+from streamer.idalphabet import ALPHABET
 from streamer.models import PLATFORMS, Broadcast, BroadcastStatus, Channel, Programme, Target
 
 ALMATY = ZoneInfo("Asia/Almaty")
