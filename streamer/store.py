@@ -60,7 +60,7 @@ class CycleWrite:
     ``broadcasts`` are status updates (live/held/missed) of planned broadcasts.
     ``quota`` adds units to the ledger: ``{(quota_day, key_name): units}``.
     ``meta`` sets small named values (as ``set_meta``) in the same write.
-    ``events`` are alerts the cycle raised (``streamer.notify.outbox``), added to the
+    ``events`` are alerts the cycle raised (``streamer.outbox``), added to the
     outbox unless their id is there already.
     ``now``, when given, is when the cycle ran: broadcasts finished (held, missed,
     cancelled) more than a week before it, with no stream left in the working set,
@@ -236,7 +236,7 @@ class Store(Protocol):
 
     # -- outbox -----------------------------------------------------------------
     def outbox(self, *, include_archive: bool = False) -> list[dict[str, Any]]:
-        """The alert events (``streamer.notify.outbox``) by time raised: those of the
+        """The alert events (``streamer.outbox``) by time raised: those of the
         last week and any still to send, plus the archived ones when asked."""
         ...
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from streamer.clock import as_utc
 from streamer.models import Broadcast, BroadcastStatus, Gap, Snapshot, from_iso
-from streamer.notify.outbox import finished
+from streamer.outbox import finished
 from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key
 from streamer.store import CycleWrite

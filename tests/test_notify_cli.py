@@ -11,7 +11,7 @@ import pytest
 from collectors.simulator import Scenario, Simulator
 from streamer.app.cli import run
 from streamer.clock import SimulatedClock
-from streamer.notify.outbox import new_event, with_delivery
+from streamer.outbox import new_event, with_delivery
 from streamer.store import CycleWrite
 from streamer.timezones import zone
 from streamer.tinystore import TinyStore

@@ -26,8 +26,8 @@ import pytest
 from collectors.simulator import FaultRule, Scenario, Simulator
 from streamer.clock import SimulatedClock
 from streamer.models import from_iso
-from streamer.notify.outbox import SENDING, SENT, new_event
 from streamer.notify.sender import pending_total
+from streamer.outbox import SENDING, SENT, new_event
 from streamer.store import CycleWrite
 from streamer.timezones import zone
 from streamer.tinystore import TinyStore

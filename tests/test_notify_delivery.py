@@ -18,9 +18,9 @@ from streamer.config import Config, load_config
 from streamer.models import to_iso
 from streamer.notify.base import Attachment, Notice, PermanentFailure, TemporaryFailure
 from streamer.notify.messages import notice
-from streamer.notify.outbox import new_event
 from streamer.notify.telegram import TelegramChannel, render_html
 from streamer.notifyconf import TelegramSettings
+from streamer.outbox import new_event
 from streamer.store import CycleWrite, Store
 from streamer.timezones import zone
 from streamer.tinystore import TinyStore

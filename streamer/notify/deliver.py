@@ -24,7 +24,7 @@ from typing import Any
 
 from streamer.config import Config, ReportJob
 from streamer.notify.base import Attachment, Notice, PermanentFailure
-from streamer.notify.outbox import new_event
+from streamer.outbox import new_event
 from streamer.store import Store
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 ``Alerts.cycle_events(cycle, stopped, paused_until)`` runs once per cycle, on the
 engine's thread, after the plan's statuses moved on and before the cycle's one
-write, which carries the events into the outbox (``streamer.notify.outbox``):
+write, which carries the events into the outbox (``streamer.outbox``):
 
 - ``live:<broadcast>`` when a planned broadcast's status became live (once per
   broadcast, however many platforms carry it); ``live:<stream key>`` for a stream
@@ -31,8 +31,8 @@ from collectors.cycle import CycleState
 from collectors.health import stale_limit
 from streamer.config import CollectorSettings
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus, to_iso
-from streamer.notify.outbox import Event, new_event
 from streamer.notifyconf import AlertSettings
+from streamer.outbox import Event, new_event
 
 HEALTH_META = "alerts:health"
 MISSED_STALE = timedelta(days=1)

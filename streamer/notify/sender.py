@@ -27,7 +27,7 @@ from typing import Any
 from streamer.clock import Clock
 from streamer.models import from_iso, to_iso
 from streamer.notify.base import Channel, DeliveryError, Notice, PermanentFailure, TemporaryFailure
-from streamer.notify.outbox import (
+from streamer.outbox import (
     FAILED,
     GIVE_UP_AFTER,
     PENDING,
