@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from collectors.retry import set_instant
 from collectors.simulator import Simulator, demo_week
 from streamer.app.daemon import Collector
 from streamer.app.demo import ADAL_YT, ANTIKOR_YT, plan_week
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
+from streamer.retry import set_instant
 
 MONDAY = date(2026, 11, 23)
 TZ = ZoneInfo("Asia/Almaty")

@@ -28,12 +28,12 @@ from typing import Any
 
 from collectors.base import Discovery, Platform, PollResult
 from collectors.engine import CycleReport
-from collectors.retry import set_instant
 from collectors.simulator import Scenario, SimStream, Simulator
 from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock, SystemClock
 from streamer.config import load_config
 from streamer.models import Channel, Stream
+from streamer.retry import set_instant
 
 PER_PLATFORM = 250
 ACCOUNTS = {"youtube": 5, "facebook": 10, "instagram": 10, "twitch": PER_PLATFORM}

@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 
-from collectors.retry import set_instant
 from collectors.simulator import Scenario, SimStream, Simulator
 from collectors.youtube import YouTubeAdapter
 from streamer.clock import SimulatedClock, monotonic
 from streamer.models import Stream, StreamStatus
+from streamer.retry import set_instant
 
 STREAMS = 1_000
 CHANNELS = 20

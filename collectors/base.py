@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from streamer.models import Channel, Snapshot, Stream
+from streamer.retry import RetryLater, RetryOnce
 
 
 @dataclass(slots=True)
@@ -101,7 +102,7 @@ class Platform(Protocol):
     """One platform's API, as the collector engine sees it.
 
     Both methods raise ``PlatformError`` subclasses only (never the HTTP library's
-    own exceptions), after the retries of ``collectors.retry`` are spent. A raised
+    own exceptions), after the retries of ``streamer.retry`` are spent. A raised
     error carries the ``usage`` of the failed call, so the ledger stays right. An
     error of one channel only (``isolated``) need not be raised: ``Discovery.failures``
     and ``PollResult.failures`` carry it, and the other channels' results go on.
@@ -262,7 +263,7 @@ class AuthFailed(PlatformError):
         self.env_var = env_var
 
 
-class Transient(PlatformError):
+class Transient(PlatformError, RetryLater):
     """A fault worth retrying: 429, 5xx, timeout, dropped or truncated connection.
 
     ``retry_after`` is the delay in seconds the platform asked for (``Retry-After``,
@@ -294,7 +295,7 @@ class ChannelThrottled(Transient):
         self.channel = channel
 
 
-class BadPayload(PlatformError):
-    """A successful response whose body is not what the API documents."""
+class BadPayload(PlatformError, RetryOnce):
+    """A successful response whose body is not what the API documents (tried once more)."""
 
     reason = "bad_payload"

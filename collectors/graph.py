@@ -49,10 +49,10 @@ from collectors.base import (
     Usage,
 )
 from collectors.http import json_object
-from collectors.retry import DEFAULT, Policy, retrying
 from streamer.clock import Clock, SystemClock
 from streamer.errors import ConfigError
 from streamer.models import from_iso, to_iso
+from streamer.retry import DEFAULT, Policy, retrying
 
 log = logging.getLogger(__name__)
 

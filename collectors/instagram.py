@@ -32,9 +32,9 @@ from collectors.base import (
     each_channel,
 )
 from collectors.graph import GraphClient, count, graph_time
-from collectors.retry import DEFAULT, Policy
 from streamer.clock import Clock
 from streamer.models import Channel, Snapshot, Stream, StreamStatus
+from streamer.retry import DEFAULT, Policy
 
 PLATFORM = "instagram"
 FIELDS = "id,media_type,media_product_type,owner,username,comments_count,timestamp"

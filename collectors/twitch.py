@@ -13,7 +13,7 @@ stream due, plus one ``/helix/videos`` call per channel with an ended stream due
 token (``POST {auth}/oauth2/token``) is fetched once, renewed a minute before it
 expires or after a 401. Rate limits: a 429 waits for ``Ratelimit-Reset`` through the
 retry policy, and a response with ``Ratelimit-Remaining: 0`` makes the next request
-wait for the reset first, both through ``collectors.retry.pause`` on the clock.
+wait for the reset first, both through ``streamer.retry.pause`` on the clock.
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ from collectors.base import (
     charged,
 )
 from collectors.http import json_object
-from collectors.retry import DEFAULT, Policy, pause, retry_after_seconds, retrying
 from streamer.clock import Clock, SystemClock
 from streamer.errors import ConfigError
 from streamer.models import Channel, Snapshot, Stream, StreamStatus, from_iso
+from streamer.retry import DEFAULT, Policy, pause, retry_after_seconds, retrying
 
 PLATFORM = "twitch"
 BATCH = 100  # logins per /helix/streams call, and the most `first` allows

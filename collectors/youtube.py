@@ -6,7 +6,7 @@ or a feed whose 15 entries are all new, the uploads playlist (1 unit a page); ne
 they are live streams at all. Polling is ``videos.list``, 50 ids and 1 unit a call;
 the state comes from ``liveStreamingDetails``, not the lagging ``liveBroadcastContent``.
 API keys are used in order: ``quotaExceeded`` moves to the next until midnight Pacific.
-Every request runs through ``collectors.retry`` with ``execute(num_retries=0)``, so
+Every request runs through ``streamer.retry`` with ``execute(num_retries=0)``, so
 there is exactly one retry layer.
 """
 
@@ -44,12 +44,12 @@ from collectors.base import (
     charged,
     each_channel,
 )
-from collectors.retry import DEFAULT, Policy, retry_after_seconds, retrying
 from collectors.youtube_parse import FeedEntry, parse_feed, read_video
 from collectors.youtube_quota import quota_reset
 from streamer.clock import Clock, SystemClock
 from streamer.errors import ConfigError
 from streamer.models import Channel, Stream, StreamStatus, from_iso, to_iso
+from streamer.retry import DEFAULT, Policy, retry_after_seconds, retrying
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,9 @@ from helpers.counting import CountingStore
 from helpers.retries import instant_retries
 
 from collectors import engine as engine_module
-from collectors import retry
 from collectors.engine import CycleReport
 from collectors.simulator import FaultKind, FaultRule, Scenario, SimStream, Simulator
-from streamer import rollup
+from streamer import retry, rollup
 from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config

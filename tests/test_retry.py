@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collectors import retry
 from collectors.base import (
     AuthFailed,
     BadPayload,
@@ -18,8 +17,9 @@ from collectors.base import (
     QuotaExhausted,
     Transient,
 )
-from collectors.retry import Policy, retry_after_seconds, retrying, retrying_async
+from streamer import retry
 from streamer.clock import SimulatedClock
+from streamer.retry import Policy, retry_after_seconds, retrying, retrying_async
 
 pytestmark = pytest.mark.usefixtures("clock_waits")
 

@@ -35,10 +35,10 @@ from urllib.parse import quote
 
 import httpx
 
-from collectors.retry import retry_after_seconds
 from streamer.clock import Clock, SystemClock
 from streamer.notify.base import Notice, PermanentFailure, TemporaryFailure
 from streamer.notifyconf import WebhookSettings
+from streamer.retry import retry_after_seconds
 
 NAME = "webhook"
 INLINE_LIMIT = 256 * 1024

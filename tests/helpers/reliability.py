@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from helpers.configs import simulator_config
 from helpers.retries import instant_retries
 
-from collectors import retry
 from collectors.simulator import FaultRule, Scenario, Simulator, demo_week
+from streamer import retry
 from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config

@@ -1,10 +1,13 @@
-"""The one retry policy for every platform adapter.
+"""The one retry policy: every retried call in streamer goes through here.
 
-Jittered exponential backoff, capped, honouring the delay a platform asks for
-(``Retry-After``, ``Ratelimit-Reset``). Only ``Transient`` errors are retried, plus
-one second try for a ``BadPayload`` (a garbled 200 body is sometimes a proxy's
-hiccup; twice in a row, it is the platform's answer). Quota and auth errors are
-never retried: waiting a second will not fix them.
+Jittered exponential backoff, capped, honouring the delay the other side asks for
+(``Retry-After``, ``Ratelimit-Reset``). What is worth retrying is said by the error's
+class, not by this module: a ``RetryLater`` is retried with backoff (after its
+``retry_after`` when it has one), a ``RetryOnce`` gets one second try (a garbled 200
+body is sometimes a proxy's hiccup; twice in a row, it is the answer), anything else
+goes up at once (a refused credential or a spent quota: waiting will not fix them).
+The platform adapters' ``Transient`` and ``BadPayload`` (``collectors.base``) are
+these two; the notify channels' delivery retries are the outbox's (``streamer.outbox``).
 
 Built on tenacity rather than stamina: stamina (26.1) sleeps through tenacity's
 default ``time.sleep`` and offers no way to pass another, while the house rule is
@@ -12,8 +15,8 @@ that only ``streamer.clock`` sleeps. Every backoff here goes through ``pause``, 
 asks the injected ``Clock`` (a ``SimulatedClock`` just moves forward), and one switch,
 ``set_instant(True)``, turns every backoff off for tests.
 
-Adapters map their HTTP library's exceptions to ``PlatformError`` subclasses
-*inside* the retried call, so this module only ever sees platform errors.
+Callers map their HTTP library's exceptions to their own errors *inside* the retried
+call, so this module only ever sees errors that say whether to retry.
 """
 
 from __future__ import annotations
@@ -29,13 +32,25 @@ from typing import TypedDict, TypeVar
 
 import tenacity
 
-from collectors.base import BadPayload, PlatformError, Transient
 from streamer.clock import Clock, SystemClock
 
 T = TypeVar("T")
 
-OnRetry = Callable[[int, PlatformError, float], None]
+OnRetry = Callable[[int, Exception, float], None]
 """Called before each backoff with (attempt that failed, its error, seconds to wait)."""
+
+
+class RetryLater(Exception):
+    """A fault worth retrying with backoff (429, 5xx, timeout, dropped connection).
+
+    ``retry_after`` is the delay in seconds the other side asked for, when it asked.
+    """
+
+    retry_after: float | None = None
+
+
+class RetryOnce(Exception):
+    """A fault worth one second try only: an answer that does not parse."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +58,7 @@ class Policy:
     """Backoff numbers, in seconds. The defaults suit a collector that polls each minute.
 
     The wait before retry *n* is ``min(maximum, initial * 2**(n-1) + uniform(0,
-    jitter))``: about 1, 2, 4 s with the default 4 attempts. A platform's requested
+    jitter))``: about 1, 2, 4 s with the default 4 attempts. A requested
     delay replaces the backoff; one longer than ``longest_wait`` is not waited for:
     the error goes up and the engine records a gap rather than stall a cycle.
     """
@@ -96,7 +111,7 @@ def retrying(
     clock: Clock | None = None,
     policy: Policy = DEFAULT,
 ) -> T:
-    """Call ``call()`` until it returns, retrying ``Transient`` faults with backoff.
+    """Call ``call()`` until it returns, retrying ``RetryLater`` faults with backoff.
 
     ``attempts`` counts every try (first included) and defaults to the policy's.
     The last error is raised unchanged once attempts run out.
@@ -138,7 +153,7 @@ def _policy_arguments(policy: Policy, attempts: int | None, on_retry: OnRetry | 
         "wait": partial(_delay, policy),
         "retry": _RetryDecision(policy),
         "before_sleep": None if on_retry is None else _report(on_retry),
-        "reraise": True,  # the last PlatformError itself, not tenacity's RetryError
+        "reraise": True,  # the last error itself, not tenacity's RetryError
     }
 
 
@@ -151,19 +166,19 @@ class _RetryDecision:
 
     def __call__(self, state: tenacity.RetryCallState) -> bool:
         error = _error_of(state)
-        if isinstance(error, Transient):
+        if isinstance(error, RetryLater):
             asked = error.retry_after
             return asked is None or asked <= self.policy.longest_wait
-        if isinstance(error, BadPayload):
+        if isinstance(error, RetryOnce):
             self.bad_payloads += 1
             return self.bad_payloads == 1
         return False
 
 
 def _delay(policy: Policy, state: tenacity.RetryCallState) -> float:
-    """The platform's requested delay when it gave one, else the jittered backoff."""
+    """The requested delay when the other side gave one, else the jittered backoff."""
     error = _error_of(state)
-    if isinstance(error, Transient) and error.retry_after is not None:
+    if isinstance(error, RetryLater) and error.retry_after is not None:
         return max(0.0, error.retry_after)
     return policy.backoff(state.attempt_number)
 
@@ -172,7 +187,7 @@ def _report(on_retry: OnRetry) -> Callable[[tenacity.RetryCallState], None]:
     def before_sleep(state: tenacity.RetryCallState) -> None:
         error = _error_of(state)
         delay = state.next_action.sleep if state.next_action else 0.0
-        if isinstance(error, PlatformError):
+        if isinstance(error, Exception):
             on_retry(state.attempt_number, error, delay)
 
     return before_sleep
