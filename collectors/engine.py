@@ -36,6 +36,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from collectors.alerts import Alerts
 from collectors.base import (
     AuthFailed,
     Cools,
@@ -76,7 +77,6 @@ from streamer.models import (
     from_iso,
     to_iso,
 )
-from streamer.notify.events import Alerts
 from streamer.store import CycleWrite, Store
 
 __all__ = ["CycleReport", "Engine", "LiveStream", "PlatformReport"]

@@ -1,4 +1,4 @@
-"""The alert rules of ``streamer.notify.events.Alerts``, one cycle at a time."""
+"""The alert rules of ``collectors.alerts.Alerts``, one cycle at a time."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from collectors.alerts import HEALTH_META, Alerts
 from collectors.cycle import CycleReport, CycleState
 from streamer.config import CollectorSettings
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus, Target
-from streamer.notify.events import HEALTH_META, Alerts
 from streamer.notifyconf import AlertSettings
 from streamer.timezones import zone
 

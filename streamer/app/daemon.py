@@ -24,6 +24,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from collectors.alerts import HEALTH_META, Alerts, stored_health
 from collectors.engine import CycleReport, Engine
 from collectors.policy import on_grid
 from collectors.registry import build_platforms, unsupported
@@ -32,7 +33,6 @@ from streamer.clock import Clock
 from streamer.config import Config, ReportJob
 from streamer.cron import cron_trigger
 from streamer.errors import ConfigError
-from streamer.notify.events import HEALTH_META, Alerts, stored_health
 from streamer.notify.sender import Count, Sender
 from streamer.safe_text import LogFormatter
 from streamer.store import SnapshotDays, Store, config_store

@@ -1,7 +1,8 @@
-"""Alerts and delivery: events the collector raises, an outbox, and the channels.
+"""Delivery: the sender and the channels that carry alerts and reports.
 
 ``base`` holds what every channel shares (``Notice``, ``Channel``, the delivery
-errors); ``settings`` the validated ``[notify.*]`` and ``[alerts]`` tables. The
-collector writes events to the outbox in the cycle that caused them; a separate
-job sends them, so a slow or failing channel never delays a collector cycle.
+errors); the validated ``[notify.*]`` and ``[alerts]`` tables are core
+(``streamer.notifyconf``), as is the outbox (``streamer.outbox``). The collector
+writes alert events (``collectors.alerts``) to the outbox in the cycle that caused
+them; a separate job sends them, so a slow or failing channel never delays a cycle.
 """
