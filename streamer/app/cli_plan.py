@@ -15,9 +15,10 @@ import orjson
 import schedules
 from reports.render import print_wide
 from schedules.ids import IdFactory
+from schedules.localtime import format_local
 from schedules.xlsxio import XLSX_MAGIC, export_xlsx, import_xlsx
 from streamer.app.clibase import CONTEXT, App, pass_app
-from streamer.app.console import local, make_console, plan_table, show_grid
+from streamer.app.console import make_console, plan_table, show_grid
 from streamer.config import Config
 from streamer.errors import UserError
 from streamer.files import write_atomic
@@ -319,7 +320,7 @@ def _csv_text(items: list[Broadcast], tz: ZoneInfo) -> str:
 
 def _json(item: Broadcast, tz: ZoneInfo) -> dict[str, object]:
     data = item.to_dict()
-    data["start_local"] = local(item.start, tz)
+    data["start_local"] = format_local(item.start, tz)
     data["targets"] = [str(t) for t in item.targets]
     return data
 

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from reports.labels import LOCALES, label, short_label
 from reports.layout import PRIORITY, Column, build_table, fit
+from schedules.localtime import format_local
 from streamer.models import Broadcast, BroadcastStatus
 from streamer.safe_text import printable, shown
 
@@ -36,11 +37,6 @@ def make_console(*, stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() or os.environ.get("COLUMNS") else PIPE_WIDTH
     return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
-
-
-def local(moment: datetime, tz: ZoneInfo) -> str:
-    """``moment`` as ``YYYY-MM-DD HH:MM`` in the configured zone."""
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def plan_table(
@@ -73,7 +69,7 @@ def plan_columns(broadcasts: Iterable[Broadcast], tz: ZoneInfo, lang: str) -> li
     items = list(broadcasts)
     cells: dict[str, list[Text]] = {
         "id": [Text(b.id) for b in items],
-        "start": [Text(f"{local(b.start, tz)} {weekday(b.start, tz, lang)}") for b in items],
+        "start": [Text(f"{format_local(b.start, tz)} {weekday(b.start, tz, lang)}") for b in items],
         "duration_min": [Text(str(b.duration_min)) for b in items],
         "programme": [Text(b.programme) for b in items],
         "title": [Text(shown(b.title)) for b in items],  # titles come from outside
@@ -105,7 +101,7 @@ def show_grid(item: Broadcast, tz: ZoneInfo) -> Table:
     """
     fields: dict[str, object] = {
         "id": item.id,
-        f"start ({tz.key})": local(item.start, tz),
+        f"start ({tz.key})": format_local(item.start, tz),
         "start (UTC)": f"{item.start.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M}",
     }
     data = item.to_dict()
