@@ -37,6 +37,8 @@ class PlatformSpec:
     ``adapter`` names a builder ``(settings, collector_settings, environ, clock, stack)
     -> Platform`` as ``"module:function"`` (``None``: nothing to collect from yet);
     ``simulator`` names route factories ``(world) -> list[Route]`` the same way.
+    ``link`` is the public page of a stream, with ``{channel}`` and ``{external_id}``
+    (``None``: it has no stable one).
     """
 
     name: str
@@ -47,6 +49,7 @@ class PlatformSpec:
     quota_zone: str = "UTC"
     adapter: str | None = None
     simulator: tuple[str, ...] = ()
+    link: str | None = None
 
     def default_settings(self) -> Any:
         """The settings of a config without a ``[platforms.<name>]`` table."""
@@ -137,6 +140,7 @@ register(
         YouTubeSettings,
         quota_zone="America/Los_Angeles",  # units reset at midnight Pacific (platforms.md §1.2)
         adapter="collectors.builders:youtube",
+        link="https://www.youtube.com/watch?v={external_id}",
         simulator=(
             "collectors.simulator.youtube:routes",
             "collectors.simulator.youtube_live:routes",
@@ -152,6 +156,7 @@ register(
         GraphSettings,
         {"access_token_env": "FACEBOOK_ACCESS_TOKEN"},
         adapter="collectors.builders:facebook",
+        link="https://www.facebook.com/{channel}/videos/{external_id}",
         simulator=("collectors.simulator.facebook:routes",),
     )
 )
@@ -162,7 +167,7 @@ register(
         "IG",
         GraphSettings,
         {"access_token_env": "INSTAGRAM_ACCESS_TOKEN"},
-        adapter="collectors.builders:instagram",
+        adapter="collectors.builders:instagram",  # Instagram live has no public URL of its own
         simulator=("collectors.simulator.instagram:routes",),
     )
 )
@@ -173,6 +178,7 @@ register(
         "TW",
         TwitchSettings,
         adapter="collectors.builders:twitch",
+        link="https://www.twitch.tv/{channel}",
         simulator=("collectors.simulator.twitch:routes",),
     )
 )

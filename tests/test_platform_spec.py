@@ -26,6 +26,8 @@ from streamer.clock import SimulatedClock
 from streamer.config import load_config
 from streamer.daemon import Collector
 from streamer.errors import ConfigError
+from streamer.models import Stream
+from streamer.notify.events import stream_link
 from streamer.platforms import PlatformSpec
 from streamer.store import open_store
 
@@ -140,9 +142,12 @@ def test_an_unregistered_platform_is_unknown(tmp_path: Path) -> None:
 
 
 def test_registration_refuses_a_taken_name_or_code(vk: PlatformSpec) -> None:
-    """Names and short codes are unique; a platform comes last in the order until removed."""
+    """Names and short codes are unique; a registered platform comes last in the order,
+    with its label, code and stream link."""
     assert platforms.names() == ("youtube", "facebook", "instagram", "twitch", "vkvideo")
     assert (platforms.LABELS["vkvideo"], platforms.CODES["vkvideo"]) == ("VK Video", "VK")
+    link = stream_link(Stream("vkvideo", "v1", "club"))
+    assert link == "https://vk.example/video/v1"
     with pytest.raises(ValueError, match="registered already"):
         platforms.register(SPEC)
     with pytest.raises(ValueError, match="short code 'YT' is taken"):

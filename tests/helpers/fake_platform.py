@@ -47,6 +47,7 @@ SPEC = PlatformSpec(
     quota_zone="Asia/Tokyo",  # far from UTC and Pacific, so its quota day is its own
     adapter="helpers.fake_platform:build",
     simulator=("helpers.fake_platform:routes",),
+    link="https://vk.example/video/{external_id}",
 )
 
 
