@@ -29,6 +29,7 @@ from typing import Any
 
 from collectors.cycle import CycleState
 from collectors.health import stale_limit
+from streamer import platforms as registry
 from streamer.config import CollectorSettings
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus, to_iso
 from streamer.notifyconf import AlertSettings
@@ -41,14 +42,11 @@ MISSED_STALE = timedelta(days=1)
 
 def stream_link(stream: Stream) -> str | None:
     """The public page of a live stream, where the platform has a stable one."""
-    match stream.platform:
-        case "youtube":
-            return f"https://www.youtube.com/watch?v={stream.external_id}"
-        case "facebook":
-            return f"https://www.facebook.com/{stream.channel}/videos/{stream.external_id}"
-        case "twitch":
-            return f"https://www.twitch.tv/{stream.channel}"
-    return None  # Instagram live has no public URL of its own
+    known = stream.platform in registry.names()
+    link = registry.spec(stream.platform).link if known else None  # from its spec
+    if link is None:
+        return None
+    return link.format(channel=stream.channel, external_id=stream.external_id)
 
 
 class Alerts:

@@ -4,7 +4,8 @@ An adapter turns one platform's API into model objects: ``discover`` finds strea
 channels, ``poll`` reads a batch of streams into snapshots. Adapters fetch and never
 save: the collector engine stores what they return and records a gap, with the
 error's ``reason``, for every poll that raised. Adding a platform is one module that
-satisfies ``Platform`` (plus a simulator route), nothing else.
+satisfies ``Platform``, a simulator route and its spec in ``streamer.platforms``
+(docs/architecture.md, "Adding a platform").
 
 Discovery returns ``Stream`` objects rather than a separate "discovered" record: an
 adapter learns enough while discovering (YouTube asks ``videos.list`` whether a new
@@ -109,7 +110,7 @@ class Platform(Protocol):
     """
 
     name: str
-    """The platform's name in ``streamer.models.PLATFORMS`` (``youtube``...)."""
+    """The platform's name in registry (``streamer.platforms.names()``: ``youtube``...)."""
 
     max_batch: int
     """Most streams one ``poll`` call reads in one request. The engine passes at most

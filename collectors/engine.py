@@ -63,7 +63,7 @@ from collectors.health import ChannelHealth, cooldown_meta, discovered_meta, met
 from collectors.matching import match
 from collectors.policy import next_discovery, next_poll
 from collectors.schedule import awaited_channels, awaited_due, plan_due
-from collectors.youtube_quota import quota_day
+from streamer import platforms as registry
 from streamer import rollup
 from streamer.clock import monotonic
 from streamer.config import CollectorSettings
@@ -455,7 +455,7 @@ class Engine:
         cycle.report.calls += usage.calls
         cycle.report.quota_units += usage.quota_units
         cycle.report.platforms.setdefault(name, PlatformReport()).calls += usage.calls
-        day = quota_day(cycle.now)
+        day = registry.spec(name).quota_day(cycle.now)  # the day its quota resets on
         for credential, units in usage.units.items():
             cycle.report.units_by_key[credential] += units
             if units:  # Graph and feeds charge none: no ledger row, so no write for it

@@ -48,7 +48,8 @@ from reports.report import (
     summary_columns,
 )
 from streamer.errors import UserError
-from streamer.models import PLATFORMS, Stream
+from streamer.models import Stream
+from streamer.platforms import in_order
 from streamer.simulcast import overlap
 
 KINDS = ("summary", "broadcasts", "adherence")
@@ -409,7 +410,7 @@ def _keys(
     if by == "programme":
         return list(dict.fromkeys([*listed, *sorted(seen)]))
     if by == "platform":
-        return [p for p in PLATFORMS if p in seen] + sorted(set(seen) - set(PLATFORMS))
+        return in_order(set(seen))
     return sorted(seen)
 
 

@@ -28,7 +28,8 @@ from reports.metrics import (
 )
 from reports.periods import Period, days_period, month_of, week_of
 from streamer.config import Config
-from streamer.models import PLATFORMS, Broadcast, BroadcastStatus, Stream, StreamStatus
+from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus
+from streamer.platforms import in_order
 from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key
 from streamer.store import Store
@@ -324,7 +325,7 @@ def _platforms(item: Broadcast | None, members: list[Stream]) -> tuple[str, ...]
     used = frozenset([*[t.platform for t in targets], *[s.platform for s in members]])
     ordered = _PLATFORM_ORDERS.get(used)
     if ordered is None:
-        ordered = tuple(p for p in PLATFORMS if p in used) + tuple(sorted(used - set(PLATFORMS)))
+        ordered = tuple(in_order(used))
         _PLATFORM_ORDERS[used] = ordered
     return ordered
 

@@ -26,16 +26,12 @@ from reports.labels import LOCALES, label
 from reports.periods import Period
 from reports.report import Cell, column_kind, half_up
 from streamer.models import Programme
+from streamer.platforms import CODES, LABELS
 from streamer.safe_text import shown
 
-PLATFORM_NAMES = {
-    "youtube": "YouTube",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "twitch": "Twitch",
-}
+PLATFORM_NAMES = LABELS  # from the platforms' specs: one copy
 # In a table cell listing a broadcast's platforms, the usual two-letter short names.
-PLATFORM_CODES = {"youtube": "YT", "facebook": "FB", "instagram": "IG", "twitch": "TW"}
+PLATFORM_CODES = CODES
 
 
 @dataclass(frozen=True, slots=True)

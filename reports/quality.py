@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 from reports.dataset import Selector
 from reports.metrics import HELD, LOW_COVERAGE_PCT, Entry, sequential_figures
 from reports.report import Note
-from streamer.models import PLATFORMS, Stream, StreamStatus
+from streamer.models import Stream, StreamStatus
+from streamer.platforms import in_order, names
 
 # The last of the collector's final polls comes this long after a stream's end
 # (collectors.policy.FINAL_POLLS[-1]; a test keeps the two equal).
@@ -101,7 +102,7 @@ def merge_gaps(parts: Iterable[Mapping[str, Mapping[str, int]]]) -> Gaps:
         for platform, reasons in part.items():
             for reason, polls in reasons.items():
                 total[platform][reason] += polls
-    order = [p for p in PLATFORMS if p in total] + sorted(set(total) - set(PLATFORMS))
+    order = in_order(set(total))
     return {p: dict(sorted(total[p].items())) for p in order}
 
 
@@ -169,7 +170,7 @@ def low_platform_notes(per_row: Sequence[Mapping[str, float]]) -> list[Note]:
             tuple(rows[platform]),
             ("coverage_pct",),
         )
-        for platform in PLATFORMS
+        for platform in names()
         if platform in rows
     ]
 

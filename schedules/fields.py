@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from streamer import platforms as registry
 from streamer.errors import UserError
-from streamer.models import PLATFORMS, Programme, Target
+from streamer.models import Programme, Target
 
 MAX_DURATION_MIN = 24 * 60
 # Speakers are joined with ";" in the CSV column, so a name cannot contain it.
@@ -64,7 +65,7 @@ def _channel_list(programme: Programme) -> str:
 def parse_target(text: str | Target, programme: Programme) -> Target:
     """Parse ``PLATFORM:CHANNEL[:VIDEO_ID]`` into a ``Target`` of ``programme``.
 
-    The platform must be one of ``models.PLATFORMS`` and the channel one of the
+    The platform must be one of ``streamer.platforms.names()`` and the channel one of the
     programme's own channels: a typo would otherwise plan a broadcast that the
     collector never finds.
     """
@@ -80,10 +81,10 @@ def parse_target(text: str | Target, programme: Programme) -> Target:
 
 def check_target(target: Target, programme: Programme, text: str) -> Target:
     """``target`` if its platform is known and its channel is one of ``programme``'s."""
-    if target.platform not in PLATFORMS:
+    if target.platform not in registry.names():
         raise UserError(
             f"target {text!r}: unknown platform {target.platform!r}; "
-            f"platforms: {', '.join(PLATFORMS)}"
+            f"platforms: {', '.join(registry.names())}"
         )
     if all(channel.key != target.channel_key for channel in programme.channels):
         raise UserError(

@@ -18,53 +18,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from streamer import platforms as registry
 from streamer.envnames import NOT_A_NAME, is_env_name
 from streamer.errors import ConfigError
-from streamer.models import LANGUAGES, PLATFORMS, Channel, Programme
+from streamer.models import LANGUAGES, Channel, Programme
 from streamer.notifyconf import NotifySettings, check_deliver, notify_settings
 from streamer.timezones import zone
 
 CONFIG_ENV = "STREAMER_CONFIG"
 DEFAULT_NAME = "streamer.toml"
-
-
-@dataclass(frozen=True, slots=True)
-class YouTubeSettings:
-    """``[platforms.youtube]``: key variable names, endpoints, OAuth token file."""
-
-    api_key_env: str = "YOUTUBE_API_KEY"
-    api_key_envs: tuple[str, ...] = ()
-    api_endpoint: str = "https://youtube.googleapis.com"
-    rss_endpoint: str = "https://www.youtube.com"
-    oauth_token_file: Path | None = None
-    quota_limit: int = 10_000
-    discovery_interval: int | None = None  # seconds; None: [collector] discovery_interval
-
-    @property
-    def key_envs(self) -> tuple[str, ...]:
-        """Every key variable to try, in order (``api_key_envs`` else ``api_key_env``)."""
-        return self.api_key_envs or (self.api_key_env,)
-
-
-@dataclass(frozen=True, slots=True)
-class GraphSettings:
-    """``[platforms.facebook]`` and ``[platforms.instagram]``: the Graph API."""
-
-    access_token_env: str
-    api_endpoint: str = "https://graph.facebook.com"
-    graph_version: str = "v19.0"
-    discovery_interval: int | None = None  # seconds; None: [collector] discovery_interval
-
-
-@dataclass(frozen=True, slots=True)
-class TwitchSettings:
-    """``[platforms.twitch]``: Helix with an app token by client credentials."""
-
-    client_id_env: str = "TWITCH_CLIENT_ID"
-    client_secret_env: str = "TWITCH_CLIENT_SECRET"
-    api_endpoint: str = "https://api.twitch.tv"
-    auth_endpoint: str = "https://id.twitch.tv"
-    discovery_interval: int | None = None  # seconds; None: [collector] discovery_interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +75,7 @@ class Config:
     timezone_name: str = "Asia/Almaty"
     language: str = "en"
     programmes: Mapping[str, Programme] = field(default_factory=dict)
-    youtube: YouTubeSettings = YouTubeSettings()
-    facebook: GraphSettings = GraphSettings("FACEBOOK_ACCESS_TOKEN")
-    instagram: GraphSettings = GraphSettings("INSTAGRAM_ACCESS_TOKEN")
-    twitch: TwitchSettings = TwitchSettings()
+    platforms: Mapping[str, Any] = field(default_factory=lambda: default_platforms())
     collector: CollectorSettings = CollectorSettings()
     metrics: MetricsSettings = MetricsSettings()
     reports: tuple[ReportJob, ...] = ()
@@ -141,13 +100,18 @@ class Config:
     def discovery_interval(self, platform: str) -> int:
         """Seconds between routine discoveries on ``platform``: its own setting, else
         ``[collector] discovery_interval``."""
-        own: int | None = getattr(self, platform).discovery_interval
+        own: int | None = getattr(self.platforms[platform], "discovery_interval", None)
         return own or self.collector.discovery_interval
 
     def platforms_in_use(self) -> list[str]:
         """Platforms that at least one programme has a channel on, in the usual order."""
         used = {c.platform for p in self.programmes.values() for c in p.channels}
-        return [name for name in PLATFORMS if name in used]
+        return [name for name in registry.names() if name in used]
+
+
+def default_platforms() -> dict[str, Any]:
+    """Every registered platform's settings when the config has no table for it."""
+    return {name: registry.spec(name).default_settings() for name in registry.names()}
 
 
 def find_config(option: Path | None) -> Path:
@@ -195,7 +159,7 @@ class _Validator:
         self.known_keys("", raw, _TOP_KEYS)
         language = self.choice("language", raw.get("language", "en"), LANGUAGES)
         platforms = self.table("platforms", raw.get("platforms", {}))
-        self.known_keys("platforms.", platforms, set(PLATFORMS))
+        self.known_keys("platforms.", platforms, set(registry.names()))
         retention = raw.get("retention_days")
         notify = notify_settings(raw.get("notify"), raw.get("alerts"), self)
         return Config(
@@ -204,10 +168,10 @@ class _Validator:
             timezone_name=self.timezone(raw.get("timezone", "Asia/Almaty")),
             language=language,
             programmes=self.programmes(raw.get("programmes", [])),
-            youtube=self.youtube(platforms.get("youtube", {})),
-            facebook=self.graph("facebook", platforms.get("facebook", {})),
-            instagram=self.graph("instagram", platforms.get("instagram", {})),
-            twitch=self.settings("platforms.twitch", TwitchSettings, platforms.get("twitch", {})),
+            platforms={
+                name: self.platform(registry.spec(name), platforms.get(name, {}))
+                for name in registry.names()
+            },
             collector=self.collector(raw.get("collector", {})),
             metrics=self.metrics(raw.get("metrics", {})),
             reports=self.reports(raw.get("reports", []), notify.configured()),
@@ -277,9 +241,12 @@ class _Validator:
             )
         return text.rstrip("/")
 
-    def settings(self, prefix: str, cls: Any, raw: Any) -> Any:
+    def settings(
+        self, prefix: str, cls: Any, raw: Any, defaults: Mapping[str, Any] | None = None
+    ) -> Any:
         """Build a settings dataclass from a table: ``*_env`` keys are variable names,
-        ``*endpoint`` keys URLs, numbers positive; unknown keys refused."""
+        ``*endpoint`` keys URLs, ``*_file`` keys paths, numbers positive; unknown keys
+        refused."""
         table = self.table(prefix, raw)
         self.known_keys(prefix + ".", table, set(cls.__dataclass_fields__))
         values: dict[str, Any] = {}
@@ -293,13 +260,15 @@ class _Validator:
                 values[key] = tuple(self.env_name(f"{name}[{i}]", v) for i, v in enumerate(value))
             elif key.endswith("endpoint"):
                 values[key] = self.endpoint(name, value)
+            elif key.endswith("_file"):  # a path, relative to the config file's folder
+                values[key] = self.base / self.string(name, value)
             elif key.endswith("_interval"):  # optional per platform: no default to go by
                 values[key] = self.positive(name, value)
             elif isinstance(cls.__dataclass_fields__[key].default, int | float):
                 values[key] = self.number(name, value, cls.__dataclass_fields__[key].default)
             else:
                 values[key] = self.string(name, value)
-        return cls(**values)
+        return cls(**{**(defaults or {}), **values})
 
     # -- sections ---------------------------------------------------------------
     def timezone(self, value: Any) -> str:
@@ -348,24 +317,15 @@ class _Validator:
     def channel(self, key: str, raw: Any) -> Channel:
         table = self.table(key, raw)
         self.known_keys(key + ".", table, {"platform", "id", "label"})
-        platform = self.choice(f"{key}.platform", table.get("platform"), PLATFORMS)
+        platform = self.choice(f"{key}.platform", table.get("platform"), registry.names())
         return Channel(
             platform, self.string(f"{key}.id", table.get("id")), str(table.get("label", ""))
         )
 
-    def youtube(self, raw: Any) -> YouTubeSettings:
-        table = dict(self.table("platforms.youtube", raw))
-        token = table.pop("oauth_token_file", None)
-        settings: YouTubeSettings = self.settings("platforms.youtube", YouTubeSettings, table)
-        if token is None:
-            return settings
-        path = self.base / self.string("platforms.youtube.oauth_token_file", token)
-        return YouTubeSettings(**{**_fields(settings), "oauth_token_file": path})
-
-    def graph(self, platform: str, raw: Any) -> GraphSettings:
-        table = self.table(f"platforms.{platform}", raw)
-        defaults = {"access_token_env": f"{platform.upper()}_ACCESS_TOKEN", **table}
-        return self.settings(f"platforms.{platform}", GraphSettings, defaults)  # type: ignore[no-any-return]
+    def platform(self, spec: registry.PlatformSpec, raw: Any) -> Any:
+        """``[platforms.<name>]`` by the generic rules, over the platform's own defaults."""
+        prefix = f"platforms.{spec.name}"
+        return self.settings(prefix, spec.settings, raw, spec.defaults)
 
     def collector(self, raw: Any) -> CollectorSettings:
         return self.settings("collector", CollectorSettings, raw)  # type: ignore[no-any-return]
@@ -442,10 +402,6 @@ class _Validator:
             else self.choice(f"{key}.language", language, LANGUAGES),
             deliver=check_deliver(f"{key}.deliver", raw.get("deliver", []), channels, self),
         )
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
 
 
 def starter_config() -> str:

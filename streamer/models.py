@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-PLATFORMS: tuple[str, ...] = ("youtube", "facebook", "instagram", "twitch")
 LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
 
 

@@ -29,7 +29,7 @@ def test_starter_config_loads_with_both_programmes(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, starter_config()))
     assert set(config.programmes) == {"antikor-live", "adal-komek"}
     assert config.timezone_name == "Asia/Almaty"
-    assert config.youtube.api_key_env == "YOUTUBE_API_KEY"
+    assert config.platforms["youtube"].api_key_env == "YOUTUBE_API_KEY"
     assert config.collector.live_interval == 60
     assert config.platforms_in_use() == ["youtube", "facebook", "instagram"]
 
@@ -113,8 +113,9 @@ def test_missing_and_malformed_files_are_one_line_errors(tmp_path: Path) -> None
 def test_several_youtube_keys_are_tried_in_order(tmp_path: Path) -> None:
     """api_key_envs lists key variables; without it the single api_key_env is used."""
     text = MINIMAL + '\n[platforms.youtube]\napi_key_envs = ["YT_A", "YT_B"]\n'
-    assert load_config(write(tmp_path, text)).youtube.key_envs == ("YT_A", "YT_B")
-    assert load_config(write(tmp_path, MINIMAL)).youtube.key_envs == ("YOUTUBE_API_KEY",)
+    assert load_config(write(tmp_path, text)).platforms["youtube"].key_envs == ("YT_A", "YT_B")
+    default = load_config(write(tmp_path, MINIMAL)).platforms["youtube"]
+    assert default.key_envs == ("YOUTUBE_API_KEY",)
 
 
 def test_a_bare_carriage_return_is_invalid_toml_but_crlf_is_fine(tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ from schedules.localtime import format_local
 from schedules.plans import PlanRequest, add, cancel, get, move, parse_local_start, parse_target
 from streamer.errors import UserError
 from streamer.idalphabet import ALPHABET
-from streamer.models import PLATFORMS, Broadcast, BroadcastStatus, Channel, Programme, Target
+from streamer.models import Broadcast, BroadcastStatus, Channel, Programme, Target
+from streamer.platforms import names
 
 ALMATY = ZoneInfo("Asia/Almaty")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -234,9 +235,9 @@ def test_bad_target_is_refused_naming_what_is_allowed(text: str, message: str) -
 
 
 def test_platforms_are_the_models_platforms() -> None:
-    """parse_target accepts every platform of models.PLATFORMS when the channel exists."""
-    programme = Programme("p", "P", channels=tuple(Channel(p, "c") for p in PLATFORMS))
-    assert [parse_target(f"{p}:c", programme).platform for p in PLATFORMS] == list(PLATFORMS)
+    """parse_target accepts every registered platform when the channel exists."""
+    programme = Programme("p", "P", channels=tuple(Channel(p, "c") for p in names()))
+    assert [parse_target(f"{p}:c", programme).platform for p in names()] == list(names())
 
 
 def test_same_target_twice_is_refused() -> None:

@@ -13,7 +13,7 @@ Four platforms are served (docs/platforms.md): the YouTube Data API v3 (videos,
 channels, playlistItems, search, liveBroadcasts) and the channel RSS feed, the Facebook
 Graph ``live_videos`` edge and video insights, Instagram ``live_media``, and Twitch
 Helix with its app-token endpoint; plus a Telegram Bot API stand-in (``telegram``) for
-the alert channel. ``simulator.PLATFORM_ROUTES`` names each platform's routes.
+the alert channel. Each platform's spec (``streamer.platforms``) names its routes.
 """
 
 from collectors.simulator.faults import FAULT_KINDS, FaultKind, FaultRule, FaultSet

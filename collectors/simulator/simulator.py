@@ -1,7 +1,8 @@
 """The simulator: platforms' routes over one world, served on loopback.
 
 Adding a platform is adding one module with ``routes(world) -> list[Route]`` (its
-handlers and its ``FaultStyle``) and naming it in ``PLATFORM_ROUTES``.
+handlers and its ``FaultStyle``) and naming it in the platform's spec
+(``streamer.platforms.PlatformSpec.simulator``): every registered platform is served.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from collectors.simulator import facebook, feeds, instagram, telegram, twitch, youtube, youtube_live
+from collectors.simulator import telegram
 from collectors.simulator.dispatch import Dispatcher, Reply
 from collectors.simulator.faults import FaultSet
 from collectors.simulator.plan_route import routes as plan_routes
@@ -23,17 +24,17 @@ from collectors.simulator.server import serve
 from collectors.simulator.stats import SimStats
 from collectors.simulator.truth import StreamTruth, truth_of
 from collectors.simulator.world import World
+from streamer import platforms as registry
 from streamer.clock import Clock
 
-PLATFORM_ROUTES: tuple[Callable[[World], list[Route]], ...] = (
-    youtube.routes,
-    youtube_live.routes,
-    feeds.routes,
-    facebook.routes,
-    instagram.routes,
-    twitch.routes,
-)
-"""Every platform module's route factory; one line per platform."""
+RouteFactory = Callable[[World], list[Route]]
+
+
+def platform_routes() -> list[RouteFactory]:
+    """Every registered platform's route factories, from the specs, in platform order."""
+    return [
+        registry.load(path) for name in registry.names() for path in registry.spec(name).simulator
+    ]
 
 
 class Simulator:
@@ -74,7 +75,7 @@ class Simulator:
         )
         # The Telegram Bot API stand-in, where alerts go (``sim.telegram.messages``).
         self.telegram = telegram.TelegramBox(frozenset(invalid_keys))
-        made = [route for make in PLATFORM_ROUTES for route in make(self.world)]
+        made = [route for make in platform_routes() for route in make(self.world)]
         if rolling is not None:
             self.world.roll_from(rolling)
             made += plan_routes(rolling)

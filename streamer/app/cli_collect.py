@@ -160,19 +160,20 @@ def quota(app: App) -> None:
     config = app.config()
     now = SystemClock().now()
     day = quota_day(now)
+    youtube = config.platforms["youtube"]
     used = app.store().quota_used(day)
     table = Table(title=f"YouTube quota, day {day} (Pacific)", title_justify="left")
     table.add_column("key variable")
     table.add_column("units used", justify="right")
     table.add_column("daily limit", justify="right")
-    for name in config.youtube.key_envs:
-        table.add_row(name, f"{used.get(name, 0):,}", f"{config.youtube.quota_limit:,}")
+    for name in youtube.key_envs:
+        table.add_row(name, f"{used.get(name, 0):,}", f"{youtube.quota_limit:,}")
     console = make_console()
     console.print(table)
     estimate = projection(config, app.store().broadcasts().values(), now)
     console.print(
         f"projection: about {estimate.units_per_day:,} units/day "
-        f"({estimate.explain}); limit {config.youtube.quota_limit * len(config.youtube.key_envs):,}"
+        f"({estimate.explain}); limit {youtube.quota_limit * len(youtube.key_envs):,}"
     )
 
 

@@ -33,8 +33,9 @@ from streamer.clock import Clock, SystemClock
 from streamer.config import Config
 from streamer.errors import UserError
 from streamer.files import write_atomic
-from streamer.models import LANGUAGES, PLATFORMS
+from streamer.models import LANGUAGES
 from streamer.periodnames import FORMS
+from streamer.platforms import names as platform_names
 
 CLOCK: Clock = SystemClock()  # tests put a SimulatedClock here
 
@@ -48,7 +49,7 @@ def _period_options(func: F) -> F:
         click.option("--from", "date_from", metavar="YYYY-MM-DD", help="First local day."),
         click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Last local day (included)."),
         click.option("--programme", metavar="SLUG", help="Only this programme."),
-        click.option("--platform", type=click.Choice(PLATFORMS), help="Only this platform."),
+        click.option("--platform", type=click.Choice(platform_names()), help="Only this platform."),
     ]
     for option in reversed(options):
         func = option(func)

@@ -125,8 +125,9 @@ def _final_polls(store: Store, platforms: list[str]) -> list[dict[str, Any]]:
 def _quota(config: Config, store: Store, now: datetime) -> dict[str, Any]:
     day = quota_day(now)
     used = store.quota_used(day)
-    keys = {env: used.get(env, 0) for env in config.youtube.key_envs}
-    return {"day": day, "limit": config.youtube.quota_limit, "used": keys}
+    youtube = config.platforms["youtube"]
+    keys = {env: used.get(env, 0) for env in youtube.key_envs}
+    return {"day": day, "limit": youtube.quota_limit, "used": keys}
 
 
 def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:

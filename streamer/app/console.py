@@ -17,6 +17,7 @@ from reports.labels import LOCALES, label, short_label
 from reports.layout import PRIORITY, Column, build_table, fit
 from schedules.localtime import format_local
 from streamer.models import Broadcast, BroadcastStatus
+from streamer.platforms import CODES
 from streamer.safe_text import printable, shown
 
 _STATUS_STYLE = {
@@ -29,7 +30,7 @@ _STATUS_STYLE = {
 
 
 PIPE_WIDTH = 120
-SHORT = {"youtube": "YT", "facebook": "FB", "instagram": "IG", "twitch": "TW"}
+SHORT = CODES  # the platforms' short codes, from their specs
 
 
 def make_console(*, stderr: bool = False) -> Console:

@@ -31,16 +31,17 @@ def publish(
     """Create the broadcast on YouTube; returns the updated broadcast and the video id."""
     item = schedules.get(store.broadcasts(), broadcast_id)
     target = _pending_target(item)
-    if config.youtube.oauth_token_file is None:
+    youtube = config.platforms["youtube"]
+    if youtube.oauth_token_file is None:
         raise UserError(
             "publishing needs OAuth: set platforms.youtube.oauth_token_file to an "
             "authorized-user token file"
         )
-    credentials = load_user_credentials(config.youtube.oauth_token_file)
+    credentials = load_user_credentials(youtube.oauth_token_file)
     timeout = config.collector.request_timeout
     with httpx.Client(timeout=timeout) as unused_feed_client:
         adapter = YouTubeAdapter(
-            [], rss_client=unused_feed_client, api_endpoint=config.youtube.api_endpoint,
+            [], rss_client=unused_feed_client, api_endpoint=youtube.api_endpoint,
             timeout=timeout, clock=clock, require_keys=False,
         )  # fmt: skip
         try:

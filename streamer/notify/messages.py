@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from streamer.models import Programme, from_iso
 from streamer.notify.base import Notice
+from streamer.platforms import LABELS
 
-PLATFORM_NAMES = {"youtube": "YouTube", "facebook": "Facebook", "instagram": "Instagram",
-                  "twitch": "Twitch"}  # fmt: skip
+PLATFORM_NAMES = LABELS  # from the platforms' specs
 
 TEXTS: dict[str, tuple[str, str, str]] = {  # kk, ru, en
     "live": ("Тікелей эфир басталды: {name}", "Эфир начался: {name}", "Live now: {name}"),
