@@ -7,8 +7,9 @@ their rollups, broadcasts ``PLAN_HORIZON`` past their end with their combined ro
 delivered outbox events a horizon old. The quota ledger is not archived: a row per key
 and day costs an index entry, not a rewrite, and ``quota_used`` reads one day.
 
-Rows are written in key order, so two collectors committing cycles that touch the
-same streams take their row locks in the same order and never deadlock.
+Rows are inserted in the order given (the order reads keep, as TinyDB's ids), after
+the existing ones are locked in key order: two collectors committing cycles that touch
+the same streams take their row locks in the same order and do not deadlock.
 """
 
 from __future__ import annotations
@@ -70,10 +71,12 @@ def _first(item: tuple[Any, Any]) -> Any:
 
 def upsert_streams(conn: Conn, streams: Iterable[Stream]) -> None:
     """Insert or replace streams by key (a lease on one is left as it is)."""
+    latest = {s.key: s for s in streams}
     rows = [
         (s.key, stream_start(s), s.next_poll_at, s.done, s.broadcast_id, Jsonb(s.to_dict()))
-        for s in sorted({s.key: s for s in streams}.values(), key=lambda s: s.key)
+        for s in latest.values()
     ]
+    lock_rows(conn, "streams", latest)
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO streams (key, start_at, next_poll_at, done, broadcast_id, doc)"
@@ -85,24 +88,41 @@ def upsert_streams(conn: Conn, streams: Iterable[Stream]) -> None:
         )
 
 
+_LOCK = {
+    "streams": "SELECT 1 FROM streams WHERE key = ANY(%s) ORDER BY key FOR UPDATE",
+    "rollups": "SELECT 1 FROM rollups WHERE key = ANY(%s) ORDER BY key FOR UPDATE",
+    "broadcasts": "SELECT 1 FROM broadcasts WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+}
+
+
+def lock_rows(conn: Conn, table: str, keys: Iterable[str]) -> None:
+    """Lock the stored rows of ``keys`` in key order (see the module docstring)."""
+    wanted = sorted(keys)
+    if wanted:
+        conn.execute(_LOCK[table], [wanted])
+
+
 def upsert_rollups(conn: Conn, rollups: Mapping[str, Rollup], *, unarchive: bool) -> None:
     """Insert or replace rollups by key; ``unarchive``: a replaced one is working again
     (a cycle's, as TinyStore's main copy wins), else it stays where it is."""
     where = ", archived = false" if unarchive else ""
+    lock_rows(conn, "rollups", rollups)
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO rollups (key, doc) VALUES (%s, %s)"
             " ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc" + where,
-            [(key, Jsonb(rollups[key].to_doc())) for key in sorted(rollups)],
+            [(key, Jsonb(rollup.to_doc())) for key, rollup in rollups.items()],
         )
 
 
 def upsert_broadcasts(conn: Conn, items: Iterable[Broadcast]) -> None:
     """Insert or replace broadcasts by id, in the working plan (as TinyStore's main)."""
+    latest = {b.id: b for b in items}
     rows = [
         (b.id, b.start, b.start + timedelta(minutes=b.duration_min), Jsonb(b.to_dict()))
-        for b in sorted({b.id: b for b in items}.values(), key=lambda b: b.id)
+        for b in latest.values()
     ]
+    lock_rows(conn, "broadcasts", latest)
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO broadcasts (id, start_at, end_at, doc) VALUES (%s, %s, %s, %s)"

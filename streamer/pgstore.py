@@ -111,7 +111,7 @@ class PgStore:
         """Run ``change`` on the whole plan under the plan lock; save and return its result."""
         with self._tx() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [self._plan_key])
-            docs = conn.execute("SELECT doc FROM broadcasts ORDER BY start_at, id").fetchall()
+            docs = conn.execute("SELECT doc FROM broadcasts ORDER BY archived DESC, seq").fetchall()
             current = {doc["id"]: Broadcast.from_dict(doc) for (doc,) in docs}
             changed = list(change(MappingProxyType(current)))
             pgcycle.upsert_broadcasts(conn, changed)
@@ -120,7 +120,7 @@ class PgStore:
     def broadcasts(self, *, include_archive: bool = True) -> dict[str, Broadcast]:
         """The plan by id: all of it, or the working plan only."""
         where = "" if include_archive else " WHERE NOT archived"
-        docs = self._docs("SELECT doc FROM broadcasts" + where + " ORDER BY start_at, id")
+        docs = self._docs("SELECT doc FROM broadcasts" + where + " ORDER BY archived DESC, seq")
         return {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
 
     def broadcast(self, broadcast_id: str) -> Broadcast | None:
@@ -132,7 +132,7 @@ class PgStore:
     def streams(self, *, include_archive: bool = False) -> dict[str, Stream]:
         """Streams by key: the working set, plus the archived ones when asked."""
         where = "" if include_archive else " WHERE NOT archived"
-        docs = self._docs("SELECT doc FROM streams" + where + " ORDER BY start_at, key")
+        docs = self._docs("SELECT doc FROM streams" + where + " ORDER BY archived DESC, seq")
         streams = (Stream.from_dict(doc) for doc in docs)
         return {stream.key: stream for stream in streams}
 
@@ -140,7 +140,9 @@ class PgStore:
         """Rollups by stream key, like ``streams``."""
         where = "" if include_archive else " WHERE NOT archived"
         with self._tx() as conn:
-            rows = conn.execute("SELECT key, doc FROM rollups" + where + " ORDER BY key")
+            rows = conn.execute(
+                "SELECT key, doc FROM rollups" + where + " ORDER BY archived DESC, seq"
+            )
             return {key: Rollup.from_doc(doc) for key, doc in rows}
 
     def put_rollups(self, rollups: Mapping[str, Rollup]) -> None:
@@ -183,22 +185,29 @@ class PgStore:
         """What a report on ``[start, end)`` reads, each table read bounded in SQL."""
         start, end = as_utc(start), as_utc(end)
         with self._tx() as conn:
-            inside = "SELECT doc FROM broadcasts WHERE start_at >= %s AND start_at < %s"
+            # Working records first, then archived ones: TinyStore's order for a period.
+            inside = (
+                "SELECT doc FROM broadcasts WHERE start_at >= %s AND start_at < %s"
+                " ORDER BY archived, seq"
+            )
             plan = _broadcasts(conn, inside, start, end)
             rows = conn.execute(
                 "SELECT doc FROM streams WHERE start_at IS NULL"
-                " OR (start_at >= %s AND start_at < %s)",
+                " OR (start_at >= %s AND start_at < %s) ORDER BY archived, seq",
                 [start, end],
             )
             streams = [Stream.from_dict(doc) for (doc,) in rows]
             wanted = {s.broadcast_id for s in streams if s.broadcast_id is not None}
             matched = _broadcasts(
-                conn, "SELECT doc FROM broadcasts WHERE id = ANY(%s)", sorted(wanted - set(plan))
+                conn,
+                "SELECT doc FROM broadcasts WHERE id = ANY(%s) ORDER BY archived, seq",
+                sorted(wanted - set(plan)),
             )
             keys = {s.key for s in streams} | {broadcast_key(i) for i in (*plan, *matched)}
             keys |= {broadcast_key(s.unplanned_id) for s in streams if s.unplanned_id}
             found = conn.execute(
-                "SELECT key, doc FROM rollups WHERE key = ANY(%s) ORDER BY key", [sorted(keys)]
+                "SELECT key, doc FROM rollups WHERE key = ANY(%s) ORDER BY archived, seq",
+                [sorted(keys)],
             )
             rollups = {key: doc for key, doc in found}
         return period_of(

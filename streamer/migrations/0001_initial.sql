@@ -4,10 +4,13 @@
 -- Rollup.to_doc), so a copy between backends is lossless; the other columns are what
 -- queries select on. ``archived`` is TinyStore's month archive: the record left the
 -- working set (done streams, finished plan entries, delivered outbox events) and is
--- read only when a caller asks for the archive or a period includes it.
+-- read only when a caller asks for the archive or a period includes it. ``seq`` is the
+-- order of first insertion, which reads keep (as TinyDB keeps its document ids), so that
+-- lists a report prints come out in the same order on either backend.
 
 CREATE TABLE broadcasts (
     id text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
     start_at timestamptz NOT NULL,
     end_at timestamptz NOT NULL,
     archived boolean NOT NULL DEFAULT false,
@@ -18,6 +21,7 @@ CREATE INDEX broadcasts_working ON broadcasts (id) WHERE NOT archived;
 
 CREATE TABLE streams (
     key text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
     start_at timestamptz,            -- actual start, else scheduled start, else discovery
     next_poll_at timestamptz,
     done boolean NOT NULL,
@@ -36,6 +40,7 @@ CREATE INDEX streams_working ON streams (key) WHERE NOT archived;
 
 CREATE TABLE rollups (
     key text PRIMARY KEY,             -- a stream key, or broadcast:<id> (combined)
+    seq bigint GENERATED ALWAYS AS IDENTITY,
     archived boolean NOT NULL DEFAULT false,
     doc jsonb NOT NULL                -- Rollup.to_doc()
 );
