@@ -34,6 +34,10 @@ def migrate(app: App) -> None:
     Applies the migrations the database lacks, in order, each in its own
     transaction; two processes migrating at once wait for each other. Safe to run
     again: a database already up to date is left alone.
+
+    \b
+    Example:
+      STREAMER_DB_PASSWORD=... streamer db migrate
     """
     from streamer.pgschema import connect, latest, migrate, redacted
 
@@ -53,7 +57,12 @@ def migrate(app: App) -> None:
 @db.command(context_settings=CONTEXT)
 @pass_app
 def status(app: App) -> None:
-    """Say which schema version the database is at and which this streamer needs."""
+    """Say which schema version the database is at and which this streamer needs.
+
+    \b
+    Example:
+      streamer --config /etc/streamer/streamer.toml db status
+    """
     from streamer.pgschema import connect, latest, redacted, version
 
     url, password_env = _url(app)

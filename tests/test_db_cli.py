@@ -3,7 +3,10 @@ and the same plan and report output as on TinyDB."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -178,3 +181,22 @@ def test_plan_and_reports_print_the_same_on_postgresql_as_on_tinydb(
     assert all(text.startswith("(0, ") for text in outputs["pg"][1:])
     assert "Legal advice" in outputs["pg"][2] and "Антикор" in outputs["pg"][6]
     assert not (tmp_path / "pg" / "data").exists()  # nothing written to the data folder
+
+
+@pytest.mark.parametrize(
+    ("ci", "status", "said"), [("true", 1, "CI is set but"), ("", 0, "1 skipped")]
+)
+def test_without_a_test_server_the_pg_tests_fail_under_ci_and_skip_elsewhere(
+    ci: str, status: int, said: str
+) -> None:
+    """Under CI a missing STREAMER_TEST_PG_URL fails the PostgreSQL tests, never skips them."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "STREAMER_TEST_PG_URL")}
+    if ci:
+        env["CI"] = ci
+    test = "tests/test_store_contract.py::test_meta_round_trips_and_overwrites[pg]"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", test],
+        cwd=Path(__file__).parent.parent, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == status, done.stdout
+    assert said in done.stdout
