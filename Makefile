@@ -18,8 +18,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/streamer demo
 
+# The store tests run on PostgreSQL too: where its server binaries are installed (CI)
+# and no STREAMER_TEST_PG_URL is given, a throwaway cluster serves this one run.
+PG_BIN ?= /usr/lib/postgresql/15/bin
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	@if [ -z "$$STREAMER_TEST_PG_URL" ] && [ -x $(PG_BIN)/pg_ctl ]; then \
+	    PG_BIN=$(PG_BIN) $(BIN)/python scripts/pgcluster.py run -- $(BIN)/python -m pytest; \
+	else $(BIN)/python -m pytest; fi
 
 # The HTML report tests render pages in Debian's headless Chromium and read the printed
 # PDF back with poppler: installed here when missing and this is root with apt-get

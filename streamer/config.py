@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from streamer import platforms as registry
@@ -52,6 +53,16 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """``[store]``: where the data lives. No ``url``: TinyDB files in ``data_dir``;
+    a ``postgresql://`` URL: that PostgreSQL database (streamer/pgstore.py), its
+    password from the ``password_env`` variable (or libpq's PGPASSWORD/.pgpass)."""
+
+    url: str | None = None
+    password_env: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportJob:
     """One ``[[reports]]`` entry, run by the daemon on a cron schedule."""
 
@@ -82,6 +93,7 @@ class Config:
     notify: NotifySettings = field(default_factory=NotifySettings)
     retention_days: int | None = None
     fsync: bool = True  # False: atomic writes without fsync (see README, "fsync")
+    store: StoreSettings = StoreSettings()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -141,7 +153,7 @@ def load_config(path: Path) -> Config:
 
 _TOP_KEYS = {
     "data_dir", "timezone", "language", "programmes", "platforms", "collector",
-    "metrics", "reports", "retention_days", "fsync", "notify", "alerts",
+    "metrics", "reports", "retention_days", "fsync", "notify", "alerts", "store",
 }  # fmt: skip
 
 
@@ -180,6 +192,7 @@ class _Validator:
             if retention is None
             else self.positive("retention_days", retention),
             fsync=self.boolean("fsync", raw.get("fsync", True)),
+            store=self.store(raw.get("store", {})),
         )
 
     # -- generic checks ---------------------------------------------------------
@@ -329,6 +342,26 @@ class _Validator:
 
     def collector(self, raw: Any) -> CollectorSettings:
         return self.settings("collector", CollectorSettings, raw)  # type: ignore[no-any-return]
+
+    def store(self, raw: Any) -> StoreSettings:
+        """``[store]``: a PostgreSQL URL without a password in it, and the password's variable."""
+        table = self.table("store", raw)
+        self.known_keys("store.", table, {"url", "password_env"})
+        env = table.get("password_env")
+        password_env = None if env is None else self.env_name("store.password_env", env)
+        if "url" not in table:
+            return StoreSettings(password_env=password_env)
+        url = self.string("store.url", table["url"])  # not echoed below: it may hold a secret
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise self.fail("store.url", "must be a postgresql:// URL")
+        if parts.password is not None or "password=" in parts.query:
+            raise self.fail(
+                "store.url",
+                "holds a password; remove it and name a variable in store.password_env "
+                "(or use PGPASSWORD/.pgpass)",
+            )
+        return StoreSettings(url=url, password_env=password_env)
 
     def metrics(self, raw: Any) -> MetricsSettings:
         table = self.table("metrics", raw)

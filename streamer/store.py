@@ -5,9 +5,10 @@ due work, meta, the outbox) so that a server database can stand behind it one da
 ``SnapshotDays`` is the one named capability beyond it (list and forget snapshot
 history by day, for prune and rebuild). The embedded default is ``TinyStore``
 (streamer/tinystore.py, with streamer/tinyfiles.py the only modules that import
-TinyDB); ``MemStore`` (streamer/memstore.py) keeps the same in memory, and
-tests/test_store_contract.py is what every backend must pass. ``open_store(data_dir)``
-is how code gets one.
+TinyDB); ``PgStore`` (streamer/pgstore.py) keeps it in a PostgreSQL database that
+many processes share (``[store] url``); ``MemStore`` (streamer/memstore.py) keeps the
+same in memory, and tests/test_store_contract.py is what every backend must pass.
+``config_store(config)`` (or ``open_store(data_dir)``) is how code gets one.
 
 Layout of a data folder (part of the documented interface)::
 
@@ -331,7 +332,12 @@ class Leases:
 
 
 def config_store(config: Config) -> DayStore:
-    """The store a config names: its ``data_dir``, written with its ``fsync``."""
+    """The store a config names: the PostgreSQL database of ``[store] url`` when set
+    (streamer/pgstore.py), else its ``data_dir``, written with its ``fsync``."""
+    if config.store.url is not None:
+        from streamer.pgstore import PgStore
+
+        return PgStore(config.store.url, password_env=config.store.password_env)
     return open_store(config.data_dir, fsync=config.fsync)
 
 

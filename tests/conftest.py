@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers.loopback import Served
+from helpers.pg import pg_schema
 from helpers.retries import instant_retries
 from hypothesis import settings
 
@@ -37,12 +38,36 @@ def tiny_store(data_dir: Path) -> TinyStore:
     return TinyStore(data_dir)
 
 
-@pytest.fixture(params=["tiny", "memory"])
-def store(request: pytest.FixtureRequest, data_dir: Path) -> DayStore:
-    """A fresh empty store of each backend (TinyStore, MemStore): behaviour tests run on both."""
+@pytest.fixture(params=["tiny", "memory", "pg"])
+def store(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[DayStore]:
+    """A fresh empty store of each backend (TinyStore, MemStore, PgStore in a schema of
+    its own): behaviour tests run on all of them."""
     if request.param == "memory":
-        return MemStore()
-    return TinyStore(data_dir)
+        yield MemStore()
+    elif request.param == "pg":
+        from streamer.pgstore import PgStore
+
+        with pg_schema(request.getfixturevalue("pg_url")) as url:
+            pg = PgStore(url)
+            try:
+                yield pg
+            finally:
+                pg.close()
+    else:
+        yield TinyStore(data_dir)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """The test PostgreSQL server's URL (``STREAMER_TEST_PG_URL``; ``make test`` starts
+    one). Without it the test is skipped, except under CI, where it fails: CI must run
+    the PostgreSQL tests."""
+    url = os.environ.get("STREAMER_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but STREAMER_TEST_PG_URL is not: no PostgreSQL to test on")
+        pytest.skip("no STREAMER_TEST_PG_URL (run 'make test' to start a PostgreSQL cluster)")
+    return url
 
 
 @pytest.fixture

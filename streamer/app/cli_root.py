@@ -18,6 +18,7 @@ import click
 from collectors.base import PlatformError
 from streamer.app import (
     cli_collect,
+    cli_db,
     cli_demo,
     cli_notify,
     cli_plan,
@@ -124,6 +125,7 @@ def _register() -> None:
     cli.add_command(cli_status.status)
     cli.add_command(cli_notify.notify)
     cli.add_command(watch)
+    cli.add_command(cli_db.db)
     for command in (
         cli_collect.collect,
         cli_collect.run,

@@ -30,6 +30,10 @@ class App:
     def store(self) -> DayStore:
         if self._store is None:
             self._store = config_store(self.config())
+            close = getattr(self._store, "close", None)  # a database's connections
+            context = click.get_current_context(silent=True)
+            if close is not None and context is not None:
+                context.find_root().call_on_close(close)
         return self._store
 
     def writable_store(self) -> DayStore:
@@ -43,7 +47,8 @@ class App:
         from streamer.app.cli_checks import check_data_folder, check_writable
 
         config = self.config()
-        check_data_folder(config.data_dir, config.path)
+        if config.store.url is None:  # a database's writes are the server's to allow
+            check_data_folder(config.data_dir, config.path)
         for job in jobs:
             check_writable(
                 [job.out_dir], f"report {job.name!r}: out_dir", "fix its permissions or change it"

@@ -1,0 +1,379 @@
+"""PgStore: the ``Store`` in a PostgreSQL database, for many processes on many machines.
+
+Chosen by ``[store] url`` (``config_store``). Every call is one transaction on a
+pooled connection (psycopg 3 + psycopg_pool); rows hold TinyStore's documents in a
+``jsonb`` column beside the columns queries select on (streamer/migrations/), and
+writes follow TinyStore's rules (streamer/pgcycle.py). Coordination across processes:
+
+- ``change_plan``: a transaction-level advisory lock ("plan") around read → change → write.
+- ``lease_due``: due streams claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked
+  ``leased_until`` (the database's clock + ``lease_seconds``) in one short transaction;
+  released after the ``with`` block. The mark, not a row lock held open, is the lease:
+  the cycle commits its streams on other connections meanwhile (a held row lock would
+  block it), and a collector killed mid-cycle loses its leases when they lapse.
+- ``daemon_lock``: a session advisory lock on its own connection, released by the
+  server when the process dies.
+- ``drop_partitions`` takes a day's advisory lock exclusively without waiting; a cycle
+  writing snapshots of that day holds it shared.
+
+Advisory lock keys are hashed with the schema name, so stores in two schemas of one
+database (the tests) do not share locks.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from types import MappingProxyType
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg.types.json import Jsonb, set_json_loads
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from streamer import pgcycle
+from streamer.clock import as_utc
+from streamer.models import Broadcast, Gap, Snapshot, Stream
+from streamer.pgschema import check, connect, connect_kwargs, lock_key, redacted
+from streamer.rollups import Rollup
+from streamer.simulcast import broadcast_key
+from streamer.store import (
+    CycleWrite,
+    Partition,
+    PeriodRecords,
+    PlanChange,
+    StoreBusy,
+    StoreError,
+    gaps_of,
+    period_of,
+    snapshots_of,
+)
+
+LEASE_SECONDS = 300  # a dead collector's streams are polled by others after this
+POOL_SIZE = 4  # the daemon's threads and a CLI command need few connections
+
+
+class PgStore:
+    """The ``Store`` (and ``SnapshotDays``) in the PostgreSQL database at ``url``."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        password_env: str | None = None,
+        lease_seconds: int = LEASE_SECONDS,
+        pool_size: int = POOL_SIZE,
+    ) -> None:
+        """Connect, and refuse a database whose schema is not this streamer's
+        (``SchemaError``: run ``streamer db migrate``)."""
+        self.url = url
+        self.lease_seconds = lease_seconds
+        self._password_env = password_env
+        with connect(url, password_env) as conn:
+            check(conn)
+            self._plan_key = lock_key(conn, "plan")
+            self._daemon_key = lock_key(conn, "daemon")
+            self._days_key = lock_key(conn, "days") % (2**31)  # an int4 for (key, day)
+        self._pool = ConnectionPool(
+            url,
+            kwargs=connect_kwargs(password_env),
+            min_size=1,
+            max_size=pool_size,
+            open=True,
+            configure=_configure,
+            name="streamer-store",
+        )
+
+    def close(self) -> None:
+        """Close the pool's connections."""
+        self._pool.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection for one transaction: committed when the block ends,
+        rolled back when it raises."""
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise StoreError(f"database {redacted(self.url)}: {exc}") from exc
+
+    def _docs(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._tx() as conn:
+            return [row[0] for row in conn.execute(query, params)]  # type: ignore[arg-type]
+
+    # -- plan -------------------------------------------------------------------------
+    def change_plan(self, change: PlanChange) -> list[Broadcast]:
+        """Run ``change`` on the whole plan under the plan lock; save and return its result."""
+        with self._tx() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [self._plan_key])
+            docs = conn.execute("SELECT doc FROM broadcasts ORDER BY archived DESC, seq").fetchall()
+            current = {doc["id"]: Broadcast.from_dict(doc) for (doc,) in docs}
+            changed = list(change(MappingProxyType(current)))
+            pgcycle.upsert_broadcasts(conn, changed)
+        return changed
+
+    def broadcasts(self, *, include_archive: bool = True) -> dict[str, Broadcast]:
+        """The plan by id: all of it, or the working plan only."""
+        where = "" if include_archive else " WHERE NOT archived"
+        docs = self._docs("SELECT doc FROM broadcasts" + where + " ORDER BY archived DESC, seq")
+        return {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
+
+    def broadcast(self, broadcast_id: str) -> Broadcast | None:
+        """One planned broadcast, or ``None``."""
+        docs = self._docs("SELECT doc FROM broadcasts WHERE id = %s", [broadcast_id])
+        return Broadcast.from_dict(docs[0]) if docs else None
+
+    # -- collection -------------------------------------------------------------------
+    def streams(self, *, include_archive: bool = False) -> dict[str, Stream]:
+        """Streams by key: the working set, plus the archived ones when asked."""
+        where = "" if include_archive else " WHERE NOT archived"
+        docs = self._docs("SELECT doc FROM streams" + where + " ORDER BY archived DESC, seq")
+        streams = (Stream.from_dict(doc) for doc in docs)
+        return {stream.key: stream for stream in streams}
+
+    def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:
+        """Rollups by stream key, like ``streams``."""
+        where = "" if include_archive else " WHERE NOT archived"
+        with self._tx() as conn:
+            rows = conn.execute(
+                "SELECT key, doc FROM rollups" + where + " ORDER BY archived DESC, seq"
+            )
+            return {key: Rollup.from_doc(doc) for key, doc in rows}
+
+    def put_rollups(self, rollups: Mapping[str, Rollup]) -> None:
+        """Replace rollups where they live (working or archived)."""
+        with self._tx() as conn:
+            pgcycle.upsert_rollups(conn, rollups, unarchive=False)
+
+    def commit_cycle(self, cycle: CycleWrite) -> None:
+        """Save one collector cycle in one transaction (see ``pgcycle.write_cycle``)."""
+        json.dumps(dict(cycle.meta))  # TypeError before anything changes, as in ``set_meta``
+        times = [s.ts for s in cycle.snapshots] + [g.ts for g in cycle.gaps]
+        days = {as_utc(ts).date() for ts in times}
+        with self._tx() as conn:
+            for day in sorted(days):  # a day being dropped waits, and is not dropped meanwhile
+                conn.execute(
+                    "SELECT pg_advisory_xact_lock_shared(%s, %s)",
+                    [self._days_key, day.toordinal()],
+                )
+            pgcycle.write_cycle(conn, cycle)
+
+    def snapshots(
+        self, start: datetime, end: datetime, streams: Iterable[str] | None = None
+    ) -> list[Snapshot]:
+        """Snapshots with ``start <= ts < end`` (optionally of some streams), by time."""
+        query = "SELECT doc FROM snapshots WHERE ts >= %s AND ts < %s"
+        params: list[Any] = [as_utc(start), as_utc(end)]
+        if streams is not None:
+            streams = list(streams)
+            query += " AND stream = ANY(%s)"
+            params.append(streams)
+        return snapshots_of(self._docs(query, params), streams)
+
+    def gaps(self, start: datetime, end: datetime) -> list[Gap]:
+        """Recorded gaps with ``start <= ts < end``, by time."""
+        query = "SELECT doc FROM gaps WHERE ts >= %s AND ts < %s"
+        return gaps_of(self._docs(query, [as_utc(start), as_utc(end)]))
+
+    # -- reports ----------------------------------------------------------------------
+    def period_records(self, start: datetime, end: datetime) -> PeriodRecords:
+        """What a report on ``[start, end)`` reads, each table read bounded in SQL."""
+        start, end = as_utc(start), as_utc(end)
+        with self._tx() as conn:
+            # Working records first, then archived ones: TinyStore's order for a period.
+            inside = (
+                "SELECT doc FROM broadcasts WHERE start_at >= %s AND start_at < %s"
+                " ORDER BY archived, seq"
+            )
+            plan = _broadcasts(conn, inside, start, end)
+            rows = conn.execute(
+                "SELECT doc FROM streams WHERE start_at IS NULL"
+                " OR (start_at >= %s AND start_at < %s) ORDER BY archived, seq",
+                [start, end],
+            )
+            streams = [Stream.from_dict(doc) for (doc,) in rows]
+            wanted = {s.broadcast_id for s in streams if s.broadcast_id is not None}
+            matched = _broadcasts(
+                conn,
+                "SELECT doc FROM broadcasts WHERE id = ANY(%s) ORDER BY archived, seq",
+                sorted(wanted - set(plan)),
+            )
+            keys = {s.key for s in streams} | {broadcast_key(i) for i in (*plan, *matched)}
+            keys |= {broadcast_key(s.unplanned_id) for s in streams if s.unplanned_id}
+            found = conn.execute(
+                "SELECT key, doc FROM rollups WHERE key = ANY(%s) ORDER BY archived, seq",
+                [sorted(keys)],
+            )
+            rollups = {key: doc for key, doc in found}
+        return period_of(
+            start,
+            end,
+            plan.values(),
+            streams,
+            rollups,
+            lambda ids: {i: matched[i] for i in ids if i in matched},
+        )
+
+    # -- due work ---------------------------------------------------------------------
+    @contextmanager
+    def lease_due(self, now: datetime, limit: int | None = None) -> Iterator[list[Stream]]:
+        """Claim the due working streams no live lease holds, until the block ends.
+
+        Claimed in one short transaction (``FOR UPDATE SKIP LOCKED``: two collectors
+        claiming at once take different streams) and marked ``leased_until``; see the
+        module docstring for why a mark and not a held row lock.
+        """
+        token = secrets.token_hex(8)
+        with self._tx() as conn:
+            rows = conn.execute(
+                "UPDATE streams SET leased_until = clock_timestamp() + %(ttl)s,"
+                " leased_by = %(token)s WHERE key IN (SELECT key FROM streams"
+                " WHERE NOT archived AND NOT done AND next_poll_at <= %(now)s"
+                " AND (leased_until IS NULL OR leased_until < clock_timestamp())"
+                " ORDER BY next_poll_at, key LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+                " RETURNING doc",
+                {
+                    "ttl": timedelta(seconds=self.lease_seconds),
+                    "token": token,
+                    "now": as_utc(now),
+                    "limit": limit,
+                },
+            ).fetchall()
+        taken = sorted((Stream.from_dict(doc) for (doc,) in rows), key=_due_order)
+        try:
+            yield taken
+        finally:
+            with self._tx() as conn:
+                conn.execute(
+                    "UPDATE streams SET leased_until = NULL, leased_by = NULL"
+                    " WHERE key = ANY(%s) AND leased_by = %s",
+                    [[s.key for s in taken], token],
+                )
+
+    # -- outbox -----------------------------------------------------------------------
+    def outbox(self, *, include_archive: bool = False) -> list[dict[str, Any]]:
+        """The alert events by time raised: the working outbox, plus archived ones when asked."""
+        where = "" if include_archive else " WHERE NOT archived"
+        docs = self._docs("SELECT doc FROM outbox" + where)
+        return sorted((dict(doc) for doc in docs), key=lambda d: (d["at"], d["id"]))
+
+    def add_events(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Add outbox events; ids already there are left alone."""
+        with self._tx() as conn:
+            pgcycle.add_events(conn, events)
+
+    def change_event(
+        self, event_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Replace one working outbox event by ``change(event)``, its row locked meanwhile."""
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT doc FROM outbox WHERE id = %s AND NOT archived FOR UPDATE", [event_id]
+            ).fetchone()
+            if row is None:
+                return None
+            changed = change(dict(row[0]))
+            conn.execute("UPDATE outbox SET doc = %s WHERE id = %s", [Jsonb(changed), event_id])
+        return changed
+
+    # -- quota, coordination, meta ------------------------------------------------------
+    def quota_used(self, quota_day: str) -> dict[str, int]:
+        """Units charged on a Pacific-time quota day (``YYYY-MM-DD``), by key name."""
+        with self._tx() as conn:
+            rows = conn.execute("SELECT key, units FROM quota WHERE day = %s", [quota_day])
+            return {key: int(units) for key, units in rows}
+
+    @contextmanager
+    def daemon_lock(self) -> Iterator[None]:
+        """A session advisory lock for the daemon's life; ``StoreBusy`` if another has it."""
+        with connect(self.url, self._password_env, autocommit=True) as conn:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", [self._daemon_key]).fetchone()
+            if row is None or not row[0]:
+                raise StoreBusy(f"another streamer daemon is running on {redacted(self.url)}")
+            try:
+                yield
+            finally:
+                if not conn.closed:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", [self._daemon_key])
+
+    def get_meta(self, name: str) -> Any:
+        """A small named value, or ``None`` when it was never set."""
+        values = self._docs("SELECT value FROM meta WHERE name = %s", [name])
+        return values[0] if values else None
+
+    def set_meta(self, values: Mapping[str, Any]) -> None:
+        """Save small named values in one write."""
+        json.dumps(dict(values))  # TypeError on what JSON cannot hold, before writing
+        with self._tx() as conn:
+            pgcycle.set_meta(conn, values)
+
+    # -- SnapshotDays -------------------------------------------------------------------
+    def partitions(self) -> list[date]:
+        """The UTC days that have snapshots or gaps, oldest first."""
+        return self._docs(
+            "SELECT (ts AT TIME ZONE 'UTC')::date AS day FROM snapshots"
+            " UNION SELECT (ts AT TIME ZONE 'UTC')::date FROM gaps ORDER BY day"
+        )
+
+    def partition(self, day: date) -> Partition:
+        """Which streams have snapshots or gaps on ``day``, and how many."""
+        span = _day_span(day)
+        with self._tx() as conn:
+            counts = {}
+            streams: set[str] = set()
+            for table in ("snapshots", "gaps"):
+                rows = conn.execute(
+                    f"SELECT stream, count(*) FROM {table} WHERE ts >= %s AND ts < %s"
+                    " GROUP BY stream",
+                    span,
+                ).fetchall()
+                streams.update(stream for stream, _ in rows)
+                counts[table] = sum(n for _, n in rows)
+        return Partition(day, frozenset(streams), counts["snapshots"], counts["gaps"])
+
+    def drop_partitions(self, days: Sequence[date], *, all_or_none: bool = True) -> list[date]:
+        """Forget these days' snapshots and gaps; a day a cycle is writing is skipped,
+        or with ``all_or_none`` ``StoreBusy`` before anything is forgotten."""
+        with self._tx() as conn:
+            taken = []
+            for day in days:
+                row = conn.execute(
+                    "SELECT pg_try_advisory_xact_lock(%s, %s)", [self._days_key, day.toordinal()]
+                ).fetchone()
+                if row is None or not row[0]:
+                    if all_or_none:
+                        raise StoreBusy(f"the snapshots of {day} are being written")
+                    continue
+                taken.append(day)
+            for day in taken:
+                for table in ("snapshots", "gaps"):
+                    conn.execute(
+                        f"DELETE FROM {table} WHERE ts >= %s AND ts < %s",
+                        _day_span(day),
+                    )
+        return taken
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """Decode jsonb with orjson (documents are read on every report and cycle)."""
+    set_json_loads(orjson.loads, conn)
+
+
+def _broadcasts(conn: psycopg.Connection[Any], query: str, *params: Any) -> dict[str, Broadcast]:
+    rows = conn.execute(query, params)  # type: ignore[arg-type]
+    return {doc["id"]: Broadcast.from_dict(doc) for (doc,) in rows}
+
+
+def _due_order(stream: Stream) -> tuple[datetime, str]:
+    assert stream.next_poll_at is not None  # a due stream has one
+    return (stream.next_poll_at, stream.key)
+
+
+def _day_span(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    return start, start + timedelta(days=1)

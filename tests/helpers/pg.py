@@ -1,0 +1,53 @@
+"""Fresh, migrated PostgreSQL schemas and databases on the test server (``pg_url``)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+from streamer import pgschema
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """``url`` whose connections use ``schema`` (libpq's ``options``)."""
+    joiner = "&" if urlsplit(url).query else "?"
+    return f"{url}{joiner}options=-csearch_path%3D{schema}"
+
+
+def with_database(url: str, database: str) -> str:
+    """``url`` naming another database on the same server."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+
+
+@contextmanager
+def pg_schema(url: str, *, migrated: bool = True) -> Iterator[str]:
+    """A URL of a new schema (migrated unless told not to), dropped afterwards."""
+    name = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    scoped = with_search_path(url, name)
+    try:
+        if migrated:
+            with psycopg.connect(scoped, autocommit=True) as conn:
+                pgschema.migrate(conn)
+        yield scoped
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+@contextmanager
+def pg_database(url: str) -> Iterator[str]:
+    """A URL of a new empty database (not migrated), dropped afterwards."""
+    name = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield with_database(url, name)
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
