@@ -23,7 +23,7 @@ from psycopg.types.json import Jsonb
 
 from streamer.clock import as_utc
 from streamer.models import Broadcast, Gap, Snapshot, Stream, from_iso
-from streamer.notify.outbox import finished
+from streamer.outbox import finished
 from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key
 from streamer.store import CycleWrite, stream_start

@@ -15,8 +15,9 @@ import pytest
 from helpers import report_week
 from helpers.pg import pg_database
 
-from streamer import cli_report, pgschema
-from streamer.cli import run
+from streamer import pgschema
+from streamer.app import cli_report
+from streamer.app.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import load_config, starter_config
 from streamer.store import config_store

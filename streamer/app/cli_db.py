@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from streamer.clibase import CONTEXT, App, pass_app
-from streamer.console import make_console
+from streamer.app.clibase import CONTEXT, App, pass_app
+from streamer.app.console import make_console
 from streamer.errors import UserError
 
 
