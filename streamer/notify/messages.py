@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from streamer.models import Programme, from_iso
 from streamer.notify.base import Notice
+from streamer.safe_text import message_text
 
 PLATFORM_NAMES = {"youtube": "YouTube", "facebook": "Facebook", "instagram": "Instagram",
                   "twitch": "Twitch"}  # fmt: skip
@@ -95,7 +96,7 @@ def notice(
         if kind == "recovered":
             line = text("recovered.line", language, time=when(data["since"]))
         elif data["reason"] == "auth":
-            line = text("unhealthy.auth", language, detail=str(data.get("detail", ""))[:160])
+            line = text("unhealthy.auth", language, detail=_outside(data.get("detail", ""), 160))
         elif data["reason"] == "quota":
             line = text("unhealthy.quota", language, time=when(data.get("detail")))
         else:
@@ -104,7 +105,8 @@ def notice(
     programme = programmes.get(data.get("programme") or "")
     name = programme.display_name(language) if programme else text("unplanned", language)
     subject = text(kind, language, name=name)
-    lines = [data["title"]] if data.get("title") else []
+    title = _outside(data.get("title") or "")
+    lines = [title] if title else []
     if kind == "late":
         lines.append(text("late.line", language, time=when(data["start"]), late=data["late_min"]))
     elif kind == "missed":
@@ -115,6 +117,13 @@ def notice(
         # Named once: the links carry the platforms' names, unless one has no link.
         lines.append(" · ".join(platforms))
     return Notice(event["id"], kind, subject, tuple(lines), links)
+
+
+def _outside(value: Any, limit: int | None = None) -> str:
+    """A title or a platform's error text as one line of a message (``message_text``),
+    cut to ``limit`` characters with "…" (each channel escapes it for its own form)."""
+    line = message_text(str(value)).strip()
+    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
 
 
 def test_notice(language: str, at: str) -> Notice:
