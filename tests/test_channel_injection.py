@@ -10,6 +10,7 @@ receiver for the webhook. What each server received must show the title as text.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -17,8 +18,9 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,13 +33,14 @@ from collectors.simulator.telegram_html import MAX_TEXT, parse_html
 from streamer import demo
 from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config
-from streamer.daemon import make_sender
+from streamer.daemon import make_sender, safe_report
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus, Target
 from streamer.notify.events import Alerts
 from streamer.notify.outbox import SENT
 from streamer.store import open_store
 from streamer.timezones import zone
 from tests.helpers.hostile import HOSTILE_TITLES
+from tests.helpers.report_week import add_hostile_streams, seed_week
 from tests.helpers.smtp_sink import Sink, smtp_sink
 
 START = datetime(2026, 3, 3, 15, 0, tzinfo=zone("Asia/Almaty"))
@@ -106,8 +109,9 @@ def servers() -> Iterator[tuple[Simulator, str, Sink, int, Hooks, str]]:
     server.server_close()
 
 
-def configured(folder: Path, servers: tuple[Any, ...], to: str) -> Config:
-    """The demo's config with the three channels on loopback and alerts ``to`` one."""
+def configured(folder: Path, servers: tuple[Any, ...], to: str, extra: str = "") -> Config:
+    """The demo's config with the three channels on loopback, alerts ``to`` one, and
+    ``extra`` (a report job)."""
     _sim, url, _sink, port, _hooks, hook_url = servers
     notify = f"""
 [notify.telegram]
@@ -129,13 +133,14 @@ secret_env = "HOOK_SECRET"
 [alerts]
 to = ["{to}"]
 """
-    (folder / "streamer.toml").write_text(demo.demo_config(url, twitch=False) + notify)
+    (folder / "streamer.toml").write_text(demo.demo_config(url, twitch=False) + notify + extra)
     return load_config(folder / "streamer.toml")
 
 
 def raise_and_send(config: Config, title: str) -> list[str]:
     """Raise one event of each kind carrying ``title`` (the collector's rules), write
     them to the outbox and run the sender once; the ids sent, in outbox order."""
+
     def broadcast(ident: str, status: BroadcastStatus) -> Broadcast:
         return Broadcast(ident, "antikor-live", title, START, 60, TARGETS, status=status)
 
@@ -151,7 +156,9 @@ def raise_and_send(config: Config, title: str) -> list[str]:
     cycle.changed_plan = {"b-live", "b-missed"}
     alerts = Alerts(config.notify.alerts, config.collector, ("youtube",))
     events = alerts.cycle_events(cycle, {"youtube": title}, {})
-    assert sorted(e["kind"] for e in events) == sorted(k.replace("unplanned", "live") for k in KINDS)
+    assert sorted(e["kind"] for e in events) == sorted(
+        k.replace("unplanned", "live") for k in KINDS
+    )
     store = open_store(config.data_dir)
     store.add_events(events)
     sender = make_sender(config, store, SimulatedClock(NOW), ENV)
@@ -233,4 +240,79 @@ def test_webhook_json_carries_a_hostile_title_as_data(
         assert document["id"] == event_id
         again = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         assert again.encode("utf-8") == body
-        assert_shows(title_line([document["subject"], *document["lines"]], kind_of(event_id)), title)
+        assert_shows(
+            title_line([document["subject"], *document["lines"]], kind_of(event_id)), title
+        )
+
+
+REPORT_JOB = """
+[[reports]]
+name = "weekly"
+cron = "0 9 * * MON"
+kind = "broadcasts"
+period = "last-week"
+formats = ["html", "txt", "csv"]
+out_dir = "out"
+language = "kk"
+deliver = ["telegram", "email", "webhook"]
+"""
+REPORT_NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # Tuesday: "last-week" is 2026-W48
+REPORT_FILES = ["weekly-2026-W48.csv", "weekly-2026-W48.html", "weekly-2026-W48.txt"]
+
+
+class Markup(HTMLParser):
+    """The elements and attributes of a mail's HTML part, as a mail client parses them."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(markup)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_a_report_of_hostile_titles_reaches_every_channel_as_text(
+    tmp_path: Path, servers: tuple[Any, ...]
+) -> None:
+    """A scheduled report of a week with every hostile title, delivered to the three
+    channels: Telegram's caption parses with <b> alone and the files arrive by name; the
+    mail's subject is one line and its HTML body (the report page) has no element or
+    handler from a title and no control or bidi character; the webhook's JSON is valid,
+    without NUL, and carries each file's exact bytes."""
+    sim, _url, sink, _port, hooks, _hook = servers
+    config = configured(tmp_path, servers, "telegram", REPORT_JOB)
+    seed_week(config.data_dir, planned_title=HOSTILE_TITLES["html-script"],
+              unplanned_title=HOSTILE_TITLES["html-img"], instagram_done=True)  # fmt: skip
+    add_hostile_streams(config.data_dir)
+    store, clock = open_store(config.data_dir), SimulatedClock(REPORT_NOW)
+    seen = len(sim.telegram.messages), len(sink.messages), len(hooks.bodies)
+    safe_report(config.reports[0], config, store, clock)
+    sender = make_sender(config, store, clock, ENV)
+    assert sender is not None and sender.run_once()["sent"] == 3
+    files = {path.name: path.read_bytes() for path in (config.data_dir.parent / "out").iterdir()}
+    assert sorted(files) == REPORT_FILES
+
+    received = sim.telegram.messages[seen[0] :]
+    [caption] = [m.text for m in received if m.method == "sendMessage"]
+    assert set(parse_html(caption).tags) <= {"b"}
+    assert sorted(m.filename or "" for m in received if m.method == "sendDocument") == REPORT_FILES
+
+    [raw] = sink.messages[seen[1] :]
+    mail = sink.parsed(seen[1])
+    assert mail["Subject"] == "Есеп weekly · 2026-W48"
+    assert len(raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")) < 20
+    part = mail.get_body(("html",))
+    assert isinstance(part, EmailMessage)
+    page = part.get_content()
+    names = {tag for tag, _attrs in Markup(page).tags}
+    assert not names & {"script", "img", "iframe", "object", "embed"}
+    assert not any(a.startswith("on") for _tag, attrs in Markup(page).tags for a in attrs)
+    assert not FORBIDDEN.search(page)
+    assert html.escape(HOSTILE_TITLES["html-img"], quote=False) in page
+
+    [body] = hooks.bodies[seen[2] :]
+    assert b"\x00" not in body and b"\\u0000" not in body
+    document = json.loads(body.decode("utf-8"))
+    sent = {a["filename"]: base64.b64decode(a["content_base64"]) for a in document["attachments"]}
+    assert sent == files

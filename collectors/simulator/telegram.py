@@ -24,7 +24,7 @@ import orjson
 
 from collectors.simulator.faults import FaultRule
 from collectors.simulator.routing import Request, Response, Route
-from collectors.simulator.telegram_html import MAX_TEXT, ParseError, Parsed, parse_html
+from collectors.simulator.telegram_html import MAX_TEXT, Parsed, ParseError, parse_html
 
 PATH = "/bot*"
 """Every path under ``/bot``: the token is part of the path."""
