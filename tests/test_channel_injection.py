@@ -35,8 +35,11 @@ from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config
 from streamer.daemon import make_sender, safe_report
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus, Target
+from streamer.notify.base import Notice
+from streamer.notify.email import EmailChannel
 from streamer.notify.events import Alerts
 from streamer.notify.outbox import SENT
+from streamer.notify.settings import EmailSettings
 from streamer.store import open_store
 from streamer.timezones import zone
 from tests.helpers.hostile import HOSTILE_TITLES
@@ -316,3 +319,17 @@ def test_a_report_of_hostile_titles_reaches_every_channel_as_text(
     document = json.loads(body.decode("utf-8"))
     sent = {a["filename"]: base64.b64decode(a["content_base64"]) for a in document["attachments"]}
     assert sent == files
+
+
+def test_a_mail_subject_with_a_line_break_is_one_header_line(servers: tuple[Any, ...]) -> None:
+    """A subject holding CR/LF, a header and a bidi override is sent as one plain line:
+    no header is added, no recipient either, and the mail still goes."""
+    sink, port = servers[2], servers[3]
+    settings = EmailSettings("127.0.0.1", "streamer@example.kz", ("press@example.kz",), port,
+                             security="none")  # fmt: skip
+    subject = "Live now: \u202eeciv da\u202c\r\nBcc: everyone@example.invalid"
+    before = len(sink.messages)
+    EmailChannel(settings, {}).send(Notice("live:x", "live", subject, ("line",)))
+    mail = sink.parsed(before)
+    assert mail["Subject"] == "Live now: eciv da  Bcc: everyone@example.invalid"
+    assert mail["Bcc"] is None and sink.recipients[before] == ["press@example.kz"]
