@@ -40,6 +40,7 @@ from streamer.notify.email import EmailChannel
 from streamer.notify.events import Alerts
 from streamer.notify.outbox import SENT
 from streamer.notify.settings import EmailSettings
+from streamer.notify.telegram import render_html
 from streamer.store import open_store
 from streamer.timezones import zone
 from tests.helpers.hostile import HOSTILE_TITLES
@@ -333,3 +334,21 @@ def test_a_mail_subject_with_a_line_break_is_one_header_line(servers: tuple[Any,
     mail = sink.parsed(before)
     assert mail["Subject"] == "Live now: eciv da  Bcc: everyone@example.invalid"
     assert mail["Bcc"] is None and sink.recipients[before] == ["press@example.kz"]
+
+
+@pytest.mark.parametrize(
+    "title", ['<&>"' * 3000, "😀" * 5000, "x" * 4090], ids=["markup", "emoji", "edge"]
+)
+def test_telegram_cuts_a_long_line_before_escaping_and_keeps_the_links(title: str) -> None:
+    """A title whose escaping grows it fivefold, or of emoji (two UTF-16 units each), is
+    cut whole characters at a time: the text parses, fits 4096 units, ends its title
+    with "…" and still carries the links."""
+    notice = Notice("live:b1", "live", "Live now: Antikor.Live", (title, "Planned for 15:00."),
+                    (("YouTube", "https://www.youtube.com/watch?v=v1&t=1"),))  # fmt: skip
+    text = render_html(notice)
+    parsed = parse_html(text)
+    assert parsed.units() <= MAX_TEXT and len(text.encode("utf-16-le")) // 2 <= MAX_TEXT
+    subject, shown, planned, links = parsed.text.split("\n")
+    assert shown.endswith(CUT) and title.startswith(shown.removesuffix(CUT))
+    assert (subject, planned, links) == ("Live now: Antikor.Live", "Planned for 15:00.", "YouTube")
+    assert parsed.tags == ["b", "a"]
