@@ -11,10 +11,11 @@ from datetime import date, datetime
 
 from babel.dates import format_date, format_interval, format_skeleton
 
-from reports.fmt import PLATFORM_NAMES, Style
+from reports.fmt import Style
 from reports.labels import LANGS, label
 from reports.periods import Period, week_of
 from reports.report import Row
+from streamer.platforms import LABELS
 from streamer.safe_text import printable
 
 TEXTS: dict[str, tuple[str, str, str]] = {
@@ -123,7 +124,7 @@ def short_title(row: Row, style: Style, limit: int = SHORT_TITLE) -> str:
     if row.get("status") != "unplanned":
         return short
     platforms = str(row.get("platforms") or "").split(";")
-    return " · ".join([short, *(PLATFORM_NAMES.get(p, p) for p in platforms if p)])
+    return " · ".join([short, *(LABELS.get(p, p) for p in platforms if p)])
 
 
 def shorten(value: str, limit: int) -> str:

@@ -26,11 +26,12 @@ from reports.chart_bars import INK, MUTED, NA, WIDTH_IN, draw_bars
 from reports.chart_data import bar_chart
 from reports.chart_text import day_text, short_title, text
 from reports.curve import TOTAL, Curve
-from reports.fmt import PLATFORM_NAMES, Style
+from reports.fmt import Style
 from reports.labels import label
 from reports.report import Report
 from streamer.errors import UserError
 from streamer.models import StreamStatus
+from streamer.platforms import LABELS
 
 FORMATS = {".png": "png", ".svg": "svg"}
 DPI = 100  # an 11-inch chart is 1,100 pixels wide
@@ -149,7 +150,7 @@ def _draw_curve(figure: Any, curve: Curve, style: Style) -> None:
 def _curve_line(axes: Any, key: str, snaps: Any, style: Style) -> int:
     """Plot one platform (or the total); a platform without readings joins the legend
     as "n/a". Returns 1 when a line was drawn."""
-    name = label("total", style.lang) if key == TOTAL else PLATFORM_NAMES.get(key, key)
+    name = label("total", style.lang) if key == TOTAL else LABELS.get(key, key)
     points = [
         (s.ts.astimezone(style.tz), s.concurrent_viewers)
         for s in snaps

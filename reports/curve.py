@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.text import Text
 
-from reports.fmt import PLATFORM_NAMES, Style
+from reports.fmt import Style
 from reports.labels import label
 from reports.report import CURVE_COLUMNS, Report, Row
 from streamer.models import Snapshot, Stream, StreamStatus
+from streamer.platforms import LABELS
 from streamer.safe_text import printable, shown
 from streamer.simulcast import combine_samples
 
@@ -100,9 +101,7 @@ def render_curve(curve: Curve, console: Console, style: Style) -> None:
         return
     start, end = rows[0][1][0].ts, rows[0][1][-1].ts
     scale = max(s.concurrent_viewers or 0 for s in rows[0][1]) or 1
-    names = [
-        label("total", style.lang) if k == TOTAL else PLATFORM_NAMES.get(k, k) for k, _, _ in rows
-    ]
+    names = [label("total", style.lang) if k == TOTAL else LABELS.get(k, k) for k, _, _ in rows]
     peaks = [_peak_text(known, style) for _, known, _ in rows]
     pad = max(len(n) for n in names)
     # The sparkline takes what the name and the peak leave of the console's width.

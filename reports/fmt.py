@@ -29,10 +29,6 @@ from streamer.models import Programme
 from streamer.platforms import CODES, LABELS
 from streamer.safe_text import shown
 
-PLATFORM_NAMES = LABELS  # from the platforms' specs: one copy
-# In a table cell listing a broadcast's platforms, the usual two-letter short names.
-PLATFORM_CODES = CODES
-
 
 @dataclass(frozen=True, slots=True)
 class Style:
@@ -92,7 +88,7 @@ class Style:
         if by == "programme":
             return self.programme(key)
         if by == "platform":
-            return PLATFORM_NAMES.get(key, key)
+            return LABELS.get(key, key)
         if by == "month" and key:
             year, month = key.split("-")
             return format_date(date(int(year), int(month), 1), "LLLL y", locale=self.locale)
@@ -120,7 +116,7 @@ class Style:
         if column == "findings":
             return ", ".join(label(f"finding.{key}", self.lang) for key in value.split(";"))
         if column == "platform":
-            return PLATFORM_NAMES.get(value, value)
+            return LABELS.get(value, value)
         if column == "platforms":
-            return " ".join(PLATFORM_CODES.get(p, p) for p in value.split(";") if p)
+            return " ".join(CODES.get(p, p) for p in value.split(";") if p)
         return shown(value)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from reports.curve import TOTAL, Curve
-from reports.fmt import PLATFORM_NAMES, Style
+from reports.fmt import Style
 from reports.html_page import CSS, html_label
 from reports.labels import headline, label
 from reports.periods import Period
@@ -26,6 +26,7 @@ from reports.render import COUNT_ORDER, change_text, note_text
 from reports.report import CHANGES, COMPARISON_COLUMNS, Cell, Note, Report, Row, column_kind
 from streamer import safe_text
 from streamer.models import StreamStatus
+from streamer.platforms import LABELS
 
 NBSP = "\u00a0"
 UNKNOWN = "—"  # an unknown figure; the legend under the table says it means n/a
@@ -265,7 +266,7 @@ def _peaks(curve: Curve, style: Style) -> list[str]:
     """ "YouTube: peak 150 · 11:42" per line (the total first); n/a without readings."""
     lines = []
     for key, snaps in [(TOTAL, curve.total), *curve.series.items()]:
-        name = label("total", style.lang) if key == TOTAL else PLATFORM_NAMES.get(key, key)
+        name = label("total", style.lang) if key == TOTAL else LABELS.get(key, key)
         known = [
             s for s in snaps if s.concurrent_viewers is not None and s.status is StreamStatus.LIVE
         ]

@@ -2,8 +2,10 @@
 
 Everything is inline (no font, image or script is fetched), so the file can be
 mailed, opened from a share or printed to PDF as it is. Three layouts: a desktop
-table; on a phone (≤ 640 px) each row becomes a card of "label: value" lines;
-in print a landscape A4 page per section, with the table header repeated.
+table (wider than the window, as with Kazakh labels at 1,280 px, it scrolls in its
+own box no taller than the window, header row and id column held in view); on a
+phone (≤ 640 px) each row becomes a card of "label: value" lines; in print a
+landscape A4 page per section, with the table header repeated.
 """
 
 from __future__ import annotations
@@ -54,7 +56,11 @@ figure { margin: 8px 0; }
 figure svg * { stroke-linejoin: round; stroke-linecap: butt; }
 figure svg { display: block; width: 100%; max-width: 1000px; height: auto; }
 .note { color: var(--muted); font-style: italic; }
-.scroll { overflow-x: auto; }
+.scroll { overflow: auto; max-height: 85vh; }
+thead th { position: sticky; top: 0; z-index: 1; }
+th:first-child, td:first-child { position: sticky; left: 0; }
+thead th:first-child { z-index: 2; }
+tbody td:first-child { background: #fff; }
 table { border-collapse: collapse; width: 100%; font-size: 0.85rem; }
 th, td { padding: 4px 5px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th {
@@ -64,7 +70,7 @@ th {
 th.num, td.num { text-align: right; }
 td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.title { min-width: 8em; }
-td.broadcast_id { overflow-wrap: anywhere; min-width: 8em; }
+td.broadcast_id { overflow-wrap: anywhere; min-width: 6em; }
 td .chip { white-space: normal; border-radius: 6px; margin: 0 2px 2px 0; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 .na { color: var(--muted); }
@@ -78,7 +84,8 @@ footer { margin-top: 28px; color: var(--muted); font-size: 0.8rem; }
   body { padding: 14px 12px 28px; font-size: 14px; }
   h1 { font-size: 1.3rem; }
   .headlines li { font-size: 1rem; }
-  table, thead, tbody, tr, th, td { display: block; width: auto; }
+  .scroll { overflow: visible; max-height: none; }
+  table, thead, tbody, tr, th, td { display: block; width: auto; position: static; }
   thead { position: absolute; left: -9999px; }
   tbody tr {
     border: 1px solid var(--line); border-radius: 8px; margin: 0 0 10px; padding: 6px 10px;
@@ -104,7 +111,8 @@ footer { margin-top: 28px; color: var(--muted); font-size: 0.8rem; }
   section { break-before: page; }
   section.first { break-before: auto; }
   h2 { margin-top: 0; }
-  .scroll { overflow: visible; }
+  .scroll { overflow: visible; max-height: none; }
+  th, td { position: static; }
   table { font-size: 8.5pt; }
   thead { display: table-header-group; }
   tr, figure, li { break-inside: avoid; }

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from reports.fmt import PLATFORM_NAMES, Style
+from reports.fmt import Style
 from reports.labels import headline, label, legend, short_label
 from reports.layout import PRIORITY, Column, Fitted, build_table, fit
 from reports.report import (
@@ -31,6 +31,7 @@ from reports.report import (
     half_up,
 )
 from streamer import safe_text
+from streamer.platforms import LABELS
 
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
@@ -212,7 +213,7 @@ def note_text(note: Note, report: Report, style: Style) -> str:
     out, the rows it marks named (console, text files and the HTML page alike)."""
     params = dict(note.params)
     if "platform" in params:
-        params["platform"] = PLATFORM_NAMES.get(params["platform"], params["platform"])
+        params["platform"] = LABELS.get(params["platform"], params["platform"])
     if "figure" in params:
         params["figure"] = label(params["figure"], style.lang)
     for name in DAY_PARAMS:

@@ -12,6 +12,12 @@ send an escape sequence that repaints the operator's terminal, nor reverse the
 text around it. NUL reads ``\\x00``. A backslash is left alone: the output is for
 people, not meant to be parsed back.
 
+``message_text`` — for the messages people read (Telegram, mail, webhook). A title
+is one line there: line breaks and tabs become a space (a title cannot add a line
+that looks like streamer's own), other controls (NUL, ESC, DEL, C1) are dropped and
+so are the bidi embeddings, overrides and isolates, so a message shows the title's
+characters in the order they really have. The channel then escapes for its form.
+
 ``formula_safe`` / ``formula_text`` — for CSV cells. A spreadsheet runs a cell
 that starts with ``=``, ``+``, ``-`` or ``@`` (and, after trimming, one that
 starts with a tab or carriage return) as a formula: ``=HYPERLINK(...)`` or a DDE
@@ -77,6 +83,15 @@ class LogFormatter(logging.Formatter):
 
     def formatStack(self, stack_info: str) -> str:
         return "\n".join("  " + printable(line) for line in stack_info.splitlines())
+
+
+_BREAKS = re.compile("[\t\n\x0b\x0c\r\x85\u2028\u2029]")
+_DROPPED = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def message_text(text: str) -> str:
+    """``text`` as one line of a message: breaks as spaces, controls and bidi overrides gone."""
+    return _DROPPED.sub("", _BREAKS.sub(" ", text))
 
 
 TEXT_MAX = 200  # characters of outside text a table cell shows (a 10 kB title is cut)

@@ -12,7 +12,6 @@ import logging
 import re
 import sys
 import zipfile
-from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
@@ -33,10 +32,8 @@ from streamer.app import cli_report
 from streamer.app.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import starter_config
-from streamer.models import Snapshot, Stream, StreamStatus
 from streamer.safe_text import TEXT_MAX, LogFormatter, printable, shown
-from streamer.store import CycleWrite, open_store
-from tests.helpers.report_week import START, YT, seed_week
+from tests.helpers.report_week import add_hostile_streams, seed_week
 
 ARGS = ("broadcasts", "--period", "2026-W48", "--lang", "en")
 # What no page, terminal or log line may hold: C0/C1 controls but tab and LF, bidi.
@@ -46,24 +43,6 @@ PAGE_TAGS = {
     "figure", "div", "table", "thead", "tbody", "tr", "th", "td", "span", "sup", "a", "wbr",
     "footer", "ol",
 }  # fmt: skip
-
-
-def add_hostile_streams(data_dir: Path) -> None:
-    """One ended unplanned stream per hostile title, on the Wednesday of week 48."""
-    store = open_store(data_dir)
-    streams, snaps = [], []
-    for index, title in enumerate(HOSTILE_TITLES.values()):
-        begin = START + timedelta(days=2, hours=1 + index // 6, minutes=10 * (index % 6))
-        stream = Stream(
-            "youtube", f"h{index}", YT, None, title=title, status=StreamStatus.ENDED,
-            actual_start=begin, actual_end=begin + timedelta(minutes=5),
-        )  # fmt: skip
-        streams.append(stream)
-        snaps += [
-            Snapshot(stream.key, begin + timedelta(minutes=m), StreamStatus.LIVE, 3, 10 * m)
-            for m in range(1, 5)
-        ]
-    store.commit_cycle(CycleWrite(snapshots=snaps, streams=streams))
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ attempt. The browser tests render the pages in headless Chromium (Debian's
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
@@ -335,3 +337,39 @@ def test_chromium_screenshot_shows_a_painted_page(
         light = sum(grey.histogram()[241:])
     assert dark > 200  # text is drawn
     assert light > width * height // 2  # on a white page, not a blank or error screen
+
+
+# Measures the table of a copy of the page in the browser (the report itself has no
+# script): scrolled to the far right and bottom of its box, where are its edges?
+MEASURE = """<script>
+var box = document.querySelector(".scroll"), table = box.querySelector("table");
+box.scrollLeft = box.scrollWidth; box.scrollTop = box.scrollHeight;
+var edge = box.getBoundingClientRect();
+var id = table.querySelector("tbody tr:last-child td").getBoundingClientRect();
+var head = table.querySelector("thead th:last-child").getBoundingClientRect();
+document.body.dataset.m = JSON.stringify({
+  page: document.documentElement.scrollWidth, width: innerWidth, height: innerHeight,
+  table: table.scrollWidth, box: box.clientWidth, box_height: edge.height,
+  left: box.scrollLeft, top: box.scrollTop,
+  id_left: id.left - edge.left, head_top: head.top - edge.top});
+</script>"""
+
+
+def test_a_wide_kazakh_table_scrolls_in_its_own_box_at_1280_px(
+    home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The Kazakh broadcasts table, wider than a 1,280 px window: the page itself never
+    scrolls sideways; the table scrolls in its own box, no taller than the window (its
+    scrollbar in view), with the id column and the header row held at the box's edges."""
+    markup = html_of(home, capsys, "broadcasts", "--period", "2026-W48", "--lang", "kk")
+    page = tmp_path / "measured.html"
+    page.write_text(markup.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dom = browse(page, tmp_path, "--dump-dom", "--window-size=1280,360")
+    found = re.search(r'data-m="([^"]*)"', dom)
+    assert found is not None, dom[-500:]
+    m = json.loads(html.unescape(found.group(1)))
+    assert m["width"] == 1280 and m["table"] > m["box"]  # the table is wider than its box
+    assert m["page"] <= m["width"]
+    assert m["left"] > 0 and abs(m["id_left"]) < 1
+    assert m["box_height"] <= m["height"]
+    assert m["top"] > 0 and abs(m["head_top"]) < 1

@@ -6,7 +6,9 @@ never the token), for the tests and the demo. A token in the simulator's
 ``invalid_keys`` gets 401 ``Unauthorized``; injected faults answer in the Bot API's
 error form: ``http429`` with ``parameters.retry_after`` (the rule's ``retry_after``),
 ``key_invalid`` 401, ``http500`` 500, others 502; ``timeout`` holds the connection.
-Arm them on ``path_prefix="/bot"``.
+Arm them on ``path_prefix="/bot"``. A ``sendMessage`` text is read as the Bot API reads
+it: under ``parse_mode=HTML`` a tag or entity it does not know is 400 "can't parse
+entities", and a text over 4096 characters (after parsing) is 400 "message is too long".
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import orjson
 
 from collectors.simulator.faults import FaultRule
 from collectors.simulator.routing import Request, Response, Route
+from collectors.simulator.telegram_html import MAX_TEXT, Parsed, ParseError, parse_html
 
 PATH = "/bot*"
 """Every path under ``/bot``: the token is part of the path."""
@@ -62,14 +65,30 @@ class TelegramBox:
         chat = str(fields.get("chat_id", ""))
         if not chat:
             return error(400, "Bad Request: chat_id is empty")
-        if method == "sendMessage" and not fields.get("text"):
-            return error(400, "Bad Request: message text is empty")
+        if method == "sendMessage":
+            refused = _refused_text(fields)
+            if refused is not None:
+                return error(400, f"Bad Request: {refused}")
         with self._lock:
             received = Received(method, chat, str(fields.get("text", "")),
                                 fields.get("_filename"), len(self.messages) + 1)  # fmt: skip
             self.messages.append(received)
         result = {"message_id": received.message_id, "chat": {"id": chat}}
         return Response(200, orjson.dumps({"ok": True, "result": result}))
+
+
+def _refused_text(fields: dict[str, Any]) -> str | None:
+    """Why the Bot API would refuse a ``sendMessage`` text, or ``None``."""
+    text = str(fields.get("text") or "")
+    if not text:
+        return "message text is empty"
+    parsed = Parsed(text)
+    if fields.get("parse_mode") == "HTML":
+        try:
+            parsed = parse_html(text)
+        except ParseError as exc:
+            return f"can't parse entities: {exc}"
+    return "message is too long" if parsed.units() > MAX_TEXT else None
 
 
 def error(status: int, description: str, retry_after: int | None = None) -> Response:

@@ -30,7 +30,6 @@ _STATUS_STYLE = {
 
 
 PIPE_WIDTH = 120
-SHORT = CODES  # the platforms' short codes, from their specs
 
 
 def make_console(*, stderr: bool = False) -> Console:
@@ -75,7 +74,7 @@ def plan_columns(broadcasts: Iterable[Broadcast], tz: ZoneInfo, lang: str) -> li
         "programme": [Text(b.programme) for b in items],
         "title": [Text(shown(b.title)) for b in items],  # titles come from outside
         "targets": [
-            Text(" ".join(SHORT.get(t.platform, t.platform) for t in b.targets)) for b in items
+            Text(" ".join(CODES.get(t.platform, t.platform) for t in b.targets)) for b in items
         ],
         "status": [
             Text(label(f"status.{b.status.value}", lang), style=_STATUS_STYLE[b.status])

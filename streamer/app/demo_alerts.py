@@ -13,7 +13,8 @@ from rich.table import Table
 
 from streamer.config import Config
 from streamer.models import from_iso
-from streamer.notify.messages import PLATFORM_NAMES, text
+from streamer.notify.messages import text
+from streamer.platforms import LABELS
 from streamer.store import Store
 
 TELEGRAM = """
@@ -34,7 +35,7 @@ def about(event: Mapping[str, Any], config: Config) -> str:
     """What an alert is about, in a few words: the programme, or the platform."""
     data = event["data"]
     if "platform" in data and event["kind"] in ("unhealthy", "recovered"):
-        return str(PLATFORM_NAMES.get(data["platform"], data["platform"]))
+        return str(LABELS.get(data["platform"], data["platform"]))
     programme = config.programmes.get(data.get("programme") or "")
     name = programme.display_name(config.language) if programme else "?"
     unplanned = "" if data.get("broadcast") else f" ({text('unplanned', config.language)})"

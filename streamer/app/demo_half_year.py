@@ -31,7 +31,7 @@ from collectors.simulator.truth import StreamTruth
 from reports.builders import build
 from reports.dataset import Dataset
 from reports.export import read_csv
-from reports.fmt import PLATFORM_NAMES, Style
+from reports.fmt import Style
 from reports.output import render_bytes
 from reports.periods import Period, days_period
 from reports.render import render_table
@@ -50,6 +50,7 @@ from streamer.app.demo import (
 from streamer.clock import SimulatedClock, monotonic
 from streamer.config import Config, load_config
 from streamer.files import write_atomic
+from streamer.platforms import LABELS
 from streamer.store import Store, config_store
 from streamer.timezones import zone as time_zone
 
@@ -219,7 +220,7 @@ def truth_table(
             "live broadcasts: planned ones that went live plus unplanned ones (each once, "
             "however many platforms carried it); report: live_broadcasts and views of the "
             "summary CSV; views: final totals on "
-            f"{' and '.join(PLATFORM_NAMES[p] for p in VIEW_PLATFORMS)} "
+            f"{' and '.join(LABELS[p] for p in VIEW_PLATFORMS)} "
             "(Instagram's API gives none)"
         ),
         caption_justify="left",

@@ -26,6 +26,7 @@ from email.utils import format_datetime
 from streamer.clock import Clock, SystemClock
 from streamer.notify.base import Notice, PermanentFailure, TemporaryFailure
 from streamer.notifyconf import EmailSettings
+from streamer.safe_text import message_text
 
 NAME = "email"
 REPLY_CHARS = 120  # enough of a server's reply to say why, short enough for a log line
@@ -131,7 +132,9 @@ def _login_utf8(smtp: smtplib.SMTP, user: str, password: str) -> None:
 def build_message(notice: Notice, settings: EmailSettings, clock: Clock) -> EmailMessage:
     """The mail for ``notice``: text/plain (+ text/html) and its attachments."""
     message = EmailMessage()
-    message["Subject"] = notice.subject
+    # One line whatever it holds: a CR or LF would make the header refuse it (the mail
+    # never sent) and a bidi override would reverse the inbox line.
+    message["Subject"] = message_text(notice.subject)
     message["From"] = settings.sender
     message["To"] = ", ".join(settings.recipients)
     message["Date"] = format_datetime(clock.now())

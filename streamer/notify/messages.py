@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 from streamer.models import Programme, from_iso
 from streamer.notify.base import Notice
 from streamer.platforms import LABELS
-
-PLATFORM_NAMES = LABELS  # from the platforms' specs
+from streamer.safe_text import message_text
 
 TEXTS: dict[str, tuple[str, str, str]] = {  # kk, ru, en
     "live": ("Тікелей эфир басталды: {name}", "Эфир начался: {name}", "Live now: {name}"),
@@ -90,12 +89,12 @@ def notice(
         return "?" if not iso else f"{from_iso(iso).astimezone(tz):%d.%m %H:%M}"
 
     if kind in ("unhealthy", "recovered"):
-        name = PLATFORM_NAMES.get(data["platform"], data["platform"])
+        name = LABELS.get(data["platform"], data["platform"])
         subject = text(kind, language, name=name)
         if kind == "recovered":
             line = text("recovered.line", language, time=when(data["since"]))
         elif data["reason"] == "auth":
-            line = text("unhealthy.auth", language, detail=str(data.get("detail", ""))[:160])
+            line = text("unhealthy.auth", language, detail=_outside(data.get("detail", ""), 160))
         elif data["reason"] == "quota":
             line = text("unhealthy.quota", language, time=when(data.get("detail")))
         else:
@@ -104,17 +103,25 @@ def notice(
     programme = programmes.get(data.get("programme") or "")
     name = programme.display_name(language) if programme else text("unplanned", language)
     subject = text(kind, language, name=name)
-    lines = [data["title"]] if data.get("title") else []
+    title = _outside(data.get("title") or "")
+    lines = [title] if title else []
     if kind == "late":
         lines.append(text("late.line", language, time=when(data["start"]), late=data["late_min"]))
     elif kind == "missed":
         lines.append(text("missed.line", language, time=when(data["start"])))
-    links = tuple((PLATFORM_NAMES.get(p, p), url) for p, url in data.get("links", []))
-    platforms = [PLATFORM_NAMES.get(p, p) for p in data.get("platforms", [])]
+    links = tuple((LABELS.get(p, p), url) for p, url in data.get("links", []))
+    platforms = [LABELS.get(p, p) for p in data.get("platforms", [])]
     if kind == "live" and not set(platforms) <= {label for label, _url in links}:
         # Named once: the links carry the platforms' names, unless one has no link.
         lines.append(" · ".join(platforms))
     return Notice(event["id"], kind, subject, tuple(lines), links)
+
+
+def _outside(value: Any, limit: int | None = None) -> str:
+    """A title or a platform's error text as one line of a message (``message_text``),
+    cut to ``limit`` characters with "…" (each channel escapes it for its own form)."""
+    line = message_text(str(value)).strip()
+    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
 
 
 def test_notice(language: str, at: str) -> Notice:

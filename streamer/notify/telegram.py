@@ -55,16 +55,43 @@ for _name in ("httpx", "httpcore"):
 
 def render_html(notice: Notice) -> str:
     """The notice as Telegram HTML: bold subject, plain lines, the links on one line
-    (``YouTube · Facebook``: short on a phone); all escaped."""
-    parts = [f"<b>{html.escape(notice.subject)}</b>"]
-    parts += [html.escape(line) for line in notice.lines]
+    (``YouTube · Facebook``: short on a phone); all escaped, within ``MAX_TEXT``.
+
+    A line too long for the message (a 10 kB title) is cut, the longest first, with
+    "…": cut before escaping, so no entity is ever split and the text still parses.
+    """
+    lines = list(notice.lines)
+    escaped = [html.escape(line) for line in lines]
     links = [
         f'<a href="{html.escape(url, quote=True)}">{html.escape(label)}</a>'
         for label, url in notice.links
     ]
-    parts += [" · ".join(links)] if links else []
-    text = "\n".join(parts)
-    return text if len(text) <= MAX_TEXT else "\n".join(parts[:2])
+    head, tail = f"<b>{html.escape(notice.subject)}</b>", [" · ".join(links)] if links else []
+    while (over := _units("\n".join([head, *escaped, *tail])) - MAX_TEXT) > 0 and escaped:
+        longest = max(range(len(escaped)), key=lambda i: _units(escaped[i]))
+        keep = _units(escaped[longest]) - over - 1
+        if keep <= 0:
+            del lines[longest], escaped[longest]
+        else:
+            lines[longest] = _prefix(lines[longest], keep)
+            escaped[longest] = html.escape(lines[longest]) + "…"
+    text = "\n".join([head, *escaped, *tail])
+    return text if _units(text) <= MAX_TEXT else "\n".join([head, *escaped])
+
+
+def _units(text: str) -> int:
+    """``text``'s length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix(line: str, budget: int) -> str:
+    """The longest beginning of ``line`` whose escaped form fits in ``budget`` units."""
+    used = 0
+    for index, char in enumerate(line):
+        used += _units(html.escape(char))
+        if used > budget:
+            return line[:index]
+    return line
 
 
 ACCEPTED_KEPT = 1000  # notices whose accepted parts a channel remembers

@@ -1,7 +1,8 @@
 """The small report world of the report CLI and HTML tests, in a real store.
 
 Week 48 of 2026: a held simulcast AL-1 (YouTube + Instagram, on air 11:05 local, 5 min
-after its plan), a no-show AK-1, and an unplanned YouTube stream two days later.
+after its plan), a no-show AK-1, and an unplanned YouTube stream two days later;
+``add_hostile_streams`` adds one unplanned stream per hostile title.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, Stream
 from streamer.rollup import rebuild
 from streamer.simulcast import broadcast_key, rebuild_combined
 from streamer.store import CycleWrite, open_store
+from tests.helpers.hostile import HOSTILE_TITLES
 
 START = datetime(2026, 11, 24, 6, 5, tzinfo=UTC)  # AL-1 on air 11:05 local, 5 min late
 YT, IG = "UCantikorLive00000000000", "17841400000000001"
@@ -65,3 +67,21 @@ def seed_week(
             rollups=rollups,
         )
     )
+
+
+def add_hostile_streams(data_dir: Path) -> None:
+    """One ended unplanned stream per hostile title, on the Wednesday of week 48."""
+    store = open_store(data_dir)
+    streams, snaps = [], []
+    for index, title in enumerate(HOSTILE_TITLES.values()):
+        begin = START + timedelta(days=2, hours=1 + index // 6, minutes=10 * (index % 6))
+        stream = Stream(
+            "youtube", f"h{index}", YT, None, title=title, status=StreamStatus.ENDED,
+            actual_start=begin, actual_end=begin + timedelta(minutes=5),
+        )  # fmt: skip
+        streams.append(stream)
+        snaps += [
+            Snapshot(stream.key, begin + timedelta(minutes=m), StreamStatus.LIVE, 3, 10 * m)
+            for m in range(1, 5)
+        ]
+    store.commit_cycle(CycleWrite(snapshots=snaps, streams=streams))
