@@ -21,9 +21,8 @@ call, so this module only ever sees errors that say whether to retry.
 
 from __future__ import annotations
 
-import asyncio
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -97,12 +96,6 @@ def pause(seconds: float, clock: Clock | None = None) -> None:
         (clock or _SYSTEM_CLOCK).sleep(seconds)
 
 
-async def pause_async(seconds: float) -> None:
-    """``pause`` for async callers; it honours the same switch."""
-    if not _instant and seconds > 0:
-        await asyncio.sleep(seconds)
-
-
 def retrying(
     call: Callable[[], T],
     *,
@@ -123,21 +116,6 @@ def retrying(
     raise AssertionError("unreachable: tenacity re-raises the last error")
 
 
-async def retrying_async(
-    call: Callable[[], Awaitable[T]],
-    *,
-    attempts: int | None = None,
-    on_retry: OnRetry | None = None,
-    policy: Policy = DEFAULT,
-) -> T:
-    """``retrying`` for coroutines (the httpx ``AsyncClient`` adapters)."""
-    arguments = _policy_arguments(policy, attempts, on_retry)
-    async for attempt in tenacity.AsyncRetrying(sleep=pause_async, **arguments):
-        with attempt:
-            return await call()
-    raise AssertionError("unreachable: tenacity re-raises the last error")
-
-
 class _Arguments(TypedDict):
     stop: tenacity.stop.stop_base
     wait: Callable[[tenacity.RetryCallState], float]
@@ -147,7 +125,7 @@ class _Arguments(TypedDict):
 
 
 def _policy_arguments(policy: Policy, attempts: int | None, on_retry: OnRetry | None) -> _Arguments:
-    """The policy as tenacity arguments, shared by the sync and the async loop."""
+    """The policy as tenacity arguments."""
     return {
         "stop": tenacity.stop_after_attempt(attempts or policy.attempts),
         "wait": partial(_delay, policy),

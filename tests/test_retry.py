@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +18,7 @@ from collectors.base import (
 )
 from streamer import retry
 from streamer.clock import SimulatedClock
-from streamer.retry import Policy, retry_after_seconds, retrying, retrying_async
+from streamer.retry import Policy, retry_after_seconds, retrying
 
 pytestmark = pytest.mark.usefixtures("clock_waits")
 
@@ -158,21 +157,6 @@ def test_backoff_is_jittered_exponential_and_capped(attempt: int) -> None:
     policy = Policy(initial=0.5, maximum=20.0, jitter=1.0)
     step = min(0.5 * 2.0 ** min(attempt - 1, 100), 20.0)
     assert step <= policy.backoff(attempt) <= min(step + 1.0, 20.0)
-
-
-def test_async_calls_follow_the_same_policy() -> None:
-    """``retrying_async`` retries a coroutine's transient faults the same way."""
-    retry.set_instant(True)
-    attempts: list[int] = []
-
-    async def call() -> str:
-        attempts.append(1)
-        if len(attempts) < 3:
-            raise transient()
-        return "ok"
-
-    assert asyncio.run(retrying_async(call)) == "ok"
-    assert len(attempts) == 3
 
 
 def test_pause_sleeps_on_the_given_clock(clock: SimulatedClock) -> None:
