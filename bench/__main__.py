@@ -22,6 +22,7 @@ SUITES = (
     "polling",
     "multiplatform",
     "store_scale",
+    "plan_edits",
     "reports_scale",
     "memory",
     "demo_time",
