@@ -24,6 +24,7 @@ SUITES = (
     "store_scale",
     "plan_edits",
     "reports_scale",
+    "report_process",
     "memory",
     "demo_time",
     "cron_quota",
