@@ -22,6 +22,7 @@ SUITES = (
     "polling",
     "multiplatform",
     "store_scale",
+    "cycle_sqlite",
     "plan_edits",
     "reports_scale",
     "report_process",
