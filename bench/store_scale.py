@@ -37,6 +37,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb import TinyDB
 
 from bench import generate
@@ -150,8 +151,10 @@ def time_sqlite(db: sqlite3.Connection, history: generate.History) -> list[float
         began = monotonic()
         db.execute("BEGIN")
         db.executemany(_INSERT_SNAPSHOT, [_snapshot_row(s.to_dict()) for s in work.snapshots])
-        db.executemany(_UPSERT_STREAM, [(s.key, json.dumps(s.to_dict())) for s in work.streams])
-        db.executemany(_UPSERT_ROLLUP, [(k, json.dumps(v)) for k, v in work.rollups.items()])
+        db.executemany(_UPSERT_STREAM, [(s.key, orjson.dumps(s.to_dict())) for s in work.streams])
+        db.executemany(
+            _UPSERT_ROLLUP, [(k, orjson.dumps(v.to_doc())) for k, v in work.rollups.items()]
+        )
         db.execute("COMMIT")
         times.append(monotonic() - began)
     return times

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from schedules.localtime import format_local, utc_to_local
 from streamer.errors import UserError
 from streamer.models import Broadcast, BroadcastStatus
+from streamer.store import ending_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,11 @@ def _effective_plan(
 ) -> Iterator[Broadcast]:
     """The plan as it would be after ``changes``, without copying it."""
     changed = {item.id for item in changes}
-    yield from (item for item in current.values() if item.id not in changed)
+    # Only what ends after the earliest change can overlap one: an archived history
+    # need not be decoded for an edit of next week.
+    earliest = min((item.start for item in changes), default=None)
+    others = current.values() if earliest is None else ending_after(current, earliest)
+    yield from (item for item in others if item.id not in changed)
     yield from changes
 
 

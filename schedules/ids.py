@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 
 from streamer.idalphabet import ALPHABET
 
@@ -60,7 +60,11 @@ class IdAllocator:
 
     def __init__(self, new_id: IdFactory, taken: Iterable[str | None], prefix: str = "") -> None:
         self._new_id = new_id
-        self._taken = {item for item in taken if item is not None}
+        # A plan (a mapping by id) is asked, not copied: a store's plan answers for its
+        # archived ids from an index, and listing a year of them cost more than the edit.
+        plan = isinstance(taken, Mapping)
+        self._existing: Container[object] = taken if isinstance(taken, Mapping) else ()
+        self._taken = set() if plan else {item for item in taken if item is not None}
         self._prefix = prefix
 
     def __call__(self) -> str:
@@ -68,7 +72,8 @@ class IdAllocator:
         for _ in range(_ATTEMPTS):
             candidate = self._prefix + self._new_id()
             # A factory of all-digit ids (an old test double) is refused, not trusted.
-            if candidate not in self._taken and not all_digits(candidate):
+            taken = candidate in self._taken or candidate in self._existing
+            if not taken and not all_digits(candidate):
                 self._taken.add(candidate)
                 return candidate
         # Only a broken factory (e.g. a constant in a test) gets here.

@@ -31,6 +31,7 @@ from schedules.localtime import local_start_of, local_to_utc, parse_local_start
 from schedules.recurrence import expand
 from streamer.errors import UserError
 from streamer.models import Broadcast, BroadcastStatus, Programme, Target
+from streamer.store import ending_after, series_ids
 
 __all__ = [
     "PlanRequest",
@@ -114,8 +115,7 @@ def _rule(request: PlanRequest) -> str:
 
 
 def _new_series_id(current: Mapping[str, Broadcast], new_id: IdFactory) -> str:
-    taken = (item.series_id for item in current.values())
-    return IdAllocator(new_id, taken, prefix=SERIES_PREFIX)()
+    return IdAllocator(new_id, series_ids(current), prefix=SERIES_PREFIX)()
 
 
 def get(current: Mapping[str, Broadcast], broadcast_id: str) -> Broadcast:
@@ -163,7 +163,7 @@ def cancel(
     later = sorted(
         (
             item
-            for item in current.values()
+            for item in ending_after(current, broadcast.start)
             if item.series_id == broadcast.series_id
             and item.start >= broadcast.start
             and item.status is BroadcastStatus.PLANNED

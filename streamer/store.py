@@ -162,6 +162,35 @@ def gaps_of(docs: Iterable[Mapping[str, Any]]) -> list[Gap]:
 PlanChange = Callable[[Mapping[str, Broadcast]], Iterable[Broadcast]]
 
 
+@runtime_checkable
+class NarrowPlan(Protocol):
+    """A plan (``Mapping`` by id) that can hand out part of itself without decoding the
+    rest: a store whose history is archived offers it to ``change_plan``'s function."""
+
+    def ending_after(self, since: datetime) -> Iterable[Broadcast]:
+        """At least every broadcast that ends after ``since`` (maybe a few more)."""
+        ...
+
+    def series_ids(self) -> set[str]:
+        """Every series id in the plan."""
+        ...
+
+
+def ending_after(plan: Mapping[str, Broadcast], since: datetime) -> Iterable[Broadcast]:
+    """The broadcasts of ``plan`` that may end after ``since`` (all, for a plain mapping):
+    what a conflict check or a series edit from ``since`` on has to look at."""
+    if isinstance(plan, NarrowPlan):
+        return plan.ending_after(since)
+    return plan.values()
+
+
+def series_ids(plan: Mapping[str, Broadcast]) -> set[str]:
+    """Every series id in ``plan``, without decoding an archive that has an index."""
+    if isinstance(plan, NarrowPlan):
+        return plan.series_ids()
+    return {item.series_id for item in plan.values() if item.series_id is not None}
+
+
 class Store(Protocol):
     """The operations streamer needs from its storage, in domain terms.
 

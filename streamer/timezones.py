@@ -12,7 +12,6 @@ updates it. Every zone the project uses is made here.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import importlib.resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +41,8 @@ def _load(name: str) -> ZoneInfo:
 
 def tzdata_version() -> str:
     """The installed ``tzdata`` package's version (``2025.2``): which rules ``zone`` uses."""
+    import importlib.metadata  # 20 ms of imports only `status` needs: loaded here
+
     return importlib.metadata.version(PACKAGE)
 
 

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from filelock import FileLock, Timeout
@@ -38,6 +37,7 @@ from streamer.store import (
     PeriodRecords,
     PlanChange,
     StoreBusy,
+    StoreError,
     gaps_of,
     period_of,
     snapshots_of,
@@ -66,6 +66,7 @@ from streamer.tinyfiles import (
     stamp,
     upsert,
 )
+from streamer.tinyplan import ArchivedPlan, MonthIndex, index_rel
 
 MAIN = "streamer.json"
 LOCKS = "locks"
@@ -110,9 +111,11 @@ class TinyStore:
         """
         with self._locked([MAIN]), self._tables(MAIN) as main:
             # Archives are only rewritten under main's lock, which is held: a stable view.
-            docs = [*self._read_archives("broadcasts"), *main.table("broadcasts").values()]
-            current = {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
-            changed = list(change(MappingProxyType(current)))
+            # They are decoded only as far as ``change`` asks (``ArchivedPlan``).
+            docs = main.table("broadcasts").values()
+            working = {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
+            current = ArchivedPlan(working, self._plan_indexes(), self._archived_plan)
+            changed = list(change(current))
             upsert(main, "broadcasts", "id", [item.to_dict() for item in changed])
         return changed
 
@@ -228,6 +231,7 @@ class TinyStore:
             for rel, keys in where.items():
                 with self._tables(rel) as db:
                     upsert(db, "rollups", "key", [rollup_doc(k, rollups) for k in keys])
+                self._write_index(rel, db.data)
             with self._tables(MAIN) as main:
                 rest = [rollup_doc(k, rollups) for k in rollups if k not in archived]
                 upsert(main, "rollups", "key", rest)
@@ -469,6 +473,39 @@ class TinyStore:
         with self._tables(rel) as db:
             for name, docs in tables.items():
                 upsert(db, name, "id" if name in ("broadcasts", "quota", "outbox") else "key", docs)
+        self._write_index(rel, db.data)
+
+    def _plan_indexes(self) -> dict[str, MonthIndex]:
+        """Each month archive's plan index; one that is missing or describes another
+        version of its archive is rebuilt and saved (main's lock held: no archive moves)."""
+        found = {}
+        for rel in self._archive_files():
+            source = stamp(self.data_dir / rel)
+            try:
+                stored = AtomicJSONStorage(self.data_dir / index_rel(rel)).read()
+            except StoreError:  # written without fsync: a power cut may have emptied it
+                stored = None
+            index = MonthIndex.from_doc(stored, source) if stored and source else None
+            found[rel] = index or self._write_index(rel, self._parsed(rel))
+        return found
+
+    def _write_index(self, rel: str, data: Data) -> MonthIndex:
+        """Save the plan index of month archive ``rel`` as it is now (its lock held).
+
+        Without fsync: an index is rebuilt from its archive whenever it does not describe
+        the archive's current version, so losing it costs one parse, never a record.
+        """
+        index = MonthIndex.of(data)
+        source = stamp(self.data_dir / rel)
+        if source is not None:
+            storage = AtomicJSONStorage(self.data_dir / index_rel(rel), fsync=False)
+            storage.write(index.to_doc(source))
+        return index
+
+    def _archived_plan(self, rel: str) -> dict[str, Broadcast]:
+        """The broadcasts of month archive ``rel``, decoded."""
+        docs = self._parsed(rel).get("broadcasts", {}).values()
+        return {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
 
     def _remove_leftover_temp_files(self) -> None:
         """Delete ``*.tmp`` left by a killed writer; a live writer's (lock held) stays."""

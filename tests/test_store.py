@@ -322,6 +322,7 @@ def test_cycle_writes_each_touched_file_once(
         "snapshots/2024-05-01.json": 1,
         "snapshots/2024-05-02.json": 1,
         "archive/2024-05.json": 1,
+        "archive/2024-05.plan.json": 1,  # its plan index (tinyplan)
         "streamer.json": 1,
     }
 
@@ -437,7 +438,8 @@ def test_done_stream_moves_to_archive_month(
     }
     assert store.rollups(include_archive=True) == {"youtube:v1": PEAK_1}
     assert "youtube:v1" not in (data_dir / "streamer.json").read_text()
-    assert [p.name for p in (data_dir / "archive").iterdir()] == [f"{month}.json"]
+    archive = sorted(p.name for p in (data_dir / "archive").iterdir())
+    assert archive == [f"{month}.json", f"{month}.plan.json"]  # the month and its plan index
 
 
 def test_done_stream_without_any_date_stays_in_working_set(store: TinyStore) -> None:

@@ -47,6 +47,17 @@ class _Root(click.Group):
             raise Interrupted from None
 
 
+def _print_version(ctx: click.Context, wanted: bool) -> None:
+    """``--version``: streamer's and tzdata's versions, looked up only when asked (the
+    metadata lookup is a tenth of a report process's imports)."""
+    if not wanted or ctx.resilient_parsing:
+        return
+    import importlib.metadata  # here, not at the top: see the docstring
+
+    click.echo(f"streamer {importlib.metadata.version('streamer')} (tzdata {tzdata_version()})")
+    ctx.exit()
+
+
 @click.group(cls=_Root, context_settings=CONTEXT)
 @click.option(
     "--config",
@@ -54,8 +65,13 @@ class _Root(click.Group):
     type=click.Path(path_type=Path, dir_okay=False),
     help="Config file (default: $STREAMER_CONFIG, else ./streamer.toml).",
 )
-@click.version_option(
-    package_name="streamer", message=f"streamer %(version)s (tzdata {tzdata_version()})"
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, wanted: _print_version(ctx, wanted),
+    help="Show the version and exit.",
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:

@@ -1,0 +1,178 @@
+"""A collector cycle's write, TinyStore against SQLite WAL with equal durability.
+
+Both sides hold the same history (``bench.generate``: 0, 30 and 365 days) and write
+the same cycle, timed interleaved (TinyStore, SQLite, per history, per run), median
+of ``RUNS``:
+
+- **steady**: ``bench.store_scale``'s 500-snapshot cycle (500 snapshots, their
+  streams and rollups), into today's 9,500-snapshot day;
+- **finishing**: the same plus ``FINISHING`` ended streams marked done, which
+  TinyStore moves (with their rollups) to their month's archive: the archive rewrite.
+
+TinyStore: ``commit_cycle`` on a daemon's store (``store_scale.StreamerCycles``),
+fsync on. SQLite: ``sqlite3`` in WAL mode with ``synchronous=FULL`` (a commit is on
+disk when it returns, as a TinyStore cycle is), one transaction per cycle, the same
+rows: snapshots keyed ``(stream, ts)``, streams and rollups as JSON by key
+(``store_scale._SCHEMA``); a done stream is an upsert of its row (SQLite needs no
+archive to keep its working set small).
+
+Also plain TinyDB used well: ``insert_multiple`` of the 500 snapshots into a
+9,500-document file with an orjson storage that fsyncs, against the same streamer
+cycle at 365 days (``store_scale`` keeps the one-insert-per-snapshot row).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from bench import generate
+from bench.store_scale import (
+    _INSERT_SNAPSHOT,
+    _UPSERT_ROLLUP,
+    _UPSERT_STREAM,
+    StreamerCycles,
+    _snapshot_row,
+    build_sqlite,
+    cycle,
+)
+from streamer.clock import monotonic
+from streamer.models import Stream, StreamStatus
+from streamer.store import CycleWrite
+
+RUNS = 9
+DAYS = (0, 30, 365)
+FINISHING = 10  # streams done in the finishing cycle
+
+
+class Tiny(StreamerCycles):
+    """``StreamerCycles`` that can also finish some ended streams in its cycle."""
+
+    def __init__(self, data_dir: Path, history: generate.History) -> None:
+        super().__init__(data_dir, history)
+        ended = [s for s in self.store.streams().values() if s.status is StreamStatus.ENDED]
+        self.ended = sorted(ended, key=lambda s: s.key)
+
+    def finishing(self, run: int) -> list[Stream]:
+        """``FINISHING`` ended streams not finished before, now done."""
+        return [replace(s, done=True) for s in self.ended[run * FINISHING : (run + 1) * FINISHING]]
+
+    def timed(self, work: CycleWrite) -> float:
+        """Seconds for ``commit_cycle(work)`` onto the restored 9,500-snapshot day."""
+        self.today.write_bytes(self.saved)
+        began = monotonic()
+        self.store.commit_cycle(work)
+        return monotonic() - began
+
+
+def sqlite_cycle(db: sqlite3.Connection, work: CycleWrite) -> float:
+    """Seconds for the same cycle in one WAL transaction with ``synchronous=FULL``."""
+    began = monotonic()
+    db.execute("BEGIN")
+    db.executemany(_INSERT_SNAPSHOT, [_snapshot_row(s.to_dict()) for s in work.snapshots])
+    db.executemany(_UPSERT_STREAM, [(s.key, orjson.dumps(s.to_dict())) for s in work.streams])
+    db.executemany(_UPSERT_ROLLUP, [(k, orjson.dumps(v.to_doc())) for k, v in work.rollups.items()])
+    db.execute("COMMIT")
+    return monotonic() - began
+
+
+class OrjsonStorage(Storage):
+    """TinyDB storage with orjson, written in place and fsynced (plain TinyDB style)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        with open(self.path, "rb") as source:
+            raw = source.read()
+        return orjson.loads(raw) if raw else None
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        with open(self.path, "wb") as out:
+            out.write(orjson.dumps(data))
+            out.flush()
+            os.fsync(out.fileno())
+
+
+def tinydb_multiple(folder: Path, history: generate.History, day: Path) -> list[float]:
+    """Seconds per 500-snapshot ``insert_multiple`` into a copy of today's 9,500 snapshots."""
+    path, saved, times = folder / "plain-orjson.json", day.read_bytes(), []
+    for run in range(RUNS):
+        path.write_bytes(saved)
+        db = TinyDB(str(path), storage=OrjsonStorage)
+        docs = [s.to_dict() for s in cycle(history, 40 + run).snapshots]
+        began = monotonic()
+        db.table("snapshots").insert_multiple(docs)
+        times.append(monotonic() - began)
+        db.close()
+    return times
+
+
+def run() -> list[dict[str, Any]]:
+    """Steady and finishing cycles at 0/30/365 days, TinyStore vs SQLite, and plain TinyDB."""
+    with tempfile.TemporaryDirectory(prefix="streamer-bench-") as tmp:
+        return _run(Path(tmp))
+
+
+def _run(tmp: Path) -> list[dict[str, Any]]:
+    tiny, dbs = {}, {}
+    for days in DAYS:
+        history = generate.write_history(tmp / f"days-{days}", days)
+        tiny[days] = Tiny(tmp / f"days-{days}", history)
+        dbs[days] = build_sqlite(tmp / f"days-{days}.sqlite", history, days)
+        dbs[days].execute("PRAGMA synchronous=FULL")
+        tiny[days].once()  # a daemon's first cycle parses main: a warm-up
+    times: dict[tuple[str, int], list[float]] = {}
+    for run in range(RUNS):
+        for days in DAYS:
+            side = tiny[days]
+            steady = cycle(side.history, 10 + 2 * run)  # new minutes of the same hour
+            done = cycle(side.history, 11 + 2 * run)
+            done = replace(done, streams=[*done.streams, *side.finishing(run)])
+            for name, took in (
+                ("tiny", side.timed(steady)),
+                ("sqlite", sqlite_cycle(dbs[days], steady)),
+                ("tiny finishing", side.timed(done)),
+                ("sqlite finishing", sqlite_cycle(dbs[days], done)),
+            ):
+                times.setdefault((name, days), []).append(took)
+    median = {key: statistics.median(found) for key, found in times.items()}
+    rows = []
+    for days in DAYS:
+        for kind in ("", " finishing"):
+            ours, theirs = median[(f"tiny{kind}", days)], median[(f"sqlite{kind}", days)]
+            what = "cycle" if not kind else f"cycle finishing {FINISHING} streams"
+            rows += [
+                _row(f"TinyStore {what}, {days} days", ours, "s", "printed", True),
+                _row(f"SQLite WAL FULL {what}, {days} days", theirs, "s", "printed", True),
+                _row(f"TinyStore / SQLite WAL {what}, {days} days", ours / theirs, "x",
+                     "<= 1.5", ours / theirs <= 1.5),
+            ]  # fmt: skip
+    last = tiny[DAYS[-1]]
+    plain = statistics.median(tinydb_multiple(tmp, last.history, last.today))
+    ours = median[("tiny", DAYS[-1])]
+    rows += [
+        _row("plain TinyDB (orjson, fsync, insert_multiple of 500 into 9,500 docs)", plain, "s",
+             "printed", True),
+        _row(f"TinyStore cycle at {DAYS[-1]} days / plain TinyDB insert_multiple", ours / plain,
+             "x", "printed", True),
+    ]  # fmt: skip
+    return rows
+
+
+def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
+    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
+
+
+if __name__ == "__main__":
+    for item in run():
+        print(f"{item['name']:<70} {item['value']:>9.4g} {item['unit']:<2} {item['holds']}")

@@ -1,0 +1,165 @@
+"""A report as the user waits for it: the whole ``streamer report`` process, cold imports
+included, against SQLite over a per-stream rollups table.
+
+The data is ``bench.reports_scale``'s half-year (110 days of ``bench.generate``
+history: 1.1 million snapshots, 11,000 streams). Timed, interleaved, median of
+``RUNS`` wall-clock runs of each process (output to /dev/null):
+
+- ``streamer report summary|broadcasts|adherence --period 2025-H1`` (the installed
+  console script, a fresh interpreter each run);
+- ``python -c 'import streamer.cli_root'``: what the CLI costs before it reads a byte;
+- the SQLite baseline: a fresh interpreter running ``SQLITE_SUMMARY`` on a database
+  with the same broadcasts, streams and rollups (schema ``SCHEMA``: one row per
+  broadcast, per stream and per stream's rollup, the figures a summary adds up as
+  columns, indexed by start and by broadcast). It computes per programme what the
+  summary shows first — broadcasts planned/held/missed/cancelled, views, peak and
+  average viewers, viewer-minutes, start delay, coverage — in one query. It skips what
+  the streamer report also does (simulcast overlap, unplanned streams, the
+  comparison with the previous half-year, labels and layout), so it is a floor for
+  a store built for this question, not the same report.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench import generate
+from streamer.clock import monotonic
+
+RUNS = 5
+PERIOD = "2025-H1"
+COMMANDS = ("summary", "broadcasts", "adherence")
+
+SCHEMA = """
+CREATE TABLE broadcasts (id TEXT PRIMARY KEY, programme TEXT, start TEXT, duration_min INT,
+                         status TEXT);
+CREATE INDEX broadcasts_start ON broadcasts (start);
+CREATE TABLE streams (key TEXT PRIMARY KEY, broadcast_id TEXT, platform TEXT, channel TEXT,
+                      actual_start TEXT);
+CREATE INDEX streams_broadcast ON streams (broadcast_id);
+CREATE TABLE rollups (stream TEXT PRIMARY KEY, views INT, peak_concurrent INT,
+                      viewer_seconds_x2 INT, covered_seconds INT, samples INT,
+                      live_samples INT);
+"""
+
+SQLITE_SUMMARY = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute('''
+WITH b AS (SELECT * FROM broadcasts WHERE start >= ? AND start < ?),
+s AS (SELECT s.broadcast_id, MIN(s.actual_start) AS first_start, SUM(r.views) AS views,
+             SUM(r.peak_concurrent) AS peak, SUM(r.viewer_seconds_x2) AS vs2,
+             SUM(r.covered_seconds) AS covered, SUM(r.live_samples) AS live,
+             SUM(r.samples) AS samples
+      FROM streams s JOIN rollups r ON r.stream = s.key
+      WHERE s.broadcast_id IN (SELECT id FROM b) GROUP BY s.broadcast_id)
+SELECT b.programme, COUNT(*), SUM(b.status = 'held'), SUM(b.status = 'missed'),
+       SUM(b.status = 'cancelled'), SUM(s.views), MAX(s.peak),
+       SUM(s.vs2) / 120.0 / NULLIF(SUM(s.covered) / 60.0, 0), SUM(s.vs2) / 120.0,
+       AVG((julianday(s.first_start) - julianday(b.start)) * 1440),
+       100.0 * SUM(s.live) / NULLIF(SUM(s.samples), 0)
+FROM b LEFT JOIN s ON s.broadcast_id = b.id GROUP BY b.programme ORDER BY b.programme
+''', (sys.argv[2], sys.argv[3])).fetchall()
+for row in rows:
+    print(*row, sep='\\t')
+"""
+
+
+def write_config(folder: Path) -> Path:
+    """A ``streamer.toml`` for the generated folder (its programmes, UTC)."""
+    lines = [f'data_dir = "{folder}"', 'timezone = "UTC"', 'language = "en"', ""]
+    for slug, programme in generate.programmes().items():
+        channels = ", ".join(
+            f'{{ platform = "{c.platform}", id = "{c.id}" }}' for c in programme.channels
+        )
+        lines += ["[[programmes]]", f'slug = "{slug}"', f'name = "{programme.name}"']
+        lines += [f"channels = [{channels}]", ""]
+    path = folder / "bench.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def build_sqlite(folder: Path, path: Path) -> None:
+    """The SQLite database with the same broadcasts, streams and rollups as ``folder``."""
+    docs: dict[str, list[dict[str, Any]]] = {"broadcasts": [], "streams": [], "rollups": []}
+    for file in [folder / "streamer.json", *sorted((folder / "archive").glob("????-??.json"))]:
+        data = orjson.loads(file.read_bytes())
+        for table, found in docs.items():
+            found += data.get(table, {}).values()
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    db.executemany("INSERT OR REPLACE INTO broadcasts VALUES (?, ?, ?, ?, ?)",
+                   [(d["id"], d["programme"], d["start"], d["duration_min"], d["status"])
+                    for d in docs["broadcasts"]])  # fmt: skip
+    db.executemany("INSERT OR REPLACE INTO streams VALUES (?, ?, ?, ?, ?)",
+                   [(f"{d['platform']}:{d['external_id']}", d.get("broadcast_id"),
+                     d["platform"], d["channel"], d.get("actual_start"))
+                    for d in docs["streams"]])  # fmt: skip
+    rollups = [doc["value"] for doc in docs["rollups"]]
+    db.executemany("INSERT OR REPLACE INTO rollups VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [(r["stream"], r.get("views"), r.get("peak_concurrent"),
+                     r.get("viewer_seconds_x2", 0), r.get("covered_seconds", 0),
+                     r["samples"], r["live_samples"]) for r in rollups])  # fmt: skip
+    db.commit()
+    db.close()
+
+
+def timed(argv: list[str]) -> float:
+    """Wall seconds of one process run, its output discarded."""
+    began = monotonic()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=os.environ)
+    return monotonic() - began
+
+
+def run() -> list[dict[str, Any]]:
+    """Whole-process medians: each report command, the imports alone, the SQLite baseline."""
+    with tempfile.TemporaryDirectory(prefix="streamer-bench-") as tmp:
+        folder = Path(tmp)
+        generate.write_history(folder, 110)
+        config = write_config(folder)
+        build_sqlite(folder, folder / "rollups.sqlite")
+        streamer = str(Path(sys.executable).parent / "streamer")
+        argv = {
+            name: [streamer, "--config", str(config), "report", name, "--period", PERIOD]
+            for name in COMMANDS
+        }
+        argv["imports"] = [sys.executable, "-c", "import streamer.cli_root"]
+        argv["sqlite"] = [sys.executable, "-c", SQLITE_SUMMARY, str(folder / "rollups.sqlite"),
+                          "2025-01-01T00:00:00Z", "2025-07-01T00:00:00Z"]  # fmt: skip
+        times: dict[str, list[float]] = {name: [] for name in argv}
+        for name in argv:
+            timed(argv[name])  # warm the page cache and the bytecode
+        for _ in range(RUNS):
+            for name in argv:
+                times[name].append(timed(argv[name]))
+    median = {name: statistics.median(found) for name, found in times.items()}
+    rows = [
+        _row(f"report {name} --period {PERIOD}, whole process (median)", median[name], "s",
+             "< 0.5", median[name] < 0.5) for name in COMMANDS
+    ]  # fmt: skip
+    rows += [
+        _row("report process: CLI imports alone", median["imports"], "s", "printed", True),
+        _row("SQLite rollups table: the summary's figures in one query, whole process",
+             median["sqlite"], "s", "printed", True),
+        _row("report summary process / SQLite rollups process", median["summary"] /
+             median["sqlite"], "x", "printed", True),
+    ]  # fmt: skip
+    return rows
+
+
+def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
+    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
+
+
+if __name__ == "__main__":
+    for item in run():
+        print(f"{item['name']:<75} {item['value']:>8.4g} {item['unit']:<2} {item['holds']}")
