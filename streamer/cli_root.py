@@ -25,6 +25,7 @@ from streamer import (
     cli_prune,
     cli_report,
     cli_status,
+    cli_store,
 )
 from streamer.cli_watch import watch
 from streamer.clibase import CONTEXT, App
@@ -126,6 +127,7 @@ def _register() -> None:
     cli.add_command(cli_notify.notify)
     cli.add_command(watch)
     cli.add_command(cli_db.db)
+    cli.add_command(cli_store.store)
     for command in (
         cli_collect.collect,
         cli_collect.run,
