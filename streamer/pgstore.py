@@ -39,6 +39,7 @@ from streamer import pgcycle
 from streamer.clock import as_utc
 from streamer.models import Broadcast, Gap, Snapshot, Stream
 from streamer.pgschema import check, connect, connect_kwargs, lock_key, redacted
+from streamer.pgwork import PgWork
 from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key
 from streamer.store import (
@@ -57,7 +58,7 @@ LEASE_SECONDS = 300  # a dead collector's streams are polled by others after thi
 POOL_SIZE = 4  # the daemon's threads and a CLI command need few connections
 
 
-class PgStore:
+class PgStore(PgWork):
     """The ``Store`` (and ``SnapshotDays``) in the PostgreSQL database at ``url``."""
 
     def __init__(
@@ -85,6 +86,9 @@ class PgStore:
             max_size=pool_size,
             open=True,
             configure=_configure,
+            # A connection the server dropped (a restart) is replaced when taken, not
+            # handed to a cycle to fail on: collectors reconnect by themselves.
+            check=ConnectionPool.check_connection,
             name="streamer-store",
         )
 
