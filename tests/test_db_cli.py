@@ -70,7 +70,9 @@ def test_migrate_brings_an_empty_database_to_the_schema_and_is_idempotent(
         count = conn.execute("SELECT count(*) FROM schema_version").fetchone()
         assert count == (len(pgschema.migrations()),)
     code, out, _ = cli(capsys, "db", "status")
-    assert out.strip().endswith(f"schema version {pgschema.latest()}; this streamer needs {pgschema.latest()}")
+    assert out.strip().endswith(
+        f"schema version {pgschema.latest()}; this streamer needs {pgschema.latest()}"
+    )
 
 
 def test_an_unmigrated_or_newer_database_is_refused_in_one_line(
