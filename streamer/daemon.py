@@ -61,7 +61,7 @@ class Collector:
         self.clock = clock
         self.store = store or config_store(config)
         # Several collectors on one database: their share of the work (streamer.sharing).
-        self.sharing = sharing_for(self.store, config)
+        self.sharing = sharing_for(self.store, config, clock)
         self._stack = ExitStack()
         if self.sharing is not None:
             self._stack.callback(self.sharing.leave)

@@ -7,7 +7,8 @@ writes follow TinyStore's rules (streamer/pgcycle.py). Coordination across proce
 
 - ``change_plan``: a transaction-level advisory lock ("plan") around read → change → write.
 - ``lease_due``: due streams claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked
-  ``leased_until`` (the database's clock + ``lease_seconds``) in one short transaction;
+  ``leased_until`` (the caller's ``now`` + ``lease_seconds``: the collectors' clock, as
+  ``next_poll_at``) in one short transaction;
   released after the ``with`` block. The mark, not a row lock held open, is the lease:
   the cycle commits its streams on other connections meanwhile (a held row lock would
   block it), and a collector killed mid-cycle loses its leases when they lapse.
@@ -235,10 +236,10 @@ class PgStore(PgWork):
         token = secrets.token_hex(8)
         with self._tx() as conn:
             rows = conn.execute(
-                "UPDATE streams SET leased_until = clock_timestamp() + %(ttl)s,"
+                "UPDATE streams SET leased_until = %(now)s + %(ttl)s,"
                 " leased_by = %(token)s WHERE key IN (SELECT key FROM streams"
                 " WHERE NOT archived AND NOT done AND next_poll_at <= %(now)s"
-                " AND (leased_until IS NULL OR leased_until < clock_timestamp())"
+                " AND (leased_until IS NULL OR leased_until <= %(now)s)"
                 " ORDER BY next_poll_at, key LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
                 " RETURNING doc",
                 {

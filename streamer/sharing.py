@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 from streamer.errors import ConfigError
 
 if TYPE_CHECKING:
+    from streamer.clock import Clock
     from streamer.config import Config
     from streamer.models import Stream
 
@@ -63,26 +64,24 @@ class SharedWork(Protocol):
 
     lease_seconds: int
 
-    def claim(self, name: str, holder: str, seconds: float) -> bool:
-        """Take or renew the named lease; False while another holder has it."""
+    def claim(self, name: str, holder: str, seconds: float, now: datetime) -> bool:
+        """Take or renew the named lease from ``now``; False while another holder has it."""
         ...
 
     def release(self, name: str, holder: str) -> None:
         """Give the named lease up."""
         ...
 
-    def holders(self, prefix: str) -> int:
-        """Unlapsed leases named ``prefix…``."""
+    def holders(self, prefix: str, now: datetime) -> int:
+        """Leases named ``prefix…`` held at ``now``."""
         ...
 
     def due_count(self, now: datetime) -> int:
         """Working streams due at ``now``, leased or not."""
         ...
 
-    def lease_due(
-        self, now: datetime, limit: int | None = None
-    ) -> AbstractContextManager[list[Stream]]:
-        """Claim due streams no live lease holds (``Store.lease_due``)."""
+    def lease_groups(self, now: datetime, limit: int) -> AbstractContextManager[list[Stream]]:
+        """Claim due streams no live lease holds, whole broadcasts at a time."""
         ...
 
     def cycle_lock(self) -> AbstractContextManager[None]:
@@ -114,9 +113,9 @@ def fingerprint(config: Config) -> str:
 class Sharing:
     """One collector's part in sharing a store with others (see the module docstring)."""
 
-    def __init__(self, store: SharedWork, config: Config) -> None:
+    def __init__(self, store: SharedWork, config: Config, clock: Clock) -> None:
         """Join: refuse (``ConfigError``) if live collectors collect by another config."""
-        self.store = store
+        self.store, self.clock = store, clock
         self.tick = max(5, min(60, config.collector.live_interval))
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         store.lease_seconds = max(1, int(config.collector.live_interval * LEASE_SHARE))
@@ -127,7 +126,7 @@ class Sharing:
         stored = self.store.first_meta(FINGERPRINT, mine)
         if stored == mine:
             return
-        if self.store.holders("collector:"):
+        if self.store.holders("collector:", self.clock.now()):
             raise ConfigError(
                 "this config collects other programmes, channels or intervals than the "
                 "collectors already sharing the database; give every collector the same config"
@@ -136,12 +135,13 @@ class Sharing:
 
     def heartbeat(self) -> None:
         """Say this collector is alive, for its share and the fingerprint check."""
-        self.store.claim(f"collector:{self.holder}", self.holder, self.tick * HEARTBEAT_TICKS)
+        seconds = self.tick * HEARTBEAT_TICKS
+        self.store.claim(f"collector:{self.holder}", self.holder, seconds, self.clock.now())
 
     def share(self, now: datetime) -> int:
         """How many due streams this collector claims in one round."""
         self.heartbeat()
-        live = max(1, self.store.holders("collector:"))
+        live = max(1, self.store.holders("collector:", now))
         return max(1, math.ceil(self.store.due_count(now) / live))
 
     @contextmanager
@@ -149,16 +149,16 @@ class Sharing:
         """Claim a share of the due streams for the block: their keys, and whether the
         share was full (another round may find more)."""
         limit = self.share(now)
-        with self.store.lease_due(now, limit) as taken:
+        with self.store.lease_groups(now, limit) as taken:
             yield {s.key for s in taken}, len(taken) >= limit
 
-    def discovers(self, platform: str, seconds: float) -> bool:
-        """Whether this collector discovers ``platform`` now (holds its lease)."""
-        return self.store.claim(f"discovery:{platform}", self.holder, seconds)
+    def discovers(self, platform: str, seconds: float, now: datetime) -> bool:
+        """Whether this collector discovers ``platform`` at ``now`` (holds its lease)."""
+        return self.store.claim(f"discovery:{platform}", self.holder, seconds, now)
 
     def leader(self) -> bool:
         """Whether this collector runs the once-only jobs (holds the leader lease)."""
-        return self.store.claim("leader", self.holder, LEADER_SECONDS)
+        return self.store.claim("leader", self.holder, LEADER_SECONDS, self.clock.now())
 
     def only_leader(self, job: Callable[..., T]) -> Callable[..., T | None]:
         """``job`` run on the leader only; elsewhere a no-op."""
@@ -174,6 +174,6 @@ class Sharing:
             self.store.release(name, self.holder)
 
 
-def sharing_for(store: object, config: Config) -> Sharing | None:
+def sharing_for(store: object, config: Config, clock: Clock) -> Sharing | None:
     """A ``Sharing`` when ``store`` is shared (PostgreSQL), else ``None``."""
-    return Sharing(store, config) if isinstance(store, SharedWork) else None
+    return Sharing(store, config, clock) if isinstance(store, SharedWork) else None

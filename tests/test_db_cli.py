@@ -86,7 +86,8 @@ def test_an_unmigrated_or_newer_database_is_refused_in_one_line(
     code, out, err = cli(capsys, "collect", "--once")
     assert code == 2 and out == ""
     assert err == (
-        f"streamer: error: the database schema is not migrated, this streamer needs {pgschema.latest()}; "
+        "streamer: error: the database schema is not migrated, "
+        f"this streamer needs {pgschema.latest()}; "
         "run 'streamer db migrate'\n"
     )
     assert cli(capsys, "db", "migrate")[0] == 0
