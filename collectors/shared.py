@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import logging
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from collectors.cycle import CycleReport, CycleState
+from collectors.policy import on_grid
 from streamer.models import Gap
 from streamer.sharing import MAX_ROUNDS, Sharing
 from streamer.store import StoreError
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from collectors.engine import Engine
 
 log = logging.getLogger("streamer.engine")
+MICROSECOND = timedelta(microseconds=1)
 STORE = "store"  # the gap reason of a poll an unreachable store could not take
 
 
@@ -44,7 +46,7 @@ def shared_cycle(engine: Engine, sharing: Sharing, now: datetime) -> CycleReport
             if not full:
                 break
     except StoreError:
-        _remember_outage(engine, now)
+        _remember_outage(engine, sharing, now)
         raise
     finally:
         engine.leased = engine.hold = None
@@ -80,11 +82,13 @@ def _refresh_pauses(engine: Engine) -> None:
             engine.paused_until[name] = from_iso(stored)
 
 
-def _remember_outage(engine: Engine, now: datetime) -> None:
+def _remember_outage(engine: Engine, sharing: Sharing, now: datetime) -> None:
     """The streams due at ``now`` become ``store`` gaps, written with the next commit."""
     due = [s.key for s in engine.known.values() if not s.done and s.next_poll_at is not None
            and s.next_poll_at <= now]  # fmt: skip
-    gaps = [Gap(key, now, STORE) for key in due]
+    # At the tick's grid point: every collector that saw the outage records the same gap.
+    at = on_grid(now - timedelta(seconds=sharing.tick) + MICROSECOND, sharing.tick)
+    gaps = [Gap(key, at, STORE) for key in due]
     engine.unsaved += [g for g in gaps if g not in engine.unsaved]
     log.warning("store unreachable at %s: %d due polls recorded as gaps", now, len(gaps))
 

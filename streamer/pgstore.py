@@ -56,6 +56,7 @@ from streamer.store import (
 )
 
 LEASE_SECONDS = 300  # a dead collector's streams are polled by others after this
+CONNECT_WAIT = 2.0  # s: a cycle waits this long for a connection, then records a store gap
 POOL_SIZE = 4  # the daemon's threads and a CLI command need few connections
 
 
@@ -90,6 +91,7 @@ class PgStore(PgWork):
             # A connection the server dropped (a restart) is replaced when taken, not
             # handed to a cycle to fail on: collectors reconnect by themselves.
             check=ConnectionPool.check_connection,
+            timeout=CONNECT_WAIT,
             name="streamer-store",
         )
 

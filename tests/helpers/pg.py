@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import secrets
+import shutil
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from streamer import pgschema
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import pgcluster  # the harness the suite's server comes from
 
 
 def with_search_path(url: str, schema: str) -> str:
@@ -51,3 +58,19 @@ def pg_database(url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@contextmanager
+def private_cluster(extra: str = "") -> Iterator[tuple[Path, str]]:
+    """A PostgreSQL cluster of its own (scripts/pgcluster.py), for a test that restarts
+    or reconfigures its server: its folder and URL; stopped and removed afterwards.
+    In /tmp, which the server's user can reach (pytest's folders are private)."""
+    folder = Path(tempfile.mkdtemp(prefix="streamer-pg-"))
+    try:
+        url = pgcluster.start(folder, extra)
+        try:
+            yield folder, url
+        finally:
+            pgcluster.stop(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
