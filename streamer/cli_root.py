@@ -33,7 +33,7 @@ from streamer.config import starter_config
 from streamer.console import make_console
 from streamer.errors import Interrupted, UserError
 from streamer.safe_text import printable
-from streamer.store import StoreBusy, StoreError
+from streamer.store import StoreBusy, StoreError, StoreUnreachable
 from streamer.timezones import tzdata_version
 
 
@@ -170,7 +170,8 @@ def invoke(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:  # a permission refused mid-write is the operator's to fix
         cause = exc.__cause__
         denied = isinstance(cause, OSError) and cause.errno in _NOT_ALLOWED
-        return _fail(f"data folder problem: {exc}", 2 if denied else 1)
+        where = "database" if isinstance(exc, StoreUnreachable) else "data folder"
+        return _fail(f"{where} problem: {exc}", 2 if denied else 1)
     except (click.Abort, KeyboardInterrupt, Interrupted):
         from streamer.cli import interrupted
 

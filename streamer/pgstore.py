@@ -49,7 +49,7 @@ from streamer.store import (
     PeriodRecords,
     PlanChange,
     StoreBusy,
-    StoreError,
+    StoreUnreachable,
     gaps_of,
     period_of,
     snapshots_of,
@@ -107,7 +107,7 @@ class PgStore(PgWork):
             with self._pool.connection() as conn:
                 yield conn
         except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise StoreError(f"database {redacted(self.url)}: {exc}") from exc
+            raise StoreUnreachable(f"database {redacted(self.url)}: {exc}") from exc
 
     def _docs(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._tx() as conn:
