@@ -26,6 +26,7 @@ SUITES = (
     "memory",
     "demo_time",
     "cron_quota",
+    "pg_scale",
 )
 
 
