@@ -280,7 +280,7 @@ class Engine:
             if not channels:  # found since the last cycle worked out the time
                 return Job(name, platform, cycle.now, None, frozenset(), existing, due)
         if self.sharing is not None and not self.sharing.discovers(
-            name, self.discovery_every[name], cycle.now
+            max(self.discovery_every.values()), cycle.now
         ):
             return Job(name, platform, cycle.now, None, frozenset(), existing, due)  # another's
         remembered = tuple(self.store.get_meta(f"seen:{name}") or ())  # oldest first

@@ -11,7 +11,7 @@ has a ``Sharing``, which per cycle:
   collector's streams are claimable again after ``LEASE_SHARE`` of a live interval,
   so the others poll them at their next tick. A collector whose share was full claims
   again (another round) until nothing due is left unclaimed;
-- leases each platform's discovery for the platform's discovery interval: one collector
+- leases discovery (every platform's) for the longest discovery interval: one collector
   discovers, the others skip it until the lease lapses (its holder died);
 - folds and commits under the store's ``cycle_lock``, after re-reading the working set
   (``Engine``), so cycles that share broadcasts' combined rollups never lose an update.
@@ -152,9 +152,12 @@ class Sharing:
         with self.store.lease_groups(now, limit) as taken:
             yield {s.key for s in taken}, len(taken) >= limit
 
-    def discovers(self, platform: str, seconds: float, now: datetime) -> bool:
-        """Whether this collector discovers ``platform`` at ``now`` (holds its lease)."""
-        return self.store.claim(f"discovery:{platform}", self.holder, seconds, now)
+    def discovers(self, seconds: float, now: datetime) -> bool:
+        """Whether this collector discovers at ``now`` (holds the discovery lease for
+        ``seconds``, the longest discovery interval). One lease for every platform: a
+        simulcast found on several platforms at once is then folded by one collector,
+        as its first readings come with the discovery."""
+        return self.store.claim("discovery", self.holder, seconds, now)
 
     def leader(self) -> bool:
         """Whether this collector runs the once-only jobs (holds the leader lease)."""
