@@ -29,6 +29,7 @@ SUITES = (
     "memory",
     "demo_time",
     "cron_quota",
+    "pg_scale",
 )
 
 

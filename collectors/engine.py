@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from collectors.alerts import Alerts
 from collectors.base import (
@@ -79,6 +79,11 @@ from streamer.models import (
 )
 from streamer.store import CycleWrite, Store
 
+if TYPE_CHECKING:
+    from contextlib import ExitStack
+
+    from streamer.sharing import Sharing
+
 __all__ = ["CycleReport", "Engine", "LiveStream", "PlatformReport"]
 
 log = logging.getLogger("streamer.engine")
@@ -105,6 +110,13 @@ class Engine:
         cycle's alert events into the outbox, in the cycle's write."""
         self.store = store
         self.alerts = alerts
+        # Set when the store is shared with other collectors (collectors/shared.py): the
+        # streams this round leased, and what a store outage left unsaved (as gaps).
+        self.sharing: Sharing | None = None
+        self.leased: set[str] | None = None
+        self.hold: ExitStack | None = None
+        self.unsaved: list[Gap] = []
+        self.known: dict[str, Stream] = {}
         self.platforms = dict(platforms)
         self.settings = settings
         own = discovery_intervals or {}
@@ -150,7 +162,16 @@ class Engine:
 
     # -- the cycle ----------------------------------------------------------------
     def collect_once(self, now: datetime) -> CycleReport:
-        """Run one discovery-and-poll cycle at ``now`` and save it in one write."""
+        """Run one discovery-and-poll cycle at ``now`` and save it in one write (on a
+        shared store: rounds of this collector's share, ``collectors.shared``)."""
+        if self.sharing is not None:
+            from collectors.shared import shared_cycle
+
+            return shared_cycle(self, self.sharing, now)
+        return self.cycle(now)
+
+    def cycle(self, now: datetime) -> CycleReport:
+        """One cycle at ``now`` over the due streams (those leased, when sharing)."""
         began = self._began = monotonic()
         cycle = CycleState(
             now=now,
@@ -173,6 +194,7 @@ class Engine:
         cycle.report.live = live_streams(cycle, self.programme_of)
         cycle.report.failing = [f for h in self.health.values() for f in h.failing.values()]
         cycle.report.seconds = monotonic() - began
+        self.known = cycle.streams
         log.info(cycle.report.line())
         return cycle.report
 
@@ -185,6 +207,10 @@ class Engine:
         if self._pool is None and self.parallel and len(self.platforms) > 1:
             self._pool = ThreadPoolExecutor(len(self.platforms), "streamer-fetch")
         fetched = fetch_all(busy, parallel=self.parallel, pool=self._pool)
+        if self.sharing is not None:  # others' cycles committed meanwhile: fold into theirs
+            from collectors.shared import settle
+
+            settle(self, cycle)
         outcomes = {o.job.name: o for o in fetched}
         for name in self.platforms:  # platform order, whatever order the workers ended in
             if name in outcomes:
@@ -253,6 +279,10 @@ class Engine:
             channels = tuple(c for c in channels if c.key in wanted)
             if not channels:  # found since the last cycle worked out the time
                 return Job(name, platform, cycle.now, None, frozenset(), existing, due)
+        if self.sharing is not None and not self.sharing.discovers(
+            max(self.discovery_every.values()), cycle.now
+        ):
+            return Job(name, platform, cycle.now, None, frozenset(), existing, due)  # another's
         remembered = tuple(self.store.get_meta(f"seen:{name}") or ())  # oldest first
         own = {cycle.streams[k].external_id for k in existing}
         # An attempt counts, failed or not: a failing platform (its retries already
@@ -264,6 +294,8 @@ class Engine:
     def _due(self, name: str, cycle: CycleState) -> list[Stream]:
         """``name``'s streams whose poll has come, by key (the batches' order)."""
         mine = (s for s in cycle.streams.values() if s.platform == name and not s.done)
+        if self.leased is not None:  # sharing: this collector's share only
+            mine = (s for s in mine if s.key in self.leased)
         return sorted((s for s in mine if _is_due(s, cycle.now)), key=lambda s: s.key)
 
     def _apply_outcome(self, outcome: Outcome, cycle: CycleState) -> None:
@@ -515,7 +547,7 @@ class Engine:
         self.store.commit_cycle(
             CycleWrite(
                 snapshots=cycle.snapshots,
-                gaps=cycle.gaps,
+                gaps=[*cycle.gaps, *self.unsaved],  # a store outage's polls, as gaps
                 streams=[cycle.streams[k] for k in sorted(cycle.changed_streams)],
                 rollups={k: cycle.rollups[k] for k in sorted(cycle.changed_rollups)},
                 broadcasts=[cycle.plan[k] for k in sorted(cycle.changed_plan)],
@@ -525,6 +557,7 @@ class Engine:
                 events=events,  # alerts: written with the cycle that raised them
             )
         )
+        self.unsaved = []
         if self.alerts is not None:
             self.alerts.committed()
 

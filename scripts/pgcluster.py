@@ -66,8 +66,9 @@ def _prepare(folder: Path) -> None:
     folder.chmod(0o700)
 
 
-def start(folder: Path) -> str:
-    """Create (if new) and start the cluster in ``folder``; return its URL."""
+def start(folder: Path, extra: str = "") -> str:
+    """Create (if new) and start the cluster in ``folder``; return its URL. ``extra``:
+    more server options (``-c ssl=on ...``), after the defaults."""
     folder = folder.resolve()
     data = folder / "data"
     if not (data / "PG_VERSION").exists():
@@ -76,6 +77,7 @@ def start(folder: Path) -> str:
         _run(_as_server([*initdb, "--no-locale", "--no-sync"]))
     options = f"-c listen_addresses='' -k {folder} -p {PORT} -c fsync=off"
     options += " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    options += f" {extra}" if extra else ""
     log = folder / "server.log"
     ctl = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w"]
     _run(_as_server([*ctl, "start"]))

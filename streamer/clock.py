@@ -71,6 +71,22 @@ class SimulatedClock:
             self._now = moment
 
 
+class ScaledClock:
+    """Simulated time that runs ``speed`` times faster than the wall clock: ``start`` at
+    the Unix time ``wall``. Processes given the same three numbers share one clock (the
+    multi-collector tests and benchmarks run several collector processes on it)."""
+
+    def __init__(self, start: datetime, wall: float, speed: float) -> None:
+        self.start, self.wall, self.speed = as_utc(start), wall, speed
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(time.time() - self.wall) * self.speed)
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            time.sleep(seconds / self.speed)
+
+
 def as_utc(moment: datetime) -> datetime:
     """``moment`` in UTC; a naive datetime is refused rather than guessed."""
     if moment.tzinfo is None:

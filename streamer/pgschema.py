@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from streamer.errors import UserError
-from streamer.store import StoreError
+from streamer.store import StoreUnreachable
 
 MIGRATE_LOCK = "streamer:migrate"
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -78,11 +78,11 @@ def connect_kwargs(password_env: str | None) -> dict[str, Any]:
 
 
 def connect(url: str, password_env: str | None = None, **options: Any) -> psycopg.Connection[Any]:
-    """One connection to ``url``; ``StoreError`` (without the password) when that fails."""
+    """One connection to ``url``; ``StoreUnreachable`` (without the password) when that fails."""
     try:
         return psycopg.connect(url, **connect_kwargs(password_env), **options)
     except psycopg.OperationalError as exc:
-        raise StoreError(f"cannot connect to {redacted(url)}: {_first_line(exc)}") from exc
+        raise StoreUnreachable(f"cannot connect to {redacted(url)}: {_first_line(exc)}") from exc
 
 
 def _first_line(exc: Exception) -> str:

@@ -7,7 +7,8 @@ writes follow TinyStore's rules (streamer/pgcycle.py). Coordination across proce
 
 - ``change_plan``: a transaction-level advisory lock ("plan") around read → change → write.
 - ``lease_due``: due streams claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked
-  ``leased_until`` (the database's clock + ``lease_seconds``) in one short transaction;
+  ``leased_until`` (the caller's ``now`` + ``lease_seconds``: the collectors' clock, as
+  ``next_poll_at``) in one short transaction;
   released after the ``with`` block. The mark, not a row lock held open, is the lease:
   the cycle commits its streams on other connections meanwhile (a held row lock would
   block it), and a collector killed mid-cycle loses its leases when they lapse.
@@ -39,6 +40,7 @@ from streamer import pgcycle
 from streamer.clock import as_utc
 from streamer.models import Broadcast, Gap, Snapshot, Stream
 from streamer.pgschema import check, connect, connect_kwargs, lock_key, redacted
+from streamer.pgwork import PgWork
 from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key
 from streamer.store import (
@@ -47,17 +49,18 @@ from streamer.store import (
     PeriodRecords,
     PlanChange,
     StoreBusy,
-    StoreError,
+    StoreUnreachable,
     gaps_of,
     period_of,
     snapshots_of,
 )
 
 LEASE_SECONDS = 300  # a dead collector's streams are polled by others after this
+CONNECT_WAIT = 2.0  # s: a cycle waits this long for a connection, then records a store gap
 POOL_SIZE = 4  # the daemon's threads and a CLI command need few connections
 
 
-class PgStore:
+class PgStore(PgWork):
     """The ``Store`` (and ``SnapshotDays``) in the PostgreSQL database at ``url``."""
 
     def __init__(
@@ -85,6 +88,10 @@ class PgStore:
             max_size=pool_size,
             open=True,
             configure=_configure,
+            # A connection the server dropped (a restart) is replaced when taken, not
+            # handed to a cycle to fail on: collectors reconnect by themselves.
+            check=ConnectionPool.check_connection,
+            timeout=CONNECT_WAIT,
             name="streamer-store",
         )
 
@@ -100,7 +107,7 @@ class PgStore:
             with self._pool.connection() as conn:
                 yield conn
         except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise StoreError(f"database {redacted(self.url)}: {exc}") from exc
+            raise StoreUnreachable(f"database {redacted(self.url)}: {exc}") from exc
 
     def _docs(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._tx() as conn:
@@ -231,10 +238,10 @@ class PgStore:
         token = secrets.token_hex(8)
         with self._tx() as conn:
             rows = conn.execute(
-                "UPDATE streams SET leased_until = clock_timestamp() + %(ttl)s,"
+                "UPDATE streams SET leased_until = %(now)s + %(ttl)s,"
                 " leased_by = %(token)s WHERE key IN (SELECT key FROM streams"
                 " WHERE NOT archived AND NOT done AND next_poll_at <= %(now)s"
-                " AND (leased_until IS NULL OR leased_until < clock_timestamp())"
+                " AND (leased_until IS NULL OR leased_until <= %(now)s)"
                 " ORDER BY next_poll_at, key LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
                 " RETURNING doc",
                 {

@@ -48,6 +48,10 @@ class StoreError(Exception):
     """The data folder cannot be read or written (not a user mistake in input)."""
 
 
+class StoreUnreachable(StoreError):
+    """The database server cannot be reached or refused the connection (PgStore)."""
+
+
 class StoreBusy(StoreError):
     """A lock could not be taken in time (another process holds it)."""
 

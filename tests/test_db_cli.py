@@ -68,9 +68,12 @@ def test_migrate_brings_an_empty_database_to_the_schema_and_is_idempotent(
     assert code == 0 and "already up to date" in out
     with psycopg.connect(database) as conn:
         assert pgschema.version(conn) == pgschema.latest()
-        assert conn.execute("SELECT count(*) FROM schema_version").fetchone() == (1,)
+        count = conn.execute("SELECT count(*) FROM schema_version").fetchone()
+        assert count == (len(pgschema.migrations()),)
     code, out, _ = cli(capsys, "db", "status")
-    assert out.strip().endswith(f"schema version {pgschema.latest()}; this streamer needs 1")
+    assert out.strip().endswith(
+        f"schema version {pgschema.latest()}; this streamer needs {pgschema.latest()}"
+    )
 
 
 def test_an_unmigrated_or_newer_database_is_refused_in_one_line(
@@ -84,14 +87,15 @@ def test_an_unmigrated_or_newer_database_is_refused_in_one_line(
     code, out, err = cli(capsys, "collect", "--once")
     assert code == 2 and out == ""
     assert err == (
-        "streamer: error: the database schema is not migrated, this streamer needs 1; "
+        "streamer: error: the database schema is not migrated, "
+        f"this streamer needs {pgschema.latest()}; "
         "run 'streamer db migrate'\n"
     )
     assert cli(capsys, "db", "migrate")[0] == 0
     with psycopg.connect(database) as conn:
         conn.execute("INSERT INTO schema_version (version, name) VALUES (99, 'future')")
     code, _, err = cli(capsys, "plan", "list")
-    assert code == 2 and "at version 99, newer than this streamer's 1; upgrade" in err
+    assert code == 2 and "at version 99, newer than this streamer's 2; upgrade" in err
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from streamer.app import (
     cli_prune,
     cli_report,
     cli_status,
+    cli_store,
 )
 from streamer.app.cli_watch import watch
 from streamer.app.clibase import CONTEXT, App
@@ -32,7 +33,7 @@ from streamer.app.console import make_console
 from streamer.config import starter_config
 from streamer.errors import Interrupted, UserError
 from streamer.safe_text import printable
-from streamer.store import StoreBusy, StoreError
+from streamer.store import StoreBusy, StoreError, StoreUnreachable
 from streamer.timezones import tzdata_version
 
 
@@ -142,6 +143,7 @@ def _register() -> None:
     cli.add_command(cli_notify.notify)
     cli.add_command(watch)
     cli.add_command(cli_db.db)
+    cli.add_command(cli_store.store)
     for command in (
         cli_collect.collect,
         cli_collect.run,
@@ -184,7 +186,8 @@ def invoke(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:  # a permission refused mid-write is the operator's to fix
         cause = exc.__cause__
         denied = isinstance(cause, OSError) and cause.errno in _NOT_ALLOWED
-        return _fail(f"data folder problem: {exc}", 2 if denied else 1)
+        where = "database" if isinstance(exc, StoreUnreachable) else "data folder"
+        return _fail(f"{where} problem: {exc}", 2 if denied else 1)
     except (click.Abort, KeyboardInterrupt, Interrupted):
         from streamer.app.cli import interrupted
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import Mapping
-from contextlib import ExitStack
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack, nullcontext
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -35,6 +35,7 @@ from streamer.cron import cron_trigger
 from streamer.errors import ConfigError
 from streamer.notify.sender import Count, Sender
 from streamer.safe_text import LogFormatter
+from streamer.sharing import SharedWork, sharing_for
 from streamer.store import SnapshotDays, Store, config_store
 
 log = logging.getLogger("streamer.daemon")
@@ -59,7 +60,11 @@ class Collector:
         self.config = config
         self.clock = clock
         self.store = store or config_store(config)
+        # Several collectors on one database: their share of the work (streamer.sharing).
+        self.sharing = sharing_for(self.store, config, clock)
         self._stack = ExitStack()
+        if self.sharing is not None:
+            self._stack.callback(self.sharing.leave)
         env = os.environ if environ is None else environ
         try:
             platforms = build_platforms(config, env, clock, self._stack)
@@ -73,6 +78,7 @@ class Collector:
             discovery_intervals={name: config.discovery_interval(name) for name in platforms},
             alerts=_alerts(config, self.store, platforms),
         )  # fmt: skip
+        self.engine.sharing = self.sharing
 
     def collect_once(self) -> CycleReport:
         """One discovery-and-poll cycle at the clock's now."""
@@ -212,24 +218,26 @@ def schedule_jobs(
     """
     tick = collect_tick(config)
     store = collector.store
+    # With other collectors on the database, reports, alerts and prune run on one only.
+    once = collector.sharing.only_leader if collector.sharing else _always
     scheduler.add_job(
         _safe_cycle, collect_trigger(tick), args=[collector, metrics], id="collect",
         next_run_time=clock.now(), max_instances=1, coalesce=True, misfire_grace_time=tick,
     )  # fmt: skip
     for job in config.reports:
         scheduler.add_job(
-            safe_report, cron_trigger(job.cron, config.tz), args=[job, config, store, clock],
+            once(safe_report), cron_trigger(job.cron, config.tz), args=[job, config, store, clock],
             id=f"report:{job.name}", max_instances=1, coalesce=True, misfire_grace_time=3600,
         )  # fmt: skip
     if sender is not None:
         scheduler.add_job(
-            _safe_send, IntervalTrigger(seconds=SEND_EVERY), args=[sender], id="notify",
+            once(_safe_send), IntervalTrigger(seconds=SEND_EVERY), args=[sender], id="notify",
             next_run_time=clock.now(), max_instances=1, coalesce=True,
             misfire_grace_time=SEND_EVERY,
         )  # fmt: skip
     if config.retention_days is not None:
         scheduler.add_job(
-            safe_prune, cron_trigger("30 3 * * *", config.tz), id="prune",
+            once(safe_prune), cron_trigger("30 3 * * *", config.tz), id="prune",
             args=[store, config.retention_days, clock], max_instances=1, coalesce=True,
             misfire_grace_time=3600,
         )  # fmt: skip
@@ -239,7 +247,7 @@ def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> N
     """Collect, report and serve metrics until a stop signal; then finish the cycle."""
     store = config_store(config)
     with (
-        store.daemon_lock(),
+        nullcontext() if isinstance(store, SharedWork) else store.daemon_lock(),
         Collector(config, clock, environ, store) as collector,
         ExitStack() as serving,
     ):
@@ -274,6 +282,10 @@ def _serve_metrics(config: Config, collector: Collector, stack: ExitStack) -> Me
     log.info("metrics on %s/metrics, health on %s/healthz", server.url, server.url)
     log.info("health: %s", limits_text(config.collector))
     return metrics
+
+
+def _always(job: Callable[..., object]) -> Callable[..., object]:
+    return job
 
 
 def _safe_cycle(collector: Collector, metrics: Metrics | None = None) -> None:

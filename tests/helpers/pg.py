@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import secrets
-from collections.abc import Iterator
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from streamer import pgschema
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import pgcluster  # the harness the suite's server comes from
 
 
 def with_search_path(url: str, schema: str) -> str:
@@ -51,3 +60,30 @@ def pg_database(url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@contextmanager
+def private_cluster(
+    extra: str = "", files: Mapping[str, bytes] | None = None
+) -> Iterator[tuple[Path, str]]:
+    """A PostgreSQL cluster of its own (scripts/pgcluster.py), for a test that restarts
+    or reconfigures its server: its folder and URL; stopped and removed afterwards.
+    In /tmp, which the server's user can reach (pytest's folders are private).
+    ``files`` (name → content) are written into the folder first, private to the
+    server's user (TLS keys: ``extra`` names them)."""
+    folder = Path(tempfile.mkdtemp(prefix="streamer-pg-"))
+    for name, content in (files or {}).items():
+        path = folder / name
+        path.write_bytes(content)
+        path.chmod(0o600)
+        if os.geteuid() == 0:  # the server runs as postgres (pgcluster)
+            entry = pwd.getpwnam(pgcluster.SERVER_USER)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+    try:
+        url = pgcluster.start(folder, extra)
+        try:
+            yield folder, url
+        finally:
+            pgcluster.stop(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

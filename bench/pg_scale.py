@@ -1,0 +1,282 @@
+"""PostgreSQL rows: cycle writes and the half-year summary beside TinyDB, and 1, 2 and 3
+collectors sharing one database on a 1,000-live-stream world.
+
+The server is ``STREAMER_TEST_PG_URL`` when set, else a throwaway cluster started here
+with ``scripts/pgcluster.py`` (fsync off: it measures the work, not the disk); without
+the server binaries the rows are skipped, and the reason printed.
+
+- **Cycle write**: ``bench.store_scale``'s 500-snapshot cycle (500 live streams'
+  snapshots, stream records and rollups in one ``commit_cycle``) on the same
+  ``bench.generate`` history at 1 and 365 days, in TinyDB and in PostgreSQL (the folder
+  copied in with ``streamer store copy``), runs interleaved.
+- **Half-year summary**: what ``streamer report summary --period 2025-H1`` reads and
+  builds, over the 365-day store (1.8 M snapshots in the half-year), from a fresh store
+  each run (connecting included), on both backends.
+- **Collectors**: 1, 2, then 3 collector processes (``tests/helpers/pg_collector.py``) on
+  one ``ScaledClock`` against the simulator's ``many_live`` world of 1,000 live YouTube
+  streams, each its own broadcast. After a warm-up (the first discovery, the first
+  polls), ``TICKS`` poll intervals are counted from the database: polls per live stream
+  per interval (1.0 when none is lost, and none doubled), the wall time of a tick (the
+  slowest collector's cycle), and quota units per snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import generate
+from bench.reports_scale import _config, _period, _summary
+from bench.store_scale import StreamerCycles, cycle
+from reports.dataset import Dataset
+from streamer.clock import ScaledClock, monotonic
+from streamer.pgcopy import copy_folder
+from streamer.pgstore import PgStore
+from streamer.store import DayStore
+from streamer.tinystore import TinyStore
+
+ROOT = Path(__file__).resolve().parent.parent
+COLLECTOR = ROOT / "tests" / "helpers" / "pg_collector.py"
+RUNS = 7
+DAYS = (1, 365)
+LIVE = 1_000
+TICKS = 5  # measured intervals per collector count
+WARMUP = 2  # intervals before them: discovery and first polls
+SPEED = 10.0  # a 60 s interval is 6 s of wall time
+T0 = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+TICK = timedelta(seconds=60)
+
+
+def run() -> list[dict[str, Any]]:
+    """Every PostgreSQL row, or none (with the reason printed) without a server."""
+    with _server() as url:
+        if url is None:
+            return []
+        with tempfile.TemporaryDirectory(prefix="streamer-bench-") as tmp:
+            return [*_stores(Path(tmp), url), *_collectors(Path(tmp), url)]
+
+
+@contextmanager
+def _server() -> Iterator[str | None]:
+    url = os.environ.get("STREAMER_TEST_PG_URL")
+    if url:
+        yield url
+        return
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import pgcluster
+
+    if not pgcluster.available():
+        print(f"PostgreSQL rows skipped: no server binaries in {pgcluster.PG_BIN}")
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="streamer-pg-"))
+    try:
+        yield pgcluster.start(folder)
+    finally:
+        pgcluster.stop(folder)
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+@contextmanager
+def _database(url: str, name: str) -> Iterator[str]:
+    """A new database ``name`` on the server (dropped afterwards): its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# -- cycle write and the half-year summary ------------------------------------------------
+class PgCycles:
+    """Times ``commit_cycle`` on PostgreSQL, each run a minute after the last."""
+
+    def __init__(self, url: str, history: generate.History) -> None:
+        self.store, self.history, self.runs = PgStore(url), history, 0
+
+    def once(self) -> float:
+        work = cycle(self.history, self.runs)
+        self.runs += 1
+        began = monotonic()
+        self.store.commit_cycle(work)
+        return monotonic() - began
+
+
+def _report(store: DayStore, folder: Path) -> float:
+    config = _config(folder)
+    began = monotonic()
+    _summary(Dataset.from_store(store, config, _period(config)), config)
+    return monotonic() - began
+
+
+def _stores(tmp: Path, url: str) -> list[dict[str, Any]]:
+    rows, cycles = [], {}
+    with ExitStack() as stack:
+        for days in DAYS:
+            folder = tmp / f"days-{days}"
+            history = generate.write_history(folder, days)
+            target = stack.enter_context(_database(url, f"bench_days_{days}"))
+            began = monotonic()
+            copy_folder(folder, target, None, lambda _line: None)
+            copied = monotonic() - began
+            tiny, pg = StreamerCycles(folder, history), PgCycles(target, history)
+            stack.callback(pg.store.close)
+            cycles[days] = (tiny, pg, target, folder, history, copied)
+            tiny.once(), pg.once()  # warm-up: main parsed, connections made
+        times: dict[tuple[int, str], list[float]] = {}
+        for _ in range(RUNS):  # interleaved, as in store_scale
+            for days, (tiny, pg, *_rest) in cycles.items():
+                times.setdefault((days, "tiny"), []).append(tiny.once())
+                times.setdefault((days, "pg"), []).append(pg.once())
+        med = {key: statistics.median(values) for key, values in times.items()}
+        for days, (*_, history, copied) in cycles.items():
+            rows += [
+                _row(f"pg: store copy of {days} days ({history.snapshots:,} snapshots)",
+                     copied, "s", "printed", True),
+                _row(f"pg: cycle write (500 snapshots), {days} days of history",
+                     med[days, "pg"], "s", "printed", True),
+                _row(f"pg: TinyDB cycle write, {days} days of history", med[days, "tiny"], "s",
+                     "printed", True),
+                _row(f"pg: PostgreSQL / TinyDB cycle write, {days} days", med[days, "pg"]
+                     / med[days, "tiny"], "x", "printed", True),
+            ]  # fmt: skip
+        rows.append(_row("pg: cycle write day 365 / day 1", med[365, "pg"] / med[1, "pg"], "x",
+                         "<= 1.2", med[365, "pg"] / med[1, "pg"] <= 1.2))  # fmt: skip
+        _, _, target, folder, history, _ = cycles[365]
+        pg_times, tiny_times = [], []
+        for _ in range(RUNS):
+            store = PgStore(target)
+            pg_times.append(_report(store, folder))
+            store.close()
+            tiny_times.append(_report(TinyStore(folder), folder))
+        in_half = _half_year_snapshots(target)
+        pg_report, tiny_report = statistics.median(pg_times), statistics.median(tiny_times)
+        rows += [
+            _row("pg: half-year snapshots in the store", in_half, "snapshots", ">= 1,000,000",
+                 in_half >= 1_000_000),
+            _row("pg: half-year summary on PostgreSQL (median, fresh store)", pg_report, "s",
+                 "< 0.5", pg_report < 0.5),
+            _row("pg: half-year summary on TinyDB, same history", tiny_report, "s", "printed",
+                 True),
+            _row("pg: PostgreSQL / TinyDB half-year summary", pg_report / tiny_report, "x",
+                 "printed", True),
+        ]  # fmt: skip
+    return rows
+
+
+def _half_year_snapshots(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM snapshots WHERE ts >= '2025-01-01' AND ts < '2025-07-01'"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+# -- collectors sharing one database ------------------------------------------------------
+def _config_text(endpoint: str, url: str) -> str:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from helpers.configs import simulator_config
+
+    from collectors.simulator.many import channel_id
+
+    programmes = [(f"p{n}", f"P{n}", [("youtube", channel_id(n))]) for n in range(LIVE)]
+    text = simulator_config(endpoint, programmes=programmes, timezone="UTC")
+    extra = "request_timeout = 10\ndiscovery_interval = 86400\n"
+    return text + f'\n[store]\nurl = "{url}"\n\n[collector]\n{extra}'
+
+
+def _collectors(tmp: Path, url: str) -> list[dict[str, Any]]:
+    rows = []
+    for count in (1, 2, 3):
+        with _database(url, f"bench_collectors_{count}") as target:
+            polls, doubled, tick_s, units = _shared_run(tmp / f"c{count}", target, count)
+        rows += [
+            _row(f"pg: {count} collector(s), polls per live stream per interval", polls, "polls",
+                 "1.0", abs(polls - 1.0) < 1e-9),
+            _row(f"pg: {count} collector(s), streams polled twice in an interval", doubled,
+                 "polls", "0", doubled == 0),
+            _row(f"pg: {count} collector(s), wall time per cycle (slowest, median)", tick_s, "s",
+                 "printed", True),
+            _row(f"pg: {count} collector(s), quota units per snapshot", units, "units",
+                 "printed", True),
+        ]  # fmt: skip
+    return rows
+
+
+def _shared_run(folder: Path, url: str, count: int) -> tuple[float, int, float, float]:
+    from collectors.simulator import Simulator
+    from collectors.simulator.many import many_live
+    from streamer.pgschema import connect, migrate
+
+    with connect(url, autocommit=True) as conn:
+        migrate(conn)
+    folder.mkdir(parents=True)
+    wall = time.time() + 10
+    until = T0 + (WARMUP + TICKS) * TICK
+    sim = Simulator(many_live(T0, LIVE), ScaledClock(T0, wall, SPEED))
+    with sim.serve() as endpoint:
+        config = folder / "streamer.toml"
+        config.write_text(_config_text(endpoint, url), encoding="utf-8")
+        sys.path.insert(0, str(ROOT / "tests"))
+        from helpers.configs import ENVIRON
+
+        argv = [sys.executable, str(COLLECTOR), str(config), T0.isoformat(), str(wall),
+                str(SPEED), until.isoformat()]  # fmt: skip
+        env = {**os.environ, **ENVIRON}
+        processes = [
+            subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env) for _ in range(count)
+        ]
+        outs = [p.communicate(timeout=600)[0] for p in processes]
+    acks = [json.loads(line) for out in outs for line in out.splitlines() if line[:1] == "{"]
+    first = T0 + WARMUP * TICK
+    measured = [a for a in acks if "polled" in a and first <= _bucket(a["at"]) < until]
+    store = PgStore(url)
+    try:
+        counts = Counter((s.stream, _bucket(s.ts)) for s in store.snapshots(first, until))
+    finally:
+        store.close()
+    polls = sum(counts.values()) / (LIVE * TICKS)
+    doubled = sum(1 for n in counts.values() if n > 1)
+    by_tick: dict[datetime, float] = {}
+    for ack in measured:
+        at = _bucket(ack["at"])
+        by_tick[at] = max(by_tick.get(at, 0.0), ack["seconds"])
+    tick_s = statistics.median(by_tick.values()) if by_tick else float("nan")
+    units = sum(a["units"] for a in measured) / max(1, sum(counts.values()))
+    return polls, doubled, tick_s, units
+
+
+def _bucket(moment: datetime | str) -> datetime:
+    from streamer.models import from_iso
+
+    at = from_iso(moment) if isinstance(moment, str) else moment
+    return T0 + (at - T0) // TICK * TICK
+
+
+def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
+    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
+
+
+if __name__ == "__main__":
+    for item in run():
+        print(f"{item['name']:<70} {item['value']:>12.4g} {item['unit']:<9} {item['holds']}")
