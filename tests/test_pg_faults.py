@@ -214,7 +214,7 @@ def test_a_collector_with_another_config_refuses_to_share_the_database(
         running = run.start(config)
         assert running.stdout is not None and running.stdout.readline().strip() == "ready"
         env = {**os.environ, **ENVIRON}
-        command = [sys.executable, "-c", "from streamer.cli import main; main()", "--config"]
+        command = [sys.executable, "-c", "from streamer.app.cli import main; main()", "--config"]
         same = subprocess.run(
             [*command, str(config), "collect", "--once"],
             env=env, capture_output=True, text=True, timeout=60, check=False,

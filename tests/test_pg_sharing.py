@@ -17,9 +17,9 @@ from helpers.reliability import MONDAY, SECRETS, TZ, plan, scenario, write_confi
 from helpers.retries import instant_retries
 
 from collectors.simulator import Simulator
+from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
-from streamer.daemon import Collector
 from streamer.errors import ConfigError
 from streamer.pgstore import PgStore
 from streamer.sharing import LEADER_SECONDS, Sharing

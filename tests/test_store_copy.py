@@ -12,7 +12,7 @@ from helpers import report_week
 from helpers.pg import pg_database
 from test_db_cli import NOW, cli, home, store_table
 
-from streamer import cli_report
+from streamer.app import cli_report
 from streamer.clock import SimulatedClock
 from streamer.models import Gap, Snapshot, StreamStatus
 from streamer.pgstore import PgStore

@@ -26,9 +26,9 @@ from helpers.configs import ENVIRON
 from helpers.retries import instant_retries
 
 from collectors.policy import on_grid
+from streamer.app.daemon import Collector, collect_tick
 from streamer.clock import ScaledClock
 from streamer.config import load_config
-from streamer.daemon import Collector, collect_tick
 from streamer.models import to_iso
 
 

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 import click
 
-from streamer.clibase import CONTEXT
-from streamer.console import make_console
+from streamer.app.clibase import CONTEXT
+from streamer.app.console import make_console
 from streamer.errors import UserError
 
 
