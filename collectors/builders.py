@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -19,6 +20,10 @@ from streamer.clock import Clock
 from streamer.config import CollectorSettings
 from streamer.errors import ConfigError
 from streamer.platform_settings import GraphSettings, TwitchSettings, YouTubeSettings
+
+if TYPE_CHECKING:  # imported when a builder runs, so unused platforms never load
+    from collectors.facebook import FacebookAdapter
+    from collectors.instagram import InstagramAdapter
 
 
 def secret(environ: Mapping[str, str], env: str, platform: str) -> tuple[str, str]:
@@ -69,14 +74,7 @@ def facebook(
     """The Facebook adapter over Graph (Page ``live_videos``)."""
     from collectors.facebook import FacebookAdapter
 
-    token = secret(environ, settings.access_token_env, "facebook")
-    return FacebookAdapter(
-        client(collector, stack),
-        token,
-        api_endpoint=settings.api_endpoint,
-        graph_version=settings.graph_version,
-        clock=clock,
-    )
+    return _graph(FacebookAdapter, "facebook", settings, collector, environ, clock, stack)
 
 
 def instagram(
@@ -89,10 +87,22 @@ def instagram(
     """The Instagram adapter over Graph (``live_media``)."""
     from collectors.instagram import InstagramAdapter
 
-    token = secret(environ, settings.access_token_env, "instagram")
-    return InstagramAdapter(
+    return _graph(InstagramAdapter, "instagram", settings, collector, environ, clock, stack)
+
+
+def _graph(
+    adapter: type[FacebookAdapter] | type[InstagramAdapter],
+    name: str,
+    settings: GraphSettings,
+    collector: CollectorSettings,
+    environ: Mapping[str, str],
+    clock: Clock,
+    stack: ExitStack,
+) -> Platform:
+    """Facebook and Instagram: the same Graph settings, token and client."""
+    return adapter(
         client(collector, stack),
-        token,
+        secret(environ, settings.access_token_env, name),
         api_endpoint=settings.api_endpoint,
         graph_version=settings.graph_version,
         clock=clock,
