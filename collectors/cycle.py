@@ -177,7 +177,10 @@ def combine_simulcasts(cycle: CycleState, interval: int, store: Store | None = N
     channel counting once. Each stream's last reading from before this cycle
     comes from its rollup, so the result is exactly what ``streamer rollup
     --rebuild`` computes from the whole history. A ``regrouped`` broadcast is
-    worked out again from its streams' stored history (read from ``store``).
+    worked out again from its streams' stored history (read from ``store``), and so
+    is one ``overtaken``: collectors sharing a store may poll one broadcast's streams
+    in one tick, and the one folding second must not skip the points the first
+    already folded without its readings.
     """
     fresh: dict[str, list[Snapshot]] = {}
     for snap in cycle.snapshots:
@@ -189,10 +192,12 @@ def combine_simulcasts(cycle: CycleState, interval: int, store: Store | None = N
         if group:
             members.setdefault(group, []).append(stream.key)
             channels[stream.key] = stream.channel_key
-    if cycle.regrouped and store is not None:
-        _recombine(cycle, interval, store, fresh)
+    redo = set(cycle.regrouped)
+    if store is not None:
+        redo |= overtaken(cycle, members, fresh)
+        _recombine(cycle, interval, store, fresh, redo)
     for broadcast_id, keys in members.items():
-        if broadcast_id in cycle.regrouped and store is not None:
+        if broadcast_id in redo and store is not None:
             continue
         if not any(k in fresh for k in keys):
             continue
@@ -206,16 +211,41 @@ def combine_simulcasts(cycle: CycleState, interval: int, store: Store | None = N
         cycle.changed_rollups.add(key)
 
 
+def overtaken(
+    cycle: CycleState, members: Mapping[str, list[str]], fresh: Mapping[str, list[Snapshot]]
+) -> set[str]:
+    """The broadcasts whose combined rollup already has a point at or after one of this
+    cycle's readings of their streams: another collector sharing the store folded that
+    time first, without this one's readings (``rollup.fold`` would skip them)."""
+    found = set()
+    for broadcast_id, keys in members.items():
+        combined = cycle.rollups.get(broadcast_key(broadcast_id))
+        last = None if combined is None else combined.last_sample_at
+        if last is not None and any(
+            rollup.to_second(snap).ts <= last for k in keys for snap in fresh.get(k, ())
+        ):
+            found.add(broadcast_id)
+    return found
+
+
 def _recombine(
-    cycle: CycleState, interval: int, store: Store, fresh: Mapping[str, list[Snapshot]]
+    cycle: CycleState,
+    interval: int,
+    store: Store,
+    fresh: Mapping[str, list[Snapshot]],
+    redo: set[str],
 ) -> None:
-    """The combined rollups of the regrouped broadcasts, from their whole history.
+    """The combined rollups of the ``redo`` broadcasts, from their whole history.
 
     Their streams in the archive count too, as they do for ``rollup --rebuild``;
     a broadcast left with no stream gets an empty rollup (and is ``orphaned``).
+    The history read runs an interval past ``now``: what other collectors sharing
+    the store polled in this tick (and committed first) counts too.
     """
+    if not redo:
+        return
     everything = {**store.streams(include_archive=True), **cycle.streams}
-    members: dict[str, list[Stream]] = {b: [] for b in cycle.regrouped}
+    members: dict[str, list[Stream]] = {b: [] for b in redo}
     for stream in everything.values():
         group = group_of(stream)
         if group in members:
@@ -230,7 +260,8 @@ def _recombine(
         since = min(_first_seen(s, cycle.now) for s in streams)
         keys = [s.key for s in streams]
         series: dict[str, dict[datetime, Snapshot]] = {k: {} for k in keys}
-        for snap in [*store.snapshots(since, cycle.now, keys), *_of(fresh, keys)]:
+        until = cycle.now + timedelta(seconds=interval)
+        for snap in [*store.snapshots(since, until, keys), *_of(fresh, keys)]:
             series[snap.stream][snap.ts] = snap
         listed = {k: list(snaps.values()) for k, snaps in series.items()}
         channels = {s.key: s.channel_key for s in streams}

@@ -3,6 +3,7 @@ between collector processes (leases, the quota ledger, the daemon lock, day lock
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -137,3 +138,28 @@ def test_password_env_must_be_set_and_is_never_echoed(
         assert store.streams() == {} and "s3cret" not in repr(vars(store))
     finally:
         store.close()
+
+
+def test_a_report_reads_records_as_last_written(pair: tuple[PgStore, PgStore]) -> None:
+    """``period_records`` (which reads the documents' stored text copies) sees a stream,
+    its rollup and a broadcast as another store last rewrote them, archived ones too."""
+    from streamer.models import Broadcast, StreamStatus, Target
+    from streamer.rollups import Rollup
+
+    writer, reader = pair
+    item = Broadcast("b1", "antikor-live", "Антикор", T0, 60, (Target("youtube", "UC1"),))
+    writer.change_plan(lambda _plan: [item])
+    stream = Stream("youtube", "v1", "UC1", actual_start=T0, broadcast_id="b1")
+    first = {"youtube:v1": Rollup("youtube:v1", 60, peak_concurrent=5)}
+    writer.commit_cycle(CycleWrite(streams=[stream], rollups=first))
+    ended = Stream(
+        "youtube", "v1", "UC1", actual_start=T0, broadcast_id="b1",
+        status=StreamStatus.ENDED, title="Антикор «финал»", done=True,
+    )  # fmt: skip
+    later = {"youtube:v1": Rollup("youtube:v1", 60, peak_concurrent=9)}
+    writer.commit_cycle(CycleWrite(streams=[ended], rollups=later))
+    writer.change_plan(lambda plan: [dataclasses.replace(plan["b1"], title="Антикор 2")])
+    found = reader.period_records(T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert found.streams == {"youtube:v1": ended}
+    assert found.rollups == later
+    assert found.broadcasts["b1"].title == "Антикор 2"
