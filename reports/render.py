@@ -13,13 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
 from rich.text import Text
 
 from reports.fmt import Style
 from reports.labels import headline, label, legend, short_label
-from reports.layout import PRIORITY, Column, Fitted, build_table, fit
+from reports.layout import PRIORITY, Column, Fitted, fit
+from reports.longtable import table_renderable
 from reports.report import (
     ADDED_COUNTS,
     CHANGES,
@@ -79,7 +79,7 @@ def render_table(report: Report, console: Console, style: Style, *, wide: bool =
         console.print(Text(f"* {dropped_note(fitted, style.lang)}", style="dim"))
 
 
-def print_wide(console: Console, renderable: Table, width: int) -> None:
+def print_wide(console: Console, renderable: RenderableType, width: int) -> None:
     """Print ``renderable`` at ``width`` even past the console's width (``--wide``)."""
     if width <= console.width:
         console.print(renderable)
@@ -114,7 +114,7 @@ def plain_text(draw: Callable[[Console], None], width: int = TEXT_WIDTH) -> str:
     return buffer.getvalue()
 
 
-def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[Table, Fitted]:
+def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[RenderableType, Fitted]:
     title = label(f"title.{report.kind}", style.lang)
     if report.period is not None:
         title = f"{title} — {style.period(report.period)}"
@@ -123,7 +123,7 @@ def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[Table,
     if report.kind == "summary":
         parts.append(f"+n / −n: {label('change', style.lang)}")
     parts.append(f"{UNKNOWN}: {label('n/a', style.lang)}")
-    return build_table(fitted, title, "; ".join(p for p in parts if p)), fitted
+    return table_renderable(fitted, title, "; ".join(p for p in parts if p)), fitted
 
 
 def report_style(report: Report, style: Style) -> Style:
