@@ -138,6 +138,8 @@ def _justified(text: str, size: int, right: bool) -> str:
 
 def _styled(line: Text, size: int, right: bool, console: Console) -> list[Segment]:
     """A styled line of a cell, justified in ``size`` (its padding takes its style)."""
+    if not line.spans:  # one style over the whole line (an unknown "—"): one segment
+        return [Segment(_justified(line.plain, size, right), console.get_style(line.style))]
     padded = line.copy()
     if right:
         padded.rstrip()

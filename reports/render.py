@@ -16,6 +16,7 @@ from datetime import date
 from rich.console import Console, RenderableType
 from rich.text import Text
 
+from reports.dataset import gc_paused
 from reports.fmt import Style
 from reports.labels import headline, label, legend, short_label
 from reports.layout import PRIORITY, Column, Fitted, fit
@@ -61,8 +62,15 @@ def render_table(report: Report, console: Console, style: Style, *, wide: bool =
     """Print the report: headlines, the table, footnotes (and adherence counts).
 
     The table fits ``console.width`` (lowest-priority columns drop out, a footnote
-    names them); ``wide`` shows every column however wide the table gets.
+    names them); ``wide`` shows every column however wide the table gets. Without
+    cyclic garbage collection (``gc_paused``): a long table makes a few hundred
+    thousand cells, and each collection they trigger walks the whole report's heap.
     """
+    with gc_paused():
+        _draw(report, console, style, wide)
+
+
+def _draw(report: Report, console: Console, style: Style, wide: bool) -> None:
     style = report_style(report, style)
     for programme, totals in report.headlines:
         name = style.programme(programme)
@@ -182,7 +190,8 @@ def _cell(report: Report, style: Style, row: Row, column: str, mark: str) -> Tex
         text = Text(style.number(value))
     else:
         text = Text(style.cell(column, value))
-    text.append(mark)
+    if mark:  # most cells have none; appending nothing still costs, on 100,000 cells
+        text.append(mark)
     change = CHANGES.get(column) if report.kind == "summary" else None
     if change is not None and row.get(change) is not None:
         text.append("\n" + change_text(style, change, row[change]), style="dim")
