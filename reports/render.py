@@ -13,13 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
 from rich.text import Text
 
+from reports.dataset import gc_paused
 from reports.fmt import Style
 from reports.labels import headline, label, legend, short_label
-from reports.layout import PRIORITY, Column, Fitted, build_table, fit
+from reports.layout import PRIORITY, Column, Fitted, fit
+from reports.longtable import table_renderable
 from reports.report import (
     ADDED_COUNTS,
     CHANGES,
@@ -61,8 +62,15 @@ def render_table(report: Report, console: Console, style: Style, *, wide: bool =
     """Print the report: headlines, the table, footnotes (and adherence counts).
 
     The table fits ``console.width`` (lowest-priority columns drop out, a footnote
-    names them); ``wide`` shows every column however wide the table gets.
+    names them); ``wide`` shows every column however wide the table gets. Without
+    cyclic garbage collection (``gc_paused``): a long table makes a few hundred
+    thousand cells, and each collection they trigger walks the whole report's heap.
     """
+    with gc_paused():
+        _draw(report, console, style, wide)
+
+
+def _draw(report: Report, console: Console, style: Style, wide: bool) -> None:
     style = report_style(report, style)
     for programme, totals in report.headlines:
         name = style.programme(programme)
@@ -79,7 +87,7 @@ def render_table(report: Report, console: Console, style: Style, *, wide: bool =
         console.print(Text(f"* {dropped_note(fitted, style.lang)}", style="dim"))
 
 
-def print_wide(console: Console, renderable: Table, width: int) -> None:
+def print_wide(console: Console, renderable: RenderableType, width: int) -> None:
     """Print ``renderable`` at ``width`` even past the console's width (``--wide``)."""
     if width <= console.width:
         console.print(renderable)
@@ -114,7 +122,7 @@ def plain_text(draw: Callable[[Console], None], width: int = TEXT_WIDTH) -> str:
     return buffer.getvalue()
 
 
-def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[Table, Fitted]:
+def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[RenderableType, Fitted]:
     title = label(f"title.{report.kind}", style.lang)
     if report.period is not None:
         title = f"{title} — {style.period(report.period)}"
@@ -123,7 +131,7 @@ def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[Table,
     if report.kind == "summary":
         parts.append(f"+n / −n: {label('change', style.lang)}")
     parts.append(f"{UNKNOWN}: {label('n/a', style.lang)}")
-    return build_table(fitted, title, "; ".join(p for p in parts if p)), fitted
+    return table_renderable(fitted, title, "; ".join(p for p in parts if p)), fitted
 
 
 def report_style(report: Report, style: Style) -> Style:
@@ -182,7 +190,8 @@ def _cell(report: Report, style: Style, row: Row, column: str, mark: str) -> Tex
         text = Text(style.number(value))
     else:
         text = Text(style.cell(column, value))
-    text.append(mark)
+    if mark:  # most cells have none; appending nothing still costs, on 100,000 cells
+        text.append(mark)
     change = CHANGES.get(column) if report.kind == "summary" else None
     if change is not None and row.get(change) is not None:
         text.append("\n" + change_text(style, change, row[change]), style="dim")

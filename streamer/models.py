@@ -245,6 +245,8 @@ class Stream:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Stream:
+        if len(data) == len(_STREAM_DOC) and tuple(data) == _STREAM_DOC:
+            return _stored_stream(cls, data)
         get = data.get  # a report reads every stream: lookups add up
         return cls(
             platform=data["platform"],
@@ -263,6 +265,39 @@ class Stream:
             done=bool(get("done", False)),
             unplanned_id=get("unplanned_id"),
         )
+
+
+# The fields of a stored stream document in ``Stream.to_dict``'s order.
+_STREAM_DOC = (
+    "key", "platform", "external_id", "channel", "broadcast_id", "title", "status",
+    "scheduled_start", "actual_start", "actual_end", "discovered_at", "next_poll_at",
+    "last_polled_at", "final_polls", "done", "unplanned_id",
+)  # fmt: skip
+
+
+def _stored_stream(cls: type[Stream], data: Mapping[str, Any]) -> Stream:
+    """``Stream.from_dict`` of a document as ``to_dict`` writes it, read positionally:
+    a half-year report decodes 12,000 streams."""
+    (_, platform, external_id, channel, broadcast_id, title, status, scheduled_start,
+     actual_start, actual_end, discovered_at, next_poll_at, last_polled_at, final_polls,
+     done, unplanned_id) = data.values()  # fmt: skip
+    return cls(
+        platform,
+        external_id,
+        channel,
+        broadcast_id,
+        title,
+        _stream_status(status),
+        _opt_time(scheduled_start),
+        _opt_time(actual_start),
+        _opt_time(actual_end),
+        _opt_time(discovered_at),
+        _opt_time(next_poll_at),
+        _opt_time(last_polled_at),
+        int(final_polls),
+        bool(done),
+        unplanned_id,
+    )
 
 
 def stream_key(platform: str, external_id: str) -> str:

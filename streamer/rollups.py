@@ -116,6 +116,8 @@ class Rollup:
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Rollup:
         """A stored document back as a ``Rollup`` (one lacking ``ADDED`` fields too)."""
+        if len(doc) == len(ORDER) and tuple(doc) == ORDER:
+            return _current(cls, doc)
         get = doc.get
         absent = frozenset(name for name in ADDED if name not in doc)
         last_live_at = _time(get("last_live_at"))
@@ -151,6 +153,39 @@ class Rollup:
             absent=absent,
             order=None if len(doc) == len(ORDER) and tuple(doc) == ORDER else tuple(doc),
         )
+
+
+def _current(cls: type[Rollup], doc: Mapping[str, Any]) -> Rollup:
+    """``from_doc`` of a document with ``ORDER``'s fields in that order (every rollup
+    written since the exact sums): positionally, without a look-up per field — a
+    half-year report decodes 15,000 rollups."""
+    (stream, interval, samples, live, gaps, peak, peak_at, viewer_minutes, covered_minutes,
+     viewer_seconds_x2, covered_seconds, first_live_at, last_live_at, live_until,
+     last_live_viewers, last_sample_at, last_status, last_viewers, views, likes,
+     comments) = doc.values()  # fmt: skip
+    return cls(
+        stream,
+        interval,
+        samples,
+        live,
+        gaps or _NO_GAPS,
+        peak,
+        None if peak_at is None else from_iso(peak_at),
+        viewer_minutes,
+        covered_minutes,
+        viewer_seconds_x2,
+        covered_seconds,
+        None if first_live_at is None else from_iso(first_live_at),
+        None if last_live_at is None else from_iso(last_live_at),
+        None if live_until is None else from_iso(live_until),
+        last_live_viewers,
+        None if last_sample_at is None else from_iso(last_sample_at),
+        last_status,
+        last_viewers,
+        views,
+        likes,
+        comments,
+    )
 
 
 def empty(stream: str, live_interval_s: int) -> Rollup:

@@ -9,6 +9,7 @@ and exit status 2, never a traceback. ``streamer.app.cli`` is the console script
 from __future__ import annotations
 
 import errno
+import importlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,18 +17,6 @@ from typing import Any
 import click
 
 from collectors.base import PlatformError
-from streamer.app import (
-    cli_collect,
-    cli_db,
-    cli_demo,
-    cli_notify,
-    cli_plan,
-    cli_prune,
-    cli_report,
-    cli_status,
-    cli_store,
-)
-from streamer.app.cli_watch import watch
 from streamer.app.clibase import CONTEXT, App
 from streamer.app.console import make_console
 from streamer.config import starter_config
@@ -36,16 +25,49 @@ from streamer.safe_text import printable
 from streamer.store import StoreBusy, StoreError, StoreUnreachable
 from streamer.timezones import tzdata_version
 
+# The commands that live in their own modules, by name: (module, attribute). A module
+# is imported when its command runs or help lists it, so ``streamer report`` does not
+# import the collector, the daemon or the database client first.
+_LAZY = {
+    "plan": ("cli_plan", "plan"),
+    "report": ("cli_report", "report"),
+    "demo": ("cli_demo", "demo"),
+    "prune": ("cli_prune", "prune"),
+    "status": ("cli_status", "status"),
+    "notify": ("cli_notify", "notify"),
+    "watch": ("cli_watch", "watch"),
+    "db": ("cli_db", "db"),
+    "store": ("cli_store", "store"),
+    "collect": ("cli_collect", "collect"),
+    "run": ("cli_collect", "run"),
+    "simulate": ("cli_collect", "simulate"),
+    "quota": ("cli_collect", "quota"),
+    "rollup": ("cli_collect", "rollup"),
+}
+
 
 class _Root(click.Group):
     """The top group: Ctrl-C inside a command becomes ``Interrupted``, which click
-    passes through untouched (it would print a blank line for a KeyboardInterrupt)."""
+    passes through untouched (it would print a blank line for a KeyboardInterrupt);
+    the commands of ``_LAZY`` are imported when asked for."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise Interrupted from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in _LAZY:
+            module, attribute = _LAZY[cmd_name]
+            found = getattr(importlib.import_module(f"streamer.app.{module}"), attribute)
+            assert isinstance(found, click.Command)
+            self.add_command(found, cmd_name)
+        return found
 
 
 def _print_version(ctx: click.Context, wanted: bool) -> None:
@@ -131,30 +153,6 @@ def _init_simulator(url: str, directory: Path, force: bool) -> None:
     console = make_console()
     for line in lines:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-
-
-def _register() -> None:
-    """Attach the command groups that live in their own modules."""
-    cli.add_command(cli_plan.plan)
-    cli.add_command(cli_report.report)
-    cli.add_command(cli_demo.demo)
-    cli.add_command(cli_prune.prune)
-    cli.add_command(cli_status.status)
-    cli.add_command(cli_notify.notify)
-    cli.add_command(watch)
-    cli.add_command(cli_db.db)
-    cli.add_command(cli_store.store)
-    for command in (
-        cli_collect.collect,
-        cli_collect.run,
-        cli_collect.simulate,
-        cli_collect.quota,
-        cli_collect.rollup,
-    ):
-        cli.add_command(command)
-
-
-_register()
 
 
 # An OSError with one of these is the operator's to fix (permissions, a read-only disk).

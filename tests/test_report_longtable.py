@@ -1,0 +1,137 @@
+"""Long report tables drawn by ``reports.longtable`` read exactly as rich's table.
+
+Each report of the hand-made month (and of the month with very long Kazakh titles)
+is rendered twice: with the long-table path for every table and with rich's own
+table for every table. The plain text must be identical, in each language and width;
+on a colour console the visible text is identical and the styles are still there.
+A cell rich would lay out differently (a character two columns wide) sends the table
+to rich.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import replace
+
+import pytest
+from rich.console import Console
+
+from reports import longtable
+from reports.builders import build
+from reports.dataset import Dataset, channel_programmes
+from reports.fmt import Style
+from reports.render import render_table
+from reports.report import Report
+from streamer.config import Config, load_config, starter_config
+from tests.test_report_render import NOVEMBER, NOW, PROGRAMMES, TZ, rollups_of, scenario_parts
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+KINDS = ("summary", "broadcasts", "adherence")
+LONG_TITLE = "Адал көмек: Түркістан облысының тұрғындарына арналған тегін заң кеңесі"
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The starter config (its programmes name the hand-made month's channels)."""
+    path = tmp_path_factory.mktemp("cfg") / "streamer.toml"
+    path.write_text(starter_config(), encoding="utf-8")
+    return load_config(path)
+
+
+@pytest.fixture(scope="module")
+def data(config: Config) -> Dataset:
+    """The hand-made November of ``tests.test_report_render``."""
+    plans, streams = scenario_parts()
+    return Dataset(
+        {b.id: b for b in plans},
+        {s.key: s for s, _ in streams},
+        rollups_of(plans, streams),
+        channel_programmes(config),
+    )
+
+
+def drawn(
+    report: Report, config: Config, lang: str, width: int, *, long: bool, colour: bool = False
+) -> str:
+    """The console report, every table long-drawn (``long``) or every one by rich."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=colour, color_system="standard"
+                      if colour else None, highlight=False, soft_wrap=False)  # fmt: skip
+    limit = 0 if long else 10**9
+    saved, longtable.LONG_ROWS = longtable.LONG_ROWS, limit
+    try:
+        render_table(report, console, Style(lang, TZ, config.programmes))
+    finally:
+        longtable.LONG_ROWS = saved
+    return buffer.getvalue()
+
+
+def month(data: Dataset, kind: str) -> Report:
+    """The report of ``kind`` over the hand-made November."""
+    return build(kind, data, NOVEMBER, TZ, by="programme", programmes=PROGRAMMES, now=NOW)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("lang", ["en", "ru", "kk"])
+@pytest.mark.parametrize("width", [80, 120, 160])
+def test_long_table_text_is_riches_text(
+    data: Dataset,
+    config: Config,
+    kind: str,
+    lang: str,
+    width: int,
+) -> None:
+    """Every report kind, language and width: the long-drawn table prints the same text."""
+    report = month(data, kind)
+    assert drawn(report, config, lang, width, long=True) == drawn(
+        report, config, lang, width, long=False
+    )
+
+
+@pytest.mark.parametrize("kind", ["broadcasts", "adherence"])
+def test_long_titles_wrap_the_same(config: Config, data: Dataset, kind: str) -> None:
+    """Titles wrapped over several lines (and shortened with "…") give the same rows."""
+    plans, streams = scenario_parts()
+    titled = [replace(b, title=LONG_TITLE * (1 + i % 3)) for i, b in enumerate(plans)]
+    long_data = Dataset(
+        {b.id: b for b in titled},
+        {s.key: s for s, _ in streams},
+        rollups_of(titled, streams),
+        data.channel_programmes,
+    )
+    report = month(long_data, kind)
+    text = drawn(report, config, "kk", 100, long=True)
+    assert "…" in text
+    assert text == drawn(report, config, "kk", 100, long=False)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_colour_console_shows_the_same_text_with_styles(
+    data: Dataset,
+    config: Config,
+    kind: str,
+) -> None:
+    """On a colour terminal the visible text is the same, drawn with the same styles."""
+    report = month(data, kind)
+    fast = drawn(report, config, "en", 120, long=True, colour=True)
+    slow = drawn(report, config, "en", 120, long=False, colour=True)
+    assert ANSI.sub("", fast) == ANSI.sub("", slow)
+    assert set(ANSI.findall(fast)) == set(ANSI.findall(slow))
+    assert "\x1b[1m" in fast  # the bold header
+
+
+def test_a_double_width_title_goes_to_rich(config: Config, data: Dataset) -> None:
+    """A title of characters two columns wide is laid out by rich, as before."""
+    plans, streams = scenario_parts()
+    titled = [replace(b, title="直播节目" * 8) for b in plans]
+    wide = Dataset(
+        {b.id: b for b in titled},
+        {s.key: s for s, _ in streams},
+        rollups_of(titled, streams),
+        data.channel_programmes,
+    )
+    report = month(wide, "broadcasts")
+    assert drawn(report, config, "en", 120, long=True) == drawn(
+        report, config, "en", 120, long=False
+    )
