@@ -367,13 +367,15 @@ class TinyStore:
         """Read → modify → write ``rel`` once, saved only if the block succeeds and changed it.
 
         Opened inside the caller's lock, never kept: it starts from the last writer's file.
-        Main starts from the cached parse when the file is still the version parsed or
-        written last (no parse per cycle); the copy is of its tables, not its documents,
-        so edits must replace a document, never change one in place. What is written
+        Main and a day partition start from the cached parse when the file is still the
+        version parsed or written last (no parse per cycle, see ``_keep``); the copy is
+        of its tables, not its documents, so edits must replace a document, never change
+        one in place. What is written
         becomes the cached version, so the next read or write needs no parse either.
         """
         storage = AtomicJSONStorage(self.data_dir / rel, fsync=self.fsync)
-        cached = self._file_cache.get(rel) if rel == MAIN else None
+        kept = rel == MAIN or rel.startswith(f"{SNAPSHOTS}/")
+        cached = self._file_cache.get(rel) if kept else None
         if cached is not None and cached[0] == stamp(storage.path):
             tables = Tables({name: dict(docs) for name, docs in cached[1].items()})
         else:
@@ -381,8 +383,18 @@ class TinyStore:
         yield tables
         if tables.changed:
             written = storage.write_version(tables.data)
-            if rel == MAIN:
-                self._file_cache[rel] = (written, tables.data)
+            if kept:
+                self._keep(rel, written, tables.data)
+
+    def _keep(self, rel: str, written: Stamp, data: Data) -> None:
+        """Cache what was just written to main or a partition: the next cycle's write
+        starts from it instead of parsing the file again (a 2 MB day was a quarter of a
+        cycle). Only the last partition written is kept: a daemon writes today's, and a
+        day's worth of snapshots is the same size at any length of history."""
+        if rel != MAIN:
+            for old in [k for k in self._file_cache if k.startswith(f"{SNAPSHOTS}/")]:
+                del self._file_cache[old]
+        self._file_cache[rel] = (written, data)
 
     def _read(self, rel: str, table: str) -> list[Document]:
         # No lock: files are only replaced whole, so a read sees one version. A fresh

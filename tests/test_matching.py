@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +11,7 @@ from collectors.cycle import CycleReport, CycleState, combine_simulcasts, rematc
 from collectors.matching import RECONNECT_GAP, assign, match
 from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, StreamStatus, Target
 from streamer.simulcast import combine_samples
+from streamer.store import CycleWrite
 from streamer.tinystore import TinyStore
 
 T = datetime(2026, 3, 14, 11, 0, tzinfo=UTC)
@@ -281,3 +283,32 @@ def test_a_broadcast_whose_stream_moves_away_is_no_longer_held(store: TinyStore)
     combine_simulcasts(cycle, 60, store)
     assert cycle.rollups["broadcast:b"].peak_concurrent is None
     assert update_plan(cycle, timedelta(minutes=30)) == [("b", BroadcastStatus.MISSED)]
+
+
+def test_regrouped_broadcasts_are_rebuilt_from_one_read_a_day(tiny_store: TinyStore) -> None:
+    """Two broadcasts regrouped at once are rebuilt from their streams' snapshots on both
+    sides of UTC midnight, with each day's partition read once, not once per broadcast."""
+    first = Stream("youtube", "dayRead0001", CHANNEL, "b1", actual_start=T)
+    second = Stream("youtube", "dayRead0002", OTHER, "b2", actual_start=T)
+    minutes = [T + timedelta(hours=12, minutes=m) for m in range(0, 120, 20)]  # 23:00..00:40
+    stored = [Snapshot(s.key, at, StreamStatus.LIVE, 100 + n) for s in (first, second)
+              for n, at in enumerate(minutes)]  # fmt: skip
+    tiny_store.commit_cycle(CycleWrite(snapshots=stored))
+    reads: list[tuple[datetime, datetime]] = []
+    read = tiny_store.snapshots
+
+    def counted(
+        start: datetime, end: datetime, streams: Iterable[str] | None = None
+    ) -> list[Snapshot]:
+        reads.append((start, end))
+        return read(start, end, streams)
+
+    tiny_store.snapshots = counted  # type: ignore[method-assign]
+    now = T + timedelta(days=1)
+    streams = {s.key: s for s in (first, second)}
+    cycle = CycleState(now, {}, streams, {}, CycleReport(at=now), regrouped={"b1", "b2"})
+    combine_simulcasts(cycle, 60, tiny_store)
+    combined = [cycle.rollups[f"broadcast:{b}"] for b in ("b1", "b2")]
+    assert [(r.peak_concurrent, r.samples) for r in combined] == [(105, 6), (105, 6)]
+    days = [start.date() for start, _ in reads]
+    assert len(days) == len(set(days)) and T.date() + timedelta(days=1) in days

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus, Target
+from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, StreamStatus, Target
 from streamer.store import CycleWrite
 from streamer.tinyfiles import AtomicJSONStorage
 from streamer.tinystore import TinyStore
@@ -114,3 +114,27 @@ def test_writes_fsync_only_when_asked(
     assert bool(synced) is fsync
     assert TinyStore(tmp_path).get_meta("answer") == 42
     assert list(tmp_path.rglob("*.tmp")) == []
+
+
+def test_a_cycle_appends_to_its_partition_without_parsing_it_again(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second cycle of a day starts from the partition the first wrote; a snapshot
+    another process wrote in between is parsed from the file and kept."""
+    store, other = TinyStore(data_dir), TinyStore(data_dir)
+    first, second, third = (Snapshot("youtube:vid0", START + timedelta(minutes=m),
+                            StreamStatus.LIVE, 10 + m) for m in range(3))  # fmt: skip
+    store.commit_cycle(CycleWrite(snapshots=[first], now=START))
+    parses: list[Path] = []
+    real_read = AtomicJSONStorage.read
+    monkeypatch.setattr(
+        AtomicJSONStorage, "read", lambda self: parses.append(self.path) or real_read(self)
+    )
+    store.commit_cycle(CycleWrite(snapshots=[second], now=START))
+    partition = data_dir / "snapshots" / f"{START.date()}.json"
+    assert partition not in parses
+
+    other.commit_cycle(CycleWrite(snapshots=[third], now=START))
+    store.commit_cycle(CycleWrite(snapshots=[first, second, third], now=START))  # a replay
+    assert partition in parses
+    assert store.snapshots(START, START + timedelta(hours=1)) == [first, second, third]
