@@ -13,7 +13,10 @@ from streamer.config import load_config
 
 def all_commands(group: click.Group, prefix: str = "streamer") -> list[tuple[str, click.Command]]:
     found: list[tuple[str, click.Command]] = []
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)  # list_commands/get_command: the root imports on use
+    for name in sorted(group.list_commands(context)):
+        command = group.get_command(context, name)
+        assert command is not None
         path = f"{prefix} {name}"
         found.append((path, command))
         if isinstance(command, click.Group):

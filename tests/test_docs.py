@@ -80,10 +80,13 @@ def resolve(words: list[str]) -> str | None:
         if word.startswith("[") or word.startswith("…"):
             return None
         names = word.split("|")
-        unknown = [name for name in names if name not in command.commands]
+        # get_command, not .commands: the root group imports a command's module on use.
+        context = click.Context(command)
+        found = [command.get_command(context, name) for name in names]
+        unknown = [name for name, sub in zip(names, found, strict=True) if sub is None]
         if unknown:
             return f"{command.name or 'streamer'} has no command {unknown[0]!r}"
-        command = command.commands[names[0]]
+        command = found[0]  # type: ignore[assignment]
     return None
 
 

@@ -21,8 +21,7 @@ from collectors.alerts import stream_link
 from collectors.simulator import Scenario, SimStream, Simulator
 from collectors.youtube_quota import quota_day as youtube_quota_day
 from streamer import platforms
-from streamer.app.cli import cli, run
-from streamer.app.cli_report import report
+from streamer.app.cli import run
 from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import load_config
@@ -30,9 +29,6 @@ from streamer.errors import ConfigError
 from streamer.models import Stream
 from streamer.platforms import PlatformSpec
 from streamer.store import open_store
-
-if "report" not in cli.commands:  # as tests/test_report_cli.py: until cli.py registers it
-    cli.add_command(report)
 
 # 16:00 UTC: 27 Nov in Tokyo (the fake platform's quota zone), 26 Nov in UTC and Pacific.
 NOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)

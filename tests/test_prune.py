@@ -10,7 +10,7 @@ import pytest
 from filelock import FileLock
 
 from streamer.app import cli_prune
-from streamer.app.cli import cli, run
+from streamer.app.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import starter_config
 from streamer.errors import UserError
@@ -23,8 +23,6 @@ from streamer.tinystore import TinyStore
 # These pin TinyStore's files and locks; the rest run on every backend.
 FILES_ONLY = pytest.mark.parametrize("store", ["tiny"], indirect=True)
 
-if "prune" not in cli.commands:  # until the lead registers the command in cli.py
-    cli.add_command(cli_prune.prune)
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 DAY1, DAY2, DAY3 = date(2026, 1, 10), date(2026, 1, 11), date(2026, 1, 12)

@@ -10,14 +10,11 @@ import orjson
 import pytest
 
 from streamer.app import cli_report
-from streamer.app.cli import cli, run
+from streamer.app.cli import run
 from streamer.app.cli_report import report
 from streamer.clock import SimulatedClock
 from streamer.config import starter_config
 from tests.helpers.report_week import seed_week
-
-if "report" not in cli.commands:  # until the lead registers the group in cli.py
-    cli.add_command(report)
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # Tuesday 1 Dec, 09:00 in Almaty
 JOB = """

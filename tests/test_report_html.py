@@ -27,14 +27,10 @@ from reports.html import html_report
 from reports.labels import label
 from reports.report import Note, Report
 from streamer.app import cli_report
-from streamer.app.cli import cli, run
-from streamer.app.cli_report import report
+from streamer.app.cli import run
 from streamer.clock import SimulatedClock
 from streamer.config import load_config, starter_config
 from tests.helpers.report_week import seed_week
-
-if "report" not in cli.commands:  # until the lead registers the group in cli.py
-    cli.add_command(report)
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
 EVIL = "<img src=x onerror=alert(1)>"

@@ -18,7 +18,8 @@ def store() -> None:
 
     \b
     Example:
-      streamer store copy --from /var/lib/streamer --to postgresql://streamer@db/streamer
+      streamer store copy --from /var/lib/streamer \\
+          --to postgresql://streamer@db/streamer
     """
 
 
@@ -42,8 +43,10 @@ def copy(source: Path, url: str, password_env: str | None) -> None:
 
     \b
     Example:
-      STREAMER_DB_PASSWORD=... streamer store copy --from ./data \\
-          --to postgresql://streamer@db.example.kz/streamer --password-env STREAMER_DB_PASSWORD
+      export STREAMER_DB_PASSWORD=...
+      streamer store copy --from ./data \\
+          --to postgresql://streamer@db.example.kz/streamer \\
+          --password-env STREAMER_DB_PASSWORD
     """
     from streamer.pgcopy import copy_folder
     from streamer.pgschema import redacted
