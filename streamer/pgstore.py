@@ -248,15 +248,8 @@ class PgStore(PgWork):
                 },
             ).fetchall()
         taken = sorted((Stream.from_dict(doc) for (doc,) in rows), key=_due_order)
-        try:
-            yield taken
-        finally:
-            with self._tx() as conn:
-                conn.execute(
-                    "UPDATE streams SET leased_until = NULL, leased_by = NULL"
-                    " WHERE key = ANY(%s) AND leased_by = %s",
-                    [[s.key for s in taken], token],
-                )
+        with self._holding(taken, token) as held:
+            yield held
 
     # -- outbox -----------------------------------------------------------------------
     def outbox(self, *, include_archive: bool = False) -> list[dict[str, Any]]:

@@ -95,6 +95,13 @@ class PgWork:
                  "ttl": timedelta(seconds=self.lease_seconds)},
             ).fetchall()  # fmt: skip
         taken = sorted((Stream.from_dict(doc) for (doc,) in rows), key=lambda s: s.key)
+        with self._holding(taken, token) as held:
+            yield held
+
+    @contextmanager
+    def _holding(self, taken: list[Stream], token: str) -> Iterator[list[Stream]]:
+        """Hold the streams one claim (``token``) leased for the ``with`` block, then
+        release them: only this claim's leases, not a later one's on the same streams."""
         try:
             yield taken
         finally:
