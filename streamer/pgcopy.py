@@ -122,12 +122,24 @@ def _copy(conn: psycopg.Connection[Any], data_dir: Path, result: CopyResult, say
     main = _read(data_dir / "streamer.json")
     _records(conn, main, archived=False, result=result)
     say(f"plan, streams, rollups, ledger and outbox: {len(archives)} archives and main copied")
-    for kind, columns in (("snapshots", "stream, ts, doc"), ("gaps", "stream, ts, reason, doc")):
-        rows = (_day_row(kind, doc) for path in days for doc in _read(path).get(kind, {}).values())
+    # Each day is parsed once: its gaps (few) are kept while its snapshots stream out.
+    gaps: list[tuple[Any, ...]] = []
+    for kind, columns, rows in (
+        ("snapshots", "stream, ts, doc", _snapshot_rows(days, gaps)),
+        ("gaps", "stream, ts, reason, doc", gaps),  # filled by then
+    ):
         for done in _copy_rows(conn, f"COPY {kind} ({columns}) FROM STDIN", rows):
             result.rows[kind] = done
             say(f"{kind}: {done:,} copied")
         result.rows.setdefault(kind, 0)
+
+
+def _snapshot_rows(days: Iterable[Path], gaps: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """The snapshot rows of ``days``, adding each day's gap rows to ``gaps`` as it is read."""
+    for path in days:
+        data = _read(path)
+        gaps.extend(_day_row("gaps", doc) for doc in data.get("gaps", {}).values())
+        yield from (_day_row("snapshots", doc) for doc in data.get("snapshots", {}).values())
 
 
 def _read(path: Path) -> dict[str, dict[str, Doc]]:
