@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from tinydb import Storage
 
+from streamer.files import replace_file
 from streamer.store import StoreError
 
 # Without the passthrough options orjson would quietly turn a datetime or a dataclass
@@ -89,18 +90,7 @@ def _stamp(stat: os.stat_result) -> Stamp:
 def _replace_file(path: Path, payload: bytes, *, fsync: bool = True) -> Stamp:
     # The temp name starts with the data file's name: start-up clean-up finds its lock.
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-            out.flush()
-            if fsync:
-                os.fsync(out.fileno())
-            written = _stamp(os.fstat(out.fileno()))  # a rename keeps inode and mtime
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    written = _stamp(replace_file(path, tmp, payload, fsync=fsync))
     if fsync:
         fsync_folder(path.parent)
     return written
