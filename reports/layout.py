@@ -124,6 +124,11 @@ class Fitted:
         """The table's width on screen."""
         return sum(self.widths) + GAP * len(self.widths)
 
+    @property
+    def rows(self) -> int:
+        """How many rows the table has."""
+        return len(self.shown[0].cells) if self.shown else 0
+
 
 def dropped_note(fitted: Fitted, lang: str) -> str:
     """The footnote naming the columns left out for width, and how to see them."""
@@ -233,8 +238,7 @@ def build_table(fitted: Fitted, title: str | None = None, caption: str | None = 
             # never wraps, and a title was shortened to fit by ``shorten``.
             overflow="ellipsis",
         )
-    rows = len(fitted.shown[0].cells) if fitted.shown else 0
-    for index in range(rows):
+    for index in range(fitted.rows):
         table.add_row(
             *(
                 shorten(c.cells[index], size) if c.wraps else c.cells[index]
