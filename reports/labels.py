@@ -209,7 +209,6 @@ SHORT: dict[str, tuple[str, str, str]] = {
     "duration_min": ("ұзақт., мин", "длит., мин", "dur., min"),
     "overrun_min": ("асу, мин", "превыш., мин", "over, min"),
     "platforms": ("платф.", "платф.", "platf."),
-    "start": ("басталуы", "начало", "start"),
     "targets": ("платф.", "платф.", "platf."),
 }
 

@@ -15,8 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich import box
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
+
+from reports.labels import label
 
 GAP = 2  # what rich adds per column: one space each side (box.SIMPLE_HEAD)
 WRAP_MIN = 22  # a wrapping column (a title) narrower than this is hard to read
@@ -121,6 +124,17 @@ class Fitted:
         """The table's width on screen."""
         return sum(self.widths) + GAP * len(self.widths)
 
+    @property
+    def rows(self) -> int:
+        """How many rows the table has."""
+        return len(self.shown[0].cells) if self.shown else 0
+
+
+def dropped_note(fitted: Fitted, lang: str) -> str:
+    """The footnote naming the columns left out for width, and how to see them."""
+    names = "; ".join(label(c.key, lang) for c in fitted.dropped)  # labels hold commas
+    return label("note.dropped", lang).format(columns=names)
+
 
 def fit(columns: Sequence[Column], width: int, priority: Sequence[str], wide: bool) -> Fitted:
     """Keep columns by priority while their minimum widths fit ``width``; share the rest.
@@ -224,8 +238,7 @@ def build_table(fitted: Fitted, title: str | None = None, caption: str | None = 
             # never wraps, and a title was shortened to fit by ``shorten``.
             overflow="ellipsis",
         )
-    rows = len(fitted.shown[0].cells) if fitted.shown else 0
-    for index in range(rows):
+    for index in range(fitted.rows):
         table.add_row(
             *(
                 shorten(c.cells[index], size) if c.wraps else c.cells[index]
@@ -233,3 +246,16 @@ def build_table(fitted: Fitted, title: str | None = None, caption: str | None = 
             )
         )
     return table
+
+
+def print_wide(console: Console, renderable: RenderableType, width: int) -> None:
+    """Print ``renderable`` at ``width`` even past the console's width (``--wide``)."""
+    if width <= console.width:
+        console.print(renderable)
+        return
+    narrow = console.width
+    console.width = width
+    try:
+        console.print(renderable)
+    finally:
+        console.width = narrow

@@ -17,13 +17,14 @@ column — or a console narrower than the table sends the whole table to rich.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
-from reports.layout import GAP, Column, Fitted, build_table, shorten
+from reports.layout import GAP, Fitted, build_table, shorten
 
 LONG_ROWS = 200  # below this many rows rich's own table is fast enough
 
@@ -34,8 +35,7 @@ def table_renderable(
     fitted: Fitted, title: str | None = None, caption: str | None = None
 ) -> RenderableType:
     """``build_table``'s table, or from ``LONG_ROWS`` rows on the same drawn by ``LongTable``."""
-    count = len(fitted.shown[0].cells) if fitted.shown else 0
-    if count < LONG_ROWS:
+    if fitted.rows < LONG_ROWS:
         return build_table(fitted, title, caption)
     return LongTable(fitted, title, caption)
 
@@ -54,7 +54,7 @@ class LongTable:
         if rows is None:
             yield from console.render(build_table(fitted, self.title, self.caption), options)
             return
-        empty = Fitted([_header_only(c) for c in fitted.shown], fitted.widths, fitted.dropped)
+        empty = Fitted([replace(c, cells=[]) for c in fitted.shown], fitted.widths, fitted.dropped)
         head = console.render_lines(build_table(empty, self.title), options, pad=False)
         for line in head[:-1]:  # the title, the header and its rule
             yield from line
@@ -68,10 +68,6 @@ class LongTable:
             caption = console.render_str(self.caption, style="table.caption", highlight=False)
             width = options.update(width=fitted.width, highlight=False, height=None)
             yield from console.render(caption, width.update(justify="left"))
-
-
-def _header_only(column: Column) -> Column:
-    return Column(column.key, column.header, [], column.numeric)
 
 
 def _rows(fitted: Fitted) -> list[list[_Cell]] | None:

@@ -19,7 +19,7 @@ from rich.text import Text
 from reports.dataset import gc_paused
 from reports.fmt import Style
 from reports.labels import headline, label, legend, short_label
-from reports.layout import PRIORITY, Column, Fitted, fit
+from reports.layout import PRIORITY, Column, Fitted, dropped_note, fit, print_wide
 from reports.longtable import table_renderable
 from reports.report import (
     ADDED_COUNTS,
@@ -87,19 +87,6 @@ def _draw(report: Report, console: Console, style: Style, wide: bool) -> None:
         console.print(Text(f"* {dropped_note(fitted, style.lang)}", style="dim"))
 
 
-def print_wide(console: Console, renderable: RenderableType, width: int) -> None:
-    """Print ``renderable`` at ``width`` even past the console's width (``--wide``)."""
-    if width <= console.width:
-        console.print(renderable)
-        return
-    narrow = console.width
-    console.width = width
-    try:
-        console.print(renderable)
-    finally:
-        console.width = narrow
-
-
 def render_text(
     report: Report, style: Style, width: int = TEXT_WIDTH, *, wide: bool = False
 ) -> str:
@@ -160,12 +147,6 @@ def fit_columns(report: Report, style: Style, width: int, wide: bool = False) ->
         for key in keys
     ]
     return fit(columns, width, PRIORITY.get(report.kind, ()), wide)
-
-
-def dropped_note(fitted: Fitted, lang: str) -> str:
-    """The footnote naming the columns left out for width, and how to see them."""
-    names = "; ".join(label(c.key, lang) for c in fitted.dropped)  # labels hold commas
-    return label("note.dropped", lang).format(columns=names)
 
 
 def _console_order(columns: list[str]) -> list[str]:
@@ -270,10 +251,9 @@ COUNT_ORDER = (
 
 
 def _counts_line(report: Report, style: Style) -> str:
-    order = COUNT_ORDER
     parts = [
         f"{label(f'finding.{key}', style.lang)}: {style.number(report.counts[key])}"
-        for key in order
+        for key in COUNT_ORDER
         if report.counts.get(key)
     ]
     return " · ".join(parts)

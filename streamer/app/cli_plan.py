@@ -13,7 +13,7 @@ import click
 import orjson
 
 import schedules
-from reports.render import print_wide
+from reports.layout import print_wide
 from schedules.ids import IdFactory
 from schedules.localtime import format_local
 from schedules.xlsxio import XLSX_MAGIC, export_xlsx, import_xlsx

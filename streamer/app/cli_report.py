@@ -95,6 +95,11 @@ def _wide_option(func: F) -> F:
     )(func)
 
 
+def _report_options(func: F) -> F:
+    """A period report's options: period and filters, output, --wide."""
+    return _period_options(_output_options(_wide_option(func)))
+
+
 @click.group(context_settings=CONTEXT)
 def report() -> None:
     """Audience reports: summaries, broadcasts, plan adherence, viewer curves.
@@ -113,9 +118,7 @@ def report() -> None:
     show_default=True,
     help="Group rows by this.",
 )
-@_period_options
-@_output_options
-@_wide_option
+@_report_options
 @pass_app
 def summary(app: App, /, by: str, **options: Any) -> None:
     """Broadcasts planned/held/missed, views, viewers, delays per group, with changes.
@@ -128,9 +131,7 @@ def summary(app: App, /, by: str, **options: Any) -> None:
 
 
 @report.command(context_settings=CONTEXT)
-@_period_options
-@_output_options
-@_wide_option
+@_report_options
 @pass_app
 def broadcasts(app: App, /, **options: Any) -> None:
     """One row per broadcast (and per unplanned stream) with its audience.
@@ -143,9 +144,7 @@ def broadcasts(app: App, /, **options: Any) -> None:
 
 
 @report.command(context_settings=CONTEXT)
-@_period_options
-@_output_options
-@_wide_option
+@_report_options
 @pass_app
 def adherence(app: App, /, **options: Any) -> None:
     """Plan against air: late starts, no-shows, overruns, unplanned streams.

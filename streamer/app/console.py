@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reports.labels import LOCALES, label, short_label
-from reports.layout import PRIORITY, Column, build_table, fit
+from reports.layout import PRIORITY, Column, build_table, dropped_note, fit
 from schedules.localtime import format_local
 from streamer.models import Broadcast, BroadcastStatus
 from streamer.platforms import CODES
@@ -57,10 +57,7 @@ def plan_table(
     """
     columns = plan_columns(broadcasts, tz, lang)
     fitted = fit(columns, width, PRIORITY["plan"], wide=wide)
-    caption = None
-    if fitted.dropped:
-        names = "; ".join(label(c.key, lang) for c in fitted.dropped)
-        caption = f"* {label('note.dropped', lang).format(columns=names)}"
+    caption = f"* {dropped_note(fitted, lang)}" if fitted.dropped else None
     return build_table(fitted, title, caption)
 
 
