@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.rows import row as _row
+from bench.rows import show
 from collectors.simulator import Simulator, demo_week
 from streamer.app.daemon import Collector
 from streamer.app.demo import ADAL_YT, ANTIKOR_YT, plan_week
@@ -102,10 +104,5 @@ def run() -> list[dict[str, Any]]:
     return rows
 
 
-def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
-
-
 if __name__ == "__main__":
-    for row in run():
-        print(f"{row['name']:<45} {row['value']:>10.4g} {row['unit']:<6} {row['target']}")
+    show(run())

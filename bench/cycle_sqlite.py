@@ -36,6 +36,8 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from bench import generate
+from bench.rows import row as _row
+from bench.rows import show
 from bench.store_scale import (
     _INSERT_SNAPSHOT,
     _UPSERT_ROLLUP,
@@ -176,10 +178,5 @@ def _run(tmp: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
-
-
 if __name__ == "__main__":
-    for item in run():
-        print(f"{item['name']:<70} {item['value']:>9.4g} {item['unit']:<2} {item['holds']}")
+    show(run())

@@ -18,6 +18,8 @@ from typing import Any
 
 from rich.console import Console
 
+from bench.rows import row as _row
+from bench.rows import show
 from streamer.app.demo import run_demo
 from streamer.app.demo_half_year import run_half_year
 from streamer.clock import monotonic
@@ -39,19 +41,14 @@ def run() -> list[dict[str, Any]]:
         agree = run_half_year(Path(tmp) / "half-year", _quiet())
         half_year = monotonic() - began
     return [
-        _row("simulated week of both programmes (make demo), wall time", min(week), "< 60",
-             min(week) < 60),
-        _row("simulated half-year (demo --half-year), wall time", half_year, "< 60",
-             half_year < 60),
+        _row("simulated week of both programmes (make demo), wall time", min(week), "s",
+             "< 60", min(week) < 60),
+        _row("simulated half-year (demo --half-year), wall time", half_year, "s",
+             "< 60", half_year < 60),
         {"name": "half-year demo: report agrees with the simulator", "value": int(agree),
          "unit": "bool", "target": "1", "holds": agree},
     ]  # fmt: skip
 
 
-def _row(name: str, seconds: float, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": seconds, "unit": "s", "target": target, "holds": holds}
-
-
 if __name__ == "__main__":
-    for item in run():
-        print(f"{item['name']:<65} {item['value']:>8.4g} {item['unit']:<4} {item['holds']}")
+    show(run())

@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import generate
+from bench.rows import row as _row
+from bench.rows import show
 
 CYCLES = 20  # the partition grows 500 a cycle; peak RSS is reached early
 DAYS = (1, 30)
@@ -129,13 +131,8 @@ def run() -> list[dict[str, Any]]:
     return rows
 
 
-def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
-
-
 if __name__ == "__main__":
     if len(sys.argv) == 4:
         print(json.dumps(child(Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "1")))
     else:
-        for item in run():
-            print(f"{item['name']:<70} {item['value']:>10.4g} {item['unit']:<3} {item['holds']}")
+        show(run())

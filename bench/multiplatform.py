@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.rows import row as _row
+from bench.rows import show
 from collectors.base import Discovery, Platform, PollResult
 from collectors.engine import CycleReport
 from collectors.simulator import Scenario, SimStream, Simulator
@@ -201,11 +203,5 @@ def run() -> list[dict[str, Any]]:
     return rows
 
 
-def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
-
-
 if __name__ == "__main__":
-    for row in run():
-        print(f"{row['name']:<72} {row['value']:>9.3f} {row['unit']:<4} {row['target']:<8} "
-              f"{'yes' if row['holds'] else 'NO'}")  # fmt: skip
+    show(run())

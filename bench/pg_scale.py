@@ -38,6 +38,8 @@ from typing import Any
 
 from bench import generate
 from bench.reports_scale import _config, _period, _summary
+from bench.rows import row as _row
+from bench.rows import show
 from bench.store_scale import StreamerCycles, cycle
 from reports.dataset import Dataset
 from streamer.clock import ScaledClock, monotonic
@@ -273,10 +275,5 @@ def _bucket(moment: datetime | str) -> datetime:
     return T0 + (at - T0) // TICK * TICK
 
 
-def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
-
-
 if __name__ == "__main__":
-    for item in run():
-        print(f"{item['name']:<70} {item['value']:>12.4g} {item['unit']:<9} {item['holds']}")
+    show(run())

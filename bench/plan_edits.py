@@ -18,6 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench import generate
+from bench.rows import row as _row
+from bench.rows import show
 from schedules.ids import default_id_factory
 from schedules.plans import PlanRequest, add
 from streamer.clock import monotonic
@@ -63,10 +65,5 @@ def run() -> list[dict[str, Any]]:
     return rows
 
 
-def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
-
-
 if __name__ == "__main__":
-    for item in run():
-        print(f"{item['name']:<45} {item['value']:>10.4g} {item['unit']:<3} {item['holds']}")
+    show(run())

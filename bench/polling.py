@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from bench.rows import row as _row
 from collectors.simulator import Scenario, SimStream, Simulator
 from collectors.youtube import YouTubeAdapter
 from streamer.clock import SimulatedClock, monotonic
@@ -90,7 +91,3 @@ def run() -> list[dict[str, Any]]:
              "> 1", naive["wall"] > batched["wall"]),
         _row("youtube 1k live: naive calls", naive["calls"], "calls", "printed", True),
     ]  # fmt: skip
-
-
-def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}

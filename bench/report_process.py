@@ -38,6 +38,8 @@ from typing import Any
 import orjson
 
 from bench import generate
+from bench.rows import row as _row
+from bench.rows import show
 from streamer.clock import monotonic
 
 RUNS = 5
@@ -165,10 +167,5 @@ def run() -> list[dict[str, Any]]:
     return rows
 
 
-def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
-
-
 if __name__ == "__main__":
-    for item in run():
-        print(f"{item['name']:<75} {item['value']:>8.4g} {item['unit']:<2} {item['holds']}")
+    show(run())

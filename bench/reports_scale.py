@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import generate
+from bench.rows import row as _row
+from bench.rows import show
 from reports.builders import build
 from reports.dataset import Dataset
 from reports.periods import Period, parse_period
@@ -89,10 +91,5 @@ def run() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
-
-
 if __name__ == "__main__":
-    for item in run():
-        print(f"{item['name']:<55} {item['value']:>12.4g} {item['unit']:<9} {item['holds']}")
+    show(run())

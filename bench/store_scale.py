@@ -41,6 +41,8 @@ import orjson
 from tinydb import TinyDB
 
 from bench import generate
+from bench.rows import row as _row
+from bench.rows import show
 from streamer import rollup
 from streamer.clock import monotonic
 from streamer.models import Snapshot, StreamStatus
@@ -214,10 +216,6 @@ def _run(tmp: Path) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _row(name: str, value: float, unit: str, target: str, holds: bool) -> dict[str, Any]:
-    return {"name": name, "value": value, "unit": unit, "target": target, "holds": holds}
-
-
 def profile(days: int = 30) -> Callable[[], None]:
     """A zero-argument callable running one cycle on a ``days`` history (for cProfile)."""
     folder = Path(tempfile.mkdtemp(prefix="streamer-profile-"))
@@ -227,5 +225,4 @@ def profile(days: int = 30) -> Callable[[], None]:
 
 
 if __name__ == "__main__":
-    for item in run():
-        print(f"{item['name']:<75} {item['value']:>10.4g} {item['unit']:<3} {item['holds']}")
+    show(run())

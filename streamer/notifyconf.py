@@ -12,7 +12,7 @@ here. Values are checked with the config validator's own generic checks (``Check
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
 from typing import Any, Protocol
 
 from streamer.errors import ConfigError
@@ -96,32 +96,37 @@ class _Reader:
     """Reads of one table through the config's checks, each failure naming ``prefix.key``.
 
     Strings are stripped (a chat id or a host with a stray space still works); the
-    checks themselves are the config validator's, so both name mistakes alike.
+    checks themselves are the config validator's, so both name mistakes alike. A key
+    left out takes its settings dataclass's default (see ``known``).
     """
 
     def __init__(self, prefix: str, table: Mapping[str, Any], checks: Checks) -> None:
         self.prefix, self.table, self.checks = prefix, table, checks
+        self.defaults: dict[str, Any] = {}
 
     def fail(self, key: str, problem: str) -> ConfigError:
         return self.checks.fail(f"{self.prefix}.{key}", problem)
 
-    def known(self, allowed: tuple[str, ...]) -> None:
-        self.checks.known_keys(self.prefix + ".", self.table, set(allowed))
+    def known(self, cls: Any) -> None:
+        """Refuse keys that are not fields of the dataclass ``cls``; take its defaults."""
+        fields = cls.__dataclass_fields__
+        self.checks.known_keys(self.prefix + ".", self.table, set(fields))
+        self.defaults = {k: f.default for k, f in fields.items() if f.default is not MISSING}
 
-    def text(self, key: str, default: str | None = None) -> str:
-        value = self.table.get(key, default)
+    def text(self, key: str) -> str:
+        value = self.table.get(key, self.defaults.get(key))
         if value is None:
             raise self.fail(key, "is required")
         return self.checks.string(f"{self.prefix}.{key}", value).strip()
 
-    def env(self, key: str, default: str | None = None) -> str:
-        return self.checks.env_name(f"{self.prefix}.{key}", self.text(key, default))
+    def env(self, key: str) -> str:
+        return self.checks.env_name(f"{self.prefix}.{key}", self.text(key))
 
     def optional_env(self, key: str) -> str | None:
         return self.env(key) if key in self.table else None
 
-    def url(self, key: str, default: str | None = None) -> str:
-        return self.checks.endpoint(f"{self.prefix}.{key}", self.text(key, default))
+    def url(self, key: str) -> str:
+        return self.checks.endpoint(f"{self.prefix}.{key}", self.text(key))
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.table.get(key)
@@ -131,8 +136,8 @@ class _Reader:
             raise self.fail(key, "must hold non-empty strings only")
         return tuple(item.strip() for item in value)
 
-    def whole(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.table.get(key, default)
+    def whole(self, key: str, low: int, high: int) -> int:
+        value = self.table.get(key, self.defaults[key])
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise self.fail(key, f"must be a whole number from {low} to {high}, not {value!r}")
         return value
@@ -176,23 +181,21 @@ def _table(key: str, value: Any, checks: Checks) -> dict[str, Any]:
 
 
 def _telegram(read: _Reader) -> TelegramSettings:
-    read.known(tuple(TelegramSettings.__dataclass_fields__))
+    read.known(TelegramSettings)
     chats = read.texts("chat_ids")
     for chat in chats:
         if not (chat.lstrip("-").isdigit() or (chat.startswith("@") and len(chat) > 1)):
             raise read.fail("chat_ids", f"{chat!r} is not a chat id (-1001234567890 or @channel)")
     return TelegramSettings(
         chat_ids=chats,
-        bot_token_env=read.env("bot_token_env", "TELEGRAM_BOT_TOKEN"),
-        api_endpoint=read.url("api_endpoint", "https://api.telegram.org"),
+        bot_token_env=read.env("bot_token_env"),
+        api_endpoint=read.url("api_endpoint"),
     )
 
 
 def _email(read: _Reader) -> EmailSettings:
-    read.known(tuple(EmailSettings.__dataclass_fields__))
-    security = read.checks.choice(
-        f"{read.prefix}.security", read.text("security", "starttls"), SECURITY
-    )
+    read.known(EmailSettings)
+    security = read.checks.choice(f"{read.prefix}.security", read.text("security"), SECURITY)
     username, password = read.optional_env("username_env"), read.optional_env("password_env")
     if (username is None) != (password is None):
         raise read.fail("password_env", "give username_env and password_env together, or neither")
@@ -205,7 +208,7 @@ def _email(read: _Reader) -> EmailSettings:
         smtp_host=read.text("smtp_host"),
         sender=sender,
         recipients=recipients,
-        smtp_port=read.whole("smtp_port", 587, 1, 65535),
+        smtp_port=read.whole("smtp_port", 1, 65535),
         security=security,
         username_env=username,
         password_env=password,
@@ -213,12 +216,12 @@ def _email(read: _Reader) -> EmailSettings:
 
 
 def _webhook(read: _Reader) -> WebhookSettings:
-    read.known(tuple(WebhookSettings.__dataclass_fields__))
-    return WebhookSettings(url=read.url("url"), secret_env=read.env("secret_env", "WEBHOOK_SECRET"))
+    read.known(WebhookSettings)
+    return WebhookSettings(url=read.url("url"), secret_env=read.env("secret_env"))
 
 
 def _alerts(read: _Reader, configured: tuple[str, ...]) -> AlertSettings:
-    read.known(tuple(AlertSettings.__dataclass_fields__))
+    read.known(AlertSettings)
     events = read.texts("events") if "events" in read.table else EVENTS
     for event in events:
         if event not in EVENTS:
@@ -227,7 +230,7 @@ def _alerts(read: _Reader, configured: tuple[str, ...]) -> AlertSettings:
     return AlertSettings(
         events=events,
         to=tuple(_channel("alerts.to", name, configured, read.checks) for name in to),
-        late_after_min=read.whole("late_after_min", 10, 1, 24 * 60),
+        late_after_min=read.whole("late_after_min", 1, 24 * 60),
     )
 
 

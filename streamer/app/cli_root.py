@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import errno
 import importlib
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from collectors.base import PlatformError
 from streamer.app.clibase import CONTEXT, App
 from streamer.app.console import make_console
 from streamer.config import starter_config
@@ -177,8 +177,6 @@ def invoke(argv: Sequence[str] | None = None) -> int:
         return _fail(exc.format_message(), 2)
     except UserError as exc:
         return _fail(exc.message, exc.exit_code)
-    except PlatformError as exc:  # its message is built to be safe: no keys, no tokens
-        return _fail(str(exc), 1)
     except StoreBusy as exc:
         return _fail(str(exc), 1)
     except StoreError as exc:  # a permission refused mid-write is the operator's to fix
@@ -194,7 +192,18 @@ def invoke(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         status = 2 if exc.errno in _NOT_ALLOWED else 1
         return _fail(f"{where}{exc.strerror or exc}", status)
+    except Exception as exc:
+        if not _platform_error(exc):
+            raise
+        return _fail(str(exc), 1)  # its message is built to be safe: no keys, no tokens
     return result if isinstance(result, int) else 0
+
+
+def _platform_error(exc: Exception) -> bool:
+    """Whether ``exc`` is a ``PlatformError``, without importing the collectors (and the
+    retry machinery) on every start: only a command that loaded them can raise one."""
+    base = sys.modules.get("collectors.base")
+    return base is not None and isinstance(exc, base.PlatformError)
 
 
 def _fail(message: str, status: int) -> int:

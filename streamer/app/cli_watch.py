@@ -146,9 +146,10 @@ def render(config: Config, store: Store, now: datetime, lang: str) -> list[str]:
     words = {**LABELS.get(lang, LABELS["en"]), "lang": lang}
     tz = config.tz
     found = gather(config, store, now)
+    streams = store.streams()  # one read for the live list and the next poll
     lines = [f"{words['title']} · {_local(now, tz, '%Y-%m-%d %H:%M:%S')} {tz.key}", ""]
-    lines += _live(config, store, now, words)
-    lines += _next(config, store, now, words)
+    lines += _live(config, store, streams, now, words)
+    lines += _next(config, store, streams, now, words)
     lines += _platforms(found, words, tz)
     lines += _quota(found, words)
     lines += _cycle(store, now, words, tz)
@@ -170,8 +171,14 @@ def _programme_names(config: Config, lang: str) -> dict[str, str]:
     return names
 
 
-def _live(config: Config, store: Store, now: datetime, words: dict[str, str]) -> list[str]:
-    streams = {k: s for k, s in store.streams().items() if s.status is StreamStatus.LIVE}
+def _live(
+    config: Config,
+    store: Store,
+    streams: dict[str, Stream],
+    now: datetime,
+    words: dict[str, str],
+) -> list[str]:
+    streams = {k: s for k, s in streams.items() if s.status is StreamStatus.LIVE}
     lines = [words["live"]]
     if not streams:
         return [*lines, f"  {words['none_live']}", ""]
@@ -195,7 +202,13 @@ def _live(config: Config, store: Store, now: datetime, words: dict[str, str]) ->
     return [*lines, ""]
 
 
-def _next(config: Config, store: Store, now: datetime, words: dict[str, str]) -> list[str]:
+def _next(
+    config: Config,
+    store: Store,
+    streams: dict[str, Stream],
+    now: datetime,
+    words: dict[str, str],
+) -> list[str]:
     upcoming = sorted(
         (b for b in store.broadcasts(include_archive=False).values()
          if b.status is BroadcastStatus.PLANNED and b.start > now),
@@ -212,7 +225,7 @@ def _next(config: Config, store: Store, now: datetime, words: dict[str, str]) ->
         lines.append(f"  {when}  {title}")
     if not upcoming:
         lines.append(f"  {words['none_next']}")
-    polls = [s.next_poll_at for s in store.streams().values() if s.next_poll_at and not s.done]
+    polls = [s.next_poll_at for s in streams.values() if s.next_poll_at and not s.done]
     if polls:
         lines.append(f"  {words['next_poll']} {_local(min(polls), config.tz, '%H:%M:%S')}")
     return [*lines, ""]

@@ -126,10 +126,11 @@ class TelegramChannel:
         self._accepted.move_to_end(notice.id)
         while len(self._accepted) > ACCEPTED_KEPT:
             self._accepted.popitem(last=False)
+        text = render_html(notice)  # the same for every chat
         with httpx.Client(timeout=TIMEOUT, transport=self._transport) as client:
             for chat in self.settings.chat_ids:
                 if f"text:{chat}" not in done:
-                    payload = {"chat_id": chat, "text": render_html(notice),
+                    payload = {"chat_id": chat, "text": text,
                                "parse_mode": "HTML", "disable_web_page_preview": True}  # fmt: skip
                     answer = self._call(client, "sendMessage", json=payload)
                     done[f"text:{chat}"] = f"message {answer.get('message_id', '?')} to {chat}"
