@@ -5,13 +5,38 @@ The usual path is ``Dataset.from_store`` → ``summarise`` / ``list_broadcasts``
 (``reports.charts``) need the optional matplotlib extra and are imported on demand.
 """
 
-from reports.builders import adherence, build, list_broadcasts, summarise
-from reports.dataset import Dataset, select
-from reports.export import read_csv, report_json, write_csv
-from reports.jobs import run_job
-from reports.periods import Period, parse_period, parse_range
-from reports.render import render_table, render_text
-from reports.report import Report
+from importlib import import_module
+
+TYPE_CHECKING = False  # not typing's: importing typing is a start-up cost
+if TYPE_CHECKING:
+    from reports.builders import adherence, build, list_broadcasts, summarise
+    from reports.dataset import Dataset, select
+    from reports.export import read_csv, report_json, write_csv
+    from reports.jobs import run_job
+    from reports.periods import Period, parse_period, parse_range
+    from reports.render import render_table, render_text
+    from reports.report import Report
+
+# Loaded on first use (PEP 562): ``import reports.fmt`` need not load every report
+# module, and the CLI's start-up is part of what a user waits for.
+_HOMES = {
+    "adherence": "reports.builders",
+    "build": "reports.builders",
+    "list_broadcasts": "reports.builders",
+    "summarise": "reports.builders",
+    "Dataset": "reports.dataset",
+    "select": "reports.dataset",
+    "read_csv": "reports.export",
+    "report_json": "reports.export",
+    "write_csv": "reports.export",
+    "run_job": "reports.jobs",
+    "Period": "reports.periods",
+    "parse_period": "reports.periods",
+    "parse_range": "reports.periods",
+    "render_table": "reports.render",
+    "render_text": "reports.render",
+    "Report": "reports.report",
+}
 
 __all__ = [
     "Dataset",
@@ -31,3 +56,11 @@ __all__ = [
     "summarise",
     "write_csv",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """One of ``__all__``, imported from its module on first use."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(home), name)

@@ -28,6 +28,7 @@ from reports.metrics import (
 )
 from reports.periods import Period, days_period, month_of, week_of
 from streamer.config import Config
+from streamer.fastbuild import builder
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus
 from streamer.platforms import in_order
 from streamer.rollups import Rollup
@@ -343,17 +344,22 @@ def _platform_status(item: Broadcast, mine: list[Stream], figures: Figures) -> s
 
 
 def _planned(item: Broadcast, status: str, platforms: tuple[str, ...], figures: Figures) -> Entry:
-    return Entry(
-        id=item.id,
-        programme=item.programme,
-        title=item.title,
-        status=status,
-        platforms=platforms,
-        figures=figures,
-        district=item.district,
-        planned_start=item.start,
-        planned_duration_min=item.duration_min,
+    return _build_entry(
+        item.id,
+        item.programme,
+        item.title,
+        status,
+        platforms,
+        figures,
+        item.district,
+        item.start,
+        item.duration_min,
+        1,
     )
+
+
+# A report builds an Entry per broadcast of its period: see ``streamer.fastbuild``.
+_build_entry = builder(Entry)
 
 
 def _order(entry: Entry) -> tuple[bool, datetime | None, str]:

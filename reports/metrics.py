@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from streamer.fastbuild import builder
 from streamer.models import Stream
 from streamer.rollups import Rollup
 
@@ -87,6 +88,10 @@ class Figures:
         return pct is not None and pct < LOW_COVERAGE_PCT
 
 
+# Every report builds a Figures per stream and per broadcast: see ``streamer.fastbuild``.
+_build_figures = builder(Figures)
+
+
 def stream_figures(stream: Stream, rollup: Rollup | None) -> Figures:
     """The figures of one stream from its rollup (``None``: never sampled)."""
     if rollup is None:  # never sampled: no live sample, nothing unreported
@@ -104,7 +109,7 @@ def stream_figures(stream: Stream, rollup: Rollup | None) -> Figures:
     # A stream that never went live (a no-show, polled only while upcoming) had no views
     # to give: that is not a platform failing to report them.
     no_views = bool(r.samples) and views is None and start is not None
-    return Figures(
+    return _build_figures(
         start,
         end,
         views,
@@ -116,6 +121,7 @@ def stream_figures(stream: Stream, rollup: Rollup | None) -> Figures:
         _unreported(stream.platform, no_viewers, no_views)
         if no_viewers or no_views
         else _NOTHING_UNREPORTED,
+        False,
     )
 
 
@@ -154,7 +160,7 @@ def combined_figures(members: Sequence[Figures], combined: Rollup | None) -> Fig
         if m.peak_concurrent is not None:
             reporting.append(m)
     peak, peak_at, viewer_minutes, covered, no_combined = _concurrent(reporting, combined)
-    return Figures(
+    return _build_figures(
         start,
         end,
         sum(views) if views else None,

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from streamer.fastbuild import builder
+
 LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
 
 
@@ -168,21 +170,25 @@ class Broadcast:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Broadcast:
-        return cls(
-            id=data["id"],
-            programme=data["programme"],
-            title=data["title"],
-            start=from_iso(data["start"]),
-            duration_min=int(data["duration_min"]),
-            targets=tuple(
-                [Target(t["platform"], t["channel"], t.get("external_id")) for t in data["targets"]]
+        get = data.get  # a report reads the whole plan: built by ``builder``
+        return (_build_broadcast if cls is Broadcast else cls)(
+            data["id"],
+            data["programme"],
+            data["title"],
+            from_iso(data["start"]),
+            int(data["duration_min"]),
+            tuple(
+                [
+                    _build_target(t["platform"], t["channel"], t.get("external_id"))
+                    for t in data["targets"]
+                ]
             ),
-            topic=data.get("topic", ""),
-            speakers=tuple(data.get("speakers", ())),
-            district=data.get("district", ""),
-            status=_broadcast_status(data.get("status", "planned")),
-            series_id=data.get("series_id"),
-            revision=int(data.get("revision", 0)),  # plans saved before it was kept
+            get("topic", ""),
+            tuple(get("speakers", ())),
+            get("district", ""),
+            _broadcast_status(get("status", "planned")),
+            get("series_id"),
+            int(get("revision", 0)),  # plans saved before it was kept
         )
 
 
@@ -245,8 +251,8 @@ class Stream:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Stream:
-        if len(data) == len(_STREAM_DOC) and tuple(data) == _STREAM_DOC:
-            return _stored_stream(cls, data)
+        if cls is Stream and len(data) == len(_STREAM_DOC) and tuple(data) == _STREAM_DOC:
+            return _stored_stream(data)
         get = data.get  # a report reads every stream: lookups add up
         return cls(
             platform=data["platform"],
@@ -275,13 +281,13 @@ _STREAM_DOC = (
 )  # fmt: skip
 
 
-def _stored_stream(cls: type[Stream], data: Mapping[str, Any]) -> Stream:
-    """``Stream.from_dict`` of a document as ``to_dict`` writes it, read positionally:
-    a half-year report decodes 12,000 streams."""
+def _stored_stream(data: Mapping[str, Any]) -> Stream:
+    """``Stream.from_dict`` of a document as ``to_dict`` writes it, read positionally
+    and built by ``builder``: a half-year report decodes 12,000 streams."""
     (_, platform, external_id, channel, broadcast_id, title, status, scheduled_start,
      actual_start, actual_end, discovered_at, next_poll_at, last_polled_at, final_polls,
      done, unplanned_id) = data.values()  # fmt: skip
-    return cls(
+    return _build_stream(
         platform,
         external_id,
         channel,
@@ -298,6 +304,11 @@ def _stored_stream(cls: type[Stream], data: Mapping[str, Any]) -> Stream:
         bool(done),
         unplanned_id,
     )
+
+
+_build_stream = builder(Stream)
+_build_broadcast = builder(Broadcast)
+_build_target = builder(Target)
 
 
 def stream_key(platform: str, external_id: str) -> str:

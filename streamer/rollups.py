@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from streamer.fastbuild import builder
 from streamer.models import from_iso, to_iso
 
 # Fields added after rollups were first stored: an older rollup lacks them.
@@ -48,6 +49,7 @@ ORDER = (
     "comments",
 )
 _NO_GAPS: Mapping[str, int] = {}
+_NOTHING_ABSENT: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +118,8 @@ class Rollup:
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Rollup:
         """A stored document back as a ``Rollup`` (one lacking ``ADDED`` fields too)."""
-        if len(doc) == len(ORDER) and tuple(doc) == ORDER:
-            return _current(cls, doc)
+        if cls is Rollup and len(doc) == len(ORDER) and tuple(doc) == ORDER:
+            return _current(doc)
         get = doc.get
         absent = frozenset(name for name in ADDED if name not in doc)
         last_live_at = _time(get("last_live_at"))
@@ -155,15 +157,15 @@ class Rollup:
         )
 
 
-def _current(cls: type[Rollup], doc: Mapping[str, Any]) -> Rollup:
+def _current(doc: Mapping[str, Any]) -> Rollup:
     """``from_doc`` of a document with ``ORDER``'s fields in that order (every rollup
     written since the exact sums): positionally, without a look-up per field — a
-    half-year report decodes 15,000 rollups."""
+    half-year report decodes 15,000 rollups, each built by ``builder``."""
     (stream, interval, samples, live, gaps, peak, peak_at, viewer_minutes, covered_minutes,
      viewer_seconds_x2, covered_seconds, first_live_at, last_live_at, live_until,
      last_live_viewers, last_sample_at, last_status, last_viewers, views, likes,
      comments) = doc.values()  # fmt: skip
-    return cls(
+    return _build(
         stream,
         interval,
         samples,
@@ -185,7 +187,12 @@ def _current(cls: type[Rollup], doc: Mapping[str, Any]) -> Rollup:
         views,
         likes,
         comments,
+        _NOTHING_ABSENT,
+        None,
     )
+
+
+_build = builder(Rollup)
 
 
 def empty(stream: str, live_interval_s: int) -> Rollup:

@@ -8,6 +8,7 @@ themselves live in ``streamer.app.cli_root``; ``cli`` is reachable here too.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -42,6 +43,10 @@ def main() -> None:
     # The outcome is decided: a Ctrl-C while the interpreter shuts down (joining a
     # worker thread, flushing) must not print a traceback from Python's exit code.
     signal.signal(signal.SIGINT, lambda signum, frame: os._exit(INTERRUPTED))
+    # Nothing made so far is garbage to find: the interpreter's last collection need
+    # not walk it (a report leaves ~100,000 objects; walking them cost 5 % of its time).
+    # Objects are still freed and finalised as the interpreter shuts down.
+    gc.freeze()
     sys.exit(status)
 
 

@@ -11,19 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
 
 from reports.builders import build
-from reports.charts import chart_format, curve_chart, report_chart
-from reports.curve import Curve, build_curve, curve_report, render_curve, window
 from reports.dataset import GROUPS, Dataset
 from reports.fmt import Style
-from reports.html import html_curve
-from reports.jobs import run_job
-from reports.output import render_bytes
 from reports.periods import Period, current_month, parse_period, parse_range
 from reports.render import plain_text, render_table
 from reports.report import Report
@@ -36,6 +31,9 @@ from streamer.files import write_atomic
 from streamer.models import LANGUAGES
 from streamer.periodnames import FORMS
 from streamer.platforms import names as platform_names
+
+if TYPE_CHECKING:
+    from reports.curve import Curve
 
 CLOCK: Clock = SystemClock()  # tests put a SimulatedClock here
 
@@ -169,6 +167,10 @@ def curve(
     Example:
       streamer report curve AL-2026-11-30-1100 --chart curve.png
     """
+    from reports.charts import curve_chart
+    from reports.curve import curve_report, render_curve
+    from reports.html import html_curve
+
     config = app.config()
     chart_fmt = _check_outputs(out, chart, fmt)
     style = Style(lang or config.language, config.tz, config.programmes)
@@ -201,6 +203,8 @@ def run_now(app: App, name: str) -> None:
     if job is None:
         known = ", ".join(j.name for j in config.reports) or "none configured"
         raise UserError(f"no [[reports]] job named {name!r}; known: {known}")
+    from reports.jobs import run_job  # its own modules only when a job runs
+
     app.check_writable([job])
     console = make_console()
     for path in run_job(job, app.store(), config, CLOCK.now()):
@@ -244,6 +248,8 @@ def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> Non
         now=now,
     )
     chart = options["chart"]
+    if chart is not None:
+        from reports.charts import report_chart
     files = {} if chart is None else {chart: report_chart(built, style, chart_fmt)}
     _emit(
         built,
@@ -262,7 +268,11 @@ def _check_outputs(out: Path | None, chart: Path | None, fmt: str) -> str:
     for option, path in (("--out", out), ("--chart", chart)):
         if path is not None and not path.resolve().parent.is_dir():
             raise UserError(f"{option} {path}: folder {path.resolve().parent} does not exist")
-    return "" if chart is None else chart_format(chart)
+    if chart is None:
+        return ""
+    from reports.charts import chart_format
+
+    return chart_format(chart)
 
 
 def _emit(
@@ -280,6 +290,8 @@ def _emit(
     def body() -> bytes:
         if fmt == "html" and html is not None:
             return html()
+        from reports.output import render_bytes  # CSV, JSON, HTML, xlsx: not for a table
+
         return render_bytes(built, fmt, style)
 
     if out is not None:
@@ -297,6 +309,8 @@ def _emit(
 
 def _load_curve(app: App, config: Config, subject: str) -> Curve:
     """The curve of a broadcast id (planned or unplanned), or of a stream key."""
+    from reports.curve import build_curve, window
+
     store = app.store()
     data = Dataset.from_store(store, config)
     item = data.broadcasts.get(subject)
