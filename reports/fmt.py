@@ -22,14 +22,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
-from babel.numbers import (
-    format_decimal,
-    format_percent,
-    get_group_symbol,
-    get_minus_sign_symbol,
-)
+from babel.numbers import format_decimal, format_percent
 
-from reports.labels import LOCALES, label
+from reports.labels import LOCALES, grouped, label
 from reports.periods import Period
 from reports.report import Cell, column_kind, half_up
 from streamer.models import Programme
@@ -137,17 +132,9 @@ class Style:
 # every locale of ``LOCALES``; ``tests/test_report_fmt_fast.py`` compares them), and
 # percentages and days, which repeat, are formatted once each.
 def _grouped(rounded: Decimal, locale: str) -> str:
-    """``format_decimal(rounded, "#,##0")``: digits in threes, the locale's signs."""
-    group, minus = _symbols(locale)
-    digits = f"{abs(int(rounded)):,}"
-    if group != ",":
-        digits = digits.replace(",", group)
-    return minus + digits if rounded.is_signed() else digits
-
-
-@lru_cache(maxsize=4096)
-def _symbols(locale: str) -> tuple[str, str]:
-    return get_group_symbol(locale), get_minus_sign_symbol(locale)
+    """``format_decimal(rounded, "#,##0")``: digits in threes, the locale's signs (a
+    rounded −0 keeps its minus, as Babel writes it)."""
+    return grouped(int(rounded), locale, negative=rounded.is_signed())
 
 
 @lru_cache(maxsize=4096)

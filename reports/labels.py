@@ -12,12 +12,15 @@ is built by ``headline``; numbers are grouped by Babel for the language.
 from __future__ import annotations
 
 from babel import Locale
-from babel.numbers import format_decimal
 
 LANGS = ("kk", "ru", "en")
 
 # Babel locale per report language; en_GB keeps day-month-year dates.
 LOCALES = {"kk": "kk_KZ", "ru": "ru_RU", "en": "en_GB"}
+# Each locale's digit-group and minus signs, as Babel's CLDR data has them: loading a
+# locale's data costs a report process some 20 ms, and whole numbers need only these
+# (``tests/test_report_fmt_fast.py`` holds them to Babel's).
+SIGNS = {"kk_KZ": ("\xa0", "-"), "ru_RU": ("\xa0", "-"), "en_GB": (",", "-")}
 
 LABELS: dict[str, tuple[str, str, str]] = {
     # -- columns ----------------------------------------------------------------
@@ -236,8 +239,29 @@ def label(key: str, lang: str) -> str:
 
 
 def group_number(value: int, lang: str) -> str:
-    """``value`` with the language's digit grouping (85,000 / 85 000)."""
-    return format_decimal(value, locale=LOCALES[lang])
+    """``value`` with the language's digit grouping (85,000 / 85 000), as Babel's
+    ``format_decimal`` writes it."""
+    return grouped(value, LOCALES[lang])
+
+
+def grouped(value: int, locale: str, *, negative: bool = False) -> str:
+    """Whole ``value`` in threes with ``locale``'s signs; ``negative`` writes a minus
+    before a zero too (a rounded −0, as Babel writes it)."""
+    group, minus = signs(locale)
+    digits = f"{abs(value):,}"
+    if group != ",":
+        digits = digits.replace(",", group)
+    return minus + digits if value < 0 or negative else digits
+
+
+def signs(locale: str) -> tuple[str, str]:
+    """``locale``'s digit-group and minus signs (``SIGNS``, else from Babel)."""
+    found = SIGNS.get(locale)
+    if found is None:
+        from babel.numbers import get_group_symbol, get_minus_sign_symbol
+
+        found = SIGNS[locale] = get_group_symbol(locale), get_minus_sign_symbol(locale)
+    return found
 
 
 def headline(name: str, live_broadcasts: int, views: int | None, lang: str) -> str:
@@ -247,12 +271,13 @@ def headline(name: str, live_broadcasts: int, views: int | None, lang: str) -> s
     programme's own publications do; an exact round figure is given as it is.
     """
     count = group_number(live_broadcasts, lang)
-    ru_noun = _ru_plural(live_broadcasts, "прямой эфир", "прямых эфира", "прямых эфиров")
-    broadcasts = {
-        "kk": f"{count} тікелей эфир",
-        "ru": f"{count} {ru_noun}",
-        "en": f"{count} live broadcast{'' if live_broadcasts == 1 else 's'}",
-    }[lang]
+    if lang == "ru":  # the plural rule only where it is needed: it loads locale data
+        ru_noun = _ru_plural(live_broadcasts, "прямой эфир", "прямых эфира", "прямых эфиров")
+        broadcasts = f"{count} {ru_noun}"
+    elif lang == "kk":
+        broadcasts = f"{count} тікелей эфир"
+    else:
+        broadcasts = f"{count} live broadcast{'' if live_broadcasts == 1 else 's'}"
     return f"{name}: {broadcasts}, {_views_phrase(views, lang)}"
 
 

@@ -142,6 +142,10 @@ def combined_figures(members: Sequence[Figures], combined: Rollup | None) -> Fig
     from the combined rollup (viewers summed at aligned times); without one they
     are exact only when at most one platform reports viewers.
     """
+    if len(members) == 1 and (combined is None or combined.peak_concurrent is None):
+        # One stream and no combined figures to prefer: its own figures are the sum
+        # (the general path below gives an equal Figures; most broadcasts are this).
+        return members[0]
     # One pass, one Figures: a report builds this for every broadcast of its period.
     start = end = None
     views: list[int] = []

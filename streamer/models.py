@@ -170,19 +170,16 @@ class Broadcast:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Broadcast:
-        get = data.get  # a report reads the whole plan: built by ``builder``
-        return (_build_broadcast if cls is Broadcast else cls)(
+        if cls is Broadcast and len(data) == len(_BROADCAST_DOC) and tuple(data) == _BROADCAST_DOC:
+            return _stored_broadcast(data)
+        get = data.get
+        return cls(
             data["id"],
             data["programme"],
             data["title"],
             from_iso(data["start"]),
             int(data["duration_min"]),
-            tuple(
-                [
-                    _build_target(t["platform"], t["channel"], t.get("external_id"))
-                    for t in data["targets"]
-                ]
-            ),
+            _targets(data["targets"]),
             get("topic", ""),
             tuple(get("speakers", ())),
             get("district", ""),
@@ -271,6 +268,38 @@ class Stream:
             done=bool(get("done", False)),
             unplanned_id=get("unplanned_id"),
         )
+
+
+# The fields of a stored broadcast document in ``Broadcast.to_dict``'s order.
+_BROADCAST_DOC = (
+    "id", "programme", "title", "start", "duration_min", "targets", "topic", "speakers",
+    "district", "status", "series_id", "revision",
+)  # fmt: skip
+
+
+def _stored_broadcast(data: Mapping[str, Any]) -> Broadcast:
+    """``Broadcast.from_dict`` of a document as ``to_dict`` writes it, read positionally
+    and built by ``builder``: a half-year report decodes 10,000 broadcasts."""
+    (id_, programme, title, start, duration_min, targets, topic, speakers, district,
+     status, series_id, revision) = data.values()  # fmt: skip
+    return _build_broadcast(
+        id_,
+        programme,
+        title,
+        from_iso(start),
+        int(duration_min),
+        _targets(targets),
+        topic,
+        tuple(speakers),
+        district,
+        _broadcast_status(status),
+        series_id,
+        int(revision),
+    )
+
+
+def _targets(docs: list[dict[str, Any]]) -> tuple[Target, ...]:
+    return tuple([_build_target(t["platform"], t["channel"], t.get("external_id")) for t in docs])
 
 
 # The fields of a stored stream document in ``Stream.to_dict``'s order.

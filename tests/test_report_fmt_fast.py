@@ -13,10 +13,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_skeleton
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import (
+    format_decimal,
+    format_percent,
+    get_group_symbol,
+    get_minus_sign_symbol,
+)
 
 from reports.fmt import Style
-from reports.labels import LOCALES
+from reports.labels import LOCALES, SIGNS, group_number
 from reports.report import half_up
 
 TZ = ZoneInfo("Asia/Almaty")
@@ -58,3 +63,16 @@ def test_decimals_percentages_and_times_read_as_babel_writes_them(lang: str) -> 
         local = (moment + timedelta(hours=hours)).astimezone(TZ)
         day = format_skeleton("yMMMd", local.date(), locale=locale)
         assert style.time(moment + timedelta(hours=hours)) == f"{day} {local:%H:%M}"
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES.values()))
+def test_signs_are_babels(locale: str) -> None:
+    """The group and minus signs kept for each report locale are Babel's own."""
+    assert SIGNS[locale] == (get_group_symbol(locale), get_minus_sign_symbol(locale))
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_headline_counts_read_as_babel_writes_them(lang: str) -> None:
+    """The headline's grouped counts are what Babel's ``format_decimal`` gives."""
+    for value in [0, 7, 999, 1000, 85_293, 127_537, 1_234_567, -4_000]:
+        assert group_number(value, lang) == format_decimal(value, locale=LOCALES[lang])
