@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from helpers.pg import pg_schema
@@ -17,7 +18,7 @@ from helpers.retries import instant_retries
 
 from collectors.base import spent_keys_meta
 from collectors.simulator import Scenario, SimStream, Simulator
-from collectors.youtube import key_digest
+from collectors.youtube import YouTubeAdapter, key_digest
 from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config
@@ -127,6 +128,20 @@ def test_a_stored_spent_key_that_does_not_hold_is_ignored(tmp_path: Path, stored
         with Collector(config, clock, ENVIRON, store) as collector:
             assert collector.collect_once().snapshots == 2
     assert sim.stats.key_requests[ONE] >= 1 and sim.stats.key_requests[TWO] == 0
+
+
+def test_restoring_keeps_the_later_reset_of_each_key() -> None:
+    """Stored and known spent keys merge key by key, the later reset winning, so a
+    collector writing its own finding keeps another's (no request is sent)."""
+    with httpx.Client() as rss:
+        adapter = YouTubeAdapter(list(ENVIRON.items()), rss_client=rss)
+        later = {"until": to_iso(RESET + timedelta(days=1))}
+        adapter.restore_spent_keys({key_digest(ONE): later})
+        adapter.restore_spent_keys({**SPENT_ONE, key_digest(TWO): {"until": to_iso(RESET)}})
+        assert adapter.spent_keys() == {
+            key_digest(ONE): {"env": "YT_KEY_ONE", **later},
+            key_digest(TWO): {"env": "YT_KEY_TWO", "until": to_iso(RESET)},
+        }
 
 
 @pytest.fixture
