@@ -21,10 +21,11 @@ are applied in the same order whatever the threads' timing.
 A platform error never escapes a cycle: the batch's due polls become gaps with
 the error's reason and the other platforms go on; an error of one channel only
 (``PollResult.failures``: a Page Graph throttles) is a gap for its streams alone.
-``QuotaExhausted`` pauses the platform until its reset, and Graph's cooldowns
-(``collectors.base.Cools``) hold as long as Graph asked: both persisted, so a
-restart honours them; ``AuthFailed`` stops it until the credential is fixed and
-the collector restarted.
+``QuotaExhausted`` pauses the platform until its reset, Graph's cooldowns
+(``collectors.base.Cools``) hold as long as Graph asked, and a YouTube key found
+spent is skipped until its reset (``collectors.base.SpendsKeys``): all persisted, so a
+restart (and, sharing a store, every collector) honours them; ``AuthFailed`` stops it
+until the credential is fixed and the collector restarted.
 """
 
 from __future__ import annotations
