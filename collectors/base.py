@@ -154,6 +154,28 @@ class Remembers(Protocol):
         ...
 
 
+@runtime_checkable
+class SpendsKeys(Protocol):
+    """An adapter with several API keys that learns when one is spent (YouTube's
+    ``quotaExceeded``). Keys are named by a digest of their value, never the value.
+    The engine stores ``spent_keys()`` when it changes and hands the stored value back
+    at start (and, on a shared store, every round), so no collector, restarted or
+    running elsewhere, sends a request on a key another one found spent."""
+
+    def spent_keys(self) -> dict[str, Any]:
+        """Spent keys by digest, ``{"env": variable, "until": reset}`` (ISO 8601 UTC)."""
+        ...
+
+    def restore_spent_keys(self, stored: Any) -> None:
+        """Take stored ``spent_keys()`` in (unreadable, over or not configured: ignored)."""
+        ...
+
+
+def spent_keys_meta(platform: str) -> str:
+    """The meta entry holding ``platform``'s ``SpendsKeys.spent_keys()``."""
+    return f"spent_keys:{platform}"
+
+
 class PlatformError(Exception):
     """A platform call failed; ``reason`` is the short word recorded as the gap reason.
 

@@ -21,10 +21,11 @@ are applied in the same order whatever the threads' timing.
 A platform error never escapes a cycle: the batch's due polls become gaps with
 the error's reason and the other platforms go on; an error of one channel only
 (``PollResult.failures``: a Page Graph throttles) is a gap for its streams alone.
-``QuotaExhausted`` pauses the platform until its reset, and Graph's cooldowns
-(``collectors.base.Cools``) hold as long as Graph asked: both persisted, so a
-restart honours them; ``AuthFailed`` stops it until the credential is fixed and
-the collector restarted.
+``QuotaExhausted`` pauses the platform until its reset, Graph's cooldowns
+(``collectors.base.Cools``) hold as long as Graph asked, and a YouTube key found
+spent is skipped until its reset (``collectors.base.SpendsKeys``): all persisted, so a
+restart (and, sharing a store, every collector) honours them; ``AuthFailed`` stops it
+until the credential is fixed and the collector restarted.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ from collectors.base import (
     PollResult,
     QuotaExhausted,
     Remembers,
+    SpendsKeys,
     Usage,
+    spent_keys_meta,
 )
 from collectors.cycle import (
     CycleReport,
@@ -159,6 +162,8 @@ class Engine:
             if isinstance(platform, Cools):
                 self._cooling[name] = store.get_meta(cooldown_meta(name)) or {}
                 platform.restore_cooldowns(self._cooling[name])
+        self._spent: dict[str, Any] = {}  # spent API keys, as last stored or read
+        self.restore_spent_keys()
 
     # -- the cycle ----------------------------------------------------------------
     def collect_once(self, now: datetime) -> CycleReport:
@@ -324,6 +329,7 @@ class Engine:
                 self._apply(batch.result, cycle)
                 self._channel_gaps(batch, cycle)
         self._store_cooldowns(name, cycle)
+        self._store_spent_keys(name, cycle)
         if name in self._stop_stored and name in cycle.report.ok_platforms:
             self._stop_stored.discard(name)  # an auth stop of an earlier run is over
             cycle.meta[f"stopped:{name}"] = None
@@ -342,6 +348,24 @@ class Engine:
         )
         if grown:
             self._cooling[name] = cycle.meta[cooldown_meta(name)] = now
+
+    def restore_spent_keys(self) -> None:
+        """Hand the stored spent API keys to the adapters (``SpendsKeys``): at start, and
+        on a shared store every round, since other collectors spend the same keys."""
+        for name, platform in self.platforms.items():
+            if isinstance(platform, SpendsKeys):
+                platform.restore_spent_keys(self.store.get_meta(spent_keys_meta(name)))
+                self._spent[name] = platform.spent_keys()
+
+    def _store_spent_keys(self, name: str, cycle: CycleState) -> None:
+        """Store the adapter's spent keys when it found one spent (adapters are idle now)."""
+        platform = self.platforms[name]
+        if not isinstance(platform, SpendsKeys) or platform.spent_keys() == self._spent[name]:
+            return
+        # Another collector may have stored a key since this one read them; sharing, this
+        # runs under the cycle lock (``settle``), so merging in a fresh read loses none.
+        platform.restore_spent_keys(self.store.get_meta(spent_keys_meta(name)))
+        self._spent[name] = cycle.meta[spent_keys_meta(name)] = platform.spent_keys()
 
     def _channels_read(self, outcome: Outcome, cycle: CycleState) -> None:
         """Record which channels the discovery read and which failed (with backoff)."""

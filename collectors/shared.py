@@ -73,13 +73,15 @@ def settle(engine: Engine, cycle: CycleState) -> None:
 
 
 def _refresh_pauses(engine: Engine) -> None:
-    """Quota pauses another collector stored hold here too (they share the keys)."""
+    """Quota pauses and spent keys another collector stored hold here too (they share
+    the keys): no request goes out on a key another collector found spent."""
     from streamer.models import from_iso
 
     for name in engine.platforms:
         stored = engine.store.get_meta(f"paused_until:{name}")
         if stored is not None:
             engine.paused_until[name] = from_iso(stored)
+    engine.restore_spent_keys()
 
 
 def _remember_outage(engine: Engine, sharing: Sharing, now: datetime) -> None:

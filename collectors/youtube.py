@@ -5,13 +5,15 @@ or a feed whose 15 entries are all new, the uploads playlist (1 unit a page); ne
 ``search.list`` (100 units). New ids go through ``videos.list`` once to learn whether
 they are live streams at all. Polling is ``videos.list``, 50 ids and 1 unit a call;
 the state comes from ``liveStreamingDetails``, not the lagging ``liveBroadcastContent``.
-API keys are used in order: ``quotaExceeded`` moves to the next until midnight Pacific.
+API keys are used in order: ``quotaExceeded`` moves to the next until midnight Pacific;
+which keys are spent is handed to the engine (``SpendsKeys``) so other collectors skip them.
 Every request runs through ``streamer.retry`` with ``execute(num_retries=0)``, so
 there is exactly one retry layer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import logging
@@ -70,10 +72,17 @@ _WORD = re.compile(r"\w{1,64}")
 _KEY_PARAM = re.compile(r"([?&]key=)[^&\s]+")
 
 
+def key_digest(value: str) -> str:
+    """How a key is named in the store: 16 hex digits of its SHA-256, never the key.
+    Not the variable's name alone: two machines may hold different keys under one."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
 @dataclass(slots=True)
 class _Key:
     env: str
     value: str = field(repr=False)  # never in a repr, a log line or a message
+    digest: str = ""
     resource: Any = field(default=None, repr=False)
     exhausted_until: datetime | None = None
     # The client builds a collection's methods from the discovery document on
@@ -113,7 +122,7 @@ class YouTubeAdapter:
         if require_keys and missing:
             names = ", ".join(env for env, _ in api_key_envs) or "none configured"
             raise ConfigError(f"a YouTube API key variable is missing or empty ({names})")
-        self._keys = [_Key(env, value) for env, value in api_key_envs]
+        self._keys = [_Key(env, value, key_digest(value)) for env, value in api_key_envs]
         self._rss_client, self._rss_endpoint = rss_client, rss_endpoint.rstrip("/")
         self._api_endpoint, self._timeout = api_endpoint, timeout
         self._clock, self._policy = clock or SystemClock(), policy
@@ -178,6 +187,25 @@ class YouTubeAdapter:
         except (KeyError, TypeError, AttributeError):
             return  # nothing stored yet, or unreadable: learn it again
         self._uploads, self._walked, self._not_streams = uploads, walked, plain
+
+    def spent_keys(self) -> dict[str, Any]:
+        """The keys ``quotaExceeded`` refused, by digest, and until when (``SpendsKeys``).
+        One whose reset has passed stays listed until refused again: it is ignored."""
+        return {
+            key.digest: {"env": key.env, "until": to_iso(key.exhausted_until)}
+            for key in self._keys
+            if key.exhausted_until is not None
+        }
+
+    def restore_spent_keys(self, stored: Any) -> None:
+        """Take in stored ``spent_keys()`` (another collector's too): each configured key
+        keeps the later of its own and the stored reset; an unreadable entry is ignored."""
+        if not isinstance(stored, Mapping):
+            return
+        for key in self._keys:
+            until = _stored_reset(stored.get(key.digest))
+            if until is not None and (key.exhausted_until is None or until > key.exhausted_until):
+                key.exhausted_until = until
 
     def _remember_upload(self, channel: str, video_id: str) -> None:
         kept = self._not_streams.setdefault(channel, [])
@@ -355,6 +383,14 @@ class YouTubeAdapter:
         if not isinstance(body, dict):  # the client returns a body that is not JSON as str
             raise BadPayload(PLATFORM, f"{method} answered with a body that is not a JSON object")
         return body
+
+
+def _stored_reset(entry: Any) -> datetime | None:
+    """The ``until`` of a stored spent key, if it is a time with a zone."""
+    try:
+        return from_iso(entry["until"])
+    except (KeyError, TypeError, ValueError):  # a time without a zone is a ValueError
+        return None
 
 
 def _items_by_id(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ class SimStats:
     ``requests``: requests per path (no query string). ``video_ids_per_call``: how
     many ids each ``videos.list`` call asked for, in order. ``quota_units``: units
     charged per API key (OAuth calls under ``"oauth"``), all days together.
+    ``key_requests``: YouTube requests per API key, refused ones (quota, bad key) included.
     ``faults``: injected faults per kind.
     """
 
@@ -23,6 +24,7 @@ class SimStats:
         self.requests: Counter[str] = Counter()
         self.video_ids_per_call: list[int] = []
         self.quota_units: Counter[str] = Counter()
+        self.key_requests: Counter[str] = Counter()
         self.faults: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -41,6 +43,11 @@ class SimStats:
         with self._lock:
             self.video_ids_per_call.append(count)
 
+    def count_key(self, key: str) -> None:
+        """A request arrived with API key ``key``."""
+        with self._lock:
+            self.key_requests[key] += 1
+
     def charge(self, key: str, units: int) -> None:
         """``units`` of quota were charged to ``key``."""
         with self._lock:
@@ -57,4 +64,5 @@ class SimStats:
             self.requests.clear()
             self.video_ids_per_call.clear()
             self.quota_units.clear()
+            self.key_requests.clear()
             self.faults.clear()

@@ -45,6 +45,7 @@ def authorize(world: World, request: Request, cost: int) -> None:
     key = request.param("key")
     if not key:
         raise key_missing()
+    world.stats.count_key(key)
     if key in world.invalid_keys:
         raise key_invalid()
     charge(world, key, cost)
