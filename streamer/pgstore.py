@@ -129,9 +129,8 @@ class PgStore(PgWork):
         """The plan by id: all of it, or the working plan only."""
         where = "" if include_archive else " WHERE NOT archived"
         with self._tx() as conn:
-            return _broadcasts(
-                conn, "SELECT doc_text FROM broadcasts" + where + " ORDER BY archived DESC, seq"
-            )
+            query = "SELECT doc_text FROM broadcasts" + where + " ORDER BY archived DESC, seq"
+            return _broadcasts(conn.execute(query).fetchall())
 
     def broadcast(self, broadcast_id: str) -> Broadcast | None:
         """One planned broadcast, or ``None``."""
@@ -196,23 +195,21 @@ class PgStore(PgWork):
 
         Documents come as their stored text copies (``doc_text``, migration 0003),
         parsed here with orjson: the server only copies them out, where turning
-        ``jsonb`` back into text cost it more than the rest of the read. The rollups
+        ``jsonb`` back into text cost it more than the rest of the read. The four
+        queries go out in one pipeline; the matched broadcasts are found in SQL. The rollups
         are chosen in SQL too (a superset: ``period_of`` picks its own), so no list
         of some 25,000 keys goes back and forth.
         """
         bounds = {"start": as_utc(start), "end": as_utc(end), "prefix": SIMULCAST_PREFIX}
-        with self._tx() as conn:
-            plan = _broadcasts(conn, _PERIOD_PLAN, bounds)
-            rows = conn.execute(_PERIOD_STREAMS, bounds)
-            streams = [Stream.from_dict(loads(text)) for (text,) in rows]
-            wanted = {s.broadcast_id for s in streams if s.broadcast_id is not None}
-            matched = _broadcasts(
-                conn,
-                "SELECT doc_text FROM broadcasts WHERE id = ANY(%(ids)s) ORDER BY archived, seq",
-                {"ids": sorted(wanted - set(plan))},
-            )
-            found = conn.execute(_PERIOD_ROLLUPS, bounds)
-            rollups = {key: loads(text) for key, text in found}
+        queries = (_PERIOD_PLAN, _PERIOD_STREAMS, _MATCHED_PLAN, _PERIOD_ROLLUPS)
+        with self._tx() as conn, conn.pipeline():
+            # Sent together (none needs another's answer): the server works on the next
+            # while this side decodes one. Rows fetched at once (the driver's C loop).
+            plan_, streams_, matched_, rollups_ = [conn.execute(q, bounds) for q in queries]
+            plan = _broadcasts(plan_.fetchall())
+            streams = [Stream.from_dict(loads(text)) for (text,) in streams_.fetchall()]
+            matched = _broadcasts(matched_.fetchall())
+            rollups = {key: loads(text) for key, text in rollups_.fetchall()}
         return period_of(
             start,
             end,
@@ -367,6 +364,12 @@ _PERIOD_PLAN = (
     " ORDER BY archived, seq"
 )
 _PERIOD_STREAMS = f"SELECT doc_text FROM streams WHERE {_STARTED} ORDER BY archived, seq"
+# The broadcasts planned outside the span that streams started in it are matched to.
+_MATCHED_PLAN = (
+    "SELECT doc_text FROM broadcasts WHERE NOT (start_at >= %(start)s AND start_at < %(end)s)"
+    f" AND id IN (SELECT broadcast_id FROM streams WHERE ({_STARTED})"
+    " AND broadcast_id IS NOT NULL) ORDER BY archived, seq"
+)
 # The rollups of the streams started in the span, and the combined rollups of the
 # broadcasts planned in it, of those the streams are matched to and of their unplanned ones.
 _PERIOD_ROLLUPS = (
@@ -380,11 +383,8 @@ _PERIOD_ROLLUPS = (
 )
 
 
-def _broadcasts(
-    conn: psycopg.Connection[Any], query: str, params: Mapping[str, Any] | None = None
-) -> dict[str, Broadcast]:
-    """Broadcasts by id from a query of their documents' text copies."""
-    rows = conn.execute(query, params)  # type: ignore[arg-type]
+def _broadcasts(rows: Iterable[tuple[str]]) -> dict[str, Broadcast]:
+    """Broadcasts by id from rows of their documents' text copies."""
     found = (Broadcast.from_dict(loads(text)) for (text,) in rows)
     return {broadcast.id: broadcast for broadcast in found}
 
