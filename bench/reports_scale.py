@@ -108,8 +108,8 @@ def run() -> list[dict[str, Any]]:
              "in one query", sqlite, "s", "printed", True),
         _row("SQLite raw-snapshot query / rollups summary", sqlite / report, "x", "> 1",
              sqlite > report),
-        _row("DuckDB read_json over the data folder's JSON files: the summary's figures "
-             "in one query", duck, "s", "printed", True),
+        _row("DuckDB over the data folder's JSON files (read_text, json_transform): the "
+             "summary's figures in one query", duck, "s", "printed", True),
         _row("DuckDB over the JSON files / rollups summary", duck / report, "x", "> 1",
              duck > report),
     ]  # fmt: skip
