@@ -34,10 +34,11 @@ from bench.report_process import SCHEMA, documents
 
 MAX_GAP_S = 3 * generate.LIVE_INTERVAL  # streamer.rollup.MAX_GAP_INTERVALS live intervals
 
+# PER_STREAM: a stream's rollup figures (CTE r); RESCAN: the summary's per programme.
 # The sources are CTEs named snaps(stream, t, status, v, views), b(id, programme, t_start,
 # status) and st(key, broadcast_id, t_actual): times in epoch seconds, b already cut to
 # the period. The rest is one text for both databases.
-RESCAN = """
+PER_STREAM = """
 WITH {sources},
 live AS (SELECT stream, t, v, LAG(t) OVER w AS pt, LAG(v) OVER w AS pv FROM snaps
          WHERE status = 'live' WINDOW w AS (PARTITION BY stream ORDER BY t)),
@@ -51,7 +52,8 @@ counted AS (SELECT stream, COUNT(*) AS samples,
             FROM snaps GROUP BY stream),
 r AS (SELECT c.stream, c.samples, f.live_samples, f.peak, f.vs2, f.covered, sn.views
       FROM counted c LEFT JOIN trap f ON f.stream = c.stream
-      LEFT JOIN snaps sn ON sn.stream = c.stream AND sn.t = c.views_t),
+      LEFT JOIN snaps sn ON sn.stream = c.stream AND sn.t = c.views_t)"""
+_BY_PROGRAMME = """,
 s AS (SELECT st.broadcast_id, MIN(st.t_actual) AS first_start, SUM(r.views) AS views,
              SUM(r.peak) AS peak, SUM(r.vs2) AS vs2, SUM(r.covered) AS covered,
              SUM(r.live_samples) AS live, SUM(r.samples) AS samples
@@ -65,6 +67,7 @@ SELECT b.programme, COUNT(*), SUM(CASE WHEN b.status = 'held' THEN 1 ELSE 0 END)
        100.0 * SUM(s.live) / NULLIF(SUM(s.samples), 0)
 FROM b LEFT JOIN s ON s.broadcast_id = b.id GROUP BY b.programme ORDER BY b.programme
 """
+RESCAN = PER_STREAM + _BY_PROGRAMME
 
 _SQLITE_SOURCES = """
 snaps AS (SELECT stream, unixepoch(ts) AS t, status, concurrent_viewers AS v, views
@@ -104,9 +107,10 @@ st AS (SELECT d.platform || ':' || d.external_id AS key, d.broadcast_id,
                     AS d FROM tables))"""
 
 
-def sqlite_query() -> str:
-    """``RESCAN`` over the SQLite tables, named parameters ``:start`` and ``:end``."""
-    return RESCAN.format(sources=_SQLITE_SOURCES.strip(), gap=MAX_GAP_S)
+def sqlite_query(query: str = RESCAN) -> str:
+    """``query`` (``RESCAN``, or ``PER_STREAM`` and a final ``SELECT``) over the SQLite
+    tables, named parameters ``:start`` and ``:end``."""
+    return query.format(sources=_SQLITE_SOURCES.strip(), gap=MAX_GAP_S)
 
 
 def duckdb_query(folder: Path) -> str:
@@ -156,6 +160,18 @@ def sqlite_rescan(path: Path, start: str, end: str) -> list[tuple[Any, ...]]:
     db = sqlite3.connect(path)
     try:
         return db.execute(sqlite_query(), {"start": start, "end": end}).fetchall()
+    finally:
+        db.close()
+
+
+def sqlite_per_stream(path: Path, start: str, end: str) -> dict[str, tuple[Any, ...]]:
+    """Each stream's figures from raw snapshots: samples, live samples, peak, twice the
+    viewer-seconds, covered seconds, views (the rollup fields of the same names)."""
+    db = sqlite3.connect(path)
+    try:
+        query = sqlite_query(PER_STREAM + "\nSELECT * FROM r")
+        found = db.execute(query, {"start": start, "end": end})
+        return {stream: tuple(rest) for stream, *rest in found}
     finally:
         db.close()
 
