@@ -16,7 +16,12 @@ history: 1.1 million snapshots, 11,000 streams). Timed, interleaved, median of
   average viewers, viewer-minutes, start delay, coverage — in one query. It skips what
   the streamer report also does (simulcast overlap, unplanned streams, the
   comparison with the previous half-year, labels and layout), so it is a floor for
-  a store built for this question, not the same report.
+  a store built for this question, not the same report;
+- the DuckDB baseline: a fresh interpreter running ``DUCKDB_SUMMARY`` (the same query,
+  DuckDB's spelling) on a DuckDB database file with the same tables, columns and rows
+  (``DUCKDB_SCHEMA``: ``SCHEMA`` with native ``TIMESTAMPTZ`` times and primary keys;
+  DuckDB keeps no secondary indexes for a scan like this one). ``duckdb`` is the
+  ``bench`` extra, imported only where it is used (the tests import this module).
 
 The project's bytecode is compiled first (``compileall``), as an installed package
 has it: with ``PYTHONDONTWRITEBYTECODE`` set, an editable install would otherwise
@@ -96,13 +101,26 @@ def write_config(folder: Path) -> Path:
     return path
 
 
-def build_sqlite(folder: Path, path: Path) -> None:
-    """The SQLite database with the same broadcasts, streams and rollups as ``folder``."""
-    docs: dict[str, list[dict[str, Any]]] = {"broadcasts": [], "streams": [], "rollups": []}
-    for file in [folder / "streamer.json", *sorted((folder / "archive").glob("????-??.json"))]:
+def documents(
+    folder: Path,
+    files: list[Path] | None = None,
+    tables: tuple[str, ...] = ("broadcasts", "streams", "rollups"),
+) -> dict[str, list[dict[str, Any]]]:
+    """The documents of ``tables`` in ``files`` (default: ``streamer.json`` and the month
+    archives of ``folder``), read from TinyDB's ``{table: {id: doc}}`` files."""
+    if files is None:
+        files = [folder / "streamer.json", *sorted((folder / "archive").glob("????-??.json"))]
+    docs: dict[str, list[dict[str, Any]]] = {table: [] for table in tables}
+    for file in files:
         data = orjson.loads(file.read_bytes())
         for table, found in docs.items():
             found += data.get(table, {}).values()
+    return docs
+
+
+def build_sqlite(folder: Path, path: Path) -> None:
+    """The SQLite database with the same broadcasts, streams and rollups as ``folder``."""
+    docs = documents(folder)
     db = sqlite3.connect(path)
     db.executescript(SCHEMA)
     db.executemany("INSERT OR REPLACE INTO broadcasts VALUES (?, ?, ?, ?, ?)",
@@ -121,6 +139,71 @@ def build_sqlite(folder: Path, path: Path) -> None:
     db.close()
 
 
+DUCKDB_SCHEMA = """
+CREATE TABLE broadcasts (id TEXT PRIMARY KEY, programme TEXT, start TIMESTAMPTZ,
+                         duration_min INT, status TEXT);
+CREATE TABLE streams (key TEXT PRIMARY KEY, broadcast_id TEXT, platform TEXT, channel TEXT,
+                      actual_start TIMESTAMPTZ);
+CREATE TABLE rollups (stream TEXT PRIMARY KEY, views BIGINT, peak_concurrent BIGINT,
+                      viewer_seconds_x2 BIGINT, covered_seconds BIGINT, samples BIGINT,
+                      live_samples BIGINT);
+"""
+
+DUCKDB_SUMMARY = """
+import duckdb, sys
+db = duckdb.connect(sys.argv[1], read_only=True)
+rows = db.execute('''
+WITH b AS (SELECT * FROM broadcasts WHERE start >= ?::TIMESTAMPTZ AND start < ?::TIMESTAMPTZ),
+s AS (SELECT s.broadcast_id, MIN(s.actual_start) AS first_start, SUM(r.views) AS views,
+             SUM(r.peak_concurrent) AS peak, SUM(r.viewer_seconds_x2) AS vs2,
+             SUM(r.covered_seconds) AS covered, SUM(r.live_samples) AS live,
+             SUM(r.samples) AS samples
+      FROM streams s JOIN rollups r ON r.stream = s.key
+      WHERE s.broadcast_id IN (SELECT id FROM b) GROUP BY s.broadcast_id)
+SELECT b.programme, COUNT(*), COUNT_IF(b.status = 'held'), COUNT_IF(b.status = 'missed'),
+       COUNT_IF(b.status = 'cancelled'), SUM(s.views), MAX(s.peak),
+       SUM(s.vs2) / 120.0 / NULLIF(SUM(s.covered) / 60.0, 0), SUM(s.vs2) / 120.0,
+       AVG((epoch(s.first_start) - epoch(b.start)) / 60),
+       100.0 * SUM(s.live) / NULLIF(SUM(s.samples), 0)
+FROM b LEFT JOIN s ON s.broadcast_id = b.id GROUP BY b.programme ORDER BY b.programme
+''', [sys.argv[2], sys.argv[3]]).fetchall()
+for row in rows:
+    print(*row, sep='\\t')
+"""
+
+
+def build_duckdb(folder: Path, path: Path) -> None:
+    """The DuckDB database with the same broadcasts, streams and rollups as ``folder``,
+    bulk-loaded by ``read_json`` from one newline-delimited file per table (DuckDB's
+    ``executemany`` inserts one row at a time)."""
+    import duckdb  # the bench extra: the tests import this module without it
+
+    docs = documents(folder)
+    rows = {
+        "broadcasts": [{k: d[k] for k in ("id", "programme", "start", "duration_min", "status")}
+                       for d in docs["broadcasts"]],
+        "streams": [{"key": f"{d['platform']}:{d['external_id']}",
+                     "broadcast_id": d.get("broadcast_id"), "platform": d["platform"],
+                     "channel": d["channel"], "actual_start": d.get("actual_start")}
+                    for d in docs["streams"]],
+        "rollups": [{"stream": r["stream"], "views": r.get("views"),
+                     "peak_concurrent": r.get("peak_concurrent"),
+                     "viewer_seconds_x2": r.get("viewer_seconds_x2", 0),
+                     "covered_seconds": r.get("covered_seconds", 0), "samples": r["samples"],
+                     "live_samples": r["live_samples"]}
+                    for r in (doc["value"] for doc in docs["rollups"])],
+    }  # fmt: skip
+    db = duckdb.connect(str(path))
+    db.execute(DUCKDB_SCHEMA)
+    for table, found in rows.items():
+        unique = {next(iter(item.values())): item for item in found}  # as INSERT OR REPLACE
+        lines = path.with_suffix(f".{table}.ndjson")
+        lines.write_bytes(b"\n".join(orjson.dumps(item) for item in unique.values()))
+        db.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_json(?)", [str(lines)])
+        lines.unlink()
+    db.close()
+
+
 def timed(argv: list[str]) -> float:
     """Wall seconds of one process run, its output discarded."""
     began = monotonic()
@@ -129,12 +212,14 @@ def timed(argv: list[str]) -> float:
 
 
 def run() -> list[dict[str, Any]]:
-    """Whole-process medians: each report command, the imports alone, the SQLite baseline."""
+    """Whole-process medians: each report command, the imports alone, the SQLite and
+    DuckDB baselines."""
     with tempfile.TemporaryDirectory(prefix="streamer-bench-") as tmp:
         folder = Path(tmp)
         generate.write_history(folder, 110)
         config = write_config(folder)
         build_sqlite(folder, folder / "rollups.sqlite")
+        build_duckdb(folder, folder / "rollups.duckdb")
         streamer = str(Path(sys.executable).parent / "streamer")
         argv = {
             name: [streamer, "--config", str(config), "report", name, "--period", PERIOD]
@@ -142,6 +227,8 @@ def run() -> list[dict[str, Any]]:
         }
         argv["imports"] = [sys.executable, "-c", "import streamer.app.cli_root"]
         argv["sqlite"] = [sys.executable, "-c", SQLITE_SUMMARY, str(folder / "rollups.sqlite"),
+                          "2025-01-01T00:00:00Z", "2025-07-01T00:00:00Z"]  # fmt: skip
+        argv["duckdb"] = [sys.executable, "-c", DUCKDB_SUMMARY, str(folder / "rollups.duckdb"),
                           "2025-01-01T00:00:00Z", "2025-07-01T00:00:00Z"]  # fmt: skip
         times: dict[str, list[float]] = {name: [] for name in argv}
         root = Path(__file__).resolve().parent.parent
@@ -163,6 +250,10 @@ def run() -> list[dict[str, Any]]:
              median["sqlite"], "s", "printed", True),
         _row("report summary process / SQLite rollups process", median["summary"] /
              median["sqlite"], "x", "printed", True),
+        _row("DuckDB native tables (same schema, rollups): the summary's figures in one "
+             "query, whole process", median["duckdb"], "s", "printed", True),
+        _row("report summary process / DuckDB rollups process", median["summary"] /
+             median["duckdb"], "x", "printed", True),
     ]  # fmt: skip
     return rows
 
