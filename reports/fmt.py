@@ -53,6 +53,8 @@ class Style:
 
     def number(self, value: float, digits: int = 0) -> str:
         """Grouped digits, with ``digits`` decimals, rounded half up (2.5 → 3)."""
+        if type(value) is int and not digits:  # nothing to round: most cells of a table
+            return grouped(value, self.locale)
         rounded = half_up(value, digits)
         if not digits:
             return _grouped(rounded, self.locale)
