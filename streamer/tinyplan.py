@@ -9,17 +9,24 @@ their ids, series ids and latest end, and the version of the archive it describe
 so an edit reads the indexes and parses a month only when it looks up one of that
 month's broadcasts or works on a time they reach. An index whose archive changed
 behind it (another writer, an older version) is rebuilt from the archive.
+
+Main's own broadcasts are decoded on demand too: main keeps a week of finished ones
+(``PLAN_HORIZON``), and decoding them for an edit of next week was the largest part
+of what a long history added to it. An index keeps its ids sorted, as stored, and
+answers a look-up by bisection: building a set of a year of ids cost more than the
+few look-ups an edit makes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from streamer.models import Broadcast, from_iso
-from streamer.tinyfiles import Data, Stamp
+from streamer.tinyfiles import Data, Doc, Stamp
 
 INDEX_SUFFIX = ".plan.json"
 
@@ -28,27 +35,26 @@ INDEX_SUFFIX = ".plan.json"
 class MonthIndex:
     """What a month archive holds of the plan, without its documents."""
 
-    ids: frozenset[str]
-    series: frozenset[str]
+    ids: Sequence[str]  # sorted
+    series: Sequence[str]  # sorted
     until: float  # the latest end of its broadcasts (POSIX seconds), 0 when none
 
     @classmethod
     def of(cls, data: Data) -> MonthIndex:
         """The index of a parsed month archive."""
         docs = data.get("broadcasts", {}).values()
-        ends = (from_iso(d["start"]) + timedelta(minutes=d["duration_min"]) for d in docs)
         return cls(
-            frozenset(d["id"] for d in docs),
-            frozenset(d["series_id"] for d in docs if d.get("series_id")),
-            max((end.timestamp() for end in ends), default=0.0),
+            sorted({d["id"] for d in docs}),
+            sorted({d["series_id"] for d in docs if d.get("series_id")}),
+            max((_end(doc) for doc in docs), default=0.0),
         )
 
     def to_doc(self, source: Stamp) -> dict[str, Any]:
         """The stored index, tied to the archive version ``source`` it describes."""
         return {
             "source": list(source),
-            "ids": sorted(self.ids),
-            "series": sorted(self.series),
+            "ids": list(self.ids),
+            "series": list(self.series),
             "until": self.until,
         }
 
@@ -57,7 +63,23 @@ class MonthIndex:
         """The stored index, or ``None`` when it describes another version of the archive."""
         if tuple(doc.get("source", ())) != tuple(source):
             return None
-        return cls(frozenset(doc["ids"]), frozenset(doc["series"]), float(doc["until"]))
+        return cls(doc["ids"], doc["series"], float(doc["until"]))
+
+    def has(self, key: object) -> bool:
+        """Whether one of the month's broadcasts has id ``key``."""
+        return _has(self.ids, key)
+
+
+def _has(ordered: Sequence[str], key: object) -> bool:
+    if not isinstance(key, str):
+        return False
+    at = bisect_left(ordered, key)
+    return at < len(ordered) and ordered[at] == key
+
+
+def _end(doc: Doc) -> float:
+    """When a stored broadcast ends (POSIX seconds), without decoding the rest of it."""
+    return (from_iso(doc["start"]) + timedelta(minutes=doc["duration_min"])).timestamp()
 
 
 def index_rel(archive_rel: str) -> str:
@@ -66,16 +88,18 @@ def index_rel(archive_rel: str) -> str:
 
 
 class ArchivedPlan(Mapping[str, Broadcast]):
-    """The whole plan by id: main's working plan first, then the month archives, each
-    decoded only when a look-up or ``ending_after`` needs it (``NarrowPlan``)."""
+    """The whole plan by id: main's working plan first, then the month archives; a
+    broadcast is decoded only when a look-up or ``ending_after`` needs it (``NarrowPlan``)."""
 
     def __init__(
         self,
-        working: Mapping[str, Broadcast],
+        working: Mapping[str, Doc],
         months: Mapping[str, MonthIndex],
         load: Callable[[str], Mapping[str, Broadcast]],
     ) -> None:
+        """``working`` is main's stored broadcasts by id; ``load`` decodes a month archive."""
         self._working = working
+        self._decoded: dict[str, Broadcast] = {}
         self._months = months
         self._load = load
         self._loaded: dict[str, Mapping[str, Broadcast]] = {}
@@ -86,41 +110,50 @@ class ArchivedPlan(Mapping[str, Broadcast]):
             found = self._loaded[rel] = self._load(rel)
         return found
 
+    def _work(self, key: str) -> Broadcast:
+        found = self._decoded.get(key)
+        if found is None:
+            found = self._decoded[key] = Broadcast.from_dict(self._working[key])
+        return found
+
     def __getitem__(self, key: str) -> Broadcast:
         if key in self._working:
-            return self._working[key]
+            return self._work(key)
         for rel, index in self._months.items():
-            if key in index.ids:
+            if index.has(key):
                 return self._month(rel)[key]
         raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
         if key in self._working:
             return True
-        return any(key in index.ids for index in self._months.values())
+        return any(index.has(key) for index in self._months.values())
 
     def __iter__(self) -> Iterator[str]:
         yield from self._working
         seen = set(self._working)
         for index in self._months.values():
-            fresh = index.ids - seen
-            seen |= fresh
+            fresh = [key for key in index.ids if key not in seen]
+            seen.update(fresh)
             yield from fresh
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
     def ending_after(self, since: datetime) -> Iterator[Broadcast]:
-        """The working plan and every month whose broadcasts reach past ``since``."""
-        yield from self._working.values()
+        """The working broadcasts ending after ``since``, and every archived month whose
+        broadcasts reach past it (the working copy of a broadcast wins)."""
+        moment = since.timestamp()
+        yield from (self._work(key) for key, doc in self._working.items() if _end(doc) >= moment)
         for rel, index in self._months.items():
-            if index.until > since.timestamp():
+            if index.until > moment:
                 month = self._month(rel)
                 yield from (item for key, item in month.items() if key not in self._working)
 
     def series_ids(self) -> set[str]:
         """Every series id, the archived ones from the indexes."""
-        found = {item.series_id for item in self._working.values() if item.series_id}
+        docs = self._working.values()
+        found = {doc["series_id"] for doc in docs if doc.get("series_id")}
         for index in self._months.values():
-            found |= index.series
+            found.update(index.series)
         return found

@@ -111,9 +111,9 @@ class TinyStore:
         """
         with self._locked([MAIN]), self._tables(MAIN) as main:
             # Archives are only rewritten under main's lock, which is held: a stable view.
-            # They are decoded only as far as ``change`` asks (``ArchivedPlan``).
-            docs = main.table("broadcasts").values()
-            working = {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
+            # Main's broadcasts and the archives are decoded only as far as ``change``
+            # asks (``ArchivedPlan``).
+            working = {doc["id"]: doc for doc in main.table("broadcasts").values()}
             current = ArchivedPlan(working, self._plan_indexes(), self._archived_plan)
             changed = list(change(current))
             upsert(main, "broadcasts", "id", [item.to_dict() for item in changed])
