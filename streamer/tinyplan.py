@@ -19,16 +19,22 @@ few look-ups an edit makes.
 
 from __future__ import annotations
 
+import os
+import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import orjson
+
 from streamer.models import Broadcast, from_iso
-from streamer.tinyfiles import Data, Doc, Stamp
+from streamer.tinyfiles import Data, Doc, Stamp, stamp
 
 INDEX_SUFFIX = ".plan.json"
+_MONTH_FILE = re.compile(r".{4}-.{2}\.json")  # what ``TinyStore`` globs: ``????-??.json``
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,28 @@ def _end(doc: Doc) -> float:
 def index_rel(archive_rel: str) -> str:
     """``archive/2025-01.json`` → ``archive/2025-01.plan.json``."""
     return archive_rel.removesuffix(".json") + INDEX_SUFFIX
+
+
+def stored_indexes(folder: Path) -> dict[str, MonthIndex | None]:
+    """The stored index of each month archive in ``folder`` by file name, oldest first;
+    ``None`` when it is missing, unreadable or describes another version of its archive.
+
+    One listing of the folder and one read per index: an edit reads every month's
+    index, and globbing and joining paths per month cost more than parsing them.
+    """
+    names = sorted(entry.name for entry in os.scandir(folder) if _MONTH_FILE.fullmatch(entry.name))
+    return {name: _stored(folder / index_rel(name), stamp(folder / name)) for name in names}
+
+
+def _stored(path: Path, source: Stamp | None) -> MonthIndex | None:
+    if source is None:  # the archive is gone: nothing to describe
+        return None
+    try:
+        with open(path, "rb") as file:
+            return MonthIndex.from_doc(orjson.loads(file.read()), source)
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        # Missing, or cut short by a power cut (it is written without fsync): rebuilt.
+        return None
 
 
 class ArchivedPlan(Mapping[str, Broadcast]):

@@ -37,7 +37,6 @@ from streamer.store import (
     PeriodRecords,
     PlanChange,
     StoreBusy,
-    StoreError,
     gaps_of,
     period_of,
     snapshots_of,
@@ -66,7 +65,7 @@ from streamer.tinyfiles import (
     stamp,
     upsert,
 )
-from streamer.tinyplan import ArchivedPlan, MonthIndex, index_rel
+from streamer.tinyplan import ArchivedPlan, MonthIndex, index_rel, stored_indexes
 
 MAIN = "streamer.json"
 LOCKS = "locks"
@@ -491,13 +490,8 @@ class TinyStore:
         """Each month archive's plan index; one that is missing or describes another
         version of its archive is rebuilt and saved (main's lock held: no archive moves)."""
         found = {}
-        for rel in self._archive_files():
-            source = stamp(self.data_dir / rel)
-            try:
-                stored = AtomicJSONStorage(self.data_dir / index_rel(rel)).read()
-            except StoreError:  # written without fsync: a power cut may have emptied it
-                stored = None
-            index = MonthIndex.from_doc(stored, source) if stored and source else None
+        for name, index in stored_indexes(self.data_dir / ARCHIVE).items():
+            rel = f"{ARCHIVE}/{name}"
             found[rel] = index or self._write_index(rel, self._parsed(rel))
         return found
 

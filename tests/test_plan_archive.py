@@ -223,3 +223,18 @@ def test_an_edit_of_next_week_decodes_none_of_mains_finished_broadcasts(
     assert decoded == []
     assert [item.id for item in made] == ["b0000010"]
     assert set(store.broadcasts()) == {"b0000001", "b0000002", "b0000003", "b0000010"}
+
+
+@pytest.mark.parametrize("content", [b"", b'{"source": [1, 2', b"[]"])
+def test_a_damaged_index_is_rebuilt(archived: TinyStore, content: bytes) -> None:
+    """An index emptied or cut short (it is written without fsync) is rebuilt from its
+    archive, and the archived id stays taken."""
+    index = archived.data_dir / "archive" / "2025-01.plan.json"
+    index.write_bytes(content)
+    made = TinyStore(archived.data_dir, fsync=False).change_plan(
+        lambda plan: add(
+            plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory()
+        )
+    )
+    assert [item.id for item in made] == ["b0000002"]
+    assert orjson.loads(index.read_bytes())["ids"] == ["b0000001"]
