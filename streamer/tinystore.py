@@ -17,6 +17,8 @@ which profiling showed was half of a cycle's time; reads still go through TinyDB
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from datetime import date, datetime, timedelta
@@ -517,7 +519,7 @@ class TinyStore:
         """Delete ``*.tmp`` left by a killed writer; a live writer's (lock held) stays."""
         # Only our own temp names (``<data file>.<random>.tmp``) in our own folders.
         for folder in (self.data_dir, self.data_dir / SNAPSHOTS, self.data_dir / ARCHIVE):
-            for tmp in folder.glob("*.json.*.tmp"):
+            for tmp in _temp_files(folder):
                 rel = tmp.relative_to(self.data_dir).with_name(tmp.name.rsplit(".", 2)[0])
                 with suppress(Timeout), self._lock(rel.as_posix(), timeout=0):
                     tmp.unlink(missing_ok=True)
@@ -530,6 +532,14 @@ def _acquired(lock: FileLock, timeout: float) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _temp_files(folder: Path) -> list[Path]:
+    """``folder``'s ``*.json.*.tmp`` files. Every store (each CLI command) looks at start:
+    a glob matched a year of day partitions one by one against the pattern; the names
+    filtered by their ending first cost a fraction of that."""
+    names = [name for name in os.listdir(folder) if name.endswith(".tmp")]
+    return [folder / name for name in fnmatch.filter(names, "*.json.*.tmp")]
 
 
 def _rollup(doc: Doc) -> Rollup:
