@@ -31,9 +31,11 @@ from typing import Any
 import orjson
 
 from streamer.models import Broadcast, from_iso
+from streamer.store import StoreError
 from streamer.tinyfiles import Data, Doc, Stamp, stamp
 
 INDEX_SUFFIX = ".plan.json"
+_HEAD = b'{"source":['  # how ``MonthIndex.to_doc`` comes out of orjson
 _MONTH_FILE = re.compile(r".{4}-.{2}\.json")  # what ``TinyStore`` globs: ``????-??.json``
 
 
@@ -76,6 +78,71 @@ class MonthIndex:
         return _has(self.ids, key)
 
 
+class StoredIndex:
+    """A month's stored index as read, parsed only as far as a question needs.
+
+    An edit asks every month whether it holds the id about to be handed out, and the
+    answer is almost always no: a search of the stored text for the id as JSON tells
+    that without parsing the month's thousands of ids (most of reading a year's
+    indexes). Only an index in the form ``to_doc`` gives it through orjson qualifies:
+    it starts with its source and ends with its latest end, which are checked.
+    """
+
+    __slots__ = ("_parsed", "_path", "_raw", "until")
+
+    def __init__(self, path: Path, raw: bytes, until: float) -> None:
+        self._path = path
+        self._raw = raw
+        self._parsed: MonthIndex | None = None
+        self.until = until
+
+    @classmethod
+    def read(cls, path: Path, raw: bytes, source: Stamp) -> StoredIndex | None:
+        """The index in ``raw`` when it is complete, in that form and of ``source``."""
+        head_end = raw.find(b"]", len(_HEAD))  # the stamp holds numbers only
+        tail = raw.rfind(b',"until":')  # the last key: a string would escape its quotes
+        if not raw.startswith(_HEAD) or head_end < 0 or tail < 0 or not raw.endswith(b"}"):
+            return None
+        try:
+            head = orjson.loads(raw[: head_end + 1] + b"}")
+            until = orjson.loads(b"{" + raw[tail + 1 :])["until"]
+        except (ValueError, LookupError, TypeError):
+            return None
+        if head != {"source": list(source)} or not isinstance(until, (int, float)):
+            return None
+        return cls(path, raw, float(until))
+
+    @property
+    def parsed(self) -> MonthIndex:
+        """The whole index, parsed once."""
+        if self._parsed is None:
+            try:
+                doc = orjson.loads(self._raw)
+                self._parsed = MonthIndex(doc["ids"], doc["series"], self.until)
+            except (ValueError, LookupError, TypeError) as exc:
+                raise StoreError(f"{self._path} is damaged; delete it to have it rebuilt") from exc
+        return self._parsed
+
+    @property
+    def ids(self) -> Sequence[str]:
+        """The month's broadcast ids, sorted."""
+        return self.parsed.ids
+
+    @property
+    def series(self) -> Sequence[str]:
+        """The month's series ids, sorted."""
+        return self.parsed.series
+
+    def has(self, key: object) -> bool:
+        """Whether one of the month's broadcasts has id ``key``."""
+        if not isinstance(key, str) or orjson.dumps(key) not in self._raw:
+            return False
+        return self.parsed.has(key)
+
+
+PlanIndex = MonthIndex | StoredIndex
+
+
 def _has(ordered: Sequence[str], key: object) -> bool:
     if not isinstance(key, str):
         return False
@@ -93,7 +160,7 @@ def index_rel(archive_rel: str) -> str:
     return archive_rel.removesuffix(".json") + INDEX_SUFFIX
 
 
-def stored_indexes(folder: Path) -> dict[str, MonthIndex | None]:
+def stored_indexes(folder: Path) -> dict[str, PlanIndex | None]:
     """The stored index of each month archive in ``folder`` by file name, oldest first;
     ``None`` when it is missing, unreadable or describes another version of its archive.
 
@@ -104,12 +171,13 @@ def stored_indexes(folder: Path) -> dict[str, MonthIndex | None]:
     return {name: _stored(folder / index_rel(name), stamp(folder / name)) for name in names}
 
 
-def _stored(path: Path, source: Stamp | None) -> MonthIndex | None:
+def _stored(path: Path, source: Stamp | None) -> PlanIndex | None:
     if source is None:  # the archive is gone: nothing to describe
         return None
     try:
         with open(path, "rb") as file:
-            return MonthIndex.from_doc(orjson.loads(file.read()), source)
+            raw = file.read()
+        return StoredIndex.read(path, raw, source) or MonthIndex.from_doc(orjson.loads(raw), source)
     except (OSError, ValueError, LookupError, TypeError, AttributeError):
         # Missing, or cut short by a power cut (it is written without fsync): rebuilt.
         return None
@@ -122,7 +190,7 @@ class ArchivedPlan(Mapping[str, Broadcast]):
     def __init__(
         self,
         working: Mapping[str, Doc],
-        months: Mapping[str, MonthIndex],
+        months: Mapping[str, PlanIndex],
         load: Callable[[str], Mapping[str, Broadcast]],
     ) -> None:
         """``working`` is main's stored broadcasts by id; ``load`` decodes a month archive."""

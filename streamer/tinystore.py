@@ -67,7 +67,7 @@ from streamer.tinyfiles import (
     stamp,
     upsert,
 )
-from streamer.tinyplan import ArchivedPlan, MonthIndex, index_rel, stored_indexes
+from streamer.tinyplan import ArchivedPlan, MonthIndex, PlanIndex, index_rel, stored_indexes
 
 MAIN = "streamer.json"
 LOCKS = "locks"
@@ -488,10 +488,10 @@ class TinyStore:
                 upsert(db, name, "id" if name in ("broadcasts", "quota", "outbox") else "key", docs)
         self._write_index(rel, db.data)
 
-    def _plan_indexes(self) -> dict[str, MonthIndex]:
+    def _plan_indexes(self) -> dict[str, PlanIndex]:
         """Each month archive's plan index; one that is missing or describes another
         version of its archive is rebuilt and saved (main's lock held: no archive moves)."""
-        found = {}
+        found: dict[str, PlanIndex] = {}
         for name, index in stored_indexes(self.data_dir / ARCHIVE).items():
             rel = f"{ARCHIVE}/{name}"
             found[rel] = index or self._write_index(rel, self._parsed(rel))

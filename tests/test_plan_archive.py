@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -238,3 +239,38 @@ def test_a_damaged_index_is_rebuilt(archived: TinyStore, content: bytes) -> None
     )
     assert [item.id for item in made] == ["b0000002"]
     assert orjson.loads(index.read_bytes())["ids"] == ["b0000001"]
+
+
+def test_an_index_cut_short_in_its_own_form_is_rebuilt(archived: TinyStore) -> None:
+    """An index that starts as written but lost its end is not trusted: rebuilt, id taken."""
+    index = archived.data_dir / "archive" / "2025-01.plan.json"
+    whole = index.read_bytes()
+    assert whole.startswith(b'{"source":[')
+    index.write_bytes(whole[: whole.index(b'"ids":') + 8])
+    made = TinyStore(archived.data_dir, fsync=False).change_plan(
+        lambda plan: add(
+            plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory()
+        )
+    )
+    assert [item.id for item in made] == ["b0000002"]
+    assert index.read_bytes() == whole
+
+
+def test_an_index_in_another_json_layout_still_counts(archived: TinyStore) -> None:
+    """An index of the archive's version written with spaces and another key order (not
+    orjson's form) is read whole: its ids stay taken and its end still reaches conflicts."""
+    index = archived.data_dir / "archive" / "2025-01.plan.json"
+    doc = orjson.loads(index.read_bytes())
+    index.write_text(json.dumps(dict(reversed(list(doc.items()))), indent=2))
+    with pytest.raises(ConflictError):
+        TinyStore(archived.data_dir, fsync=False).change_plan(
+            lambda plan: add(
+                plan, request("2025-01-10 10:30"), PROGRAMMES, UTC_ZONE, sequential_id_factory(5)
+            )
+        )
+    made = TinyStore(archived.data_dir, fsync=False).change_plan(
+        lambda plan: add(
+            plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory()
+        )
+    )
+    assert [item.id for item in made] == ["b0000002"]
