@@ -24,7 +24,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +152,7 @@ def _has(ordered: Sequence[str], key: object) -> bool:
 
 def _end(doc: Doc) -> float:
     """When a stored broadcast ends (POSIX seconds), without decoding the rest of it."""
-    return (from_iso(doc["start"]) + timedelta(minutes=doc["duration_min"])).timestamp()
+    return from_iso(doc["start"]).timestamp() + 60.0 * doc["duration_min"]
 
 
 def index_rel(archive_rel: str) -> str:
