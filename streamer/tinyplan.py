@@ -11,10 +11,12 @@ month's broadcasts or works on a time they reach. An index whose archive changed
 behind it (another writer, an older version) is rebuilt from the archive.
 
 Main's own broadcasts are decoded on demand too: main keeps a week of finished ones
-(``PLAN_HORIZON``), and decoding them for an edit of next week was the largest part
-of what a long history added to it. An index keeps its ids sorted, as stored, and
-answers a look-up by bisection: building a set of a year of ids cost more than the
-few look-ups an edit makes.
+(``PLAN_HORIZON``) that an edit of next week never needs, and decoding all of main's
+plan was a third of an edit. The one question an edit asks every month, whether it
+holds the id about to be handed out, is answered from the stored index's text when
+the answer is no (``StoredIndex``), and by bisection of its sorted ids otherwise:
+parsing a year of ids or building sets of them cost more than the rest of the
+history's share of an edit.
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ class MonthIndex:
         """The stored index, or ``None`` when it describes another version of the archive."""
         if tuple(doc.get("source", ())) != tuple(source):
             return None
-        return cls(doc["ids"], doc["series"], float(doc["until"]))
+        # Sorted again: cheap on what ``to_doc`` wrote, and bisection relies on it.
+        return cls(sorted(doc["ids"]), sorted(doc["series"]), float(doc["until"]))
 
     def has(self, key: object) -> bool:
         """Whether one of the month's broadcasts has id ``key``."""
@@ -118,7 +121,7 @@ class StoredIndex:
         if self._parsed is None:
             try:
                 doc = orjson.loads(self._raw)
-                self._parsed = MonthIndex(doc["ids"], doc["series"], self.until)
+                self._parsed = MonthIndex(sorted(doc["ids"]), sorted(doc["series"]), self.until)
             except (ValueError, LookupError, TypeError) as exc:
                 raise StoreError(f"{self._path} is damaged; delete it to have it rebuilt") from exc
         return self._parsed
@@ -152,7 +155,7 @@ def _has(ordered: Sequence[str], key: object) -> bool:
 
 def _end(doc: Doc) -> float:
     """When a stored broadcast ends (POSIX seconds), without decoding the rest of it."""
-    return from_iso(doc["start"]).timestamp() + 60.0 * doc["duration_min"]
+    return from_iso(doc["start"]).timestamp() + 60.0 * float(doc["duration_min"])
 
 
 def index_rel(archive_rel: str) -> str:
