@@ -31,7 +31,7 @@ from schedules.plans import PlanRequest, add
 from streamer.clock import monotonic
 from streamer.tinystore import TinyStore
 
-RUNS = 15
+RUNS = 21
 DAYS = (0, 30, 365)
 
 
