@@ -27,6 +27,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from math import inf
 from pathlib import Path
 from typing import Any
 
@@ -153,9 +154,14 @@ def _has(ordered: Sequence[str], key: object) -> bool:
     return at < len(ordered) and ordered[at] == key
 
 
+def _start(doc: Doc) -> float:
+    """When a stored broadcast starts (POSIX seconds), without decoding the rest of it."""
+    return from_iso(doc["start"]).timestamp()
+
+
 def _end(doc: Doc) -> float:
     """When a stored broadcast ends (POSIX seconds), without decoding the rest of it."""
-    return from_iso(doc["start"]).timestamp() + 60.0 * float(doc["duration_min"])
+    return _start(doc) + 60.0 * float(doc["duration_min"])
 
 
 def index_rel(archive_rel: str) -> str:
@@ -239,11 +245,18 @@ class ArchivedPlan(Mapping[str, Broadcast]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def ending_after(self, since: datetime) -> Iterator[Broadcast]:
-        """The working broadcasts ending after ``since``, and every archived month whose
-        broadcasts reach past it (the working copy of a broadcast wins)."""
+    def ending_after(
+        self, since: datetime, starting_before: datetime | None = None
+    ) -> Iterator[Broadcast]:
+        """The working broadcasts ending after ``since`` (and starting before
+        ``starting_before``), and every archived month whose broadcasts reach past
+        ``since`` (the working copy of a broadcast wins)."""
         moment = since.timestamp()
-        yield from (self._work(key) for key, doc in self._working.items() if _end(doc) >= moment)
+        before = inf if starting_before is None else starting_before.timestamp()
+        for key, doc in self._working.items():
+            start = _start(doc)
+            if start < before and start + 60.0 * float(doc["duration_min"]) >= moment:
+                yield self._work(key)
         for rel, index in self._months.items():
             if index.until > moment:
                 month = self._month(rel)

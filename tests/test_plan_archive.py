@@ -274,3 +274,47 @@ def test_an_index_in_another_json_layout_still_counts(archived: TinyStore) -> No
         )
     )
     assert [item.id for item in made] == ["b0000002"]
+
+
+def planned(broadcast_id: str, start: datetime) -> Broadcast:
+    """A planned hour on the show's YouTube channel."""
+    return replace(held(broadcast_id, start), status=BroadcastStatus.PLANNED)
+
+
+def test_a_checked_edit_decodes_only_the_broadcasts_around_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conflict-checked add decodes the broadcasts near its time, not the month ahead."""
+    store = TinyStore(tmp_path / "data", fsync=False)
+    days = [planned(f"b00000{n:02d}", HELD_AT + timedelta(days=n)) for n in range(1, 31)]
+    store.change_plan(lambda _plan: days)
+    decoded: list[str] = []
+    decode = Broadcast.from_dict
+
+    def counting(data: Mapping[str, Any]) -> Broadcast:
+        decoded.append(data["id"])
+        return decode(data)
+
+    monkeypatch.setattr(Broadcast, "from_dict", counting)
+    ids = sequential_id_factory(100)
+    with pytest.raises(ConflictError, match="b0000005"):
+        store.change_plan(
+            lambda plan: add(plan, request("2025-01-15 10:30"), PROGRAMMES, UTC_ZONE, ids)
+        )
+    assert decoded == ["b0000005"]
+
+
+def test_a_series_is_checked_up_to_its_last_occurrence(tmp_path: Path) -> None:
+    """A weekly series meets a planned broadcast at its tenth week: refused there."""
+    store = TinyStore(tmp_path / "data", fsync=False)
+    store.change_plan(lambda _plan: [planned("b0000001", datetime(2025, 3, 10, 10, tzinfo=UTC))])
+    series = PlanRequest("show", "weekly", "2025-01-06 10:30", 60, repeat="FREQ=WEEKLY;COUNT=10")
+    with pytest.raises(ConflictError, match="b0000001"):
+        store.change_plan(
+            lambda plan: add(plan, series, PROGRAMMES, UTC_ZONE, sequential_id_factory(10))
+        )
+    shorter = replace(series, repeat="FREQ=WEEKLY;COUNT=9")
+    made = store.change_plan(
+        lambda plan: add(plan, shorter, PROGRAMMES, UTC_ZONE, sequential_id_factory(10))
+    )
+    assert len(made) == 9
