@@ -108,10 +108,14 @@ def _effective_plan(
 ) -> Iterator[Broadcast]:
     """The plan as it would be after ``changes``, without copying it."""
     changed = {item.id for item in changes}
-    # Only what ends after the earliest change can overlap one: an archived history
-    # need not be decoded for an edit of next week.
-    earliest = min((item.start for item in changes), default=None)
-    others = current.values() if earliest is None else ending_after(current, earliest)
+    # Only what ends after the earliest change and starts before the latest end can
+    # overlap one: neither an archived history nor the rest of the month ahead need be
+    # decoded for an edit of tomorrow.
+    if changes:
+        earliest = min(item.start for item in changes)
+        others = ending_after(current, earliest, max(item.end for item in changes))
+    else:
+        others = current.values()
     yield from (item for item in others if item.id not in changed)
     yield from changes
 

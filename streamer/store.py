@@ -171,8 +171,11 @@ class NarrowPlan(Protocol):
     """A plan (``Mapping`` by id) that can hand out part of itself without decoding the
     rest: a store whose history is archived offers it to ``change_plan``'s function."""
 
-    def ending_after(self, since: datetime) -> Iterable[Broadcast]:
-        """At least every broadcast that ends after ``since`` (maybe a few more)."""
+    def ending_after(
+        self, since: datetime, starting_before: datetime | None = None
+    ) -> Iterable[Broadcast]:
+        """At least every broadcast that ends after ``since`` and, when given, starts
+        before ``starting_before`` (maybe a few more)."""
         ...
 
     def series_ids(self) -> set[str]:
@@ -180,11 +183,14 @@ class NarrowPlan(Protocol):
         ...
 
 
-def ending_after(plan: Mapping[str, Broadcast], since: datetime) -> Iterable[Broadcast]:
-    """The broadcasts of ``plan`` that may end after ``since`` (all, for a plain mapping):
-    what a conflict check or a series edit from ``since`` on has to look at."""
+def ending_after(
+    plan: Mapping[str, Broadcast], since: datetime, starting_before: datetime | None = None
+) -> Iterable[Broadcast]:
+    """The broadcasts of ``plan`` that may end after ``since`` and start before
+    ``starting_before`` (all, for a plain mapping): what a conflict check in that window
+    or a series edit from ``since`` on has to look at."""
     if isinstance(plan, NarrowPlan):
-        return plan.ending_after(since)
+        return plan.ending_after(since, starting_before)
     return plan.values()
 
 

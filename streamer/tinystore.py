@@ -17,6 +17,8 @@ which profiling showed was half of a cycle's time; reads still go through TinyDB
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from datetime import date, datetime, timedelta
@@ -37,7 +39,6 @@ from streamer.store import (
     PeriodRecords,
     PlanChange,
     StoreBusy,
-    StoreError,
     gaps_of,
     period_of,
     snapshots_of,
@@ -66,7 +67,7 @@ from streamer.tinyfiles import (
     stamp,
     upsert,
 )
-from streamer.tinyplan import ArchivedPlan, MonthIndex, index_rel
+from streamer.tinyplan import ArchivedPlan, MonthIndex, PlanIndex, index_rel, stored_indexes
 
 MAIN = "streamer.json"
 LOCKS = "locks"
@@ -111,9 +112,9 @@ class TinyStore:
         """
         with self._locked([MAIN]), self._tables(MAIN) as main:
             # Archives are only rewritten under main's lock, which is held: a stable view.
-            # They are decoded only as far as ``change`` asks (``ArchivedPlan``).
-            docs = main.table("broadcasts").values()
-            working = {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
+            # Main's broadcasts and the archives are decoded only as far as ``change``
+            # asks (``ArchivedPlan``).
+            working = {doc["id"]: doc for doc in main.table("broadcasts").values()}
             current = ArchivedPlan(working, self._plan_indexes(), self._archived_plan)
             changed = list(change(current))
             upsert(main, "broadcasts", "id", [item.to_dict() for item in changed])
@@ -487,17 +488,12 @@ class TinyStore:
                 upsert(db, name, "id" if name in ("broadcasts", "quota", "outbox") else "key", docs)
         self._write_index(rel, db.data)
 
-    def _plan_indexes(self) -> dict[str, MonthIndex]:
+    def _plan_indexes(self) -> dict[str, PlanIndex]:
         """Each month archive's plan index; one that is missing or describes another
         version of its archive is rebuilt and saved (main's lock held: no archive moves)."""
-        found = {}
-        for rel in self._archive_files():
-            source = stamp(self.data_dir / rel)
-            try:
-                stored = AtomicJSONStorage(self.data_dir / index_rel(rel)).read()
-            except StoreError:  # written without fsync: a power cut may have emptied it
-                stored = None
-            index = MonthIndex.from_doc(stored, source) if stored and source else None
+        found: dict[str, PlanIndex] = {}
+        for name, index in stored_indexes(self.data_dir / ARCHIVE).items():
+            rel = f"{ARCHIVE}/{name}"
             found[rel] = index or self._write_index(rel, self._parsed(rel))
         return found
 
@@ -523,7 +519,7 @@ class TinyStore:
         """Delete ``*.tmp`` left by a killed writer; a live writer's (lock held) stays."""
         # Only our own temp names (``<data file>.<random>.tmp``) in our own folders.
         for folder in (self.data_dir, self.data_dir / SNAPSHOTS, self.data_dir / ARCHIVE):
-            for tmp in folder.glob("*.json.*.tmp"):
+            for tmp in _temp_files(folder):
                 rel = tmp.relative_to(self.data_dir).with_name(tmp.name.rsplit(".", 2)[0])
                 with suppress(Timeout), self._lock(rel.as_posix(), timeout=0):
                     tmp.unlink(missing_ok=True)
@@ -536,6 +532,14 @@ def _acquired(lock: FileLock, timeout: float) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _temp_files(folder: Path) -> list[Path]:
+    """``folder``'s ``*.json.*.tmp`` files. Every store (each CLI command) looks at start:
+    a glob matched a year of day partitions one by one against the pattern; the names
+    filtered by their ending first cost a fraction of that."""
+    names = [name for name in os.listdir(folder) if name.endswith(".tmp")]
+    return [folder / name for name in fnmatch.filter(names, "*.json.*.tmp")]
 
 
 def _rollup(doc: Doc) -> Rollup:

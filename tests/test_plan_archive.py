@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -108,3 +112,209 @@ def test_an_archive_written_behind_its_index_is_indexed_again(archived: TinyStor
         lambda plan: add(plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, ids)
     )
     assert [item.id for item in made] == ["b0000003"]
+
+
+def archive_held(store: TinyStore, *broadcasts: Broadcast) -> None:
+    """Plan ``broadcasts`` and let a cycle a month after the last one archive them."""
+    store.change_plan(lambda _plan: list(broadcasts))
+    last = max(item.end for item in broadcasts)
+    store.commit_cycle(CycleWrite(now=last + timedelta(days=30)))
+    assert not set(store.broadcasts(include_archive=False)) & {b.id for b in broadcasts}
+
+
+def test_a_conflict_reaching_across_a_month_boundary_is_found(tmp_path: Path) -> None:
+    """An archived broadcast of January running past midnight blocks 1 February 00:00."""
+    store = TinyStore(tmp_path / "data", fsync=False)
+    late = held("b0000001", datetime(2025, 1, 31, 23, 30, tzinfo=UTC))
+    archive_held(store, late)
+    assert (store.data_dir / "archive" / "2025-01.plan.json").exists()
+    ids = sequential_id_factory(10)
+    with pytest.raises(ConflictError, match="b0000001"):
+        store.change_plan(
+            lambda plan: add(plan, request("2025-02-01 00:00"), PROGRAMMES, UTC_ZONE, ids)
+        )
+    made = store.change_plan(
+        lambda plan: add(plan, request("2025-02-01 00:30"), PROGRAMMES, UTC_ZONE, ids)
+    )
+    assert [item.start for item in made] == [datetime(2025, 2, 1, 0, 30, tzinfo=UTC)]
+
+
+def test_ids_of_every_archived_month_stay_taken(tmp_path: Path) -> None:
+    """Ids archived in different months are all skipped by a new broadcast's id."""
+    store = TinyStore(tmp_path / "data", fsync=False)
+    archive_held(
+        store,
+        held("b0000001", datetime(2025, 1, 10, 10, tzinfo=UTC)),
+        held("b0000002", datetime(2025, 2, 10, 10, tzinfo=UTC)),
+        held("b0000003", datetime(2025, 3, 10, 10, tzinfo=UTC)),
+    )
+    archive = store.data_dir / "archive"
+    assert sorted(p.name for p in archive.glob("*.plan.json")) == [
+        "2025-01.plan.json",
+        "2025-02.plan.json",
+        "2025-03.plan.json",
+    ]
+    ids = sequential_id_factory()
+    made = store.change_plan(
+        lambda plan: add(plan, request("2025-06-01 10:00"), PROGRAMMES, UTC_ZONE, ids)
+    )
+    assert [item.id for item in made] == ["b0000004"]
+
+
+def test_a_folder_without_plan_indexes_gets_them_and_still_counts_its_archive(
+    archived: TinyStore,
+) -> None:
+    """A data folder from before the indexes: the edit rebuilds them, ids and conflicts hold."""
+    index = archived.data_dir / "archive" / "2025-01.plan.json"
+    index.unlink()
+    fresh = TinyStore(archived.data_dir, fsync=False)
+    with pytest.raises(ConflictError):
+        fresh.change_plan(
+            lambda plan: add(
+                plan, request("2025-01-10 10:30"), PROGRAMMES, UTC_ZONE, sequential_id_factory()
+            )
+        )
+    assert orjson.loads(index.read_bytes())["ids"] == ["b0000001"]
+    made = fresh.change_plan(
+        lambda plan: add(
+            plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory()
+        )
+    )
+    assert [item.id for item in made] == ["b0000002"]
+
+
+def test_a_running_working_broadcast_still_conflicts(tmp_path: Path) -> None:
+    """A broadcast in main that started before the new one and still runs is a conflict;
+    one that ended before it is not."""
+    store = TinyStore(tmp_path / "data", fsync=False)
+    long = replace(held("b0000001"), duration_min=180, status=BroadcastStatus.PLANNED)
+    store.change_plan(lambda _plan: [long, held("b0000002", HELD_AT - timedelta(days=1))])
+    ids = sequential_id_factory(10)
+    with pytest.raises(ConflictError, match="b0000001"):
+        store.change_plan(
+            lambda plan: add(plan, request("2025-01-10 12:30"), PROGRAMMES, UTC_ZONE, ids)
+        )
+    made = store.change_plan(
+        lambda plan: add(plan, request("2025-01-10 13:00"), PROGRAMMES, UTC_ZONE, ids)
+    )
+    assert [item.id for item in made] == ["b0000011"]
+
+
+def test_an_edit_of_next_week_decodes_none_of_mains_finished_broadcasts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Main's finished broadcasts (the last week's) stay undecoded by a later edit."""
+    store = TinyStore(tmp_path / "data", fsync=False)
+    store.change_plan(
+        lambda _plan: [held(f"b000000{n}", HELD_AT + timedelta(hours=n)) for n in range(1, 4)]
+    )
+    decoded: list[str] = []
+    decode = Broadcast.from_dict
+
+    def counting(data: Mapping[str, Any]) -> Broadcast:
+        decoded.append(data["id"])
+        return decode(data)
+
+    monkeypatch.setattr(Broadcast, "from_dict", counting)
+    made = store.change_plan(
+        lambda plan: add(
+            plan, request("2025-01-17 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory(10)
+        )
+    )
+    assert decoded == []
+    assert [item.id for item in made] == ["b0000010"]
+    assert set(store.broadcasts()) == {"b0000001", "b0000002", "b0000003", "b0000010"}
+
+
+@pytest.mark.parametrize("content", [b"", b'{"source": [1, 2', b"[]"])
+def test_a_damaged_index_is_rebuilt(archived: TinyStore, content: bytes) -> None:
+    """An index emptied or cut short (it is written without fsync) is rebuilt from its
+    archive, and the archived id stays taken."""
+    index = archived.data_dir / "archive" / "2025-01.plan.json"
+    index.write_bytes(content)
+    made = TinyStore(archived.data_dir, fsync=False).change_plan(
+        lambda plan: add(
+            plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory()
+        )
+    )
+    assert [item.id for item in made] == ["b0000002"]
+    assert orjson.loads(index.read_bytes())["ids"] == ["b0000001"]
+
+
+def test_an_index_cut_short_in_its_own_form_is_rebuilt(archived: TinyStore) -> None:
+    """An index that starts as written but lost its end is not trusted: rebuilt, id taken."""
+    index = archived.data_dir / "archive" / "2025-01.plan.json"
+    whole = index.read_bytes()
+    assert whole.startswith(b'{"source":[')
+    index.write_bytes(whole[: whole.index(b'"ids":') + 8])
+    made = TinyStore(archived.data_dir, fsync=False).change_plan(
+        lambda plan: add(
+            plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory()
+        )
+    )
+    assert [item.id for item in made] == ["b0000002"]
+    assert index.read_bytes() == whole
+
+
+def test_an_index_in_another_json_layout_still_counts(archived: TinyStore) -> None:
+    """An index of the archive's version written with spaces and another key order (not
+    orjson's form) is read whole: its ids stay taken and its end still reaches conflicts."""
+    index = archived.data_dir / "archive" / "2025-01.plan.json"
+    doc = orjson.loads(index.read_bytes())
+    index.write_text(json.dumps(dict(reversed(list(doc.items()))), indent=2))
+    with pytest.raises(ConflictError):
+        TinyStore(archived.data_dir, fsync=False).change_plan(
+            lambda plan: add(
+                plan, request("2025-01-10 10:30"), PROGRAMMES, UTC_ZONE, sequential_id_factory(5)
+            )
+        )
+    made = TinyStore(archived.data_dir, fsync=False).change_plan(
+        lambda plan: add(
+            plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory()
+        )
+    )
+    assert [item.id for item in made] == ["b0000002"]
+
+
+def planned(broadcast_id: str, start: datetime) -> Broadcast:
+    """A planned hour on the show's YouTube channel."""
+    return replace(held(broadcast_id, start), status=BroadcastStatus.PLANNED)
+
+
+def test_a_checked_edit_decodes_only_the_broadcasts_around_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conflict-checked add decodes the broadcasts near its time, not the month ahead."""
+    store = TinyStore(tmp_path / "data", fsync=False)
+    days = [planned(f"b00000{n:02d}", HELD_AT + timedelta(days=n)) for n in range(1, 31)]
+    store.change_plan(lambda _plan: days)
+    decoded: list[str] = []
+    decode = Broadcast.from_dict
+
+    def counting(data: Mapping[str, Any]) -> Broadcast:
+        decoded.append(data["id"])
+        return decode(data)
+
+    monkeypatch.setattr(Broadcast, "from_dict", counting)
+    ids = sequential_id_factory(100)
+    with pytest.raises(ConflictError, match="b0000005"):
+        store.change_plan(
+            lambda plan: add(plan, request("2025-01-15 10:30"), PROGRAMMES, UTC_ZONE, ids)
+        )
+    assert decoded == ["b0000005"]
+
+
+def test_a_series_is_checked_up_to_its_last_occurrence(tmp_path: Path) -> None:
+    """A weekly series meets a planned broadcast at its tenth week: refused there."""
+    store = TinyStore(tmp_path / "data", fsync=False)
+    store.change_plan(lambda _plan: [planned("b0000001", datetime(2025, 3, 10, 10, tzinfo=UTC))])
+    series = PlanRequest("show", "weekly", "2025-01-06 10:30", 60, repeat="FREQ=WEEKLY;COUNT=10")
+    with pytest.raises(ConflictError, match="b0000001"):
+        store.change_plan(
+            lambda plan: add(plan, series, PROGRAMMES, UTC_ZONE, sequential_id_factory(10))
+        )
+    shorter = replace(series, repeat="FREQ=WEEKLY;COUNT=9")
+    made = store.change_plan(
+        lambda plan: add(plan, shorter, PROGRAMMES, UTC_ZONE, sequential_id_factory(10))
+    )
+    assert len(made) == 9
