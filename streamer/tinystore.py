@@ -60,6 +60,7 @@ from streamer.tinyfiles import (
     Data,
     Doc,
     Stamp,
+    TableKeys,
     Tables,
     fsync_folder,
     insert_new,
@@ -108,6 +109,8 @@ class TinyStore:
         self.fold_bytes = fold_bytes
         # Month archives with their tails applied, by (archive, tail) version.
         self._months: dict[str, tuple[tuple[Stamp, Stamp], Data]] = {}
+        # The keys of the partition written last, by the version written (``_append_partition``).
+        self._partition_keys: dict[str, tuple[Stamp | None, tuple[TableKeys, TableKeys]]] = {}
         # Parsed files by their version (main and the archives), and main's documents
         # decoded into model objects (see ``_working``).
         self._file_cache: dict[str, tuple[Stamp, Data]] = {}
@@ -513,9 +516,21 @@ class TinyStore:
         return [doc for doc in docs if start <= from_iso(doc["ts"]) < end]
 
     def _append_partition(self, rel: str, snapshots: list[Snapshot], gaps: list[Gap]) -> None:
+        """Add what is new to partition ``rel`` (its lock held). The keys of the partition
+        written last are kept with the version written, as its documents are (``_keep``)."""
+        path = self.data_dir / rel
+        kept = self._partition_keys.pop(rel, None)  # back only once this write succeeded
+        self._partition_keys.clear()
         with self._tables(rel) as db:
-            insert_new(db, "snapshots", [s.to_dict() for s in snapshots], "stream", "ts")
-            insert_new(db, "gaps", [g.to_dict() for g in gaps], "stream", "ts", "reason")
+            if kept is None or kept[0] != stamp(path):
+                snaps = TableKeys.of(db.table("snapshots"), "stream", "ts")
+                kept = (None, (snaps, TableKeys.of(db.table("gaps"), "stream", "ts", "reason")))
+            snap_keys, gap_keys = kept[1]
+            docs = [s.to_dict() for s in snapshots]
+            insert_new(db, "snapshots", docs, "stream", "ts", known=snap_keys)
+            docs = [g.to_dict() for g in gaps]
+            insert_new(db, "gaps", docs, "stream", "ts", "reason", known=gap_keys)
+        self._partition_keys[rel] = (stamp(path), kept[1])
 
     def _archive(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:
         """Move ``tables``' documents to month archive ``rel`` (its lock held): streams and
