@@ -1,11 +1,13 @@
-"""A month archive's tail: streams and rollups moved to the month since its last rewrite.
+"""A month archive's tail: records moved to the month since the archive was last written.
 
 A cycle in which streams finish moves them, with their rollups, to their month's
 archive. Rewriting a multi-MB ``archive/YYYY-MM.json`` for a few streams made such a
 cycle cost two to three steady ones, so the moves are appended instead to the
-month's tail, ``archive/YYYY-MM.tail.jsonl`` beside it: one JSON line per write
-(``{table: [documents]}``), fsynced; a new tail is created with a folder fsync. The
-month as readers see it is the archive with its tail applied (``apply_tail``: an
+month's tail, ``archive/YYYY-MM.tail.jsonl`` beside it; so are old quota ledger rows
+and outbox events. Broadcasts are not (the plan index describes the archive file,
+``streamer.tinyplan``): moving one rewrites the archive. A tail holds one JSON line
+per write (``{table: [documents]}``), fsynced; a new tail is created with a folder
+fsync. The month as readers see it is the archive with its tail applied (``apply_tail``: an
 upsert by key, later lines winning). The tail is folded into the archive — the
 archive rewritten with the tail's records, then the tail deleted — once it passes
 ``FOLD_BYTES``, and whenever the archive is rewritten anyway.
@@ -38,7 +40,7 @@ from streamer.tinyfiles import (
 )
 
 TAIL_SUFFIX = ".tail.jsonl"
-TAIL_TABLES = frozenset({"streams", "rollups"})  # what a tail holds: no plan (its index)
+TAIL_TABLES = frozenset({"streams", "rollups", "quota", "outbox"})  # not the plan
 FOLD_BYTES = 1 << 20  # a tail this big is folded: ~1,000 finished streams with rollups
 
 Tail = dict[str, dict[str, Doc]]  # table -> key -> document, the last written winning
