@@ -130,3 +130,18 @@ def test_a_stream_that_returns_to_main_wins_over_its_tail_copy(
     working = dataclasses.replace(stream(1, done=False), title="back")
     (data_dir / "streamer.json").write_bytes(orjson.dumps({"streams": {"1": working.to_dict()}}))
     assert TinyStore(data_dir).streams(include_archive=True)["youtube:s1"].title == "back"
+
+
+def test_old_outbox_events_go_to_the_tail_and_are_listed_once(
+    archived: TinyStore, data_dir: Path
+) -> None:
+    """A delivered event a horizon old leaves main for the month's tail; the archived
+    outbox lists it once, and the archive file is not rewritten for it."""
+    event = {"id": "e1", "at": "2026-01-10T09:00:00Z", "kind": "missed", "deliveries": {}}
+    archived.add_events([event])
+    before = stamp(data_dir / ARCHIVE)
+    archived.commit_cycle(CycleWrite(now=START + timedelta(days=9)))
+    assert stamp(data_dir / ARCHIVE) == before
+    assert b'"outbox"' in (data_dir / TAIL).read_bytes()
+    store = TinyStore(data_dir)
+    assert store.outbox() == [] and store.outbox(include_archive=True) == [event]
