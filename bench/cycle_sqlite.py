@@ -7,7 +7,11 @@ of ``RUNS``:
 - **steady**: ``bench.store_scale``'s 500-snapshot cycle (500 snapshots, their
   streams and rollups), into today's 9,500-snapshot day;
 - **finishing**: the same plus ``FINISHING`` ended streams marked done, which
-  TinyStore moves (with their rollups) to their month's archive: the archive rewrite.
+  TinyStore moves (with their rollups) to their month's archive: appended to the
+  month's tail (``streamer.tinytail``);
+- **folding** (printed, no target): a finishing cycle that folds the month's tail into
+  its archive, the archive rewrite every finishing cycle used to make; it happens once
+  per ``FOLD_BYTES`` of moves (about 100 finishing cycles of 10 streams).
 
 TinyStore: ``commit_cycle`` on a daemon's store (``store_scale.StreamerCycles``),
 fsync on. SQLite: ``sqlite3`` in WAL mode with ``synchronous=FULL`` (a commit is on
@@ -50,10 +54,12 @@ from bench.store_scale import (
 from streamer.clock import monotonic
 from streamer.models import Snapshot, Stream, StreamStatus
 from streamer.store import CycleWrite
+from streamer.tinytail import FOLD_BYTES
 
 RUNS = 9
 DAYS = (0, 30, 365)
 FINISHING = 10  # streams done in the finishing cycle
+FOLDS = 3  # folding cycles timed per history (after the RUNS)
 
 
 class Tiny(StreamerCycles):
@@ -154,6 +160,14 @@ def _run(tmp: Path) -> list[dict[str, Any]]:
                 ("sqlite finishing", sqlite_cycle(dbs[days], done)),
             ):
                 times.setdefault((name, days), []).append(took)
+    for run in range(RUNS, RUNS + FOLDS):
+        for days in DAYS:
+            side = tiny[days]
+            done = cycle(side.history, 11 + 2 * run)
+            side.store.fold_bytes = 0  # this cycle folds the tail into the archive
+            took = side.timed(replace(done, streams=[*done.streams, *side.finishing(run)]))
+            side.store.fold_bytes = FOLD_BYTES
+            times.setdefault(("tiny folding", days), []).append(took)
     median = {key: statistics.median(found) for key, found in times.items()}
     rows = []
     for days in DAYS:
@@ -166,6 +180,14 @@ def _run(tmp: Path) -> list[dict[str, Any]]:
                 _row(f"TinyStore / SQLite WAL {what}, {days} days", ours / theirs, "x",
                      "<= 1.5", ours / theirs <= 1.5),
             ]  # fmt: skip
+    for days in DAYS:
+        ours, theirs = median[("tiny folding", days)], median[("sqlite finishing", days)]
+        rows += [
+            _row(f"TinyStore cycle finishing {FINISHING} streams that folds the tail, {days} days",
+                 ours, "s", "printed", True),
+            _row(f"TinyStore folding / SQLite WAL finishing, {days} days", ours / theirs, "x",
+                 "printed", True),
+        ]  # fmt: skip
     last = tiny[DAYS[-1]]
     plain = statistics.median(tinydb_multiple(tmp, last.history, last.today))
     ours = median[("tiny", DAYS[-1])]

@@ -3,10 +3,10 @@
 Every document is copied as stored (the ``doc`` column holds TinyStore's document
 byte for byte after JSON decoding), with the key columns ``PgStore`` queries on worked
 out from it: the plan, streams, rollups, quota ledger, outbox and meta of
-``streamer.json`` and of every month archive (``archived``), and every day partition's
-snapshots and gaps. Archives are copied before ``streamer.json``, so the first-insertion
-order ``PgStore`` keeps is TinyStore's read order, and main's copy of a record found in
-both wins, as it does in TinyStore.
+``streamer.json`` and of every month archive with its tail (``archived``), and every
+day partition's snapshots and gaps. Archives are copied before ``streamer.json``, so
+the first-insertion order ``PgStore`` keeps is TinyStore's read order, and main's copy
+of a record found in both wins, as it does in TinyStore.
 
 The whole copy is ONE transaction (batches of ``BATCH`` rows, a progress line each):
 an interrupted copy leaves the target as it was. A target that holds anything is
@@ -31,6 +31,7 @@ from streamer.models import Broadcast, Stream, from_iso
 from streamer.pgschema import connect, migrate, redacted
 from streamer.store import stream_start
 from streamer.tinyfiles import AtomicJSONStorage, Doc
+from streamer.tinytail import read_month, tail_path
 
 BATCH = 20_000  # rows per COPY batch (one progress line each)
 MARKER = "store_copy"  # meta: the digest of the folder copied in
@@ -67,7 +68,8 @@ def digest(data_dir: Path) -> str:
     """A digest of every file ``store copy`` reads: the same folder, the same digest."""
     archives, days = folder_files(data_dir)
     hashed = hashlib.sha256()
-    for path in [data_dir / "streamer.json", *archives, *days]:
+    tails = [tail_path(path) for path in archives]
+    for path in [data_dir / "streamer.json", *archives, *tails, *days]:
         hashed.update(str(path.relative_to(data_dir)).encode() + b"\0")
         hashed.update(path.read_bytes() if path.exists() else b"")
     return hashed.hexdigest()
@@ -118,7 +120,7 @@ def _meta(conn: psycopg.Connection[Any], name: str) -> Any:
 def _copy(conn: psycopg.Connection[Any], data_dir: Path, result: CopyResult, say: Progress) -> None:
     archives, days = folder_files(data_dir)
     for path in archives:
-        _records(conn, _read(path), archived=True, result=result)
+        _records(conn, read_month(path), archived=True, result=result)
     main = _read(data_dir / "streamer.json")
     _records(conn, main, archived=False, result=result)
     say(f"plan, streams, rollups, ledger and outbox: {len(archives)} archives and main copied")

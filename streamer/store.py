@@ -16,6 +16,8 @@ Layout of a data folder (part of the documented interface)::
     snapshots/YYYY-MM-DD.json  one partition per UTC day: that day's snapshots and gaps
     archive/YYYY-MM.json       finished streams and their rollups, by month of start, and
                                finished broadcasts (with combined rollups), by planned start
+    archive/YYYY-MM.tail.jsonl records (not broadcasts) moved to the month since the archive
+                               was last written (streamer/tinytail.py); read as part of it
 
 Nothing that every cycle rewrites grows with history: a cycle rewrites today's
 partition and ``streamer.json``, and finished records leave the latter for the

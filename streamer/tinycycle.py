@@ -95,14 +95,18 @@ def take_done(main: Tables) -> Moves:
     next cycle. One with no date at all has no month to go to, so it stays.
     """
     moves: Moves = {}
-    streams = main.table("streams")
+    streams, going = main.table("streams"), {}
     for doc_id, doc in list(streams.items()):
         month = _archive_month(doc) if doc["done"] else None
         if month is not None:
-            move = moves.setdefault(f"{ARCHIVE}/{month}.json", {})
-            move.setdefault("streams", []).append(streams.pop(doc_id))
-            move.setdefault("rollups", []).extend(pop(main, "rollups", "key", doc["key"]))
-            main.changed = True
+            going[doc["key"]] = rel = f"{ARCHIVE}/{month}.json"
+            moves.setdefault(rel, {}).setdefault("streams", []).append(streams.pop(doc_id))
+    if going:  # their rollups in one pass over the table, not one per stream
+        rollups = main.table("rollups")
+        for doc_id, doc in list(rollups.items()):
+            if doc["key"] in going:
+                moves[going[doc["key"]]].setdefault("rollups", []).append(rollups.pop(doc_id))
+        main.changed = True
     return moves
 
 

@@ -14,6 +14,7 @@ import operator
 import os
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -138,17 +139,40 @@ def append(table: dict[str, Doc], docs: Iterable[Doc]) -> None:
     table.update((str(doc_id), doc) for doc_id, doc in enumerate(docs, first))
 
 
-def insert_new(tables: Tables, name: str, docs: Sequence[Doc], *fields: str) -> None:
+@dataclass
+class TableKeys:
+    """A table's keys (the ``insert_new`` fields of each document) and next free id.
+
+    A caller may keep them for the table it appends to every time (the day partition):
+    scanning 9,500 snapshots for them was a tenth of a cycle's write.
+    """
+
+    keys: set[Any]
+    next_id: int
+
+    @classmethod
+    def of(cls, table: Mapping[str, Doc], *fields: str) -> TableKeys:
+        """The keys and next id of ``table`` as it is."""
+        key = operator.itemgetter(*fields)
+        return cls({key(doc) for doc in table.values()}, max(map(int, table), default=0) + 1)
+
+
+def insert_new(
+    tables: Tables, name: str, docs: Sequence[Doc], *fields: str, known: TableKeys | None = None
+) -> None:
     """Insert docs whose ``fields`` match no stored doc, so a replay keeps one copy.
 
-    Of two in ``docs`` with the same ``fields``, the last is inserted.
+    Of two in ``docs`` with the same ``fields``, the last is inserted. ``known``: the
+    table's keys and next id, if the caller kept them; updated with what is inserted.
     """
     key = operator.itemgetter(*fields)
     table = tables.table(name)
-    seen = {key(doc) for doc in table.values()}
-    fresh = {key(doc): doc for doc in docs if key(doc) not in seen}
+    known = known or TableKeys.of(table, *fields)
+    fresh = {key(doc): doc for doc in docs if key(doc) not in known.keys}
     if fresh:
-        append(table, fresh.values())
+        table.update((str(i), doc) for i, doc in enumerate(fresh.values(), known.next_id))
+        known.keys.update(fresh)
+        known.next_id += len(fresh)
         tables.changed = True
 
 

@@ -61,6 +61,7 @@ from streamer.tinyfiles import (
     Data,
     Doc,
     Stamp,
+    TableKeys,
     Tables,
     fsync_folder,
     insert_new,
@@ -68,6 +69,17 @@ from streamer.tinyfiles import (
     upsert,
 )
 from streamer.tinyplan import ArchivedPlan, MonthIndex, PlanIndex, index_rel, stored_indexes
+from streamer.tinytail import (
+    FOLD_BYTES,
+    TAIL_TABLES,
+    append_tail,
+    apply_tail,
+    key_field,
+    parse_tail,
+    read_tail,
+    remove_tail,
+    tail_path,
+)
 
 MAIN = "streamer.json"
 LOCKS = "locks"
@@ -79,16 +91,27 @@ class TinyStore:
     """The embedded ``Store``: ``streamer.json``, day partitions and month archives."""
 
     def __init__(
-        self, data_dir: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, fsync: bool = True
+        self,
+        data_dir: Path,
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        fsync: bool = True,
+        fold_bytes: int = FOLD_BYTES,
     ) -> None:
         """Open (creating if missing) the data folder and remove a killed writer's temp files.
 
         ``fsync=False`` writes without fsync (``AtomicJSONStorage``): as safe against a
-        killed process, not against a power cut.
+        killed process, not against a power cut. ``fold_bytes``: the size at which a
+        month's tail is folded into its archive (``streamer.tinytail``).
         """
         self.data_dir = Path(data_dir)
         self.lock_timeout = lock_timeout
         self.fsync = fsync
+        self.fold_bytes = fold_bytes
+        # Month archives with their tails applied, by (archive, tail) version.
+        self._months: dict[str, tuple[tuple[Stamp, Stamp], Data]] = {}
+        # The keys of the partition written last, by the version written (``_append_partition``).
+        self._partition_keys: dict[str, tuple[Stamp | None, tuple[TableKeys, TableKeys]]] = {}
         # Parsed files by their version (main and the archives), and main's documents
         # decoded into model objects (see ``_working``).
         self._file_cache: dict[str, tuple[Stamp, Data]] = {}
@@ -224,15 +247,14 @@ class TinyStore:
         """Replace rollups where they live: their month's archive, else the working set."""
         where: dict[str, list[str]] = {}
         for rel in self._archive_files():
-            keys = [doc["key"] for doc in self._read(rel, "rollups") if doc["key"] in rollups]
+            docs = self._parsed(rel).get("rollups", {}).values()
+            keys = [doc["key"] for doc in docs if doc["key"] in rollups]
             if keys:
                 where[rel] = keys
         archived = {key for keys in where.values() for key in keys}
         with self._locked([MAIN, *sorted(where)]):
             for rel, keys in where.items():
-                with self._tables(rel) as db:
-                    upsert(db, "rollups", "key", [rollup_doc(k, rollups) for k in keys])
-                self._write_index(rel, db.data)
+                self._fold(rel, {"rollups": [rollup_doc(k, rollups) for k in keys]})
             with self._tables(MAIN) as main:
                 rest = [rollup_doc(k, rollups) for k in rollups if k not in archived]
                 upsert(main, "rollups", "key", rest)
@@ -424,13 +446,30 @@ class TinyStore:
         return list(self._parsed(MAIN).get(table, {}).values())
 
     def _parsed(self, rel: str) -> Data:
-        """The file ``rel`` as stored, parsed again only when it was replaced since.
+        """The file ``rel`` as stored (a month archive with its tail applied), parsed
+        again only when it was replaced (or its tail grew) since.
 
         The collector reads the plan, streams and rollups of ``streamer.json`` every
         cycle; parsing it once per change, not once per read, keeps a cycle's reads
         cheap. Callers must not modify what they get.
         """
+        if rel.startswith(f"{ARCHIVE}/"):
+            return self._month(rel)
         return self._versioned(rel)[1]
+
+    def _month(self, rel: str) -> Data:
+        """Month archive ``rel`` with its tail applied, merged again only when either
+        changed; the tail is read before the archive (``streamer.tinytail``)."""
+        path = tail_path(self.data_dir / rel)
+        found = read_tail(path)
+        source, data = self._versioned(rel)
+        if found is None:
+            return data
+        version = (source, found[0])
+        cached = self._months.get(rel)
+        if cached is None or cached[0] != version:
+            cached = self._months[rel] = (version, apply_tail(data, parse_tail(found[1], path)))
+        return cached[1]
 
     def _versioned(self, rel: str) -> tuple[Stamp, Data]:
         """``rel`` parsed, with the version it was parsed from (see ``_parsed``)."""
@@ -478,15 +517,46 @@ class TinyStore:
         return [doc for doc in docs if start <= from_iso(doc["ts"]) < end]
 
     def _append_partition(self, rel: str, snapshots: list[Snapshot], gaps: list[Gap]) -> None:
+        """Add what is new to partition ``rel`` (its lock held). The keys of the partition
+        written last are kept with the version written, as its documents are (``_keep``)."""
+        path = self.data_dir / rel
+        kept = self._partition_keys.pop(rel, None)  # back only once this write succeeded
+        self._partition_keys.clear()
         with self._tables(rel) as db:
-            insert_new(db, "snapshots", [s.to_dict() for s in snapshots], "stream", "ts")
-            insert_new(db, "gaps", [g.to_dict() for g in gaps], "stream", "ts", "reason")
+            if kept is None or kept[0] != stamp(path):
+                snaps = TableKeys.of(db.table("snapshots"), "stream", "ts")
+                kept = (None, (snaps, TableKeys.of(db.table("gaps"), "stream", "ts", "reason")))
+            snap_keys, gap_keys = kept[1]
+            docs = [s.to_dict() for s in snapshots]
+            insert_new(db, "snapshots", docs, "stream", "ts", known=snap_keys)
+            docs = [g.to_dict() for g in gaps]
+            insert_new(db, "gaps", docs, "stream", "ts", "reason", known=gap_keys)
+        self._partition_keys[rel] = (stamp(path), kept[1])
 
     def _archive(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:
+        """Move ``tables``' documents to month archive ``rel`` (its lock held): streams and
+        rollups are appended to its tail while the archive exists and the tail is under
+        ``fold_bytes``; anything else rewrites the archive, folding the tail in."""
+        archive = self.data_dir / rel
+        path = tail_path(archive)
+        size = (stamp(path) or (0, 0, 0))[2]
+        if set(tables) <= TAIL_TABLES and archive.exists() and size < self.fold_bytes:
+            append_tail(path, tables, fsync=self.fsync)
+            return
+        self._fold(rel, tables)
+
+    def _fold(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:
+        """Rewrite month archive ``rel`` with its tail's and then ``tables``' documents, and
+        delete the tail: after the archive, so a crash between leaves them in both."""
+        path = tail_path(self.data_dir / rel)
+        found = read_tail(path)
+        tail = parse_tail(found[1], path) if found else {}
         with self._tables(rel) as db:
-            for name, docs in tables.items():
-                upsert(db, name, "id" if name in ("broadcasts", "quota", "outbox") else "key", docs)
+            for name, docs in [*((n, list(d.values())) for n, d in tail.items()), *tables.items()]:
+                upsert(db, name, key_field(name), docs)
         self._write_index(rel, db.data)
+        if found is not None:
+            remove_tail(path, fsync=self.fsync)
 
     def _plan_indexes(self) -> dict[str, PlanIndex]:
         """Each month archive's plan index; one that is missing or describes another

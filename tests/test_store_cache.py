@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from streamer import tinyfiles
 from streamer.models import Broadcast, BroadcastStatus, Snapshot, Stream, StreamStatus, Target
-from streamer.store import CycleWrite
+from streamer.store import CycleWrite, StoreError
 from streamer.tinyfiles import AtomicJSONStorage
 from streamer.tinystore import TinyStore
 
@@ -138,3 +139,24 @@ def test_a_cycle_appends_to_its_partition_without_parsing_it_again(
     store.commit_cycle(CycleWrite(snapshots=[first, second, third], now=START))  # a replay
     assert partition in parses
     assert store.snapshots(START, START + timedelta(hours=1)) == [first, second, third]
+
+
+def test_a_failed_partition_write_forgets_the_keys_it_was_adding(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The partition keys a store keeps between cycles describe only what is on disk: a
+    snapshot whose write failed is saved by the retry, not skipped as a replay."""
+    store = TinyStore(data_dir)
+    first, second = (Snapshot("youtube:vid0", START + timedelta(minutes=m), StreamStatus.LIVE,
+                     10 + m) for m in range(2))  # fmt: skip
+    store.commit_cycle(CycleWrite(snapshots=[first], now=START))
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tinyfiles, "_replace_file", full)
+    with pytest.raises(StoreError, match="No space left"):
+        store.commit_cycle(CycleWrite(snapshots=[second], now=START))
+    monkeypatch.undo()
+    store.commit_cycle(CycleWrite(snapshots=[second], now=START))
+    assert store.snapshots(START, START + timedelta(hours=1)) == [first, second]

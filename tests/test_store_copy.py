@@ -4,6 +4,7 @@ to mix with other data."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,7 +38,8 @@ def database(pg_url: str) -> Iterator[str]:
 
 
 def seed(data_dir: Path) -> None:
-    """The report week, then a later cycle: quota, an alert, meta, a gap, and archiving."""
+    """The report week, then a later cycle: quota, an alert, meta, a gap, and archiving;
+    then one that finishes the last working stream (a month tail)."""
     report_week.seed_week(
         data_dir, planned_title="Антикор", unplanned_title="Q&A", instagram_done=True
     )
@@ -53,6 +55,9 @@ def seed(data_dir: Path) -> None:
             now=LATER,
         )
     )
+    # The last stream finishes: it goes to its month's tail, which the copy must read too.
+    store.commit_cycle(CycleWrite(streams=[replace(store.streams()["youtube:u1"], done=True)]))
+    assert (data_dir / "archive" / "2026-11.tail.jsonl").exists()
 
 
 def everything(store: DayStore) -> dict[str, object]:

@@ -45,11 +45,16 @@ def kill_writer_mid_run(
 
 
 def assert_every_json_file_parses(data_dir: Path) -> None:
-    """Every data file under the folder is complete JSON."""
+    """Every data file under the folder is complete JSON; every month tail whole lines."""
     files = list(data_dir.rglob("*.json"))
     assert data_dir / "streamer.json" in files
     for path in files:
         orjson.loads(path.read_bytes())
+    for path in data_dir.rglob("*.tail.jsonl"):
+        raw = path.read_bytes()
+        assert raw.endswith(b"\n"), path
+        for line in raw.splitlines():
+            orjson.loads(line)
 
 
 def assert_acknowledged_writes_present(
@@ -71,12 +76,13 @@ def assert_acknowledged_writes_present(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode", ["crash", "crash-nofsync"])
+@pytest.mark.parametrize("mode", ["crash", "crash-nofsync", "crash-fold"])
 def test_sigkill_at_random_moments_keeps_files_whole_and_acks_saved(
     data_dir: Path, mode: str
 ) -> None:
     """After each of 24 SIGKILLs, all JSON files load and every acknowledged write is there
-    (with ``fsync = false`` too: a killed process loses nothing the kernel was given)."""
+    (with ``fsync = false`` too: a killed process loses nothing the kernel was given; and
+    with month tails folded every few moves, so kills land inside folds)."""
     rng = random.Random(20240501)
     acks: list[dict[str, Any]] = []
     for run in range(KILLS):
@@ -87,3 +93,7 @@ def test_sigkill_at_random_moments_keeps_files_whole_and_acks_saved(
         assert_acknowledged_writes_present(store, acks, kills=run + 1)
     # The writer must really have been writing when killed, or this test proves nothing.
     assert sum(ack["kind"] == "cycle" for ack in acks) >= 2 * KILLS
+    # Moves went to the tails, and in crash-fold mode were folded into the archives.
+    archives = [orjson.loads(p.read_bytes()) for p in data_dir.glob("archive/????-??.json")]
+    folded = sum(len(archive.get("streams", {})) for archive in archives)
+    assert folded > 2 * len(archives) if mode == "crash-fold" else folded == len(archives)

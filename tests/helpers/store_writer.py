@@ -2,6 +2,7 @@
 
     python store_writer.py DATA_DIR crash PREFIX        write until killed, one JSON ack per write
     python store_writer.py DATA_DIR crash-nofsync PREFIX   the same with ``fsync=False``
+    python store_writer.py DATA_DIR crash-fold PREFIX   the same, folding month tails often
     python store_writer.py DATA_DIR plan PREFIX COUNT   add COUNT broadcasts, one change_plan each
     python store_writer.py DATA_DIR cycles PREFIX COUNT commit COUNT cycles of 10 snapshots
 
@@ -22,6 +23,7 @@ from streamer.models import Broadcast, Gap, Snapshot, Stream, StreamStatus, Targ
 from streamer.rollups import Rollup
 from streamer.store import CycleWrite, PlanChange
 from streamer.tinystore import TinyStore
+from streamer.tinytail import FOLD_BYTES
 
 # Late in a UTC day, so that a run of snapshots crosses midnight into a second partition.
 BASE = datetime(2024, 5, 1, 23, 50, tzinfo=UTC)
@@ -113,8 +115,10 @@ def cycles(store: TinyStore, prefix: str, count: int) -> None:
 
 def main(argv: list[str]) -> None:
     data_dir, mode, prefix = Path(argv[0]), argv[1], argv[2]
-    store = TinyStore(data_dir, fsync=mode != "crash-nofsync")
-    if mode in ("crash", "crash-nofsync"):
+    # A fold every two or three finished streams: kills land inside folds too.
+    fold_bytes = 1_000 if mode == "crash-fold" else FOLD_BYTES
+    store = TinyStore(data_dir, fsync=mode != "crash-nofsync", fold_bytes=fold_bytes)
+    if mode in ("crash", "crash-nofsync", "crash-fold"):
         crash(store, prefix)
         return
     wait_for_go(data_dir)

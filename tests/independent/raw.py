@@ -4,6 +4,9 @@ The files are TinyDB databases (``{table: {doc_id: document}}``) written by orjs
 
 - ``streamer.json``: the working plan (``broadcasts``), streams and rollups;
 - ``archive/YYYY-MM.json``: the same tables for what is finished (main's copy wins);
+- ``archive/YYYY-MM.tail.jsonl``: later moves to that month, one JSON object of
+  ``{table: [documents]}`` per line, applied after the archive in order (a last line
+  without its newline was cut off and is not data);
 - ``snapshots/YYYY-MM-DD.json``: ``snapshots`` and ``gaps`` of one UTC day.
 
 Times are ISO 8601 strings in UTC with a ``Z``, to the second.
@@ -82,8 +85,7 @@ def read_folder(config_path: Path) -> Folder:
     keys = {"broadcasts": "id", "streams": "key", "rollups": "key"}
     # Archives first, main last: a record in both is main's (the working copy).
     files = [*sorted((data_dir / "archive").glob("????-??.json")), data_dir / "streamer.json"]
-    for path in files:
-        stored = _load(path)
+    for stored in (part for path in files for part in [_load(path), *_tail(path)]):
         for name, key in keys.items():
             for doc in stored.get(name, {}).values():
                 tables[name][doc[key]] = doc
@@ -99,6 +101,18 @@ def read_folder(config_path: Path) -> Folder:
     folder.snapshots = {k: sorted(v, key=lambda d: d["ts"]) for k, v in snapshots.items()}
     folder.gaps = {k: sorted(v, key=lambda d: d["ts"]) for k, v in gaps.items()}
     return folder
+
+
+def _tail(archive: Path) -> list[dict[str, dict[str, Doc]]]:
+    """The lines of a month archive's tail, each as tables of documents."""
+    tail = archive.with_name(archive.stem + ".tail.jsonl")
+    if not tail.exists():
+        return []
+    text = tail.read_bytes()
+    lines = text[: text.rfind(b"\n") + 1].splitlines()
+    found: list[dict[str, list[Doc]]] = [json.loads(line) for line in lines]
+    return [{name: {str(n): doc for n, doc in enumerate(docs)} for name, docs in line.items()}
+            for line in found]  # fmt: skip
 
 
 def _load(path: Path) -> dict[str, dict[str, Doc]]:
