@@ -28,6 +28,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -40,10 +41,10 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from streamer import pgcycle
 from streamer.clock import as_utc
 from streamer.models import Broadcast, Gap, Snapshot, Stream
+from streamer.pgread import SPARE_WAIT, broadcasts, read_period
 from streamer.pgschema import check, connect, connect_kwargs, lock_key, redacted
 from streamer.pgwork import PgWork
 from streamer.rollups import Rollup
-from streamer.simulcast import PREFIX as SIMULCAST_PREFIX
 from streamer.store import (
     CycleWrite,
     Partition,
@@ -52,7 +53,6 @@ from streamer.store import (
     StoreBusy,
     StoreUnreachable,
     gaps_of,
-    period_of,
     snapshots_of,
 )
 
@@ -130,7 +130,7 @@ class PgStore(PgWork):
         where = "" if include_archive else " WHERE NOT archived"
         with self._tx() as conn:
             query = "SELECT doc_text FROM broadcasts" + where + " ORDER BY archived DESC, seq"
-            return _broadcasts(conn.execute(query).fetchall())
+            return broadcasts(conn.execute(query).fetchall())
 
     def broadcast(self, broadcast_id: str) -> Broadcast | None:
         """One planned broadcast, or ``None``."""
@@ -191,33 +191,10 @@ class PgStore(PgWork):
 
     # -- reports ----------------------------------------------------------------------
     def period_records(self, start: datetime, end: datetime) -> PeriodRecords:
-        """What a report on ``[start, end)`` reads, each table read bounded in SQL.
-
-        Documents come as their stored text copies (``doc_text``, migration 0003),
-        parsed here with orjson: the server only copies them out, where turning
-        ``jsonb`` back into text cost it more than the rest of the read. The four
-        queries go out in one pipeline; the matched broadcasts are found in SQL. The rollups
-        are chosen in SQL too (a superset: ``period_of`` picks its own), so no list
-        of some 25,000 keys goes back and forth.
-        """
-        bounds = {"start": as_utc(start), "end": as_utc(end), "prefix": SIMULCAST_PREFIX}
-        queries = (_PERIOD_PLAN, _PERIOD_STREAMS, _MATCHED_PLAN, _PERIOD_ROLLUPS)
-        with self._tx() as conn, conn.pipeline():
-            # Sent together (none needs another's answer): the server works on the next
-            # while this side decodes one. Rows fetched at once (the driver's C loop).
-            plan_, streams_, matched_, rollups_ = [conn.execute(q, bounds) for q in queries]
-            plan = _broadcasts(plan_.fetchall())
-            streams = [Stream.from_dict(loads(text)) for (text,) in streams_.fetchall()]
-            matched = _broadcasts(matched_.fetchall())
-            rollups = {key: loads(text) for key, text in rollups_.fetchall()}
-        return period_of(
-            start,
-            end,
-            plan.values(),
-            streams,
-            rollups,
-            lambda ids: {i: matched[i] for i in ids if i in matched},
-        )
+        """What a report on ``[start, end)`` reads, each table read bounded in SQL, the
+        rollups on a second connection in the same snapshot (``streamer.pgread``)."""
+        spare = partial(self._pool.connection, timeout=SPARE_WAIT)
+        return read_period(self._tx, spare, start, end)
 
     # -- due work ---------------------------------------------------------------------
     @contextmanager
@@ -355,38 +332,6 @@ class PgStore(PgWork):
 def _configure(conn: psycopg.Connection[Any]) -> None:
     """Decode jsonb with orjson (documents are read on every report and cycle)."""
     set_json_loads(orjson.loads, conn)
-
-
-# A period's records, working ones first, then archived ones (TinyStore's order).
-_STARTED = "start_at IS NULL OR (start_at >= %(start)s AND start_at < %(end)s)"
-_PERIOD_PLAN = (
-    "SELECT doc_text FROM broadcasts WHERE start_at >= %(start)s AND start_at < %(end)s"
-    " ORDER BY archived, seq"
-)
-_PERIOD_STREAMS = f"SELECT doc_text FROM streams WHERE {_STARTED} ORDER BY archived, seq"
-# The broadcasts planned outside the span that streams started in it are matched to.
-_MATCHED_PLAN = (
-    "SELECT doc_text FROM broadcasts WHERE NOT (start_at >= %(start)s AND start_at < %(end)s)"
-    f" AND id IN (SELECT broadcast_id FROM streams WHERE ({_STARTED})"
-    " AND broadcast_id IS NOT NULL) ORDER BY archived, seq"
-)
-# The rollups of the streams started in the span, and the combined rollups of the
-# broadcasts planned in it, of those the streams are matched to and of their unplanned ones.
-_PERIOD_ROLLUPS = (
-    "WITH s AS (SELECT key, broadcast_id, doc->>'unplanned_id' AS unplanned FROM streams"
-    f" WHERE {_STARTED}), wanted AS (SELECT key FROM s"
-    " UNION SELECT %(prefix)s || broadcast_id FROM s WHERE broadcast_id IS NOT NULL"
-    " UNION SELECT %(prefix)s || unplanned FROM s WHERE unplanned IS NOT NULL"
-    " UNION SELECT %(prefix)s || id FROM broadcasts"
-    " WHERE start_at >= %(start)s AND start_at < %(end)s)"
-    " SELECT key, doc_text FROM rollups JOIN wanted USING (key) ORDER BY archived, seq"
-)
-
-
-def _broadcasts(rows: Iterable[tuple[str]]) -> dict[str, Broadcast]:
-    """Broadcasts by id from rows of their documents' text copies."""
-    found = (Broadcast.from_dict(loads(text)) for (text,) in rows)
-    return {broadcast.id: broadcast for broadcast in found}
 
 
 def _due_order(stream: Stream) -> tuple[datetime, str]:
