@@ -118,11 +118,8 @@ def documents(
     return docs
 
 
-def build_sqlite(folder: Path, path: Path) -> None:
-    """The SQLite database with the same broadcasts, streams and rollups as ``folder``."""
-    docs = documents(folder)
-    db = sqlite3.connect(path)
-    db.executescript(SCHEMA)
+def insert_plan_and_streams(db: sqlite3.Connection, docs: dict[str, list[Any]]) -> None:
+    """``SCHEMA``'s broadcasts and streams rows from the folder's documents."""
     db.executemany("INSERT OR REPLACE INTO broadcasts VALUES (?, ?, ?, ?, ?)",
                    [(d["id"], d["programme"], d["start"], d["duration_min"], d["status"])
                     for d in docs["broadcasts"]])  # fmt: skip
@@ -130,6 +127,14 @@ def build_sqlite(folder: Path, path: Path) -> None:
                    [(f"{d['platform']}:{d['external_id']}", d.get("broadcast_id"),
                      d["platform"], d["channel"], d.get("actual_start"))
                     for d in docs["streams"]])  # fmt: skip
+
+
+def build_sqlite(folder: Path, path: Path) -> None:
+    """The SQLite database with the same broadcasts, streams and rollups as ``folder``."""
+    docs = documents(folder)
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    insert_plan_and_streams(db, docs)
     rollups = [doc["value"] for doc in docs["rollups"]]
     db.executemany("INSERT OR REPLACE INTO rollups VALUES (?, ?, ?, ?, ?, ?, ?)",
                    [(r["stream"], r.get("views"), r.get("peak_concurrent"),

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import generate
-from bench.report_process import SCHEMA, documents
+from bench.report_process import SCHEMA, documents, insert_plan_and_streams
 
 MAX_GAP_S = 3 * generate.LIVE_INTERVAL  # streamer.rollup.MAX_GAP_INTERVALS live intervals
 
@@ -139,13 +139,7 @@ def build_sqlite(folder: Path, path: Path) -> None:
         "CREATE TABLE snapshots (stream TEXT, ts TEXT, status TEXT, concurrent_viewers INT,"
         " views INT, likes INT, comments INT, PRIMARY KEY (stream, ts)) WITHOUT ROWID"
     )
-    db.executemany("INSERT OR REPLACE INTO broadcasts VALUES (?, ?, ?, ?, ?)",
-                   [(d["id"], d["programme"], d["start"], d["duration_min"], d["status"])
-                    for d in docs["broadcasts"]])  # fmt: skip
-    db.executemany("INSERT OR REPLACE INTO streams VALUES (?, ?, ?, ?, ?)",
-                   [(f"{d['platform']}:{d['external_id']}", d.get("broadcast_id"),
-                     d["platform"], d["channel"], d.get("actual_start"))
-                    for d in docs["streams"]])  # fmt: skip
+    insert_plan_and_streams(db, docs)
     for day in sorted((folder / "snapshots").glob("????-??-??.json")):
         found = documents(folder, [day], ("snapshots",))["snapshots"]
         db.executemany("INSERT OR IGNORE INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?)",
