@@ -245,23 +245,13 @@ def group_number(value: int, lang: str) -> str:
 
 
 def grouped(value: int, locale: str, *, negative: bool = False) -> str:
-    """Whole ``value`` in threes with ``locale``'s signs; ``negative`` writes a minus
-    before a zero too (a rounded −0, as Babel writes it)."""
-    group, minus = signs(locale)
+    """Whole ``value`` in threes with the signs of ``locale`` (one of ``LOCALES``);
+    ``negative`` writes a minus before a zero too (a rounded −0, as Babel writes it)."""
+    group, minus = SIGNS[locale]
     digits = f"{abs(value):,}"
     if group != ",":
         digits = digits.replace(",", group)
     return minus + digits if value < 0 or negative else digits
-
-
-def signs(locale: str) -> tuple[str, str]:
-    """``locale``'s digit-group and minus signs (``SIGNS``, else from Babel)."""
-    found = SIGNS.get(locale)
-    if found is None:
-        from babel.numbers import get_group_symbol, get_minus_sign_symbol
-
-        found = SIGNS[locale] = get_group_symbol(locale), get_minus_sign_symbol(locale)
-    return found
 
 
 def headline(name: str, live_broadcasts: int, views: int | None, lang: str) -> str:

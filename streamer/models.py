@@ -8,8 +8,7 @@ round-trips through ``to_dict``/``from_dict`` with plain JSON types only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import suppress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -172,24 +171,11 @@ class Broadcast:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Broadcast:
-        if cls is Broadcast and len(data) == len(_BROADCAST_DOC):
-            with suppress(KeyError):  # as many fields but not the same: the general path
-                return _stored_broadcast(_BROADCAST_FIELDS(data))
-        get = data.get
-        return cls(
-            data["id"],
-            data["programme"],
-            data["title"],
-            from_iso(data["start"]),
-            int(data["duration_min"]),
-            _targets(data["targets"]),
-            get("topic", ""),
-            tuple(get("speakers", ())),
-            get("district", ""),
-            _broadcast_status(get("status", "planned")),
-            get("series_id"),
-            int(get("revision", 0)),  # plans saved before it was kept
-        )
+        try:
+            values = _BROADCAST_FIELDS(data)
+        except KeyError:  # an older document: the fields it lacks take their defaults
+            values = _BROADCAST_FIELDS({**_BROADCAST_DEFAULTS, **data})
+        return _stored_broadcast(values, _build_broadcast if cls is Broadcast else cls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,27 +237,11 @@ class Stream:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Stream:
-        if cls is Stream and len(data) == len(_STREAM_DOC):
-            with suppress(KeyError):  # as many fields but not the same: the general path
-                return _stored_stream(_STREAM_FIELDS(data))
-        get = data.get  # a report reads every stream: lookups add up
-        return cls(
-            platform=data["platform"],
-            external_id=data["external_id"],
-            channel=data["channel"],
-            broadcast_id=get("broadcast_id"),
-            title=get("title", ""),
-            status=_stream_status(get("status", "upcoming")),
-            scheduled_start=_opt_time(get("scheduled_start")),
-            actual_start=_opt_time(get("actual_start")),
-            actual_end=_opt_time(get("actual_end")),
-            discovered_at=_opt_time(get("discovered_at")),
-            next_poll_at=_opt_time(get("next_poll_at")),
-            last_polled_at=_opt_time(get("last_polled_at")),
-            final_polls=int(get("final_polls", 0)),
-            done=bool(get("done", False)),
-            unplanned_id=get("unplanned_id"),
-        )
+        try:
+            values = _STREAM_FIELDS(data)
+        except KeyError:  # an older document: the fields it lacks take their defaults
+            values = _STREAM_FIELDS({**_STREAM_DEFAULTS, **data})
+        return _stored_stream(values, _build_stream if cls is Stream else cls)
 
 
 # The fields of a stored broadcast document in ``Broadcast.to_dict``'s order.
@@ -280,16 +250,20 @@ _BROADCAST_DOC = (
     "district", "status", "series_id", "revision",
 )  # fmt: skip
 _BROADCAST_FIELDS = itemgetter(*_BROADCAST_DOC)
+# What the fields an older document lacks mean (``revision``: plans saved before it was kept).
+_BROADCAST_DEFAULTS: dict[str, Any] = {
+    "topic": "", "speakers": (), "district": "", "status": "planned", "series_id": None,
+    "revision": 0,
+}  # fmt: skip
 
 
-def _stored_broadcast(values: tuple[Any, ...]) -> Broadcast:
-    """``Broadcast.from_dict`` of a document with every field ``to_dict`` writes, in any
-    key order (PostgreSQL's ``jsonb`` keeps its own): its values taken out in one call
-    (``_BROADCAST_FIELDS``) and built by ``builder`` — a half-year report decodes
-    10,000 broadcasts."""
+def _stored_broadcast(values: tuple[Any, ...], build: Callable[..., Broadcast]) -> Broadcast:
+    """A broadcast from a document's values in ``_BROADCAST_DOC``'s order (taken out in
+    one call, whatever the key order: PostgreSQL's ``jsonb`` keeps its own), built by
+    ``build`` — ``builder``'s for ``Broadcast``: a half-year report decodes 10,000."""
     (id_, programme, title, start, duration_min, targets, topic, speakers, district,
      status, series_id, revision) = values  # fmt: skip
-    return _build_broadcast(
+    return build(
         id_,
         programme,
         title,
@@ -316,16 +290,23 @@ _STREAM_DOC = (
     "last_polled_at", "final_polls", "done", "unplanned_id",
 )  # fmt: skip
 _STREAM_FIELDS = itemgetter(*_STREAM_DOC)
+# What the fields an older (or hand-written) document lacks mean.
+_STREAM_DEFAULTS: dict[str, Any] = {
+    "key": None, "broadcast_id": None, "title": "", "status": "upcoming",
+    "scheduled_start": None, "actual_start": None, "actual_end": None, "discovered_at": None,
+    "next_poll_at": None, "last_polled_at": None, "final_polls": 0, "done": False,
+    "unplanned_id": None,
+}  # fmt: skip
 
 
-def _stored_stream(values: tuple[Any, ...]) -> Stream:
-    """``Stream.from_dict`` of a document with every field ``to_dict`` writes, in any key
-    order: its values taken out in one call (``_STREAM_FIELDS``) and built by
-    ``builder`` — a half-year report decodes 12,000 streams."""
+def _stored_stream(values: tuple[Any, ...], build: Callable[..., Stream]) -> Stream:
+    """A stream from a document's values in ``_STREAM_DOC``'s order (taken out in one
+    call, whatever the key order), built by ``build`` — ``builder``'s for ``Stream``: a
+    half-year report decodes 12,000."""
     (_, platform, external_id, channel, broadcast_id, title, status, scheduled_start,
      actual_start, actual_end, discovered_at, next_poll_at, last_polled_at, final_polls,
      done, unplanned_id) = values  # fmt: skip
-    return _build_stream(
+    return build(
         platform,
         external_id,
         channel,

@@ -200,14 +200,8 @@ def test_a_running_working_broadcast_still_conflicts(tmp_path: Path) -> None:
     assert [item.id for item in made] == ["b0000011"]
 
 
-def test_an_edit_of_next_week_decodes_none_of_mains_finished_broadcasts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Main's finished broadcasts (the last week's) stay undecoded by a later edit."""
-    store = TinyStore(tmp_path / "data", fsync=False)
-    store.change_plan(
-        lambda _plan: [held(f"b000000{n}", HELD_AT + timedelta(hours=n)) for n in range(1, 4)]
-    )
+def count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the ids of the broadcasts decoded from stored documents."""
     decoded: list[str] = []
     decode = Broadcast.from_dict
 
@@ -216,6 +210,18 @@ def test_an_edit_of_next_week_decodes_none_of_mains_finished_broadcasts(
         return decode(data)
 
     monkeypatch.setattr(Broadcast, "from_dict", counting)
+    return decoded
+
+
+def test_an_edit_of_next_week_decodes_none_of_mains_finished_broadcasts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Main's finished broadcasts (the last week's) stay undecoded by a later edit."""
+    store = TinyStore(tmp_path / "data", fsync=False)
+    store.change_plan(
+        lambda _plan: [held(f"b000000{n}", HELD_AT + timedelta(hours=n)) for n in range(1, 4)]
+    )
+    decoded = count_decodes(monkeypatch)
     made = store.change_plan(
         lambda plan: add(
             plan, request("2025-01-17 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory(10)
@@ -288,14 +294,7 @@ def test_a_checked_edit_decodes_only_the_broadcasts_around_it(
     store = TinyStore(tmp_path / "data", fsync=False)
     days = [planned(f"b00000{n:02d}", HELD_AT + timedelta(days=n)) for n in range(1, 31)]
     store.change_plan(lambda _plan: days)
-    decoded: list[str] = []
-    decode = Broadcast.from_dict
-
-    def counting(data: Mapping[str, Any]) -> Broadcast:
-        decoded.append(data["id"])
-        return decode(data)
-
-    monkeypatch.setattr(Broadcast, "from_dict", counting)
+    decoded = count_decodes(monkeypatch)
     ids = sequential_id_factory(100)
     with pytest.raises(ConflictError, match="b0000005"):
         store.change_plan(
