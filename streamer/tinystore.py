@@ -546,14 +546,23 @@ class TinyStore:
         self._fold(rel, tables)
 
     def _fold(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:
-        """Rewrite month archive ``rel`` with its tail's and then ``tables``' documents, and
-        delete the tail: after the archive, so a crash between leaves them in both."""
+        """Rewrite month archive ``rel`` with its tail's and ``tables``' documents, and
+        delete the tail after the archive, so a crash between leaves them in both.
+
+        While a tail exists, ``tables``' tail documents are appended to it first: its last
+        line then holds the newest of each record, so a tail left by a crash before its
+        deletion repeats the archive instead of undoing what this fold wrote over it."""
         path = tail_path(self.data_dir / rel)
+        rest = dict(tables)
+        if path.exists() and (ours := {n: rest.pop(n) for n in tables if n in TAIL_TABLES}):
+            append_tail(path, ours, fsync=self.fsync)
         found = read_tail(path)
         tail = parse_tail(found[1], path) if found else {}
         with self._tables(rel) as db:
-            for name, docs in [*((n, list(d.values())) for n, d in tail.items()), *tables.items()]:
-                upsert(db, name, key_field(name), docs)
+            for name, docs in tail.items():
+                upsert(db, name, key_field(name), list(docs.values()))
+            for name, found_docs in rest.items():
+                upsert(db, name, key_field(name), found_docs)
         self._write_index(rel, db.data)
         if found is not None:
             remove_tail(path, fsync=self.fsync)

@@ -145,3 +145,27 @@ def test_old_outbox_events_go_to_the_tail_and_are_listed_once(
     assert b'"outbox"' in (data_dir / TAIL).read_bytes()
     store = TinyStore(data_dir)
     assert store.outbox() == [] and store.outbox(include_archive=True) == [event]
+
+
+def test_a_tail_left_by_a_crash_in_a_fold_does_not_undo_the_fold(
+    archived: TinyStore, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fold killed after writing its archive but before deleting the tail: the tail
+    left behind holds the fold's own records last, so reads (and the next fold) keep
+    the rollup the fold wrote, not the tail's older copy."""
+    finish(archived, 1, peak=5)  # the tail holds s1's rollup at peak 5
+
+    def killed(path: Path, *, fsync: bool) -> None:
+        raise KeyboardInterrupt("killed before the tail is deleted")
+
+    monkeypatch.setattr("streamer.tinystore.remove_tail", killed)
+    with pytest.raises(KeyboardInterrupt):
+        archived.put_rollups({"youtube:s1": Rollup("youtube:s1", 60, peak_concurrent=42)})
+    monkeypatch.undo()
+    assert (data_dir / TAIL).exists()
+    store = TinyStore(data_dir)
+    assert store.rollups(include_archive=True)["youtube:s1"].peak_concurrent == 42
+    finish(store, 2)  # a later fold or append keeps it too
+    store.put_rollups({"youtube:s2": Rollup("youtube:s2", 60, peak_concurrent=7)})
+    again = TinyStore(data_dir).rollups(include_archive=True)
+    assert again["youtube:s1"].peak_concurrent == 42 and again["youtube:s2"].peak_concurrent == 7
