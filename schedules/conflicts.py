@@ -76,6 +76,8 @@ def find_conflict(
 ) -> Conflict | None:
     """The first double booking involving one of ``changes``, or ``None``."""
     active = [item for item in changes if _takes_room(item)]
+    if not active:  # nothing that takes room: nothing to check (nor any plan to read)
+        return None
     wanted = {key for item in active for key in _resources(item)}
     timelines = _index(_effective_plan(changes, current), wanted)
     for item in active:
@@ -106,16 +108,13 @@ def _resources(broadcast: Broadcast) -> dict[str, str]:
 def _effective_plan(
     changes: Sequence[Broadcast], current: Mapping[str, Broadcast]
 ) -> Iterator[Broadcast]:
-    """The plan as it would be after ``changes``, without copying it."""
+    """The plan as it would be after ``changes`` (at least one), without copying it."""
     changed = {item.id for item in changes}
     # Only what ends after the earliest change and starts before the latest end can
     # overlap one: neither an archived history nor the rest of the month ahead need be
     # decoded for an edit of tomorrow.
-    if changes:
-        earliest = min(item.start for item in changes)
-        others = ending_after(current, earliest, max(item.end for item in changes))
-    else:
-        others = current.values()
+    earliest = min(item.start for item in changes)
+    others = ending_after(current, earliest, max(item.end for item in changes))
     yield from (item for item in others if item.id not in changed)
     yield from changes
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 
-from schedules.conflicts import ConflictError
+from schedules.conflicts import ConflictError, check_conflicts
 from schedules.ids import sequential_id_factory
 from schedules.plans import PlanRequest, add, cancel, move
 from streamer.errors import UserError
@@ -317,3 +317,20 @@ def test_a_series_is_checked_up_to_its_last_occurrence(tmp_path: Path) -> None:
         lambda plan: add(plan, shorter, PROGRAMMES, UTC_ZONE, sequential_id_factory(10))
     )
     assert len(made) == 9
+
+
+def test_a_change_that_takes_no_room_decodes_no_plan(
+    archived: TinyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking no changes (a plan import where no row changed), or only a cancellation,
+    reads none of the plan: nothing can overlap."""
+    decoded = count_decodes(monkeypatch)
+
+    def check(plan: Mapping[str, Broadcast]) -> list[Broadcast]:
+        check_conflicts([], plan, UTC_ZONE)
+        check_conflicts([replace(held("b9999999"), status=BroadcastStatus.CANCELLED)], plan,
+                        UTC_ZONE)  # fmt: skip
+        return []
+
+    archived.change_plan(check)
+    assert decoded == []
