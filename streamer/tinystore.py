@@ -39,6 +39,7 @@ from streamer.store import (
     PeriodRecords,
     PlanChange,
     StoreBusy,
+    StoreError,
     gaps_of,
     period_of,
     snapshots_of,
@@ -68,7 +69,14 @@ from streamer.tinyfiles import (
     stamp,
     upsert,
 )
-from streamer.tinyplan import ArchivedPlan, MonthIndex, PlanIndex, index_rel, stored_indexes
+from streamer.tinyplan import (
+    INDEX_SUFFIX,
+    ArchivedPlan,
+    MonthIndex,
+    PlanIndex,
+    index_rel,
+    stored_indexes,
+)
 from streamer.tinytail import (
     FOLD_BYTES,
     TAIL_TABLES,
@@ -586,7 +594,8 @@ class TinyStore:
         source = stamp(self.data_dir / rel)
         if source is not None:
             storage = AtomicJSONStorage(self.data_dir / index_rel(rel), fsync=False)
-            storage.write(index.to_doc(source))
+            with suppress(StoreError):  # only a cache: the next reader rebuilds it
+                storage.write(index.to_doc(source))
         return index
 
     def _archived_plan(self, rel: str) -> dict[str, Broadcast]:
@@ -600,7 +609,7 @@ class TinyStore:
         for folder in (self.data_dir, self.data_dir / SNAPSHOTS, self.data_dir / ARCHIVE):
             for tmp in _temp_files(folder):
                 rel = tmp.relative_to(self.data_dir).with_name(tmp.name.rsplit(".", 2)[0])
-                with suppress(Timeout), self._lock(rel.as_posix(), timeout=0):
+                with suppress(Timeout), self._lock(_writer_lock(rel.as_posix()), timeout=0):
                     tmp.unlink(missing_ok=True)
 
 
@@ -611,6 +620,14 @@ def _acquired(lock: FileLock, timeout: float) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _writer_lock(rel: str) -> str:
+    """The file whose lock a writer of ``rel`` holds: its own, or for a month archive's
+    plan index its archive's (the index is written under the archive's lock)."""
+    if rel.startswith(f"{ARCHIVE}/") and rel.endswith(INDEX_SUFFIX):
+        return rel.removesuffix(INDEX_SUFFIX) + ".json"
+    return rel
 
 
 def _temp_files(folder: Path) -> list[Path]:

@@ -169,3 +169,17 @@ def test_a_tail_left_by_a_crash_in_a_fold_does_not_undo_the_fold(
     store.put_rollups({"youtube:s2": Rollup("youtube:s2", 60, peak_concurrent=7)})
     again = TinyStore(data_dir).rollups(include_archive=True)
     assert again["youtube:s1"].peak_concurrent == 42 and again["youtube:s2"].peak_concurrent == 7
+
+
+def test_a_starting_store_leaves_a_plan_index_being_written_alone(
+    archived: TinyStore, data_dir: Path
+) -> None:
+    """A plan index's temp file belongs to a writer holding its archive's lock: another
+    process starting meanwhile must not delete it (a killed writer's still goes)."""
+    index_tmp = data_dir / "archive" / "2026-01.plan.json.0badc0de.tmp"
+    index_tmp.write_bytes(b"{}")
+    with archived._lock(ARCHIVE.as_posix(), timeout=1):  # the writer, mid-write
+        TinyStore(data_dir)
+        assert index_tmp.exists()
+    TinyStore(data_dir)  # the writer is gone: a leftover
+    assert not index_tmp.exists()
