@@ -79,19 +79,20 @@ whole by a rename, each time with a new inode, so an equal stamp means equal con
 def stamp(path: Path) -> Stamp | None:
     """The version of the file at ``path`` now, or ``None`` when there is none."""
     try:
-        return _stamp(path.stat())
+        return stat_stamp(path.stat())
     except FileNotFoundError:
         return None
 
 
-def _stamp(stat: os.stat_result) -> Stamp:
+def stat_stamp(stat: os.stat_result) -> Stamp:
+    """The version (``stamp``) an ``os.stat`` result describes."""
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def _replace_file(path: Path, payload: bytes, *, fsync: bool = True) -> Stamp:
     # The temp name starts with the data file's name: start-up clean-up finds its lock.
     tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
-    written = _stamp(replace_file(path, tmp, payload, fsync=fsync))
+    written = stat_stamp(replace_file(path, tmp, payload, fsync=fsync))
     if fsync:
         fsync_folder(path.parent)
     return written

@@ -469,12 +469,17 @@ class TinyStore:
         """Month archive ``rel`` with its tail applied, merged again only when either
         changed; the tail is read before the archive (``streamer.tinytail``)."""
         path = tail_path(self.data_dir / rel)
+        # Unchanged since the last merge (both versions as cached): no read at all. The
+        # tail is looked at first, as below, so a fold in between is a miss, not a gap.
+        seen = stamp(path)
+        cached = self._months.get(rel)
+        if seen and cached and cached[0] == (stamp(self.data_dir / rel), seen):
+            return cached[1]
         found = read_tail(path)
         source, data = self._versioned(rel)
         if found is None:
             return data
         version = (source, found[0])
-        cached = self._months.get(rel)
         if cached is None or cached[0] != version:
             cached = self._months[rel] = (version, apply_tail(data, parse_tail(found[1], path)))
         return cached[1]

@@ -36,6 +36,7 @@ from streamer.tinyfiles import (
     Stamp,
     Tables,
     fsync_folder,
+    stat_stamp,
     upsert,
 )
 
@@ -76,8 +77,7 @@ def read_tail(path: Path) -> tuple[Stamp, bytes] | None:
     none. Its size grows with every append, so an append is a new version."""
     try:
         with path.open("rb") as source:
-            info = os.fstat(source.fileno())
-            return (info.st_ino, info.st_mtime_ns, info.st_size), source.read()
+            return stat_stamp(os.fstat(source.fileno())), source.read()
     except FileNotFoundError:
         return None
     except OSError as exc:

@@ -183,3 +183,25 @@ def test_a_starting_store_leaves_a_plan_index_being_written_alone(
         assert index_tmp.exists()
     TinyStore(data_dir)  # the writer is gone: a leftover
     assert not index_tmp.exists()
+
+
+def test_an_unchanged_tail_is_not_read_again(
+    archived: TinyStore, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the archive again with its tail unchanged reads no tail bytes; an append
+    is read at the next read."""
+    import streamer.tinystore as tinystore
+
+    finish(archived, 1)
+    reads: list[Path] = []
+    real = tinystore.read_tail
+
+    def counting(path: Path) -> object:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(tinystore, "read_tail", counting)
+    first = archived.rollups(include_archive=True)
+    assert archived.rollups(include_archive=True) == first and len(reads) == 1
+    finish(archived, 2)
+    assert "youtube:s2" in archived.rollups(include_archive=True) and len(reads) == 2
