@@ -6,8 +6,8 @@ The usual path is ``Dataset.from_store`` → ``summarise`` / ``list_broadcasts``
 """
 
 from importlib import import_module
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # not typing's: importing typing is a start-up cost
 if TYPE_CHECKING:
     from reports.builders import adherence, build, list_broadcasts, summarise
     from reports.dataset import Dataset, select

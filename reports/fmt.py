@@ -57,13 +57,13 @@ class Style:
             return grouped(value, self.locale)
         rounded = half_up(value, digits)
         if not digits:
-            return _grouped(rounded, self.locale)
+            return grouped(int(rounded), self.locale, negative=rounded.is_signed())
         pattern = "#,##0." + "0" * digits
         return format_decimal(rounded, format=pattern, locale=self.locale)
 
     def percent(self, value: float) -> str:
         """A percentage given as 0–100, whole, rounded half up (80.5 → 81 %)."""
-        return _percent(half_up(value), self.locale)
+        return _percent(str(half_up(value)), self.locale)
 
     def signed(self, value: float, *, percent: bool = False, digits: int = 0) -> str:
         """A change: with its sign, as a percentage when asked; rounded half up."""
@@ -74,7 +74,7 @@ class Style:
 
     def day(self, value: date) -> str:
         """A date the way the language writes it (30 Nov 2026, 30 нояб. 2026 г.)."""
-        return format_skeleton("yMMMd", value, locale=self.locale)
+        return _day("yMMMd", value, self.locale)
 
     def time(self, value: datetime) -> str:
         """A local date and time of day in the configured zone (the year if asked)."""
@@ -130,18 +130,13 @@ class Style:
 
 
 # A long table formats tens of thousands of cells; Babel takes tens of microseconds a
-# number. A whole number is grouped here (what Babel gives for "#,##0", the same for
-# every locale of ``LOCALES``; ``tests/test_report_fmt_fast.py`` compares them), and
-# percentages and days, which repeat, are formatted once each.
-def _grouped(rounded: Decimal, locale: str) -> str:
-    """``format_decimal(rounded, "#,##0")``: digits in threes, the locale's signs (a
-    rounded −0 keeps its minus, as Babel writes it)."""
-    return grouped(int(rounded), locale, negative=rounded.is_signed())
-
-
+# number. A whole number is grouped by ``reports.labels.grouped`` (what Babel gives for
+# "#,##0"; ``tests/test_report_fmt_fast.py`` compares them), and percentages and days,
+# which repeat, are formatted once each.
 @lru_cache(maxsize=4096)
-def _percent(rounded: Decimal, locale: str) -> str:
-    return format_percent(rounded / 100, locale=locale)
+def _percent(rounded: str, locale: str) -> str:
+    # Cached by its text: Decimal("-0") == Decimal("0"), and Babel writes them apart.
+    return format_percent(Decimal(rounded) / 100, locale=locale)
 
 
 @lru_cache(maxsize=4096)

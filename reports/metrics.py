@@ -144,7 +144,8 @@ def combined_figures(members: Sequence[Figures], combined: Rollup | None) -> Fig
     """
     if len(members) == 1 and (combined is None or combined.peak_concurrent is None):
         # One stream and no combined figures to prefer: its own figures are the sum
-        # (the general path below gives an equal Figures; most broadcasts are this).
+        # (most broadcasts are this). Equal to the general path below for figures from
+        # ``stream_figures``: an end only with a start, live minutes from the two.
         return members[0]
     # One pass, one Figures: a report builds this for every broadcast of its period.
     start = end = None

@@ -8,8 +8,8 @@ save, to run inside ``Store.change_plan``; bad input raises a one-line ``UserErr
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False  # not typing's: importing typing is a start-up cost
 if TYPE_CHECKING:
     from schedules.conflicts import Conflict, ConflictError, check_conflicts, find_conflict
     from schedules.csvio import COLUMNS, export_csv, import_csv

@@ -76,3 +76,13 @@ def test_headline_counts_read_as_babel_writes_them(lang: str) -> None:
     """The headline's grouped counts are what Babel's ``format_decimal`` gives."""
     for value in [0, 7, 999, 1000, 85_293, 127_537, 1_234_567, -4_000]:
         assert group_number(value, lang) == format_decimal(value, locale=LOCALES[lang])
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_a_percentage_rounding_to_zero_keeps_its_sign_whatever_came_first(lang: str) -> None:
+    """0.2 % and −0.2 % round to 0 and −0, which Babel writes apart: the cached
+    percentages give each its own text, in either order."""
+    style = Style(lang, TZ)
+    for value in (0.2, -0.2, 0.3, -0.3):
+        expected = format_percent(half_up(value) / 100, locale=LOCALES[lang])
+        assert style.percent(value) == expected

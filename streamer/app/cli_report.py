@@ -247,10 +247,11 @@ def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> Non
         programmes=tuple(config.programmes),
         now=now,
     )
-    chart = options["chart"]
+    chart, files = options["chart"], {}
     if chart is not None:
         from reports.charts import report_chart
-    files = {} if chart is None else {chart: report_chart(built, style, chart_fmt)}
+
+        files[chart] = report_chart(built, style, chart_fmt)
     _emit(
         built,
         style,
