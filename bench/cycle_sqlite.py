@@ -28,7 +28,6 @@ cycle at 365 days (``store_scale`` keeps the one-insert-per-snapshot row).
 from __future__ import annotations
 
 import os
-import sqlite3
 import statistics
 import tempfile
 from dataclasses import replace
@@ -43,13 +42,10 @@ from bench import generate
 from bench.rows import row as _row
 from bench.rows import show
 from bench.store_scale import (
-    _INSERT_SNAPSHOT,
-    _UPSERT_ROLLUP,
-    _UPSERT_STREAM,
     StreamerCycles,
-    _snapshot_row,
     build_sqlite,
     cycle,
+    sqlite_cycle,
 )
 from streamer.clock import monotonic
 from streamer.models import Snapshot, Stream, StreamStatus
@@ -87,17 +83,6 @@ class Tiny(StreamerCycles):
         began = monotonic()
         self.store.commit_cycle(work)
         return monotonic() - began
-
-
-def sqlite_cycle(db: sqlite3.Connection, work: CycleWrite) -> float:
-    """Seconds for the same cycle in one WAL transaction with ``synchronous=FULL``."""
-    began = monotonic()
-    db.execute("BEGIN")
-    db.executemany(_INSERT_SNAPSHOT, [_snapshot_row(s.to_dict()) for s in work.snapshots])
-    db.executemany(_UPSERT_STREAM, [(s.key, orjson.dumps(s.to_dict())) for s in work.streams])
-    db.executemany(_UPSERT_ROLLUP, [(k, orjson.dumps(v.to_doc())) for k, v in work.rollups.items()])
-    db.execute("COMMIT")
-    return monotonic() - began
 
 
 class OrjsonStorage(Storage):

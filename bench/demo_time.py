@@ -45,8 +45,8 @@ def run() -> list[dict[str, Any]]:
              "< 60", min(week) < 60),
         _row("simulated half-year (demo --half-year), wall time", half_year, "s",
              "< 60", half_year < 60),
-        {"name": "half-year demo: report agrees with the simulator", "value": int(agree),
-         "unit": "bool", "target": "1", "holds": agree},
+        _row("half-year demo: report agrees with the simulator", int(agree), "bool", "1",
+             agree),
     ]  # fmt: skip
 
 

@@ -115,7 +115,8 @@ def measure(days: int, settled: bool, tmp: Path) -> dict[str, Any]:
 
 
 def run() -> list[dict[str, Any]]:
-    """The memory rows: peak RSS after 1 and 30 days, as is and with the working plan."""
+    """The memory rows: peak RSS after 1 and 30 days, in the cycle that first regroups the
+    history's broadcasts and in a settled daemon's."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="streamer-bench-") as tmp:
         for settled in (False, True):

@@ -129,9 +129,8 @@ def insert_plan_and_streams(db: sqlite3.Connection, docs: dict[str, list[Any]]) 
                     for d in docs["streams"]])  # fmt: skip
 
 
-def build_sqlite(folder: Path, path: Path) -> None:
-    """The SQLite database with the same broadcasts, streams and rollups as ``folder``."""
-    docs = documents(folder)
+def build_sqlite(docs: dict[str, list[Any]], path: Path) -> None:
+    """The SQLite database with the folder's broadcasts, streams and rollups (``docs``)."""
     db = sqlite3.connect(path)
     db.executescript(SCHEMA)
     insert_plan_and_streams(db, docs)
@@ -177,13 +176,12 @@ for row in rows:
 """
 
 
-def build_duckdb(folder: Path, path: Path) -> None:
-    """The DuckDB database with the same broadcasts, streams and rollups as ``folder``,
+def build_duckdb(docs: dict[str, list[Any]], path: Path) -> None:
+    """The DuckDB database with the folder's broadcasts, streams and rollups (``docs``),
     bulk-loaded by ``read_json`` from one newline-delimited file per table (DuckDB's
     ``executemany`` inserts one row at a time)."""
     import duckdb  # the bench extra: the tests import this module without it
 
-    docs = documents(folder)
     rows = {
         "broadcasts": [{k: d[k] for k in ("id", "programme", "start", "duration_min", "status")}
                        for d in docs["broadcasts"]],
@@ -223,8 +221,9 @@ def run() -> list[dict[str, Any]]:
         folder = Path(tmp)
         generate.write_history(folder, 110)
         config = write_config(folder)
-        build_sqlite(folder, folder / "rollups.sqlite")
-        build_duckdb(folder, folder / "rollups.duckdb")
+        docs = documents(folder)  # parsed once for both databases
+        build_sqlite(docs, folder / "rollups.sqlite")
+        build_duckdb(docs, folder / "rollups.duckdb")
         streamer = str(Path(sys.executable).parent / "streamer")
         argv = {
             name: [streamer, "--config", str(config), "report", name, "--period", PERIOD]

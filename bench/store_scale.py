@@ -147,19 +147,19 @@ def _snapshot_row(doc: dict[str, Any]) -> tuple[Any, ...]:
 
 def time_sqlite(db: sqlite3.Connection, history: generate.History) -> list[float]:
     """Seconds per cycle in one transaction: the same conversions, inserts and upserts."""
-    times = []
-    for run in range(RUNS):
-        work = cycle(history, RUNS + run)  # new minutes: INSERT OR IGNORE must insert
-        began = monotonic()
-        db.execute("BEGIN")
-        db.executemany(_INSERT_SNAPSHOT, [_snapshot_row(s.to_dict()) for s in work.snapshots])
-        db.executemany(_UPSERT_STREAM, [(s.key, orjson.dumps(s.to_dict())) for s in work.streams])
-        db.executemany(
-            _UPSERT_ROLLUP, [(k, orjson.dumps(v.to_doc())) for k, v in work.rollups.items()]
-        )
-        db.execute("COMMIT")
-        times.append(monotonic() - began)
-    return times
+    # New minutes each run: INSERT OR IGNORE must insert.
+    return [sqlite_cycle(db, cycle(history, RUNS + run)) for run in range(RUNS)]
+
+
+def sqlite_cycle(db: sqlite3.Connection, work: CycleWrite) -> float:
+    """Seconds for ``work`` written to ``db`` in one transaction."""
+    began = monotonic()
+    db.execute("BEGIN")
+    db.executemany(_INSERT_SNAPSHOT, [_snapshot_row(s.to_dict()) for s in work.snapshots])
+    db.executemany(_UPSERT_STREAM, [(s.key, orjson.dumps(s.to_dict())) for s in work.streams])
+    db.executemany(_UPSERT_ROLLUP, [(k, orjson.dumps(v.to_doc())) for k, v in work.rollups.items()])
+    db.execute("COMMIT")
+    return monotonic() - began
 
 
 def run() -> list[dict[str, Any]]:
