@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -71,40 +71,29 @@ def run() -> list[dict[str, Any]]:
 
 @contextmanager
 def _server() -> Iterator[str | None]:
+    """The test server's URL (``STREAMER_TEST_PG_URL``), else a throwaway cluster's, else
+    ``None`` without PostgreSQL's server binaries."""
     url = os.environ.get("STREAMER_TEST_PG_URL")
     if url:
         yield url
         return
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import pgcluster
+    sys.path.insert(0, str(ROOT / "tests"))
+    from helpers.pg import pgcluster, private_cluster  # the suite's own harness
 
     if not pgcluster.available():
         print(f"PostgreSQL rows skipped: no server binaries in {pgcluster.PG_BIN}")
         yield None
         return
-    folder = Path(tempfile.mkdtemp(prefix="streamer-pg-"))
-    try:
-        yield pgcluster.start(folder)
-    finally:
-        pgcluster.stop(folder)
-        subprocess.run(["rm", "-rf", str(folder)], check=False)
+    with private_cluster() as (_folder, cluster_url):
+        yield cluster_url
 
 
-@contextmanager
-def _database(url: str, name: str) -> Iterator[str]:
-    """A new database ``name`` on the server (dropped afterwards): its URL."""
-    from urllib.parse import urlsplit, urlunsplit
+def _database(url: str) -> AbstractContextManager[str]:
+    """A new database on the server (dropped afterwards): its URL."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from helpers.pg import pg_database
 
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return pg_database(url)
 
 
 # -- cycle write and the half-year summary ------------------------------------------------
@@ -135,7 +124,7 @@ def _stores(tmp: Path, url: str) -> list[dict[str, Any]]:
         for days in DAYS:
             folder = tmp / f"days-{days}"
             history = generate.write_history(folder, days)
-            target = stack.enter_context(_database(url, f"bench_days_{days}"))
+            target = stack.enter_context(_database(url))
             began = monotonic()
             copy_folder(folder, target, None, lambda _line: None)
             copied = monotonic() - began
@@ -210,7 +199,7 @@ def _config_text(endpoint: str, url: str) -> str:
 def _collectors(tmp: Path, url: str) -> list[dict[str, Any]]:
     rows = []
     for count in (1, 2, 3):
-        with _database(url, f"bench_collectors_{count}") as target:
+        with _database(url) as target:
             polls, doubled, tick_s, units = _shared_run(tmp / f"c{count}", target, count)
         rows += [
             _row(f"pg: {count} collector(s), polls per live stream per interval", polls, "polls",
