@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +236,7 @@ def _row(table: str, doc: Doc, archived: bool) -> tuple[Any, ...]:
     """The key columns and document of one stored record (see migrations/0001)."""
     if table == "broadcasts":
         b = Broadcast.from_dict(doc)
-        return (b.id, b.start, b.start + timedelta(minutes=b.duration_min), archived, _json(doc))
+        return (b.id, b.start, b.end, archived, _json(doc))
     if table == "streams":
         s = Stream.from_dict(doc)
         return (

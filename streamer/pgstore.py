@@ -58,7 +58,9 @@ from streamer.store import (
 
 LEASE_SECONDS = 300  # a dead collector's streams are polled by others after this
 CONNECT_WAIT = 2.0  # s: a cycle waits this long for a connection, then records a store gap
-POOL_SIZE = 4  # the daemon's threads and a CLI command need few connections
+# The daemon's threads and a CLI command need few connections; a report's read takes
+# two (``streamer.pgread``), so report jobs leave a collector cycle one to take.
+POOL_SIZE = 6
 
 
 class PgStore(PgWork):

@@ -117,7 +117,7 @@ class TinyStore:
         self.fsync = fsync
         self.fold_bytes = fold_bytes
         # Month archives with their tails applied, by (archive, tail) version.
-        self._months: dict[str, tuple[tuple[Stamp, Stamp], Data]] = {}
+        self._merged: dict[str, tuple[tuple[Stamp, Stamp], Data]] = {}
         # The keys of the partition written last, by the version written (``_append_partition``).
         self._partition_keys: dict[str, tuple[Stamp | None, tuple[TableKeys, TableKeys]]] = {}
         # Parsed files by their version (main and the archives), and main's documents
@@ -472,7 +472,7 @@ class TinyStore:
         # Unchanged since the last merge (both versions as cached): no read at all. The
         # tail is looked at first, as below, so a fold in between is a miss, not a gap.
         seen = stamp(path)
-        cached = self._months.get(rel)
+        cached = self._merged.get(rel)
         if seen and cached and cached[0] == (stamp(self.data_dir / rel), seen):
             return cached[1]
         found = read_tail(path)
@@ -481,7 +481,7 @@ class TinyStore:
             return data
         version = (source, found[0])
         if cached is None or cached[0] != version:
-            cached = self._months[rel] = (version, apply_tail(data, parse_tail(found[1], path)))
+            cached = self._merged[rel] = (version, apply_tail(data, parse_tail(found[1], path)))
         return cached[1]
 
     def _versioned(self, rel: str) -> tuple[Stamp, Data]:
@@ -547,9 +547,10 @@ class TinyStore:
         self._partition_keys[rel] = (stamp(path), kept[1])
 
     def _archive(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:
-        """Move ``tables``' documents to month archive ``rel`` (its lock held): streams and
-        rollups are appended to its tail while the archive exists and the tail is under
-        ``fold_bytes``; anything else rewrites the archive, folding the tail in."""
+        """Move ``tables``' documents to month archive ``rel`` (its lock held): those of
+        ``TAIL_TABLES`` (streams, rollups, quota rows, outbox events) are appended to its
+        tail while the archive exists and the tail is under ``fold_bytes``; anything else
+        (a broadcast) rewrites the archive, folding the tail in."""
         archive = self.data_dir / rel
         path = tail_path(archive)
         size = (stamp(path) or (0, 0, 0))[2]

@@ -103,9 +103,9 @@ def read_month(archive: Path) -> Data:
     return apply_tail(data, parse_tail(found[1], path)) if found else data
 
 
-def append_tail(path: Path, tables: Mapping[str, Iterable[Doc]], *, fsync: bool) -> int:
-    """Append one line of ``tables``' documents to the tail at ``path`` (its lock held);
-    returns the tail's size after. On disk when it returns, unless ``fsync`` is off."""
+def append_tail(path: Path, tables: Mapping[str, Iterable[Doc]], *, fsync: bool) -> None:
+    """Append one line of ``tables``' documents to the tail at ``path`` (its lock held).
+    On disk when it returns, unless ``fsync`` is off."""
     line = orjson.dumps({name: list(docs) for name, docs in tables.items()}) + b"\n"
     try:
         fd, created = os.open(path, os.O_RDWR | os.O_APPEND), False
@@ -118,12 +118,10 @@ def append_tail(path: Path, tables: Mapping[str, Iterable[Doc]], *, fsync: bool)
             view = view[os.write(fd, view) :]
         if fsync:
             _fdatasync(fd)
-        size = os.fstat(fd).st_size
     finally:
         os.close(fd)
     if created and fsync:
         fsync_folder(path.parent)
-    return size
 
 
 def _cut_torn_line(fd: int) -> None:
