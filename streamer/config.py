@@ -352,10 +352,10 @@ class _Validator:
         if "url" not in table:
             return StoreSettings(password_env=password_env)
         url = self.string("store.url", table["url"])  # not echoed below: it may hold a secret
-        parts = urlsplit(url)
-        if parts.scheme not in ("postgresql", "postgres"):
+        problem = store_url_problem(url)
+        if problem == "scheme":
             raise self.fail("store.url", "must be a postgresql:// URL")
-        if parts.password is not None or "password=" in parts.query:
+        if problem == "password":
             raise self.fail(
                 "store.url",
                 "holds a password; remove it and name a variable in store.password_env "
@@ -440,3 +440,14 @@ class _Validator:
 def starter_config() -> str:
     """The commented starter configuration that ``streamer init`` writes."""
     return (Path(__file__).parent / "starter.toml").read_text(encoding="utf-8")
+
+
+def store_url_problem(url: str) -> str | None:
+    """What is wrong with a store URL, if anything: ``"scheme"`` (not ``postgresql://``)
+    or ``"password"`` (one in the URL: passwords come from an environment variable)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        return "scheme"
+    if parts.password is not None or "password=" in parts.query:
+        return "password"
+    return None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 
 from streamer.app.clibase import CONTEXT
 from streamer.app.console import make_console
+from streamer.config import store_url_problem
 from streamer.errors import UserError
 
 
@@ -51,10 +51,10 @@ def copy(source: Path, url: str, password_env: str | None) -> None:
     from streamer.pgcopy import copy_folder
     from streamer.pgschema import redacted
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgresql", "postgres"):
+    problem = store_url_problem(url)
+    if problem == "scheme":
         raise UserError("store copy: --to must be a postgresql:// URL")
-    if parts.password is not None or "password=" in parts.query:
+    if problem == "password":
         raise UserError("store copy: --to holds a password; use --password-env or PGPASSWORD")
     console = make_console(stderr=True)
 
