@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from collectors.cycle import CycleReport, CycleState
+from collectors.cycle import CycleReport, CycleState, PlatformReport
 from collectors.policy import on_grid
 from streamer.models import Gap
 from streamer.sharing import MAX_ROUNDS, Sharing
@@ -96,7 +96,8 @@ def _remember_outage(engine: Engine, sharing: Sharing, now: datetime) -> None:
 
 
 def _add(total: CycleReport | None, report: CycleReport) -> CycleReport:
-    """The rounds of one tick as one report (the first round's, with the counts summed)."""
+    """The rounds of one tick as one report: counts summed, sets and maps merged, the
+    state after the tick (``live``, ``failing``) from its last round."""
     if total is None:
         return report
     total.polled += report.polled
@@ -108,4 +109,13 @@ def _add(total: CycleReport | None, report: CycleReport) -> CycleReport:
     total.live_viewers.update(report.live_viewers)
     total.live = report.live
     total.seconds += report.seconds
+    total.ok_platforms |= report.ok_platforms
+    for name, share in report.platforms.items():
+        summed = total.platforms.setdefault(name, PlatformReport())
+        summed.seconds += share.seconds
+        summed.calls += share.calls
+        summed.snapshots += share.snapshots
+    total.units_by_key.update(report.units_by_key)
+    total.channel_errors.update(report.channel_errors)
+    total.failing = report.failing  # every channel failing after the tick's last round
     return total
