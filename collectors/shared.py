@@ -75,12 +75,7 @@ def settle(engine: Engine, cycle: CycleState) -> None:
 def _refresh_pauses(engine: Engine) -> None:
     """Quota pauses and spent keys another collector stored hold here too (they share
     the keys): no request goes out on a key another collector found spent."""
-    from streamer.models import from_iso
-
-    for name in engine.platforms:
-        stored = engine.store.get_meta(f"paused_until:{name}")
-        if stored is not None:
-            engine.paused_until[name] = from_iso(stored)
+    engine.restore_pauses()
     engine.restore_spent_keys()
 
 
