@@ -58,6 +58,11 @@ MAX_ROUNDS = 10  # claims per tick: a share, then what others left, a few times 
 T = TypeVar("T")
 
 
+def collect_tick(config: Config) -> int:
+    """Seconds between poll ticks: ``live_interval``, kept within 5..60."""
+    return max(5, min(60, config.collector.live_interval))
+
+
 @runtime_checkable
 class SharedWork(Protocol):
     """A store several collector processes share (``PgStore``)."""
@@ -116,7 +121,7 @@ class Sharing:
     def __init__(self, store: SharedWork, config: Config, clock: Clock) -> None:
         """Join: refuse (``ConfigError``) if live collectors collect by another config."""
         self.store, self.clock = store, clock
-        self.tick = max(5, min(60, config.collector.live_interval))
+        self.tick = collect_tick(config)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         store.lease_seconds = max(1, int(config.collector.live_interval * LEASE_SHARE))
         self._check(fingerprint(config))
