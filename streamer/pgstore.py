@@ -82,6 +82,8 @@ class PgStore(PgWork):
             self._plan_key = lock_key(conn, "plan")
             self._daemon_key = lock_key(conn, "daemon")
             self._days_key = lock_key(conn, "days") % (2**31)  # an int4 for (key, day)
+            self._claim_key = lock_key(conn, "claim")
+            self._cycle_key = lock_key(conn, "cycle")
         self._pool = ConnectionPool(
             url,
             kwargs=connect_kwargs(password_env),

@@ -25,7 +25,7 @@ from psycopg.types.json import Jsonb
 
 from streamer.clock import as_utc
 from streamer.models import Stream
-from streamer.pgschema import connect, lock_key
+from streamer.pgschema import connect
 
 
 class PgWork:
@@ -34,6 +34,8 @@ class PgWork:
     url: str
     lease_seconds: int
     _password_env: str | None
+    _claim_key: int  # advisory lock keys, read once (``lock_key``) by ``PgStore``
+    _cycle_key: int
 
     def _tx(self) -> Any: ...  # PgStore's pooled transaction
 
@@ -79,7 +81,7 @@ class PgWork:
         """
         token = secrets.token_hex(8)
         with self._tx() as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(conn, "claim")])
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [self._claim_key])
             rows = conn.execute(
                 "WITH free AS (SELECT key, next_poll_at, coalesce(broadcast_id,"
                 " doc->>'unplanned_id', key) AS grp FROM streams WHERE NOT archived"
@@ -126,13 +128,12 @@ class PgWork:
     def cycle_lock(self) -> Iterator[None]:
         """Held by one collector at a time from its re-read to its commit (see the module)."""
         with connect(self.url, self._password_env, autocommit=True) as conn:
-            key = lock_key(conn, "cycle")
-            conn.execute("SELECT pg_advisory_lock(%s)", [key])
+            conn.execute("SELECT pg_advisory_lock(%s)", [self._cycle_key])
             try:
                 yield
             finally:
                 if not conn.closed:
-                    conn.execute("SELECT pg_advisory_unlock(%s)", [key])
+                    conn.execute("SELECT pg_advisory_unlock(%s)", [self._cycle_key])
 
     def first_meta(self, name: str, value: Any) -> Any:
         """Set meta ``name`` to ``value`` unless it is set; the stored value either way."""
