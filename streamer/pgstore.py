@@ -224,8 +224,8 @@ class PgStore(PgWork):
                 },
             ).fetchall()
         taken = sorted((Stream.from_dict(doc) for (doc,) in rows), key=_due_order)
-        with self._holding(taken, token) as held:
-            yield held
+        with self._holding([s.key for s in taken], token):
+            yield taken
 
     # -- outbox -----------------------------------------------------------------------
     def outbox(self, *, include_archive: bool = False) -> list[dict[str, Any]]:

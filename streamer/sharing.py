@@ -48,7 +48,6 @@ from streamer.errors import ConfigError
 if TYPE_CHECKING:
     from streamer.clock import Clock
     from streamer.config import Config
-    from streamer.models import Stream
 
 FINGERPRINT = "config_fingerprint"  # meta
 LEASE_SHARE = 0.75  # a stream lease lasts this share of the live interval
@@ -85,8 +84,8 @@ class SharedWork(Protocol):
         """Working streams due at ``now``, leased or not."""
         ...
 
-    def lease_groups(self, now: datetime, limit: int) -> AbstractContextManager[list[Stream]]:
-        """Claim due streams no live lease holds, whole broadcasts at a time."""
+    def lease_groups(self, now: datetime, limit: int) -> AbstractContextManager[list[str]]:
+        """Claim due streams no live lease holds, whole broadcasts at a time: their keys."""
         ...
 
     def cycle_lock(self) -> AbstractContextManager[None]:
@@ -155,7 +154,7 @@ class Sharing:
         share was full (another round may find more)."""
         limit = self.share(now)
         with self.store.lease_groups(now, limit) as taken:
-            yield {s.key for s in taken}, len(taken) >= limit
+            yield set(taken), len(taken) >= limit
 
     def discovers(self, seconds: float, now: datetime) -> bool:
         """Whether this collector discovers at ``now`` (holds the discovery lease for
