@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from collectors.cycle import CycleReport, CycleState, PlatformReport, combine_simulcasts
 from collectors.health import ChannelFailure
-from collectors.shared import _add
+from collectors.shared import _add, _remember_outage
 from streamer import rollup
 from streamer.models import Snapshot, Stream, StreamStatus
 from streamer.simulcast import broadcast_key, rebuild_combined
@@ -115,3 +117,18 @@ def test_a_two_round_tick_reports_both_rounds() -> None:
         {("youtube", "c1", "not_found"): 2, ("twitch", "t", "x"): 1}
     )
     assert [f.channel for f in total.failing] == ["c2"]
+
+
+def test_a_store_outage_remembers_each_due_poll_once() -> None:
+    """Every tick of an outage adds the polls due at it as ``store`` gaps at the tick's
+    grid point; a tick seen twice (a retried round) adds none twice, and the gaps
+    already remembered keep their order."""
+    due = [replace(s, next_poll_at=T0) for s in STREAMS]
+    engine = SimpleNamespace(known={s.key: s for s in due}, unsaved=[])
+    sharing = SimpleNamespace(tick=60)
+    for minute in (0, 0, 1):
+        _remember_outage(engine, sharing, T0 + timedelta(minutes=minute))  # type: ignore[arg-type]
+    keys = [s.key for s in due]
+    assert [(g.stream, g.ts, g.reason) for g in engine.unsaved] == [
+        (key, T0 + timedelta(minutes=minute), "store") for minute in (0, 1) for key in keys
+    ]
