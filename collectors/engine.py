@@ -144,10 +144,7 @@ class Engine:
         # A quota pause outlives the process: a restarted collector must not spend
         # requests that the platform will refuse until the reset.
         self.paused_until: dict[str, datetime] = {}
-        for name in self.platforms:
-            stored = store.get_meta(f"paused_until:{name}")
-            if stored is not None:
-                self.paused_until[name] = from_iso(stored)
+        self.restore_pauses()
         # Failing channels and their backoff outlive the process too.
         self.health = {n: ChannelHealth.load(n, store.get_meta(meta_name(n))) for n in platforms}
         self._stop_stored = {n for n in platforms if store.get_meta(f"stopped:{n}")}
@@ -348,6 +345,14 @@ class Engine:
         )
         if grown:
             self._cooling[name] = cycle.meta[cooldown_meta(name)] = now
+
+    def restore_pauses(self) -> None:
+        """Read the stored quota pauses into ``paused_until``: at start, and on a shared
+        store every round, since a pause another collector stored holds here too."""
+        for name in self.platforms:
+            stored = self.store.get_meta(f"paused_until:{name}")
+            if stored is not None:
+                self.paused_until[name] = from_iso(stored)
 
     def restore_spent_keys(self) -> None:
         """Hand the stored spent API keys to the adapters (``SpendsKeys``): at start, and

@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from collectors.cycle import CycleReport, CycleState
+from collectors.cycle import CycleReport, CycleState, PlatformReport
 from collectors.policy import on_grid
 from streamer.models import Gap
 from streamer.sharing import MAX_ROUNDS, Sharing
@@ -75,12 +75,7 @@ def settle(engine: Engine, cycle: CycleState) -> None:
 def _refresh_pauses(engine: Engine) -> None:
     """Quota pauses and spent keys another collector stored hold here too (they share
     the keys): no request goes out on a key another collector found spent."""
-    from streamer.models import from_iso
-
-    for name in engine.platforms:
-        stored = engine.store.get_meta(f"paused_until:{name}")
-        if stored is not None:
-            engine.paused_until[name] = from_iso(stored)
+    engine.restore_pauses()
     engine.restore_spent_keys()
 
 
@@ -91,12 +86,15 @@ def _remember_outage(engine: Engine, sharing: Sharing, now: datetime) -> None:
     # At the tick's grid point: every collector that saw the outage records the same gap.
     at = on_grid(now - timedelta(seconds=sharing.tick) + MICROSECOND, sharing.tick)
     gaps = [Gap(key, at, STORE) for key in due]
-    engine.unsaved += [g for g in gaps if g not in engine.unsaved]
+    # A set for the test: over a long outage the list holds every tick's gaps.
+    already = set(engine.unsaved)
+    engine.unsaved += [g for g in gaps if g not in already]
     log.warning("store unreachable at %s: %d due polls recorded as gaps", now, len(gaps))
 
 
 def _add(total: CycleReport | None, report: CycleReport) -> CycleReport:
-    """The rounds of one tick as one report (the first round's, with the counts summed)."""
+    """The rounds of one tick as one report: counts summed, sets and maps merged, the
+    state after the tick (``live``, ``failing``) from its last round."""
     if total is None:
         return report
     total.polled += report.polled
@@ -108,4 +106,13 @@ def _add(total: CycleReport | None, report: CycleReport) -> CycleReport:
     total.live_viewers.update(report.live_viewers)
     total.live = report.live
     total.seconds += report.seconds
+    total.ok_platforms |= report.ok_platforms
+    for name, share in report.platforms.items():
+        summed = total.platforms.setdefault(name, PlatformReport())
+        summed.seconds += share.seconds
+        summed.calls += share.calls
+        summed.snapshots += share.snapshots
+    total.units_by_key.update(report.units_by_key)
+    total.channel_errors.update(report.channel_errors)
+    total.failing = report.failing  # every channel failing after the tick's last round
     return total

@@ -84,6 +84,8 @@ class PgStore(PgWork):
             self._plan_key = lock_key(conn, "plan")
             self._daemon_key = lock_key(conn, "daemon")
             self._days_key = lock_key(conn, "days") % (2**31)  # an int4 for (key, day)
+            self._claim_key = lock_key(conn, "claim")
+            self._cycle_key = lock_key(conn, "cycle")
         self._pool = ConnectionPool(
             url,
             kwargs=connect_kwargs(password_env),
@@ -224,8 +226,8 @@ class PgStore(PgWork):
                 },
             ).fetchall()
         taken = sorted((Stream.from_dict(doc) for (doc,) in rows), key=_due_order)
-        with self._holding(taken, token) as held:
-            yield held
+        with self._holding([s.key for s in taken], token):
+            yield taken
 
     # -- outbox -----------------------------------------------------------------------
     def outbox(self, *, include_archive: bool = False) -> list[dict[str, Any]]:

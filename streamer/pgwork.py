@@ -24,8 +24,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from streamer.clock import as_utc
-from streamer.models import Stream
-from streamer.pgschema import connect, lock_key
+from streamer.pgschema import connect
 
 
 class PgWork:
@@ -34,6 +33,8 @@ class PgWork:
     url: str
     lease_seconds: int
     _password_env: str | None
+    _claim_key: int  # advisory lock keys, read once (``lock_key``) by ``PgStore``
+    _cycle_key: int
 
     def _tx(self) -> Any: ...  # PgStore's pooled transaction
 
@@ -67,8 +68,8 @@ class PgWork:
         return int(row[0]) if row else 0
 
     @contextmanager
-    def lease_groups(self, now: datetime, limit: int) -> Iterator[list[Stream]]:
-        """``lease_due`` by whole broadcasts: the due streams no live lease holds, a
+    def lease_groups(self, now: datetime, limit: int) -> Iterator[list[str]]:
+        """``lease_due`` by whole broadcasts: the due streams' keys no live lease holds, a
         broadcast's (planned or unplanned) all to one collector, whole broadcasts until
         ``limit`` streams are reached; released after the block.
 
@@ -79,7 +80,7 @@ class PgWork:
         """
         token = secrets.token_hex(8)
         with self._tx() as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(conn, "claim")])
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [self._claim_key])
             rows = conn.execute(
                 "WITH free AS (SELECT key, next_poll_at, coalesce(broadcast_id,"
                 " doc->>'unplanned_id', key) AS grp FROM streams WHERE NOT archived"
@@ -90,26 +91,26 @@ class PgWork:
                 " (ORDER BY first, grp) - n AS before FROM groups) g WHERE before < %(limit)s)"
                 " UPDATE streams SET leased_until = %(now)s + %(ttl)s, leased_by = %(token)s"
                 " FROM free WHERE streams.key = free.key AND free.grp IN (SELECT grp FROM taken)"
-                " RETURNING streams.doc",
+                " RETURNING streams.key",
                 {"now": as_utc(now), "limit": limit, "token": token,
                  "ttl": timedelta(seconds=self.lease_seconds)},
             ).fetchall()  # fmt: skip
-        taken = sorted((Stream.from_dict(doc) for (doc,) in rows), key=lambda s: s.key)
-        with self._holding(taken, token) as held:
-            yield held
+        taken = sorted(key for (key,) in rows)  # keys only: callers poll what they know
+        with self._holding(taken, token):
+            yield taken
 
     @contextmanager
-    def _holding(self, taken: list[Stream], token: str) -> Iterator[list[Stream]]:
+    def _holding(self, keys: list[str], token: str) -> Iterator[None]:
         """Hold the streams one claim (``token``) leased for the ``with`` block, then
         release them: only this claim's leases, not a later one's on the same streams."""
         try:
-            yield taken
+            yield
         finally:
             with self._tx() as conn:
                 conn.execute(
                     "UPDATE streams SET leased_until = NULL, leased_by = NULL"
                     " WHERE key = ANY(%s) AND leased_by = %s",
-                    [[s.key for s in taken], token],
+                    [keys, token],
                 )
 
     def due_count(self, now: datetime) -> int:
@@ -126,13 +127,12 @@ class PgWork:
     def cycle_lock(self) -> Iterator[None]:
         """Held by one collector at a time from its re-read to its commit (see the module)."""
         with connect(self.url, self._password_env, autocommit=True) as conn:
-            key = lock_key(conn, "cycle")
-            conn.execute("SELECT pg_advisory_lock(%s)", [key])
+            conn.execute("SELECT pg_advisory_lock(%s)", [self._cycle_key])
             try:
                 yield
             finally:
                 if not conn.closed:
-                    conn.execute("SELECT pg_advisory_unlock(%s)", [key])
+                    conn.execute("SELECT pg_advisory_unlock(%s)", [self._cycle_key])
 
     def first_meta(self, name: str, value: Any) -> Any:
         """Set meta ``name`` to ``value`` unless it is set; the stored value either way."""

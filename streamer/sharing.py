@@ -48,7 +48,6 @@ from streamer.errors import ConfigError
 if TYPE_CHECKING:
     from streamer.clock import Clock
     from streamer.config import Config
-    from streamer.models import Stream
 
 FINGERPRINT = "config_fingerprint"  # meta
 LEASE_SHARE = 0.75  # a stream lease lasts this share of the live interval
@@ -56,6 +55,11 @@ HEARTBEAT_TICKS = 3  # a collector counts as alive this many ticks after its las
 LEADER_SECONDS = 120.0  # the leader renews at every job run (the sender: every 15 s)
 MAX_ROUNDS = 10  # claims per tick: a share, then what others left, a few times over
 T = TypeVar("T")
+
+
+def collect_tick(config: Config) -> int:
+    """Seconds between poll ticks: ``live_interval``, kept within 5..60."""
+    return max(5, min(60, config.collector.live_interval))
 
 
 @runtime_checkable
@@ -80,8 +84,8 @@ class SharedWork(Protocol):
         """Working streams due at ``now``, leased or not."""
         ...
 
-    def lease_groups(self, now: datetime, limit: int) -> AbstractContextManager[list[Stream]]:
-        """Claim due streams no live lease holds, whole broadcasts at a time."""
+    def lease_groups(self, now: datetime, limit: int) -> AbstractContextManager[list[str]]:
+        """Claim due streams no live lease holds, whole broadcasts at a time: their keys."""
         ...
 
     def cycle_lock(self) -> AbstractContextManager[None]:
@@ -116,7 +120,7 @@ class Sharing:
     def __init__(self, store: SharedWork, config: Config, clock: Clock) -> None:
         """Join: refuse (``ConfigError``) if live collectors collect by another config."""
         self.store, self.clock = store, clock
-        self.tick = max(5, min(60, config.collector.live_interval))
+        self.tick = collect_tick(config)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         store.lease_seconds = max(1, int(config.collector.live_interval * LEASE_SHARE))
         self._check(fingerprint(config))
@@ -150,7 +154,7 @@ class Sharing:
         share was full (another round may find more)."""
         limit = self.share(now)
         with self.store.lease_groups(now, limit) as taken:
-            yield {s.key for s in taken}, len(taken) >= limit
+            yield set(taken), len(taken) >= limit
 
     def discovers(self, seconds: float, now: datetime) -> bool:
         """Whether this collector discovers at ``now`` (holds the discovery lease for

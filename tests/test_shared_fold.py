@@ -4,12 +4,17 @@ collector alone, and ``rollup --rebuild``, make of the same readings)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
-from collectors.cycle import CycleReport, CycleState, combine_simulcasts
+from collectors.cycle import CycleReport, CycleState, PlatformReport, combine_simulcasts
+from collectors.health import ChannelFailure
+from collectors.shared import _add, _remember_outage
 from streamer import rollup
 from streamer.models import Snapshot, Stream, StreamStatus
 from streamer.simulcast import broadcast_key, rebuild_combined
@@ -70,3 +75,60 @@ def test_a_broadcast_split_between_two_collectors_in_one_tick_combines_exactly(
     assert combined == rebuild_combined("b1", INTERVAL, series, channels)
     assert combined.samples == 3
     assert combined.peak_concurrent == 102 + 80  # both readings of minute 2, summed
+
+
+def test_a_two_round_tick_reports_both_rounds() -> None:
+    """The report of a tick that ran two rounds counts both rounds' platforms, key units,
+    platforms read and channel errors, and keeps the failing channels after the last."""
+
+    def failure(channel: str) -> ChannelFailure:
+        return ChannelFailure("youtube", channel, "not_found", "gone", T0, 1, T0)
+
+    first = CycleReport(
+        at=T0,
+        polled=2,
+        ok_platforms={"youtube"},
+        platforms={"youtube": PlatformReport(seconds=1.0, calls=2, snapshots=2)},
+        units_by_key=Counter({"YT_KEY_A": 3}),
+        channel_errors=Counter({("youtube", "c1", "not_found"): 1}),
+        failing=[failure("c1")],
+    )
+    second = CycleReport(
+        at=T0,
+        polled=1,
+        ok_platforms={"twitch"},
+        platforms={
+            "youtube": PlatformReport(seconds=0.5, calls=1, snapshots=1),
+            "twitch": PlatformReport(seconds=0.25, calls=1, snapshots=0),
+        },
+        units_by_key=Counter({"YT_KEY_A": 1, "YT_KEY_B": 2}),
+        channel_errors=Counter({("youtube", "c1", "not_found"): 1, ("twitch", "t", "x"): 1}),
+        failing=[failure("c2")],
+    )
+    total = _add(_add(None, first), second)
+    assert total.polled == 3
+    assert total.ok_platforms == {"youtube", "twitch"}
+    assert total.platforms == {
+        "youtube": PlatformReport(seconds=1.5, calls=3, snapshots=3),
+        "twitch": PlatformReport(seconds=0.25, calls=1, snapshots=0),
+    }
+    assert total.units_by_key == Counter({"YT_KEY_A": 4, "YT_KEY_B": 2})
+    assert total.channel_errors == Counter(
+        {("youtube", "c1", "not_found"): 2, ("twitch", "t", "x"): 1}
+    )
+    assert [f.channel for f in total.failing] == ["c2"]
+
+
+def test_a_store_outage_remembers_each_due_poll_once() -> None:
+    """Every tick of an outage adds the polls due at it as ``store`` gaps at the tick's
+    grid point; a tick seen twice (a retried round) adds none twice, and the gaps
+    already remembered keep their order."""
+    due = [replace(s, next_poll_at=T0) for s in STREAMS]
+    engine = SimpleNamespace(known={s.key: s for s in due}, unsaved=[])
+    sharing = SimpleNamespace(tick=60)
+    for minute in (0, 0, 1):
+        _remember_outage(engine, sharing, T0 + timedelta(minutes=minute))  # type: ignore[arg-type]
+    keys = [s.key for s in due]
+    assert [(g.stream, g.ts, g.reason) for g in engine.unsaved] == [
+        (key, T0 + timedelta(minutes=minute), "store") for minute in (0, 1) for key in keys
+    ]

@@ -35,7 +35,7 @@ from streamer.cron import cron_trigger
 from streamer.errors import ConfigError
 from streamer.notify.sender import Count, Sender
 from streamer.safe_text import LogFormatter
-from streamer.sharing import SharedWork, sharing_for
+from streamer.sharing import SharedWork, collect_tick, sharing_for
 from streamer.store import SnapshotDays, Store, config_store
 
 log = logging.getLogger("streamer.daemon")
@@ -167,11 +167,6 @@ def collect_trigger(tick: int) -> GridTrigger:
     """The poll tick: every ``tick`` seconds on the poll grid, so a due poll waits for
     no part of a tick."""
     return GridTrigger(tick)
-
-
-def collect_tick(config: Config) -> int:
-    """Seconds between poll ticks: ``live_interval``, kept within 5..60."""
-    return max(5, min(60, config.collector.live_interval))
 
 
 def make_sender(
