@@ -21,6 +21,11 @@ from rich.text import Text
 
 from reports.labels import label
 
+# A cell: its text, or a rich ``Text`` when part of it is styled. A plain ``str`` is
+# never read as markup (``as_text``), and a long table of them costs far less: most
+# of a half-year report's hundred thousand cells have no style.
+Cell = str | Text
+
 GAP = 2  # what rich adds per column: one space each side (box.SIMPLE_HEAD)
 WRAP_MIN = 22  # a wrapping column (a title) narrower than this is hard to read
 WRAP_MAX = 48  # a wrapping column wider than this makes long lines for one cell
@@ -85,7 +90,7 @@ class Column:
 
     key: str
     header: str
-    cells: Sequence[Text]
+    cells: Sequence[Cell]
     numeric: bool = False
 
     @property
@@ -101,14 +106,25 @@ class Column:
     @property
     def natural(self) -> int:
         """The widest cell line: the width that shows every cell on one line."""
-        return max((len(line) for c in self.cells for line in c.plain.split("\n")), default=1)
+        widest = 1
+        for cell in self.cells:
+            text = cell if type(cell) is str else cell.plain
+            if "\n" in text:
+                widest = max(widest, *(len(line) for line in text.split("\n")))
+            elif len(text) > widest:
+                widest = len(text)
+        return widest
 
     @property
     def minimum(self) -> int:
         """The narrowest this column may be."""
+        return self.least(self.natural)
+
+    def least(self, natural: int) -> int:
+        """The narrowest this column may be, its ``natural`` width known."""
         if self.wraps:
-            return max(self.header_min, min(self.natural, WRAP_MIN))
-        return max(self.header_min, self.natural)
+            return max(self.header_min, min(natural, WRAP_MIN))
+        return max(self.header_min, natural)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,19 +162,21 @@ def fit(columns: Sequence[Column], width: int, priority: Sequence[str], wide: bo
     """
     rank = {key: i for i, key in enumerate(priority)}
     ordered = sorted(columns, key=lambda c: rank.get(c.key, len(rank)))
+    natural = {c.key: c.natural for c in columns}  # each a pass over every cell: once
+    least = {c.key: c.least(natural[c.key]) for c in columns}
     kept: list[Column] = []
     used = 0
     for column in ordered:
-        need = column.minimum + GAP
+        need = least[column.key] + GAP
         if kept and not wide and used + need > width:
             break
         kept.append(column)
         used += need
-    sizes = {c.key: c.minimum for c in kept}
+    sizes = {c.key: least[c.key] for c in kept}
     spare = 10**6 if wide else max(0, width - used)
     for column in kept:  # by priority: the most important title grows first
         if column.wraps:
-            grow = min(spare, max(0, min(column.natural, WRAP_MAX) - sizes[column.key]))
+            grow = min(spare, max(0, min(natural[column.key], WRAP_MAX) - sizes[column.key]))
             sizes[column.key] += grow
             spare -= grow
     for column in kept:
@@ -170,23 +188,35 @@ def fit(columns: Sequence[Column], width: int, priority: Sequence[str], wide: bo
     return Fitted(shown, [sizes[c.key] for c in shown], dropped)
 
 
-def shorten(text: Text, width: int, lines: int = WRAP_LINES) -> Text:
+def as_text(cell: Cell) -> Text:
+    """A cell as rich ``Text`` (a ``str`` as it reads, never as markup)."""
+    return Text(cell) if type(cell) is str else cell
+
+
+def plain(cell: Cell) -> str:
+    """A cell's text without its styles."""
+    return cell if type(cell) is str else cell.plain
+
+
+def shorten(text: Cell, width: int, lines: int = WRAP_LINES) -> Cell:
     """``text`` wrapped at word boundaries into at most ``lines`` lines of ``width``.
 
     A word longer than the width, or what does not fit in the lines, ends in "…".
-    Styles are kept on the words that stay (the text is re-joined with new lines).
+    Styles are kept on the words that stay (the text is re-joined with new lines); a
+    ``str`` gives a ``str``. A cell that fits on one line is given back as it came.
     """
-    plain = text.plain
+    plain = text if type(text) is str else text.plain
     if "\n" not in plain and len(plain) <= width:
         return text
-    out: list[Text] = []
-    current: Text | None = None
+    # str and Text slice, measure and add alike (Text + str is Text): one algorithm.
+    out: list[Cell] = []
+    current: Cell | None = None
     for start, end in _words(plain):
         word = text[start:end]
         if len(word) > width:
-            word = word[: width - 1] + Text(ELLIPSIS)
+            word = word[: width - 1] + ELLIPSIS
         if current is not None and len(current) + 1 + len(word) <= width:
-            current = current + Text(" ") + word
+            current = current + " " + word
             continue
         if current is not None:
             out.append(current)
@@ -196,8 +226,10 @@ def shorten(text: Text, width: int, lines: int = WRAP_LINES) -> Text:
     if len(out) > lines:
         last = out[lines - 1]
         cut = last[: width - 1] if len(last) >= width else last
-        out = [*out[: lines - 1], cut + Text(ELLIPSIS)]
-    return Text("\n").join(out)
+        out = [*out[: lines - 1], cut + ELLIPSIS]
+    if type(text) is str:
+        return "\n".join(out)  # type: ignore[arg-type]  # every piece is a str here
+    return Text("\n").join(out)  # type: ignore[arg-type]  # every piece is a Text here
 
 
 def _words(plain: str) -> list[tuple[int, int]]:
@@ -241,21 +273,26 @@ def build_table(fitted: Fitted, title: str | None = None, caption: str | None = 
     for index in range(fitted.rows):
         table.add_row(
             *(
-                shorten(c.cells[index], size) if c.wraps else c.cells[index]
+                as_text(shorten(c.cells[index], size) if c.wraps else c.cells[index])
                 for c, size in zip(fitted.shown, fitted.widths, strict=True)
             )
         )
     return table
 
 
-def print_wide(console: Console, renderable: RenderableType, width: int) -> None:
-    """Print ``renderable`` at ``width`` even past the console's width (``--wide``)."""
+def print_wide(
+    console: Console, renderable: RenderableType, width: int, *, crop: bool = True
+) -> None:
+    """Print ``renderable`` at ``width`` even past the console's width (``--wide``).
+
+    ``crop=False`` is for a renderable that keeps to the width itself (a fitted
+    table): rich then skips splitting its output into lines to crop them."""
     if width <= console.width:
-        console.print(renderable)
+        console.print(renderable, crop=crop)
         return
     narrow = console.width
     console.width = width
     try:
-        console.print(renderable)
+        console.print(renderable, crop=crop)
     finally:
         console.width = narrow

@@ -16,7 +16,7 @@ column — or a console narrower than the table sends the whole table to rich.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from rich.cells import cell_len
@@ -24,11 +24,11 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
-from reports.layout import GAP, Fitted, build_table, shorten
+from reports.layout import GAP, Cell, Fitted, build_table, plain, shorten
 
 LONG_ROWS = 200  # below this many rows rich's own table is fast enough
 
-_Cell = list[Text]  # a cell's lines
+_Cell = list[Cell]  # a cell's lines
 
 
 def table_renderable(
@@ -50,8 +50,8 @@ class LongTable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         fitted = self.fitted
-        rows = _rows(fitted) if fitted.width <= options.max_width else None
-        if rows is None:
+        columns = _columns(fitted) if fitted.width <= options.max_width else None
+        if columns is None:
             yield from console.render(build_table(fitted, self.title, self.caption), options)
             return
         empty = Fitted([replace(c, cells=[]) for c in fitted.shown], fitted.widths, fitted.dropped)
@@ -60,8 +60,11 @@ class LongTable:
             yield from line
             yield Segment.line()
         numeric = [c.numeric for c in fitted.shown]
-        for row in rows:
-            yield from _row_segments(row, fitted.widths, numeric, console)
+        if console.color_system is None:  # styles show nothing: the rows are one text
+            yield Segment(_plain_rows(columns, fitted.widths, numeric))
+        else:
+            for row in zip(*columns, strict=True):
+                yield from _row_segments(row, fitted.widths, numeric, console)
         yield from head[-1]  # the table's bottom edge: a line of spaces
         yield Segment.line()
         if self.caption:
@@ -70,22 +73,36 @@ class LongTable:
             yield from console.render(caption, width.update(justify="left"))
 
 
-def _rows(fitted: Fitted) -> list[list[_Cell]] | None:
-    """Each row's cells as lines, or ``None`` when a cell needs rich's own layout."""
-    columns = [
-        [shorten(cell, size) for cell in c.cells] if c.wraps else c.cells
-        for c, size in zip(fitted.shown, fitted.widths, strict=True)
-    ]
-    rows: list[list[_Cell]] = []
-    for cells in zip(*columns, strict=True):
-        row: list[_Cell] = []
-        for cell, size in zip(cells, fitted.widths, strict=True):
-            lines = cell.split("\n", allow_blank=True) if "\n" in cell.plain else [cell]
-            if not all(_plain_fits(line.plain, size) for line in lines):
+def _columns(fitted: Fitted) -> list[list[_Cell]] | None:
+    """Each column's cells as lines, or ``None`` when a cell needs rich's own layout."""
+    columns: list[list[_Cell]] = []
+    for column, size in zip(fitted.shown, fitted.widths, strict=True):
+        cells = [shorten(cell, size) for cell in column.cells] if column.wraps else column.cells
+        lines = _cell_lines(cells, size)
+        if lines is None:
+            return None
+        columns.append(lines)
+    return columns
+
+
+def _cell_lines(cells: Sequence[Cell], size: int) -> list[_Cell] | None:
+    """The lines of each of a column's cells, or ``None`` if one does not fit as it is."""
+    out: list[_Cell] = []
+    append = out.append
+    for cell in cells:
+        if type(cell) is str and "\n" not in cell:  # most cells: one plain line
+            if not _plain_fits(cell, size):
                 return None
-            row.append(list(lines))
-        rows.append(row)
-    return rows
+            append([cell])
+            continue
+        if type(cell) is str:
+            lines: _Cell = list(cell.split("\n"))
+        else:
+            lines = list(cell.split("\n", allow_blank=True)) if "\n" in cell.plain else [cell]
+        if not all(_plain_fits(plain(line), size) for line in lines):
+            return None
+        append(lines)
+    return out
 
 
 def _plain_fits(text: str, size: int) -> bool:
@@ -95,8 +112,31 @@ def _plain_fits(text: str, size: int) -> bool:
     return text.isascii() or cell_len(text) == len(text)
 
 
+def _plain_rows(columns: list[list[_Cell]], widths: list[int], numeric: list[bool]) -> str:
+    """Every row's lines as one text, for a console that shows no styles.
+
+    Cells are justified a column at a time; a row whose cells are all one line
+    (nearly every row) is then a single join."""
+    justified: list[list[list[str]]] = []
+    tall: set[int] = set()  # rows with a cell of more than one line
+    for cells, size, right in zip(columns, widths, numeric, strict=True):
+        justified.append([[_justified(plain(line), size, right) for line in c] for c in cells])
+        tall.update(row for row, c in enumerate(cells) if len(c) > 1)
+    gap = " " * GAP
+    blank = [" " * size for size in widths]
+    out: list[str] = []
+    for index, row in enumerate(zip(*justified, strict=True)):
+        if index not in tall:
+            out.append(f" {gap.join([cell[0] for cell in row])} \n")
+            continue
+        for line in range(max(len(cell) for cell in row)):
+            parts = [c[line] if line < len(c) else b for c, b in zip(row, blank, strict=True)]
+            out.append(f" {gap.join(parts)} \n")
+    return "".join(out)
+
+
 def _row_segments(
-    row: list[_Cell], widths: list[int], numeric: list[bool], console: Console
+    row: Sequence[_Cell], widths: list[int], numeric: list[bool], console: Console
 ) -> Iterator[Segment]:
     """The lines of one row: edge, cells padded to their widths and two spaces apart.
 
@@ -105,31 +145,28 @@ def _row_segments(
     height = max(len(cell) for cell in row)
     gap = " " * GAP
     for index in range(height):
-        plain: list[str] = [" "]
+        text: list[str] = [" "]
         for column, (cell, size) in enumerate(zip(row, widths, strict=True)):
             if column:
-                plain.append(gap)
+                text.append(gap)
             if index >= len(cell):
-                plain.append(" " * size)
+                text.append(" " * size)
                 continue
             line = cell[index]
-            if not line.spans and not line.style:
-                plain.append(_justified(line.plain, size, numeric[column]))
+            if type(line) is str or (not line.spans and not line.style):
+                text.append(_justified(plain(line), size, numeric[column]))
                 continue
-            yield Segment("".join(plain))
-            plain = []
+            yield Segment("".join(text))
+            text = []
             yield from _styled(line, size, numeric[column], console)
-        plain.append(" ")
-        yield Segment("".join(plain))
+        text.append(" ")
+        yield Segment("".join(text))
         yield Segment.line()
 
 
 def _justified(text: str, size: int, right: bool) -> str:
     """``text`` padded to ``size`` as rich's table justifies a cell (right: rstripped)."""
-    if right:
-        text = text.rstrip()
-        return " " * (size - len(text)) + text
-    return text + " " * (size - len(text))
+    return text.rstrip().rjust(size) if right else text.ljust(size)
 
 
 def _styled(line: Text, size: int, right: bool, console: Console) -> list[Segment]:

@@ -19,7 +19,16 @@ from rich.text import Text
 from reports.dataset import gc_paused
 from reports.fmt import Style
 from reports.labels import headline, label, legend, short_label
-from reports.layout import PRIORITY, Column, Fitted, dropped_note, fit, print_wide
+from reports.layout import (
+    PRIORITY,
+    Cell,
+    Column,
+    Fitted,
+    as_text,
+    dropped_note,
+    fit,
+    print_wide,
+)
 from reports.longtable import table_renderable
 from reports.report import (
     ADDED_COUNTS,
@@ -78,7 +87,7 @@ def _draw(report: Report, console: Console, style: Style, wide: bool) -> None:
     if report.headlines:
         console.print()
     table, fitted = _table(report, style, console.width, wide)
-    print_wide(console, table, fitted.width)
+    print_wide(console, table, fitted.width, crop=False)  # fitted: lines keep to the width
     if report.counts:
         console.print(Text(_counts_line(report, style)))
     for mark, note in zip(MARKS, report.notes, strict=False):
@@ -138,15 +147,50 @@ def fit_columns(report: Report, style: Style, width: int, wide: bool = False) ->
         Column(
             key,
             short_label(key, style.lang),
-            [
-                _cell(report, style, row, key, marks.get((i, key), ""))
-                for i, row in enumerate(report.rows)
-            ],
+            _cells(report, style, key, marks.get(key, {})),
             numeric=column_kind(key) in ("int", "float"),
         )
         for key in keys
     ]
     return fit(columns, width, PRIORITY.get(report.kind, ()), wide)
+
+
+def _cells(report: Report, style: Style, column: str, marks: dict[int, str]) -> list[Cell]:
+    """A column's cells, by row: what to do with the column is settled once for all
+    of its cells (a half-year's broadcasts report has over a hundred thousand)."""
+    values = [row[column] for row in report.rows]
+    if report.kind == "summary" and column == report.subject:
+        cells: list[Cell] = [style.group(column, str(v)) for v in values]
+    elif column == "coverage_pct" or column_kind(column) not in ("int", "float"):
+        # Statuses, programmes, findings and days repeat: each text is made once.
+        made: dict[object, str] = {}
+        cells = []
+        for v in values:
+            if v is None:
+                cells.append(_UNKNOWN())
+                continue
+            text = made.get(v)
+            if text is None:
+                text = made[v] = style.cell(column, v)
+            cells.append(text)
+    else:  # whole numbers on screen; CSV and JSON keep the decimal
+        number = style.number
+        cells = [_UNKNOWN() if v is None else number(v) for v in values]
+    for row, mark in marks.items():  # most cells have none
+        cell = cells[row]
+        cells[row] = cell + mark if type(cell) is str else cell.append(mark)
+    change = CHANGES.get(column) if report.kind == "summary" else None
+    if change is not None:
+        for index, row in enumerate(report.rows):
+            if row.get(change) is not None:
+                text = change_text(style, change, row[change])
+                cells[index] = as_text(cells[index]).append("\n" + text, style="dim")
+    return cells
+
+
+def _UNKNOWN() -> Text:  # noqa: N802 - a fresh one each time: a cell's Text may be appended to
+    """An unknown figure: "—", dim (the caption says it reads "n/a")."""
+    return Text(UNKNOWN, style="dim")
 
 
 def _console_order(columns: list[str]) -> list[str]:
@@ -160,25 +204,6 @@ def _console_order(columns: list[str]) -> list[str]:
     return [*rest[:at], *added, *rest[at:]]
 
 
-def _cell(report: Report, style: Style, row: Row, column: str, mark: str) -> Text:
-    value = row[column]
-    if report.kind == "summary" and column == report.subject:
-        text = Text(style.group(column, str(value)))
-    elif value is None:
-        text = Text(UNKNOWN, style="dim")
-    elif isinstance(value, int | float) and column != "coverage_pct":
-        # Whole numbers on screen; CSV and JSON keep the decimal.
-        text = Text(style.number(value))
-    else:
-        text = Text(style.cell(column, value))
-    if mark:  # most cells have none; appending nothing still costs, on 100,000 cells
-        text.append(mark)
-    change = CHANGES.get(column) if report.kind == "summary" else None
-    if change is not None and row.get(change) is not None:
-        text.append("\n" + change_text(style, change, row[change]), style="dim")
-    return text
-
-
 def change_text(style: Style, column: str, value: object) -> str:
     """A change column's cell: signed and rounded half up; one that rounds to nothing is ±0."""
     assert isinstance(value, int | float)
@@ -188,13 +213,14 @@ def change_text(style: Style, column: str, value: object) -> str:
     return style.signed(value, percent=relative)
 
 
-def _marks(notes: Sequence[Note]) -> dict[tuple[int, str], str]:
-    """Footnote marks by (row, column): ¹ for the first note, ² for the second..."""
-    marks: dict[tuple[int, str], str] = {}
+def _marks(notes: Sequence[Note]) -> dict[str, dict[int, str]]:
+    """Footnote marks by column and row: ¹ for the first note, ² for the second..."""
+    marks: dict[str, dict[int, str]] = {}
     for mark, note in zip(MARKS, notes, strict=False):
-        for row in note.rows:
-            for column in note.columns:
-                marks[(row, column)] = marks.get((row, column), "") + mark
+        for column in note.columns:
+            by_row = marks.setdefault(column, {})
+            for row in note.rows:
+                by_row[row] = by_row.get(row, "") + mark
     return marks
 
 

@@ -24,7 +24,7 @@ from reports.curve import build_curve, render_curve
 from reports.dataset import Dataset
 from reports.fmt import Style
 from reports.labels import label
-from reports.layout import ELLIPSIS, PRIORITY, Fitted, fit, shorten
+from reports.layout import ELLIPSIS, PRIORITY, Fitted, fit, plain, shorten
 from reports.periods import parse_range
 from reports.render import fit_columns, render_table
 from reports.report import Report
@@ -96,11 +96,11 @@ def check_whole(out: str, fitted: Fitted, width: int, lang: str) -> None:
         for word in column.header.split():
             assert word in header_tokens, f"header word {word!r} split:\n{out}"
         for cell in column.cells:
-            shown = shorten(cell, size).plain if column.wraps else cell.plain
+            shown = plain(shorten(cell, size) if column.wraps else cell)
             for part in shown.split("\n"):
                 assert any(f" {part} " in line for line in padded), f"{part!r} split:\n{out}"
             if column.wraps:
-                check_words(shown, cell.plain)
+                check_words(shown, plain(cell))
     if fitted.dropped:
         flat = " ".join(" ".join(lines).split())
         for column in fitted.dropped:

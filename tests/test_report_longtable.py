@@ -135,3 +135,41 @@ def test_a_double_width_title_goes_to_rich(config: Config, data: Dataset) -> Non
     assert drawn(report, config, "en", 120, long=True) == drawn(
         report, config, "en", 120, long=False
     )
+
+
+@pytest.mark.parametrize("long", [True, False])
+def test_titles_that_look_like_markup_print_as_written(
+    config: Config, data: Dataset, long: bool
+) -> None:
+    """Cells are kept as plain strings where they have no style; neither table reads
+    one as rich markup: a title with brackets prints as it was written."""
+    plans, streams = scenario_parts()
+    title = "[bold red]Адал[/] [link=x]ok[/link] :smile:"
+    titled = [replace(b, title=title) for b in plans]
+    marked = Dataset(
+        {b.id: b for b in titled},
+        {s.key: s for s, _ in streams},
+        rollups_of(titled, streams),
+        data.channel_programmes,
+    )
+    text = drawn(month(marked, "broadcasts"), config, "en", 200, long=long)
+    assert title in text
+
+
+@pytest.mark.parametrize("width", [5, 12, 22, 40])
+@pytest.mark.parametrize(
+    "text",
+    [LONG_TITLE, LONG_TITLE * 2, "a " * 40, "x" * 70, "one\ntwo three four five six seven", ""],
+)
+def test_shorten_gives_a_string_the_text_it_gives_rich_text(text: str, width: int) -> None:
+    """A plain cell is wrapped and shortened exactly as the same text in rich ``Text``."""
+    from rich.text import Text
+
+    from reports.layout import shorten
+
+    as_str = shorten(text, width)
+    as_text = shorten(Text(text, style="bold"), width)
+    assert isinstance(as_str, str)
+    assert isinstance(as_text, Text)
+    assert as_str == as_text.plain
+    assert all(len(line) <= width for line in as_str.split("\n")) or "\n" in text
