@@ -11,6 +11,7 @@ the table may be wider than the terminal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ WRAP_MIN = 22  # a wrapping column (a title) narrower than this is hard to read
 WRAP_MAX = 48  # a wrapping column wider than this makes long lines for one cell
 WRAP_LINES = 3  # a title longer than this many lines is shortened with "…"
 ELLIPSIS = "…"
+_WORD = re.compile(r"(?:[^\s]|\u00a0)+")  # ``\s``: what ``str.isspace`` calls a space
 # Columns whose text may wrap at word boundaries; every other cell stays on one line.
 WRAPPING = frozenset({"title", "findings", "district"})
 # The order in which columns are kept when the terminal is narrow: the first are
@@ -233,19 +235,9 @@ def shorten(text: Cell, width: int, lines: int = WRAP_LINES) -> Cell:
 
 
 def _words(plain: str) -> list[tuple[int, int]]:
-    """Start and end of each run of non-space characters (new lines are spaces)."""
-    spans: list[tuple[int, int]] = []
-    start = None
-    for i, char in enumerate(plain):
-        if char.isspace() and char != "\u00a0":
-            if start is not None:
-                spans.append((start, i))
-            start = None
-        elif start is None:
-            start = i
-    if start is not None:
-        spans.append((start, len(plain)))
-    return spans
+    """Start and end of each run of non-space characters (new lines are spaces; a
+    no-break space is part of a word)."""
+    return [match.span() for match in _WORD.finditer(plain)]
 
 
 def build_table(fitted: Fitted, title: str | None = None, caption: str | None = None) -> Table:

@@ -28,7 +28,7 @@ from reports.layout import GAP, Cell, Fitted, build_table, plain, shorten
 
 LONG_ROWS = 200  # below this many rows rich's own table is fast enough
 
-_Cell = list[Cell]  # a cell's lines
+_Cell = Cell | list[Cell]  # a cell of one line, or a cell's lines
 
 
 def table_renderable(
@@ -86,22 +86,25 @@ def _columns(fitted: Fitted) -> list[list[_Cell]] | None:
 
 
 def _cell_lines(cells: Sequence[Cell], size: int) -> list[_Cell] | None:
-    """The lines of each of a column's cells, or ``None`` if one does not fit as it is."""
+    """Each of a column's cells: itself when one line, else its lines (a list);
+    ``None`` if one does not fit as it is."""
     out: list[_Cell] = []
     append = out.append
     for cell in cells:
         if type(cell) is str and "\n" not in cell:  # most cells: one plain line
             if not _plain_fits(cell, size):
                 return None
-            append([cell])
+            append(cell)
             continue
         if type(cell) is str:
-            lines: _Cell = list(cell.split("\n"))
+            lines: list[Cell] = list(cell.split("\n"))
+        elif "\n" in cell.plain:
+            lines = list(cell.split("\n", allow_blank=True))
         else:
-            lines = list(cell.split("\n", allow_blank=True)) if "\n" in cell.plain else [cell]
+            lines = [cell]
         if not all(_plain_fits(plain(line), size) for line in lines):
             return None
-        append(lines)
+        append(lines if len(lines) > 1 else lines[0])
     return out
 
 
@@ -117,22 +120,37 @@ def _plain_rows(columns: list[list[_Cell]], widths: list[int], numeric: list[boo
 
     Cells are justified a column at a time; a row whose cells are all one line
     (nearly every row) is then a single join."""
-    justified: list[list[list[str]]] = []
+    justified: list[list[str | list[str]]] = []
     tall: set[int] = set()  # rows with a cell of more than one line
     for cells, size, right in zip(columns, widths, numeric, strict=True):
-        justified.append([[_justified(plain(line), size, right) for line in c] for c in cells])
-        tall.update(row for row, c in enumerate(cells) if len(c) > 1)
+        if right:
+            justified.append(
+                [c.rstrip().rjust(size) if type(c) is str else _lines(c, size, right) for c in cells]
+            )
+        else:
+            justified.append(
+                [c.ljust(size) if type(c) is str else _lines(c, size, right) for c in cells]
+            )
+        tall.update(row for row, c in enumerate(cells) if type(c) is list)
     gap = " " * GAP
     blank = [" " * size for size in widths]
     out: list[str] = []
     for index, row in enumerate(zip(*justified, strict=True)):
         if index not in tall:
-            out.append(f" {gap.join([cell[0] for cell in row])} \n")
+            out.append(f" {gap.join(row)} \n")  # type: ignore[arg-type]  # all str here
             continue
-        for line in range(max(len(cell) for cell in row)):
-            parts = [c[line] if line < len(c) else b for c, b in zip(row, blank, strict=True)]
+        cells = [c if type(c) is list else [c] for c in row]
+        for line in range(max(len(cell) for cell in cells)):
+            parts = [c[line] if line < len(c) else b for c, b in zip(cells, blank, strict=True)]
             out.append(f" {gap.join(parts)} \n")
     return "".join(out)
+
+
+def _lines(cell: _Cell, size: int, right: bool) -> str | list[str]:
+    """A cell that is not a plain line, justified: its one line, or its lines (a list)."""
+    if type(cell) is list:
+        return [_justified(plain(line), size, right) for line in cell]
+    return _justified(plain(cell), size, right)  # type: ignore[arg-type]  # a Text
 
 
 def _row_segments(
@@ -142,6 +160,7 @@ def _row_segments(
 
     Unstyled text is joined into one segment per run: rich handles each segment
     separately, so a line of a dozen unstyled cells costs what one cell does."""
+    row = [cell if type(cell) is list else [cell] for cell in row]
     height = max(len(cell) for cell in row)
     gap = " " * GAP
     for index in range(height):
