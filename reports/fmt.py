@@ -55,6 +55,13 @@ class Style:
         """Grouped digits, with ``digits`` decimals, rounded half up (2.5 → 3)."""
         if type(value) is int and not digits:  # nothing to round: most cells of a table
             return grouped(value, self.locale)
+        if type(value) is float and not digits:  # a figure in tenths: the rest of them
+            text = repr(value)
+            point = text.find(".")
+            if point > 0 and point == len(text) - 2:  # "-2.5", not "1e+16" or "inf"
+                whole = abs(int(text[:point])) + (text[-1] >= "5")  # halves away from 0
+                negative = text[0] == "-"
+                return grouped(-whole if negative else whole, self.locale, negative=negative)
         rounded = half_up(value, digits)
         if not digits:
             return grouped(int(rounded), self.locale, negative=rounded.is_signed())

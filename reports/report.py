@@ -164,8 +164,20 @@ class Report:
 
 
 def rounded(value: float | None, digits: int = 1) -> float | None:
-    """``value`` rounded half up for a report cell (``None`` stays unknown)."""
-    return None if value is None else float(half_up(value, digits))
+    """``value`` rounded half up for a report cell (``None`` stays unknown).
+
+    A float whose shortest form has no more than ``digits`` decimals is already
+    rounded (most figures are whole or tenths): it is kept, without the Decimal."""
+    if value is None:
+        return None
+    if type(value) is float:
+        text = repr(value)
+        point = text.find(".")
+        if point >= 0 and len(text) - point - 1 <= digits and "e" not in text:
+            return value
+    elif type(value) is int:
+        return float(value)
+    return float(half_up(value, digits))
 
 
 def half_up(value: float, digits: int = 0) -> Decimal:

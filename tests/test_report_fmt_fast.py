@@ -22,7 +22,7 @@ from babel.numbers import (
 
 from reports.fmt import Style
 from reports.labels import LOCALES, SIGNS, group_number
-from reports.report import half_up
+from reports.report import half_up, rounded
 
 TZ = ZoneInfo("Asia/Almaty")
 EDGES = [0, -0.0, -0.4, 0.5, -0.5, 1, -1, 2.5, 999, 999.5, 1000, -1000, 1234567, 10**12]
@@ -86,3 +86,37 @@ def test_a_percentage_rounding_to_zero_keeps_its_sign_whatever_came_first(lang: 
     for value in (0.2, -0.2, 0.3, -0.3):
         expected = format_percent(half_up(value) / 100, locale=LOCALES[lang])
         assert style.percent(value) == expected
+
+
+@pytest.mark.parametrize("digits", [0, 1, 2])
+def test_rounded_keeps_what_needs_no_rounding_and_rounds_the_rest_half_up(digits: int) -> None:
+    """``rounded`` skips the Decimal for a float already at ``digits`` decimals (and for
+    an int): over edges, tenths, hundredths and a random spread it equals the Decimal's."""
+    spread = random.Random(7)
+    samples = [
+        *EDGES,
+        0.05, -0.05, 2.675, 1e16, 1.5e-7, -2.25, 12.0, -0.0, 10**20,
+        *(round(spread.uniform(-1e4, 1e4), spread.randint(0, 3)) for _ in range(2000)),
+        *(spread.uniform(-1e6, 1e6) for _ in range(500)),
+    ]  # fmt: skip
+    for value in samples:
+        expected = float(half_up(value, digits))
+        got = rounded(value, digits)
+        assert got == expected and str(got) == str(expected), value
+    assert rounded(None, digits) is None
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_tenths_read_as_babel_writes_them_rounded(lang: str) -> None:
+    """Figures in tenths (delays, minutes) are rounded half up without the Decimal
+    and read as Babel's "#,##0" of the half-up value: halves, signs and −0 included."""
+    style = Style(lang, TZ)
+    spread = random.Random(11)
+    tenths = [
+        0.5, -0.5, -0.4, 0.4, 2.5, -2.5, 999.5, -999.5, 1e16, 1.5e-7, float(10**15) + 0.5,
+        *(round(spread.uniform(-1e6, 1e6), 1) for _ in range(2000)),
+        *(k / 10 for k in range(-300, 300)),
+    ]  # fmt: skip
+    for value in tenths:
+        want = format_decimal(half_up(value), format="#,##0", locale=LOCALES[lang])
+        assert style.number(value) == want, value
