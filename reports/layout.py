@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from rich import box
 from rich.console import Console, RenderableType
@@ -26,6 +27,7 @@ from reports.labels import label
 # never read as markup (``as_text``), and a long table of them costs far less: most
 # of a half-year report's hundred thousand cells have no style.
 Cell = str | Text
+_T = TypeVar("_T", str, Text)
 
 GAP = 2  # what rich adds per column: one space each side (box.SIMPLE_HEAD)
 WRAP_MIN = 22  # a wrapping column (a title) narrower than this is hard to read
@@ -110,7 +112,7 @@ class Column:
         """The widest cell line: the width that shows every cell on one line."""
         widest = 1
         for cell in self.cells:
-            text = cell if type(cell) is str else cell.plain
+            text = cell if isinstance(cell, str) else cell.plain
             if "\n" in text:
                 widest = max(widest, *(len(line) for line in text.split("\n")))
             elif len(text) > widest:
@@ -192,12 +194,12 @@ def fit(columns: Sequence[Column], width: int, priority: Sequence[str], wide: bo
 
 def as_text(cell: Cell) -> Text:
     """A cell as rich ``Text`` (a ``str`` as it reads, never as markup)."""
-    return Text(cell) if type(cell) is str else cell
+    return Text(cell) if isinstance(cell, str) else cell
 
 
 def plain(cell: Cell) -> str:
     """A cell's text without its styles."""
-    return cell if type(cell) is str else cell.plain
+    return cell if isinstance(cell, str) else cell.plain
 
 
 def shorten(text: Cell, width: int, lines: int = WRAP_LINES) -> Cell:
@@ -207,12 +209,19 @@ def shorten(text: Cell, width: int, lines: int = WRAP_LINES) -> Cell:
     Styles are kept on the words that stay (the text is re-joined with new lines); a
     ``str`` gives a ``str``. A cell that fits on one line is given back as it came.
     """
-    plain = text if type(text) is str else text.plain
-    if "\n" not in plain and len(plain) <= width:
+    if isinstance(text, str):
+        if "\n" not in text and len(text) <= width:
+            return text
+        return "\n".join(_wrapped(text, text, width, lines))
+    if "\n" not in text.plain and len(text) <= width:
         return text
-    # str and Text slice, measure and add alike (Text + str is Text): one algorithm.
-    out: list[Cell] = []
-    current: Cell | None = None
+    return Text("\n").join(_wrapped(text, text.plain, width, lines))
+
+
+def _wrapped(text: _T, plain: str, width: int, lines: int) -> list[_T]:
+    """``shorten``'s lines: str and Text slice, measure and add alike."""
+    out: list[_T] = []
+    current: _T | None = None
     for start, end in _words(plain):
         word = text[start:end]
         if len(word) > width:
@@ -228,10 +237,9 @@ def shorten(text: Cell, width: int, lines: int = WRAP_LINES) -> Cell:
     if len(out) > lines:
         last = out[lines - 1]
         cut = last[: width - 1] if len(last) >= width else last
-        out = [*out[: lines - 1], cut + ELLIPSIS]
-    if type(text) is str:
-        return "\n".join(out)  # type: ignore[arg-type]  # every piece is a str here
-    return Text("\n").join(out)  # type: ignore[arg-type]  # every piece is a Text here
+        del out[lines - 1 :]
+        out.append(cut + ELLIPSIS)
+    return out
 
 
 def _words(plain: str) -> list[tuple[int, int]]:

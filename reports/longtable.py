@@ -91,13 +91,14 @@ def _cell_lines(cells: Sequence[Cell], size: int) -> list[_Cell] | None:
     out: list[_Cell] = []
     append = out.append
     for cell in cells:
-        if type(cell) is str and "\n" not in cell:  # most cells: one plain line
-            if not _plain_fits(cell, size):
-                return None
-            append(cell)
-            continue
-        if type(cell) is str:
-            lines: list[Cell] = list(cell.split("\n"))
+        lines: list[Cell]
+        if isinstance(cell, str):
+            if "\n" not in cell:  # most cells: one plain line
+                if not _plain_fits(cell, size):
+                    return None
+                append(cell)
+                continue
+            lines = list(cell.split("\n"))
         elif "\n" in cell.plain:
             lines = list(cell.split("\n", allow_blank=True))
         else:
@@ -125,13 +126,16 @@ def _plain_rows(columns: list[list[_Cell]], widths: list[int], numeric: list[boo
     for cells, size, right in zip(columns, widths, numeric, strict=True):
         if right:
             justified.append(
-                [c.rstrip().rjust(size) if type(c) is str else _lines(c, size, right) for c in cells]
+                [
+                    c.rstrip().rjust(size) if isinstance(c, str) else _lines(c, size, right)
+                    for c in cells
+                ]
             )
         else:
             justified.append(
-                [c.ljust(size) if type(c) is str else _lines(c, size, right) for c in cells]
+                [c.ljust(size) if isinstance(c, str) else _lines(c, size, right) for c in cells]
             )
-        tall.update(row for row, c in enumerate(cells) if type(c) is list)
+        tall.update(row for row, c in enumerate(cells) if isinstance(c, list))
     gap = " " * GAP
     blank = [" " * size for size in widths]
     out: list[str] = []
@@ -139,18 +143,20 @@ def _plain_rows(columns: list[list[_Cell]], widths: list[int], numeric: list[boo
         if index not in tall:
             out.append(f" {gap.join(row)} \n")  # type: ignore[arg-type]  # all str here
             continue
-        cells = [c if type(c) is list else [c] for c in row]
-        for line in range(max(len(cell) for cell in cells)):
-            parts = [c[line] if line < len(c) else b for c, b in zip(cells, blank, strict=True)]
+        cells_lines = [c if isinstance(c, list) else [c] for c in row]
+        for line in range(max(len(cell) for cell in cells_lines)):
+            parts = [
+                c[line] if line < len(c) else b for c, b in zip(cells_lines, blank, strict=True)
+            ]
             out.append(f" {gap.join(parts)} \n")
     return "".join(out)
 
 
-def _lines(cell: _Cell, size: int, right: bool) -> str | list[str]:
+def _lines(cell: Text | list[Cell], size: int, right: bool) -> str | list[str]:
     """A cell that is not a plain line, justified: its one line, or its lines (a list)."""
-    if type(cell) is list:
+    if isinstance(cell, list):
         return [_justified(plain(line), size, right) for line in cell]
-    return _justified(plain(cell), size, right)  # type: ignore[arg-type]  # a Text
+    return _justified(cell.plain, size, right)
 
 
 def _row_segments(
@@ -160,19 +166,19 @@ def _row_segments(
 
     Unstyled text is joined into one segment per run: rich handles each segment
     separately, so a line of a dozen unstyled cells costs what one cell does."""
-    row = [cell if type(cell) is list else [cell] for cell in row]
-    height = max(len(cell) for cell in row)
+    lines_of = [cell if isinstance(cell, list) else [cell] for cell in row]
+    height = max(len(cell) for cell in lines_of)
     gap = " " * GAP
     for index in range(height):
         text: list[str] = [" "]
-        for column, (cell, size) in enumerate(zip(row, widths, strict=True)):
+        for column, (cell, size) in enumerate(zip(lines_of, widths, strict=True)):
             if column:
                 text.append(gap)
             if index >= len(cell):
                 text.append(" " * size)
                 continue
             line = cell[index]
-            if type(line) is str or (not line.spans and not line.style):
+            if isinstance(line, str) or (not line.spans and not line.style):
                 text.append(_justified(plain(line), size, numeric[column]))
                 continue
             yield Segment("".join(text))
