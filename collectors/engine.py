@@ -66,8 +66,8 @@ from collectors.health import ChannelHealth, cooldown_meta, discovered_meta, met
 from collectors.matching import match
 from collectors.policy import next_discovery, next_poll
 from collectors.schedule import awaited_channels, awaited_due, plan_due
+from streamer import history, rollup
 from streamer import platforms as registry
-from streamer import rollup
 from streamer.clock import monotonic
 from streamer.config import CollectorSettings
 from streamer.models import (
@@ -161,6 +161,8 @@ class Engine:
                 platform.restore_cooldowns(self._cooling[name])
         self._spent: dict[str, Any] = {}  # spent API keys, as last stored or read
         self.restore_spent_keys()
+        # Stored with the first write: reports compare nothing with the days before it.
+        self._since_stored = history.recorded_since(store) is not None
 
     # -- the cycle ----------------------------------------------------------------
     def collect_once(self, now: datetime) -> CycleReport:
@@ -573,6 +575,10 @@ class Engine:
         for name, health in self.health.items():  # a quiet discovery's reads ride along
             if health.to_meta() != health.saved:
                 cycle.meta[meta_name(name)] = health.save()
+        if not self._since_stored:
+            earlier = history.first_record(self.store)
+            since = cycle.now if earlier is None else min(earlier, cycle.now)
+            cycle.meta[history.RECORDED_SINCE] = to_iso(since)
         self.store.commit_cycle(
             CycleWrite(
                 snapshots=cycle.snapshots,
@@ -587,6 +593,7 @@ class Engine:
             )
         )
         self.unsaved = []
+        self._since_stored = True
         if self.alerts is not None:
             self.alerts.committed()
 

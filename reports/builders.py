@@ -21,6 +21,7 @@ from reports.periods import (
     compare,
     days_period,
     month_of,
+    recorded,
     span_text,
     week_of,
 )
@@ -100,10 +101,11 @@ def summarise(
     before = _grouped(within(span, compared, tz), by, tz)
     keys = _keys(by, period, groups, programmes if programme is None else (programme,))
     today = None if now is None else now.astimezone(tz).date()
+    since = None if data.recorded_since is None else data.recorded_since.astimezone(tz).date()
     rows, members, comparisons = [], [], []
     for key in keys:
         unit = _key_period(by, key) if calendar else period
-        found = compare(unit, _overlap(unit, period), today)
+        found = recorded(compare(unit, _overlap(unit, period), today), since)
         previous_key = unit.previous().label if calendar else key
         rows.append(_summary_row(by, key, groups[key], before[previous_key], found, tz))
         members.append(groups[key])
@@ -126,7 +128,7 @@ def summarise(
         ),
         notes=[
             *notes_for(members, [_float(r["coverage_pct"]) for r in rows]),
-            *_comparison_notes(comparisons, by),
+            *_comparison_notes(comparisons, by, since),
             *quality.notes,
             *gap_notes(quality.gaps, (by,)),
         ],
@@ -270,9 +272,11 @@ def _summary_row(
     return row
 
 
-def _comparison_notes(comparisons: Sequence[Comparison], by: str) -> list[Note]:
+def _comparison_notes(
+    comparisons: Sequence[Comparison], by: str, since: date | None = None
+) -> list[Note]:
     """A footnote per partial comparison (the days compared) and per reason a change
-    is blank, marking the rows' group names."""
+    is blank, marking the rows' group names (``since``: the first day collected)."""
     partial: dict[tuple[str, str], list[int]] = {}
     blank: dict[str, list[int]] = {}
     for index, found in enumerate(comparisons):
@@ -285,8 +289,9 @@ def _comparison_notes(comparisons: Sequence[Comparison], by: str) -> list[Note]:
         Note("note.change_partial", {"current": days, "previous": base}, tuple(rows), (by,))
         for (days, base), rows in partial.items()
     ]
+    day = {} if since is None else {"day": since.isoformat()}
     notes += [
-        Note(f"note.change_{reason}", {}, tuple(rows), (by,))
+        Note(f"note.change_{reason}", day if reason == "before_history" else {}, tuple(rows), (by,))
         for reason in NO_MATCH
         if (rows := blank.get(reason))
     ]

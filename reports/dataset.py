@@ -29,6 +29,7 @@ from reports.metrics import (
 from reports.periods import Period, days_period, month_of, week_of
 from streamer.config import Config
 from streamer.fastbuild import builder
+from streamer.history import recorded_since
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus
 from streamer.platforms import in_order
 from streamer.rollups import Rollup
@@ -49,18 +50,21 @@ _PLATFORM_ORDERS: dict[frozenset[str], tuple[str, ...]] = {}
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """The plan, the streams and their rollups, and which programme owns each channel."""
+    """The plan, the streams and their rollups, and which programme owns each channel;
+    since when the store has collected (``streamer.history``; ``None``: not known)."""
 
     broadcasts: Mapping[str, Broadcast]
     streams: Mapping[str, Stream]
     rollups: Mapping[str, Rollup]
     channel_programmes: Mapping[str, str]
+    recorded_since: datetime | None = None
 
     @classmethod
     def from_store(cls, store: Store, config: Config, period: Period | None = None) -> Dataset:
         """Read what a report needs, archive included: for ``period`` (and the periods
         its changes compare with, ``report_span``), or the whole history."""
         with gc_paused():
+            since = recorded_since(store)
             if period is not None:
                 found = store.period_records(*report_span(period, config.tz))
                 return cls(
@@ -68,12 +72,14 @@ class Dataset:
                     found.streams,
                     found.rollups,
                     channel_programmes(config),
+                    since,
                 )
             return cls(
                 broadcasts=store.broadcasts(),
                 streams=store.streams(include_archive=True),
                 rollups=store.rollups(include_archive=True),
                 channel_programmes=channel_programmes(config),
+                recorded_since=since,
             )
 
 

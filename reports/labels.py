@@ -141,6 +141,13 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "change n/a: the report holds part of this period, not from its first day, so no"
         " matching days exist before it — {items}",
     ),
+    "note.change_before_history": (
+        "өзгеріс қолжетімсіз: деректер {day} күннен бастап қана жиналады, алдыңғы кезең"
+        " жазылмаған — {items}",
+        "изменение н/д: данные собираются только с {day}, предыдущий период не записан — {items}",
+        "change n/a: data has been collected only since {day}; the period before was"
+        " not recorded — {items}",
+    ),
     "note.change_previous_shorter": (
         "өзгеріс қолжетімсіз: алдыңғы кезең өткен күндерден қысқа — {items}",
         "изменение н/д: предыдущий период короче прошедших дней — {items}",

@@ -66,8 +66,9 @@ class Period:
 
 # Why a change is blank: the days have not begun yet; the report holds a month or week
 # from a day other than its first (there is no "same days" before it); the period
-# before is shorter than the days elapsed (31 March has no match in February).
-NO_MATCH = ("not_started", "partial_start", "previous_shorter")
+# before is shorter than the days elapsed (31 March has no match in February); the
+# days compared with begin before the store's first collection (``streamer.history``).
+NO_MATCH = ("not_started", "partial_start", "previous_shorter", "before_history")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,14 @@ def compare(unit: Period, covered: Period, today: date | None = None) -> Compari
         return Comparison(None, None, "previous_shorter")
     same = days_period(before.start, before.start + timedelta(days=elapsed))
     return Comparison(days_period(unit.start, end), same, partial=True)
+
+
+def recorded(found: Comparison, since: date | None) -> Comparison:
+    """``found``, or no comparison (``before_history``) when its earlier days begin
+    before ``since``, the local day collection began: nothing was recorded then."""
+    if since is None or found.previous is None or found.previous.start >= since:
+        return found
+    return Comparison(None, None, "before_history")
 
 
 def span_text(period: Period) -> str:

@@ -36,7 +36,6 @@ from reports.report import (
     COMPARISON_COLUMNS,
     Note,
     Report,
-    Row,
     column_kind,
     half_up,
 )
@@ -124,10 +123,16 @@ def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[Render
         title = f"{title} — {style.period(report.period)}"
     fitted = fit_columns(report, style, width, wide)
     parts = [legend([c.key for c in fitted.shown], style.lang)]
-    if report.kind == "summary":
+    if report.kind == "summary" and _has_changes(report):
         parts.append(f"+n / −n: {label('change', style.lang)}")
     parts.append(f"{UNKNOWN}: {label('n/a', style.lang)}")
     return table_renderable(fitted, title, "; ".join(p for p in parts if p)), fitted
+
+
+def _has_changes(report: Report) -> bool:
+    """Whether any row shows a change (all are blank before the first collection)."""
+    changes = [c for c in CHANGES.values() if c in report.columns]
+    return any(row.get(c) is not None for row in report.rows for c in changes)
 
 
 def report_style(report: Report, style: Style) -> Style:
@@ -167,7 +172,7 @@ def _cells(report: Report, style: Style, column: str, marks: dict[int, str]) -> 
         cells = []
         for v in values:
             if v is None:
-                cells.append(_UNKNOWN())
+                cells.append(_unknown())
                 continue
             text = made.get(v)
             if text is None:
@@ -175,20 +180,20 @@ def _cells(report: Report, style: Style, column: str, marks: dict[int, str]) -> 
             cells.append(text)
     else:  # whole numbers on screen; CSV and JSON keep the decimal
         number = style.number
-        cells = [_UNKNOWN() if v is None else number(v) for v in values]
-    for row, mark in marks.items():  # most cells have none
-        cell = cells[row]
-        cells[row] = cell + mark if type(cell) is str else cell.append(mark)
+        cells = [_unknown() if v is None else number(v) for v in values]  # type: ignore[arg-type]
+    for index, mark in marks.items():  # most cells have none
+        cell = cells[index]
+        cells[index] = cell + mark if isinstance(cell, str) else cell.append(mark)
     change = CHANGES.get(column) if report.kind == "summary" else None
     if change is not None:
         for index, row in enumerate(report.rows):
             if row.get(change) is not None:
-                text = change_text(style, change, row[change])
-                cells[index] = as_text(cells[index]).append("\n" + text, style="dim")
+                shown = change_text(style, change, row[change])
+                cells[index] = as_text(cells[index]).append("\n" + shown, style="dim")
     return cells
 
 
-def _UNKNOWN() -> Text:  # noqa: N802 - a fresh one each time: a cell's Text may be appended to
+def _unknown() -> Text:
     """An unknown figure: "—", dim (the caption says it reads "n/a")."""
     return Text(UNKNOWN, style="dim")
 

@@ -51,10 +51,15 @@ class Checked:
 
     @cached_property
     def summary_rows(self) -> dict[str, expected.Row]:
-        """Expected summary rows by programme (the previous period is empty in every world)."""
+        """Expected summary rows by programme (the previous period is empty in every world,
+        and begins before collection did where the world stored when that was)."""
         current = by_programme(self.entries(), list(self.folder.settings.programmes))
         empty = totals([])
-        return {key: expected.summary_row(key, t, empty) for key, t in current.items()}
+        first, last = self.collected.first, self.collected.last
+        blank = expected.unrecorded(self.folder.meta, first, last, self.tz)
+        return {
+            key: expected.summary_row(key, t, empty, unrecorded=blank) for key, t in current.items()
+        }
 
     def rows(self, kind: str, platform: str | None = None) -> tuple[dict, dict]:
         """(report rows, expected rows) of ``broadcasts`` or ``adherence``, by row key."""
@@ -246,7 +251,9 @@ def test_summary_start_delay(checked: Checked) -> None:
 
 
 def test_summary_changes(checked: Checked) -> None:
-    """Against an empty previous period: counts differ by themselves, percentages unknown."""
+    """Against a previous period before collection began: every change blank, with the
+    reason (against an empty one that was collected: counts differ by themselves,
+    percentages unknown)."""
     columns = [c for c in next(iter(checked.summary_rows.values())) if "change" in c]
     _check_summary(checked, columns)
 

@@ -7,7 +7,8 @@ times are ISO 8601 in the configured zone; unknown figures are ``None``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.independent.entries import Entry
@@ -73,9 +74,19 @@ def adherence_row(entry: Entry, tz: ZoneInfo) -> Row:
     }
 
 
-def summary_row(key: str, current: Totals, before: Totals) -> Row:
-    """``report summary``' row for one group, with its changes against ``before``."""
+def summary_row(key: str, current: Totals, before: Totals, *, unrecorded: bool = False) -> Row:
+    """``report summary``' row for one group, with its changes against ``before``;
+    ``unrecorded``: the previous period begins before collection did, so every change
+    is blank (reason ``before_history``)."""
     row: Row = {"programme": key, **_figures(current)}
+    if unrecorded:
+        for name in COUNTS:
+            row[f"{name}_change"] = None
+        for name in RELATIVE:
+            row[f"{name}_change_pct"] = None
+        row["avg_start_delay_min_change"] = row["coverage_pct_change"] = None
+        row["change_blank_reason"] = "before_history"
+        return row
     previous = _figures(before)
     for name in COUNTS:
         row[f"{name}_change"] = _difference(row[name], previous[name])
@@ -139,3 +150,13 @@ def _percent(current: Totals, before: Totals, name: str) -> float | None:
 def by_key(rows: Sequence[Row]) -> dict[tuple[object, ...], Row]:
     """Rows by ``row_key``."""
     return {row_key(row): row for row in rows}
+
+
+def unrecorded(meta: dict[str, Any], first: date, last: date, tz: ZoneInfo) -> bool:
+    """Whether the days a ``--from first --to last`` summary compares with (as many
+    days just before ``first``) begin before the local day of ``recorded_since``."""
+    stored = meta.get("recorded_since")
+    if not isinstance(stored, str):
+        return False
+    since = datetime.fromisoformat(stored.replace("Z", "+00:00")).astimezone(tz).date()
+    return first - timedelta(days=(last - first).days + 1) < since

@@ -55,6 +55,7 @@ class Folder:
     rollups: dict[str, Doc]
     snapshots: dict[str, list[Doc]] = field(default_factory=dict)  # by stream key, by time
     gaps: dict[str, list[Doc]] = field(default_factory=dict)  # by stream key, by time
+    meta: dict[str, Any] = field(default_factory=dict)  # main's named values
 
 
 def read_settings(config_path: Path) -> tuple[Settings, Path]:
@@ -90,6 +91,8 @@ def read_folder(config_path: Path) -> Folder:
             for doc in stored.get(name, {}).values():
                 tables[name][doc[key]] = doc
     folder = Folder(settings, tables["broadcasts"], tables["streams"], tables["rollups"])
+    main = _load(data_dir / "streamer.json")
+    folder.meta = {doc["name"]: doc["value"] for doc in main.get("meta", {}).values()}
     snapshots: dict[str, list[Doc]] = defaultdict(list)
     gaps: dict[str, list[Doc]] = defaultdict(list)
     for path in sorted((data_dir / "snapshots").glob("????-??-??.json")):
