@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document
 
@@ -93,6 +93,9 @@ MAIN = "streamer.json"
 LOCKS = "locks"
 DEFAULT_LOCK_TIMEOUT = 10.0
 KEPT_LOCKS = 16  # FileLock objects kept for reuse (main, today's partition, archives)
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 
 class TinyStore:
@@ -301,7 +304,7 @@ class TinyStore:
                 rel = day_file(day)
                 try:
                     held.enter_context(self._lock(rel, timeout=0))
-                except Timeout as exc:
+                except _filelock().Timeout as exc:
                     if all_or_none:
                         raise StoreBusy(f"{self.data_dir / rel} is being written") from exc
                     continue
@@ -354,10 +357,10 @@ class TinyStore:
     @contextmanager
     def daemon_lock(self) -> Iterator[None]:
         """Hold ``locks/daemon.lock`` for a daemon's life; ``StoreBusy`` if another has it."""
-        lock = FileLock(self._lock_path("daemon"), timeout=0)
+        lock = _filelock().FileLock(self._lock_path("daemon"), timeout=0)
         try:
             lock.acquire()
-        except Timeout as exc:
+        except _filelock().Timeout as exc:
             raise StoreBusy(f"another streamer daemon is running on {self.data_dir}") from exc
         try:
             yield
@@ -375,7 +378,7 @@ class TinyStore:
             if len(self._file_locks) >= KEPT_LOCKS:  # yesterday's partitions and the like
                 for old in [k for k, v in self._file_locks.items() if not v.is_locked]:
                     del self._file_locks[old]
-            lock = self._file_locks[rel] = FileLock(self._lock_path(rel))
+            lock = self._file_locks[rel] = _filelock().FileLock(self._lock_path(rel))
         return _acquired(lock, timeout)
 
     def _lock_path(self, rel: str) -> Path:
@@ -388,7 +391,7 @@ class TinyStore:
             for rel in rels:
                 try:
                     held.enter_context(self._lock(rel, self.lock_timeout))
-                except Timeout as exc:
+                except _filelock().Timeout as exc:
                     busy = f"{self.data_dir / rel} is locked by another streamer process"
                     raise StoreBusy(f"{busy}; gave up after {self.lock_timeout:g} s") from exc
             yield
@@ -615,8 +618,19 @@ class TinyStore:
         for folder in (self.data_dir, self.data_dir / SNAPSHOTS, self.data_dir / ARCHIVE):
             for tmp in _temp_files(folder):
                 rel = tmp.relative_to(self.data_dir).with_name(tmp.name.rsplit(".", 2)[0])
-                with suppress(Timeout), self._lock(_writer_lock(rel.as_posix()), timeout=0):
+                with (
+                    suppress(_filelock().Timeout),
+                    self._lock(_writer_lock(rel.as_posix()), timeout=0),
+                ):
                     tmp.unlink(missing_ok=True)
+
+
+def _filelock() -> ModuleType:
+    """``filelock``, imported on first use: 10 ms of imports a report never needs (it
+    reads without locks), which is a fiftieth of the whole report process."""
+    import filelock
+
+    return filelock
 
 
 @contextmanager
