@@ -229,8 +229,11 @@ def _value(report: Report, style: Style, column: str, value: Cell) -> Markup:
     if column == "platform" and value == TOTAL:
         return escape(label("total", style.lang))
     if column == "broadcast_id" and isinstance(value, str):
-        # A stream key (instagram:85075392842981857) may break after its platform.
-        return Markup(":<wbr>".join(escape(part) for part in value.split(":")))
+        # A stream key (instagram:85075392842981857) may break after its platform, and
+        # nowhere else: not at the hyphen of an unplanned broadcast's u-4e8wpjg7.
+        *heads, last = value.split(":")
+        parts = [tag("span", f"{part}:", class_="id") for part in heads]
+        return Markup("<wbr>".join([*parts, tag("span", last, class_="id")]))
     text = style.cell(column, value)
     if column_kind(column) == "time":
         # A narrow column may put the time of day under the date, never split the date.

@@ -70,7 +70,7 @@ th {
 th.num, td.num { text-align: right; }
 td.num { white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.title { min-width: 8em; }
-td.broadcast_id { overflow-wrap: anywhere; min-width: 6em; }
+td.broadcast_id .id { white-space: nowrap; }
 td .chip { white-space: normal; border-radius: 6px; margin: 0 2px 2px 0; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 .na { color: var(--muted); }

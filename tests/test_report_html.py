@@ -19,13 +19,14 @@ import sys
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from reports.fmt import Style
 from reports.html import html_report
 from reports.labels import label
-from reports.report import Note, Report
+from reports.report import BROADCAST_COLUMNS, Note, Report
 from streamer.app import cli_report
 from streamer.app.cli import run
 from streamer.clock import SimulatedClock
@@ -369,3 +370,38 @@ def test_a_wide_kazakh_table_scrolls_in_its_own_box_at_1280_px(
     assert m["left"] > 0 and abs(m["id_left"]) < 1
     assert m["box_height"] <= m["height"]
     assert m["top"] > 0 and abs(m["head_top"]) < 1
+
+
+# How many lines each id cell's text takes in the browser.
+ID_LINES = """<script>
+var lines = Array.from(document.querySelectorAll("td.broadcast_id .v")).map(function (v) {
+  var range = document.createRange();  // the id's text, not its footnote marks
+  var mark = v.querySelector("sup");
+  range.setStart(v, 0);
+  if (mark) { range.setEndBefore(mark); } else { range.setEnd(v, v.childNodes.length); }
+  var tops = Array.from(range.getClientRects()).map(function (r) { return Math.round(r.top); });
+  return [v.textContent, new Set(tops).size];
+});
+document.body.dataset.ids = JSON.stringify(lines);
+</script>"""
+
+
+@pytest.mark.parametrize("width", [700, 1280])
+def test_broadcast_ids_break_only_after_a_platform(tmp_path: Path, width: int) -> None:
+    """An id is read and copied whole: an unplanned broadcast's ``u-…`` id is not
+    broken at its hyphen, a plain one not at all; a long stream key may break after
+    its platform's colon, and nowhere else. In Chromium, beside a wide Kazakh table."""
+    ids = ["u-4e8wpjg7", "b20250101000", "instagram:85075392842981857"]
+    row = {column: None for column in BROADCAST_COLUMNS}
+    title = "Тікелей эфир: азаматтарға арналған тегін заң кеңесі, сұрақтар мен жауаптар"
+    rows = [{**row, "broadcast_id": i, "title": title, "status": "held"} for i in ids]
+    report = Report(kind="broadcasts", columns=BROADCAST_COLUMNS, rows=rows)
+    markup = html_report(report, Style("kk", ZoneInfo("Asia/Almaty"))).decode("utf-8")
+    page = tmp_path / "ids.html"
+    page.write_text(markup.replace("</body>", ID_LINES + "</body>"), encoding="utf-8")
+    dom = browse(page, tmp_path, "--dump-dom", f"--window-size={width},900")
+    found = re.search(r'data-ids="([^"]*)"', dom)
+    assert found is not None, dom[-500:]
+    lines = dict(json.loads(html.unescape(found.group(1))))
+    assert lines["u-4e8wpjg7"] == 1 and lines["b20250101000"] == 1, lines
+    assert lines["instagram:85075392842981857"] <= 2, lines
