@@ -24,7 +24,9 @@ Collectors must collect the same things: the first to start stores a fingerprint
 the settings that decide what is collected (programmes, channels, intervals; never a
 secret), and a collector with another one refuses to start while one with the stored
 fingerprint is alive (``ConfigError``, one line). With none alive, a changed config is
-adopted: stop every collector, change every config alike, start them again.
+adopted: stop every collector, change every config alike, start them again. A collector
+joins under the cycle lock (check, then heartbeat), so two starting at once are judged
+one after the other.
 
 The embedded TinyStore is not shared: one daemon at a time (``daemon_lock``).
 """
@@ -123,8 +125,11 @@ class Sharing:
         self.tick = collect_tick(config)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         store.lease_seconds = max(1, int(config.collector.live_interval * LEASE_SHARE))
-        self._check(fingerprint(config))
-        self.heartbeat()
+        # Check and heartbeat at once: two collectors starting together with different
+        # configs could otherwise each find none alive, and both stay.
+        with store.cycle_lock():
+            self._check(fingerprint(config))
+            self.heartbeat()
 
     def _check(self, mine: str) -> None:
         stored = self.store.first_meta(FINGERPRINT, mine)

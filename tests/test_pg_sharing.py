@@ -5,9 +5,10 @@ kept out; the leader's jobs run once."""
 from __future__ import annotations
 
 import threading
+import time as time_module
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from helpers.retries import instant_retries
 from collectors.simulator import Simulator
 from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
-from streamer.config import load_config
+from streamer.config import Config, load_config
 from streamer.errors import ConfigError
 from streamer.pgstore import PgStore
 from streamer.sharing import LEADER_SECONDS, Sharing
@@ -147,6 +148,86 @@ def test_one_leader_runs_the_once_only_jobs_and_a_dead_ones_lapses(
         jobs[1]()
         jobs[0]()
         assert ran == ["one"] * 3 + ["two"]
+    finally:
+        for store in stores:
+            store.close()
+
+
+class _Paced:
+    """A ``PgStore`` whose join steps wait for the other collector's (see the test)."""
+
+    def __init__(self, store: PgStore, read: threading.Barrier, checked: threading.Event,
+                 *, checks: bool) -> None:  # fmt: skip
+        self._store, self._read, self._checked, self._checks = store, read, checked, checks
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    @property
+    def lease_seconds(self) -> int:
+        return self._store.lease_seconds
+
+    @lease_seconds.setter
+    def lease_seconds(self, value: int) -> None:
+        self._store.lease_seconds = value
+
+    def first_meta(self, name: str, value: object) -> object:
+        stored = self._store.first_meta(name, value)
+        with suppress(threading.BrokenBarrierError):
+            self._read.wait(timeout=1.5)  # both have read the fingerprint
+        return stored
+
+    def holders(self, prefix: str, now: datetime) -> int:
+        found = self._store.holders(prefix, now)
+        if self._checks:
+            self._checked.set()
+        return found
+
+    def claim(self, name: str, holder: str, seconds: float, now: datetime) -> bool:
+        if not self._checks:
+            self._checked.wait(timeout=1.5)  # the other looked for live collectors first
+        return self._store.claim(name, holder, seconds, now)
+
+
+def test_two_collectors_starting_at_once_with_different_configs_are_not_both_let_in(
+    tmp_path: Path, url: str
+) -> None:
+    """A and B (another config) start together: both read the stored fingerprint before
+    either says it is alive, and B looks for live collectors before A's heartbeat. Joining
+    under the cycle lock, B waits for A's whole join and is refused; without it, B found
+    none alive, adopted its config, and both collected by different configs."""
+    clock = SimulatedClock(BEGIN)
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    other = tmp_path / "other"
+    other.mkdir()
+    write_config(other, "http://127.0.0.1:9")
+    changed = other / "streamer.toml"
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("request_timeout = 0.2", "request_timeout = 0.2\n"
+                                    "live_interval = 30"), encoding="utf-8")  # fmt: skip
+    read, checked = threading.Barrier(2), threading.Event()
+    stores = [PgStore(url), PgStore(url)]
+    a = _Paced(stores[0], read, checked, checks=False)
+    b = _Paced(stores[1], read, checked, checks=True)
+    outcome: dict[str, object] = {}
+
+    def join(name: str, store: _Paced, settings: Config) -> None:
+        try:
+            outcome[name] = Sharing(store, settings, clock)  # type: ignore[arg-type]
+        except ConfigError as exc:
+            outcome[name] = exc
+
+    try:
+        first = threading.Thread(target=join, args=("a", a, config))
+        first.start()
+        while stores[0].get_meta("config_fingerprint") is None and first.is_alive():
+            time_module.sleep(0.01)  # until A has stored its fingerprint: B starts then
+        second = threading.Thread(target=join, args=("b", b, load_config(changed)))
+        second.start()
+        first.join()
+        second.join()
+        assert isinstance(outcome["a"], Sharing)
+        assert isinstance(outcome["b"], ConfigError), outcome
     finally:
         for store in stores:
             store.close()
