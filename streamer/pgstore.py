@@ -111,7 +111,16 @@ class PgStore(PgWork):
         try:
             with self._pool.connection() as conn:
                 yield conn
-        except (psycopg.OperationalError, PoolTimeout) as exc:
+        except PoolTimeout as exc:  # the server away, or every pooled connection in use
+            stats = self._pool.get_stats()
+            busy = stats.get("pool_size", 0) >= self._pool.max_size
+            busy = busy and stats.get("pool_available", 0) == 0
+            why = f"all {self._pool.max_size} of this process's connections in use" if busy else (
+                "the server not answering")  # fmt: skip
+            raise StoreUnreachable(
+                f"database {redacted(self.url)}: no connection within {CONNECT_WAIT:g} s ({why})"
+            ) from exc
+        except psycopg.OperationalError as exc:
             raise StoreUnreachable(f"database {redacted(self.url)}: {exc}") from exc
 
     def _docs(self, query: str, params: Sequence[Any] = ()) -> list[Any]:

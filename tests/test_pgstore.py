@@ -15,7 +15,7 @@ from helpers.pg import pg_schema
 from streamer.errors import UserError
 from streamer.models import Stream
 from streamer.pgstore import PgStore
-from streamer.store import CycleWrite, StoreBusy
+from streamer.store import CycleWrite, StoreBusy, StoreUnreachable
 
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -163,3 +163,18 @@ def test_a_report_reads_records_as_last_written(pair: tuple[PgStore, PgStore]) -
     assert found.streams == {"youtube:v1": ended}
     assert found.rollups == later
     assert found.broadcasts["b1"].title == "Антикор 2"
+
+
+def test_every_pooled_connection_in_use_is_said_as_such(url: str) -> None:
+    """A store whose pool is all in use (here, its one connection held) waits
+    ``CONNECT_WAIT`` and says so: the server answers, this process has no connection
+    free (not "unreachable", which sent people to the database server)."""
+    store = PgStore(url, pool_size=1)
+    try:
+        with store._tx():  # the only connection
+            with pytest.raises(StoreUnreachable) as raised:
+                store.get_meta("anything")
+        assert "all 1 of this process's connections in use" in str(raised.value)
+        assert store.get_meta("anything") is None  # free again: reads as before
+    finally:
+        store.close()
