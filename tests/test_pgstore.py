@@ -171,9 +171,8 @@ def test_every_pooled_connection_in_use_is_said_as_such(url: str) -> None:
     free (not "unreachable", which sent people to the database server)."""
     store = PgStore(url, pool_size=1)
     try:
-        with store._tx():  # the only connection
-            with pytest.raises(StoreUnreachable) as raised:
-                store.get_meta("anything")
+        with store._tx(), pytest.raises(StoreUnreachable) as raised:  # its only connection
+            store.get_meta("anything")
         assert "all 1 of this process's connections in use" in str(raised.value)
         assert store.get_meta("anything") is None  # free again: reads as before
     finally:
