@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.segment import Segment
 from rich.text import Text
 
@@ -47,6 +48,10 @@ class LongTable:
         self.fitted = fitted
         self.title = title
         self.caption = caption
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        """As wide as the fitted columns (what ``build_table``'s table measures)."""
+        return Measurement(self.fitted.width, self.fitted.width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         fitted = self.fitted

@@ -173,3 +173,32 @@ def test_shorten_gives_a_string_the_text_it_gives_rich_text(text: str, width: in
     assert isinstance(as_text, Text)
     assert as_str == as_text.plain
     assert all(len(line) <= width for line in as_str.split("\n")) or "\n" in text
+
+
+@pytest.mark.parametrize("lang", ["en", "kk"])
+@pytest.mark.parametrize("width", [80, 160])
+@pytest.mark.parametrize("colour", [False, True])
+def test_a_long_plan_list_reads_as_riches_table(lang: str, width: int, colour: bool) -> None:
+    """``plan list`` draws a long plan the same way: the same text as rich's table (and
+    on a colour console the same styles), a title with brackets as written."""
+    from streamer.app.console import plan_table
+
+    plans, _ = scenario_parts()
+    titled = [replace(b, title=f"[b]{b.title}[/b] {LONG_TITLE[: 20 * i]}") for i, b in
+              enumerate(plans)]  # fmt: skip
+
+    def drawn_plan(limit: int) -> str:
+        buffer = io.StringIO()
+        console = Console(file=buffer, width=width, force_terminal=colour, highlight=False,
+                          color_system="standard" if colour else None, soft_wrap=False)  # fmt: skip
+        saved, longtable.LONG_ROWS = longtable.LONG_ROWS, limit
+        try:
+            console.print(plan_table(titled, TZ, "plan", width=width, lang=lang))
+        finally:
+            longtable.LONG_ROWS = saved
+        return buffer.getvalue()
+
+    fast, slow = drawn_plan(0), drawn_plan(10**9)
+    assert ANSI.sub("", fast) == ANSI.sub("", slow)
+    assert set(ANSI.findall(fast)) == set(ANSI.findall(slow))
+    assert "[b]" in ANSI.sub("", fast)

@@ -9,12 +9,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from reports.labels import LOCALES, label, short_label
-from reports.layout import PRIORITY, Column, build_table, dropped_note, fit
+from reports.layout import PRIORITY, Cell, Column, dropped_note, fit
+from reports.longtable import table_renderable
 from schedules.localtime import format_local
 from streamer.models import Broadcast, BroadcastStatus
 from streamer.platforms import CODES
@@ -47,7 +48,7 @@ def plan_table(
     width: int = PIPE_WIDTH,
     lang: str = "en",
     wide: bool = False,
-) -> Table:
+) -> RenderableType:
     """The plan as a table fitting ``width``: one row per broadcast, local start first.
 
     The same rules as the reports: ids, times and statuses never split, titles wrap
@@ -58,21 +59,20 @@ def plan_table(
     columns = plan_columns(broadcasts, tz, lang)
     fitted = fit(columns, width, PRIORITY["plan"], wide=wide)
     caption = f"* {dropped_note(fitted, lang)}" if fitted.dropped else None
-    return build_table(fitted, title, caption)
+    return table_renderable(fitted, title, caption)  # a long plan: drawn as text
 
 
 def plan_columns(broadcasts: Iterable[Broadcast], tz: ZoneInfo, lang: str) -> list[Column]:
     """The plan table's columns before fitting: short headers, one cell per broadcast."""
     items = list(broadcasts)
-    cells: dict[str, list[Text]] = {
-        "id": [Text(b.id) for b in items],
-        "start": [Text(f"{format_local(b.start, tz)} {weekday(b.start, tz, lang)}") for b in items],
-        "duration_min": [Text(str(b.duration_min)) for b in items],
-        "programme": [Text(b.programme) for b in items],
-        "title": [Text(shown(b.title)) for b in items],  # titles come from outside
-        "targets": [
-            Text(" ".join(CODES.get(t.platform, t.platform) for t in b.targets)) for b in items
-        ],
+    # Plain strings where nothing is styled (never read as markup: ``reports.layout``).
+    cells: dict[str, list[Cell]] = {
+        "id": [b.id for b in items],
+        "start": [f"{format_local(b.start, tz)} {weekday(b.start, tz, lang)}" for b in items],
+        "duration_min": [str(b.duration_min) for b in items],
+        "programme": [b.programme for b in items],
+        "title": [shown(b.title) for b in items],  # titles come from outside
+        "targets": [" ".join(CODES.get(t.platform, t.platform) for t in b.targets) for b in items],
         "status": [
             Text(label(f"status.{b.status.value}", lang), style=_STATUS_STYLE[b.status])
             for b in items
