@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers.configs import ENVIRON, simulator_config
 from helpers.pg import pg_schema
 from helpers.retries import instant_retries
 
@@ -36,24 +37,8 @@ from streamer.tinystore import TinyStore
 # Thursday 3 December 2026, 10:00 in Almaty: the week began on Monday 30 November.
 T0 = datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
 CHANNEL = "UCrecordedSinceChannel01"
-CONFIG = """\
-data_dir = "data"
-timezone = "Asia/Almaty"
-
-[[programmes]]
-slug = "adal-komek"
-name = "Adal Komek"
-channels = [{{ platform = "youtube", id = "{channel}" }}]
-
-[platforms.youtube]
-api_key_envs = ["YT_KEY"]
-api_endpoint = "{endpoint}"
-rss_endpoint = "{endpoint}"
-
-[collector]
-request_timeout = 0.25
-"""
-ENVIRON = {"YT_KEY": "AIzaFAKE-recorded-since-key"}
+TIMEOUT = "[collector]\nrequest_timeout = 0.25\n"
+PROGRAMME = ("adal-komek", "Adal Komek", [("youtube", CHANNEL)])
 
 
 def served(stack: ExitStack, folder: Path, clock: SimulatedClock) -> Config:
@@ -71,8 +56,14 @@ def served(stack: ExitStack, folder: Path, clock: SimulatedClock) -> Config:
     sim = Simulator(Scenario(streams=[stream], seed=3), clock)
     stack.enter_context(instant_retries())
     endpoint = stack.enter_context(sim.serve())
+    return write(folder, endpoint)
+
+
+def write(folder: Path, endpoint: str) -> Config:
+    """The one-channel config on the simulator at ``endpoint`` (short timeouts)."""
     path = folder / "streamer.toml"
-    path.write_text(CONFIG.format(channel=CHANNEL, endpoint=endpoint), encoding="utf-8")
+    text = simulator_config(endpoint, programmes=[PROGRAMME], extra=TIMEOUT)
+    path.write_text(text, encoding="utf-8")
     return load_config(path)
 
 
@@ -187,9 +178,7 @@ def test_a_missing_or_unreadable_value_compares_as_before(tmp_path: Path, stored
     store = TinyStore(tmp_path / "data")
     store.set_meta({RECORDED_SINCE: stored})
     assert recorded_since(store) is None
-    path = tmp_path / "streamer.toml"
-    path.write_text(CONFIG.format(channel=CHANNEL, endpoint="http://127.0.0.1:9"), "utf-8")
-    config = load_config(path)
+    config = write(tmp_path, "http://127.0.0.1:9")
     found = summary(store, config, week_of(date(2026, 11, 30)), T0)
     row = found["row"]
     assert isinstance(row, dict)
