@@ -49,12 +49,10 @@ _PERIOD_PLAN = (
     " ORDER BY archived, seq"
 )
 _PERIOD_STREAMS = f"SELECT doc_text FROM streams WHERE {_STARTED} ORDER BY archived, seq"
-# The broadcasts planned outside the span that streams started in it are matched to.
-_MATCHED_PLAN = (
-    "SELECT doc_text FROM broadcasts WHERE NOT (start_at >= %(start)s AND start_at < %(end)s)"
-    f" AND id IN (SELECT broadcast_id FROM streams WHERE ({_STARTED})"
-    " AND broadcast_id IS NOT NULL) ORDER BY archived, seq"
-)
+# The broadcasts planned outside the span that streams started in it are matched to
+# (asked for by id, and only when there are any: most periods have none, and the
+# server's join of every stream's broadcast id found none in 40 ms).
+_MATCHED_PLAN = "SELECT doc_text FROM broadcasts WHERE id = ANY(%s) ORDER BY archived, seq"
 # The rollups of the streams started in the span, and the combined rollups of the
 # broadcasts planned in it, of those the streams are matched to and of their unplanned
 # ones (a superset: ``period_of`` picks its own, and no list of 25,000 keys is sent).
@@ -81,7 +79,12 @@ def read_period(tx: Connect, spare: Connect, start: datetime, end: datetime) -> 
         plan = broadcasts(conn.execute(_PERIOD_PLAN, bounds).fetchall())
         streams = [Stream.from_dict(loads(text)) for (text,) in conn.execute(
             _PERIOD_STREAMS, bounds).fetchall()]  # fmt: skip
-        matched = broadcasts(conn.execute(_MATCHED_PLAN, bounds).fetchall())
+        elsewhere = {s.broadcast_id for s in streams if s.broadcast_id is not None} - plan.keys()
+        matched = (
+            broadcasts(conn.execute(_MATCHED_PLAN, [sorted(elsewhere)]).fetchall())
+            if elsewhere
+            else {}
+        )
         rows = rollups.rows()
         if rows is None:  # no second connection, or its read failed: read them here
             rows = conn.execute(_PERIOD_ROLLUPS, bounds).fetchall()
