@@ -22,6 +22,13 @@ HEADER_IN = 1.0  # title and subtitle above the panels
 FOOTER_IN = 0.45  # the x axis below them
 LEGEND_IN = 0.4  # a legend row under the axis
 WIDTH_IN = 11.0
+# A phone's chart (the HTML page below 640 px): 4.4 inches, shown about 360 px wide, so
+# 9-point text stays near 10 px. Its panels stand one under another, and each row's
+# label sits above its bar, cut to ``NARROW_LABEL`` characters.
+NARROW_IN = 4.4
+NARROW_ROW_IN = 0.5  # a label line and a bar
+NARROW_PANEL_IN = 0.75  # a panel's title and its x axis
+NARROW_LABEL = 56
 INK, MUTED, NA = "#1a202c", "#4a5568", "#a0aec0"
 
 
@@ -54,9 +61,21 @@ class BarChart:
         rows = max(3, len(self.bars))
         return HEADER_IN + FOOTER_IN + rows * BAR_HEIGHT_IN + (LEGEND_IN if self.legend else 0)
 
+    @property
+    def narrow_height(self) -> float:
+        """Inches of the phone's chart: the header, each panel's rows, the legend."""
+        rows = max(2, len(self.bars))
+        panel = NARROW_PANEL_IN + rows * NARROW_ROW_IN
+        legend = 2 * LEGEND_IN if self.legend else 0  # two entries a line
+        return HEADER_IN + len(self.panels) * panel + legend
 
-def draw_bars(figure: Any, chart: BarChart, style: Style) -> None:
-    """Draw ``chart`` on ``figure``: one panel per figure, row labels on the left."""
+
+def draw_bars(figure: Any, chart: BarChart, style: Style, *, narrow: bool = False) -> None:
+    """Draw ``chart`` on ``figure``: one panel per figure, row labels on the left; or,
+    ``narrow``, panels one under another with each label above its bar."""
+    if narrow:
+        _draw_narrow(figure, chart, style)
+        return
     axes_list = figure.subplots(1, len(chart.panels), sharey=True, squeeze=False)[0]
     positions = list(range(len(chart.bars)))
     for index, (axes, name) in enumerate(zip(axes_list, chart.panels, strict=True)):
@@ -79,8 +98,42 @@ def draw_bars(figure: Any, chart: BarChart, style: Style) -> None:
         _legend(figure, chart.legend)
 
 
-def _panel(axes: Any, chart: BarChart, index: int, style: Style) -> None:
-    """One figure's bars, values written at their ends, n/a and notes as bands."""
+def _draw_narrow(figure: Any, chart: BarChart, style: Style) -> None:
+    """The phone's chart: a panel a figure, one under another, each row a line of label
+    over its bar (``BAR_AT`` below the row's centre)."""
+    from reports.chart_text import shorten
+
+    rows = max(len(chart.bars), 1)
+    for index, name in enumerate(chart.panels):
+        axes = figure.add_subplot(len(chart.panels), 1, index + 1)
+        _panel(axes, chart, index, style, at=_BAR_AT, thickness=0.42)
+        axes.set_title(name, fontsize=10, color=MUTED, loc="left")
+        axes.set_yticks([])
+        axes.set_ylim(rows - 0.5, -0.5)  # the first row on top
+        for row, bar in enumerate(chart.bars):
+            axes.text(0.0, row - 0.24, shorten(bar.label, NARROW_LABEL), fontsize=9, color=INK,
+                      va="center", ha="left", transform=axes.get_yaxis_transform())  # fmt: skip
+        if not chart.bars:
+            axes.text(0.02, 0, chart.empty, va="center", fontsize=10, color=MUTED,
+                      transform=axes.get_yaxis_transform())  # fmt: skip
+    if chart.legend:
+        _legend(figure, chart.legend, columns=2)
+
+
+_BAR_AT = 0.2  # the phone's bar, below its label line
+
+
+def _panel(
+    axes: Any,
+    chart: BarChart,
+    index: int,
+    style: Style,
+    *,
+    at: float = 0.0,
+    thickness: float = 0.7,
+) -> None:
+    """One figure's bars, values written at their ends, n/a and notes as bands (each
+    ``thickness`` high, ``at`` below its row's centre)."""
     known = [b.values[index] for b in chart.bars if b.values[index] is not None and not b.note]
     low = min([0.0, *(v for v in known if v is not None)])
     high = max([0.0, *(v for v in known if v is not None)])
@@ -89,16 +142,17 @@ def _panel(axes: Any, chart: BarChart, index: int, style: Style) -> None:
     axes.set_xlim(low - (0.3 * span if low < 0 else 0), high + 0.3 * span)
     for row, bar in enumerate(chart.bars):
         value = bar.values[index]
+        where = row + at
         if bar.note:
-            _band(axes, row, bar.note, bar.colours[index], hatch=None)
+            _band(axes, where, bar.note, bar.colours[index], None, thickness)
         elif value is None:
-            _band(axes, row, label("n/a", style.lang), NA, hatch="////")
+            _band(axes, where, label("n/a", style.lang), NA, "////", thickness)
         else:
-            axes.barh(row, value, height=0.7, color=bar.colours[index])
+            axes.barh(where, value, height=thickness, color=bar.colours[index])
             words = _value_text(value, chart.signed, style)
             axes.annotate(
                 words,
-                (value, row),
+                (value, where),
                 xytext=(-4 if value < 0 else 4, 0),
                 textcoords="offset points",
                 ha="right" if value < 0 else "left",
@@ -117,14 +171,15 @@ def _panel(axes: Any, chart: BarChart, index: int, style: Style) -> None:
     axes.set_axisbelow(True)
 
 
-def _band(axes: Any, row: int, words: str, colour: str, hatch: str | None) -> None:
+def _band(
+    axes: Any, row: float, words: str, colour: str, hatch: str | None, thickness: float = 0.7
+) -> None:
     """A full-width band across the panel with ``words``: no figure here, and why."""
+    low, high = row - thickness / 2, row + thickness / 2
     if hatch is None:
-        axes.axhspan(row - 0.35, row + 0.35, color=colour, alpha=0.14, linewidth=0)
+        axes.axhspan(low, high, color=colour, alpha=0.14, linewidth=0)
     else:
-        axes.axhspan(
-            row - 0.35, row + 0.35, facecolor="none", edgecolor="#cbd5e0", hatch=hatch, linewidth=0
-        )
+        axes.axhspan(low, high, facecolor="none", edgecolor="#cbd5e0", hatch=hatch, linewidth=0)
     axes.text(
         0.02,
         row,
@@ -156,14 +211,14 @@ def _number_formatter(style: Style) -> Any:
     return FuncFormatter(lambda x, _pos: style.number(x))
 
 
-def _legend(figure: Any, entries: Sequence[tuple[str, str]]) -> None:
+def _legend(figure: Any, entries: Sequence[tuple[str, str]], columns: int = 4) -> None:
     from matplotlib.patches import Patch
 
     handles = [Patch(facecolor=colour, label=words) for words, colour in entries]
     figure.legend(
         handles=handles,
         loc="outside lower center",
-        ncols=min(len(handles), 4),
+        ncols=min(len(handles), columns),
         frameon=False,
         fontsize=9,
     )

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reports.chart_bars import INK, MUTED, NA, WIDTH_IN, draw_bars
+from reports.chart_bars import INK, MUTED, NA, NARROW_IN, WIDTH_IN, draw_bars
 from reports.chart_data import bar_chart
 from reports.chart_text import day_text, short_title, text
 from reports.curve import TOTAL, Curve
@@ -36,6 +37,8 @@ from streamer.platforms import LABELS
 FORMATS = {".png": "png", ".svg": "svg"}
 DPI = 100  # an 11-inch chart is 1,100 pixels wide
 TITLE_IN = 0.8  # inches kept above the panels for the title and subtitle
+TITLE_LINE_IN = 0.24  # a further line of a phone chart's title
+NARROW_TITLE = 36  # characters of a phone chart's title a line
 # rcParams apply to the whole process, so each chart sets them under this lock.
 _LOCK = threading.Lock()
 _RC: dict[Any, Any] = {
@@ -67,9 +70,13 @@ def chart_format(path: Path) -> str:
     return fmt
 
 
-def report_chart(report: Report, style: Style, fmt: str = "svg") -> bytes:
-    """The chart of a summary, broadcasts or adherence report as PNG or SVG bytes."""
+def report_chart(report: Report, style: Style, fmt: str = "svg", *, narrow: bool = False) -> bytes:
+    """The chart of a summary, broadcasts or adherence report as PNG or SVG bytes;
+    ``narrow``: the phone's (``NARROW_IN`` wide, panels one under another)."""
     chart = bar_chart(report, style)
+    if narrow:
+        return _render(chart.title, chart.subtitle, chart.narrow_height, fmt,
+                       lambda f: draw_bars(f, chart, style, narrow=True), NARROW_IN)  # fmt: skip
     return _render(
         chart.title, chart.subtitle, chart.height, fmt, lambda f: draw_bars(f, chart, style)
     )
@@ -84,32 +91,57 @@ def curve_chart(curve: Curve, style: Style, fmt: str = "svg") -> bytes:
     )
 
 
-def inline_svg(payload: bytes) -> str:
+def inline_svg(payload: bytes, css_class: str = "", prefix: str = "") -> str:
     """An SVG chart as an ``<svg>`` element for an HTML page: no XML prolog, doctype,
-    metadata or style sheet.
+    metadata or style sheet; ``css_class`` on the element, ``prefix`` before each of
+    its ids (and every reference to one).
 
     Matplotlib's metadata names the generator with web addresses (nothing to show),
     and its style sheet says ``*{...}``, which inline would reach the whole page: the
-    page's own style sheet gives its charts that rule instead.
+    page's own style sheet gives its charts that rule instead. Two charts of one page
+    draw the same hatches and clips under the same ids; a reference finds the first in
+    the page, which the browser does not paint when its chart is hidden.
     """
     document = payload.decode("utf-8")
     element = document[document.index("<svg") :]
     element = re.sub(r"<metadata>.*?</metadata>\s*", "", element, flags=re.DOTALL)
-    return re.sub(r"<style[^>]*>[^<]*</style>\s*", "", element)
+    element = re.sub(r"<style[^>]*>[^<]*</style>\s*", "", element)
+    if prefix:
+        element = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}\1"', element)
+        element = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}\1)", element)
+        element = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}\1"', element)
+    if css_class:
+        element = element.replace("<svg ", f'<svg class="{css_class}" ', 1)
+    return element
 
 
 def _render(
-    heading: str, subtitle: str, height: float, fmt: str, draw: Callable[[Any], None]
+    heading: str,
+    subtitle: str,
+    height: float,
+    fmt: str,
+    draw: Callable[[Any], None],
+    width: float = WIDTH_IN,
 ) -> bytes:
+    # A phone's chart wraps its title (12 points, NARROW_TITLE characters a line); each
+    # line more adds to the band above the panels.
+    lines = [heading] if width >= WIDTH_IN else textwrap.wrap(heading, NARROW_TITLE) or [""]
+    extra = TITLE_LINE_IN * (len(lines) - 1)
+    height += extra
     with _settings():
         from matplotlib.figure import Figure
         from matplotlib.layout_engine import ConstrainedLayoutEngine
 
         # The title block sits in a fixed band; the panels fill what is left.
-        layout = ConstrainedLayoutEngine(rect=(0, 0, 1, 1 - TITLE_IN / height))
-        figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout=layout)
-        figure.text(0.01, 1 - 0.28 / height, heading, fontsize=14, weight="bold", color=INK)
-        figure.text(0.01, 1 - 0.58 / height, subtitle, fontsize=10, color=MUTED)
+        layout = ConstrainedLayoutEngine(rect=(0, 0, 1, 1 - (TITLE_IN + extra) / height))
+        figure = Figure(figsize=(width, height), dpi=DPI, layout=layout)
+        size = 14 if width >= WIDTH_IN else 12
+        if len(lines) == 1:
+            figure.text(0.01, 1 - 0.28 / height, lines[0], fontsize=size, weight="bold", color=INK)
+        else:  # hung from the top edge, as the single line's first pixel is
+            figure.text(0.01, 1 - 0.1 / height, "\n".join(lines), fontsize=size, weight="bold",
+                        color=INK, va="top", linespacing=1.25)  # fmt: skip
+        figure.text(0.01, 1 - (0.58 + extra) / height, subtitle, fontsize=10, color=MUTED)
         draw(figure)
         return _save(figure, fmt)
 

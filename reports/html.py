@@ -73,8 +73,13 @@ def chart_svg(report: Report, style: Style, curve: Curve | None = None) -> Marku
         return None
     from reports.charts import curve_chart, inline_svg, report_chart
 
-    drawn = curve_chart(curve, style, "svg") if curve else report_chart(report, style, "svg")
-    return Markup(inline_svg(drawn))
+    if curve is not None:
+        return Markup(inline_svg(curve_chart(curve, style, "svg")))
+    # A bar chart twice: the page shows the narrow one below 640 px (a phone), where the
+    # wide one's text would be a third of its size.
+    wide = inline_svg(report_chart(report, style, "svg"), "wide")
+    narrow = inline_svg(report_chart(report, style, "svg", narrow=True), "narrow", "n-")
+    return Markup(wide + narrow)
 
 
 # -- pages -------------------------------------------------------------------------

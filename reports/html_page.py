@@ -55,6 +55,7 @@ h2 { font-size: 1.1rem; margin: 28px 0 8px; color: var(--muted); font-weight: 60
 figure { margin: 8px 0; }
 figure svg * { stroke-linejoin: round; stroke-linecap: butt; }
 figure svg { display: block; width: 100%; max-width: 1000px; height: auto; }
+figure svg.narrow { display: none; max-width: 480px; }
 .note { color: var(--muted); font-style: italic; }
 .scroll { overflow: auto; max-height: 85vh; }
 thead th { position: sticky; top: 0; z-index: 1; }
@@ -100,6 +101,8 @@ footer { margin-top: 28px; color: var(--muted); font-size: 0.8rem; }
   }
   td.num { white-space: normal; }
   td.title { min-width: 0; }
+  figure svg.wide { display: none; }
+  figure svg.narrow { display: block; }
   td .v { text-align: right; }
   td.first { font-weight: 600; }
   .change { display: inline; margin-left: 6px; }

@@ -7,6 +7,7 @@ every Kazakh and Russian letter has a glyph.
 
 from __future__ import annotations
 
+import re
 import struct
 import warnings
 import xml.etree.ElementTree as ET
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reports.chart_bars import MAX_BARS
+from reports.chart_bars import MAX_BARS, NARROW_LABEL
 from reports.chart_data import FINDING_COLOURS, bar_chart
 from reports.charts import curve_chart, inline_svg, report_chart
 from reports.curve import Curve
@@ -274,3 +275,38 @@ def test_week_groups_read_as_days() -> None:
     chart = bar_chart(Report("summary", summary_columns("week"), rows, period=period), style())
     labels = [plain(bar.label) for bar in chart.bars]
     assert labels == ["week 48: 23 – 29 Nov", "week 49: 30 Nov – 6 Dec"]
+
+
+def test_the_phone_chart_stacks_its_panels_with_labels_over_the_bars() -> None:
+    """``narrow``: 4.4 inches wide, a panel under another (each panel's title lower
+    than the last), every row's label written once per panel, cut to fit; a long
+    Kazakh title wraps instead of running off the right edge."""
+    rows = [broadcast_row(n) for n in range(1, 9)]
+    rows[2] = {**rows[2], "title": "Адал көмек: Түркістан облысының тұрғындарына тегін заң кеңесі"}
+    report = Report("broadcasts", BROADCAST_COLUMNS, rows, period=WEEK)
+    payload = report_chart(report, style("kk"), narrow=True)
+    root = ET.fromstring(payload)
+    assert root.get("width") == "316.8pt"  # 4.4 in
+    texts = svg_texts(payload)
+    chart = bar_chart(report, style("kk"))
+    for bar in chart.bars:
+        shown = bar.label if len(bar.label) <= NARROW_LABEL else bar.label[:20]
+        assert sum(t.startswith(plain(shown)) for t in texts) == len(chart.panels), bar.label
+    assert all(len(t) <= NARROW_LABEL for t in texts)
+    titles = [t for t in texts if t in chart.panels]
+    assert titles == list(chart.panels)
+    # The wide chart of the same report is 11 inches, labels whole beside the bars.
+    assert ET.fromstring(report_chart(report, style("kk"))).get("width") == "792pt"
+
+
+def test_two_charts_inline_in_one_page_keep_their_own_ids() -> None:
+    """The phone's chart beside the wide one: its ids and every reference to them take
+    the prefix, so no id is in the page twice and each chart finds its own hatches."""
+    report = platform_summary()  # "n/a" bands: hatch patterns with ids
+    wide = inline_svg(report_chart(report, style("en")), "wide")
+    narrow = inline_svg(report_chart(report, style("en"), narrow=True), "narrow", "n-")
+    ids = re.findall(r'\bid="([^"]+)"', wide + narrow)
+    assert ids and len(ids) == len(set(ids))
+    for ref in re.findall(r"url\(#([^)]+)\)|href=\"#([^\"]+)\"", narrow):
+        assert "".join(ref).startswith("n-")
+    assert wide.startswith('<svg class="wide" ') and narrow.startswith('<svg class="narrow" ')

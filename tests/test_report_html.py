@@ -158,7 +158,7 @@ def test_page_is_self_contained(home: Path, capsys: pytest.CaptureFixture[str]) 
     page = Page(html_of(home, capsys, "summary", "--period", "2026-W48"))
     names = page.names()
     assert "script" not in names and "link" not in names and "iframe" not in names
-    assert names.count("style") == 1 and names.count("svg") == 1
+    assert names.count("style") == 1 and names.count("svg") == 2  # wide, and a phone's
     refs = [
         value
         for _, attrs in page.tags
@@ -405,3 +405,36 @@ def test_broadcast_ids_break_only_after_a_platform(tmp_path: Path, width: int) -
     lines = dict(json.loads(html.unescape(found.group(1))))
     assert lines["u-4e8wpjg7"] == 1 and lines["b20250101000"] == 1, lines
     assert lines["instagram:85075392842981857"] <= 2, lines
+
+
+# Which chart the browser shows, and at what scale its drawing units (points) come out.
+CHART_SCALE = """<script>
+var shown = Array.from(document.querySelectorAll("figure svg")).filter(function (svg) {
+  return svg.getBoundingClientRect().width > 0;
+}).map(function (svg) {
+  return [svg.getAttribute("class"),
+          svg.getBoundingClientRect().width / svg.viewBox.baseVal.width];
+});
+document.body.dataset.charts = JSON.stringify(
+  {shown: shown, page: document.documentElement.scrollWidth, width: innerWidth});
+</script>"""
+
+
+@pytest.mark.parametrize(("width", "chart", "scale"), [(390, "narrow", 1.0), (1280, "wide", 1.2)])
+def test_a_phone_gets_the_chart_drawn_for_it(
+    home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, width: int, chart: str,
+    scale: float,
+) -> None:  # fmt: skip
+    """At phone width the page shows the narrow chart, its 9-point labels at least 9 px
+    (the wide one would be drawn at under half its size there); on a desktop the wide
+    one. One chart at a time, and the page never scrolls sideways."""
+    markup = html_of(home, capsys, "broadcasts", "--period", "2026-W48", "--lang", "kk")
+    page = tmp_path / "charts.html"
+    page.write_text(markup.replace("</body>", CHART_SCALE + "</body>"), encoding="utf-8")
+    dom = browse(page, tmp_path, "--dump-dom", f"--window-size={width},900")
+    found = re.search(r'data-charts="([^"]*)"', dom)
+    assert found is not None, dom[-500:]
+    seen = json.loads(html.unescape(found.group(1)))
+    ((name, drawn),) = seen["shown"]
+    assert name == chart and drawn >= scale, seen
+    assert seen["page"] <= seen["width"]
