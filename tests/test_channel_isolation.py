@@ -30,7 +30,7 @@ from streamer.app.cli import run
 from streamer.app.cli_status import gather
 from streamer.app.daemon import Collector
 from streamer.app.prometheus import MetricsServer
-from streamer.models import Channel
+from streamer.models import Channel, to_iso
 from streamer.timezones import tzdata_version
 
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
@@ -250,7 +250,7 @@ def test_status_shows_failing_channels_final_polls_and_quota(
         built.clock.set(T0 + timedelta(hours=2, minutes=5))  # the streams have ended
         built.collector.collect_once()
         found = gather(built.collector.config, built.store, built.clock.now())
-        config_path = built.collector.config.path
+        config_path, tz = built.collector.config.path, built.collector.config.tz
     before = sorted(p.stat().st_mtime_ns for p in (tmp_path / "data").rglob("*.json"))
     assert run(["--config", str(config_path), "status"]) == 0
     text = capsys.readouterr().out
@@ -269,3 +269,6 @@ def test_status_shows_failing_channels_final_polls_and_quota(
     assert pending == dict.fromkeys(("youtube", "facebook", "instagram", "twitch"), 1)
     assert found["quota"]["used"][KEY_NAMES["youtube"]["api_key_env"]] > 0
     assert parsed["tzdata"] == tzdata_version() and f"tzdata {tzdata_version()}" in text
+    # When the first cycle wrote: what summaries compare from.
+    assert parsed["recorded_since"] == to_iso(T0)
+    assert f"collecting since {T0.astimezone(tz):%Y-%m-%d %H:%M}" in text

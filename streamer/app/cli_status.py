@@ -22,6 +22,7 @@ from collectors.youtube_quota import quota_day
 from streamer.app.clibase import CONTEXT, App, pass_app
 from streamer.clock import SystemClock
 from streamer.config import Config
+from streamer.history import recorded_since
 from streamer.models import StreamStatus, from_iso, to_iso
 from streamer.safe_text import printable
 from streamer.store import Store
@@ -63,11 +64,17 @@ def gather(config: Config, store: Store, now: datetime) -> dict[str, Any]:
     return {
         "at": to_iso(now),
         "tzdata": tzdata_version(),  # the zone rules every local time here follows
+        # Since when the store holds collected data (summaries compare nothing earlier).
+        "recorded_since": _opt(recorded_since(store)),
         "platforms": [_platform(store, name, now) for name in platforms],
         "channels": _channels(config, store, platforms, now),
         "final_polls": _final_polls(store, platforms),
         "quota": _quota(config, store, now),
     }
+
+
+def _opt(moment: datetime | None) -> str | None:
+    return None if moment is None else to_iso(moment)
 
 
 def _platform(store: Store, name: str, now: datetime) -> dict[str, Any]:
@@ -137,7 +144,9 @@ def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:
         return from_iso(text).astimezone(tz).strftime("%Y-%m-%d %H:%M") if text else "never"
 
     when = f"{local(found['at'])} ({tz.key}, tzdata {found['tzdata']})"
-    lines = [f"streamer status at {when}", "", "platforms"]
+    since = found.get("recorded_since")
+    collecting = f"collecting since {local(since)}" if since else "nothing collected yet"
+    lines = [f"streamer status at {when}", collecting, "", "platforms"]
     for item in found["platforms"]:
         state = item["state"]
         if state == "paused":
