@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reports.chart_text import shorten
 from reports.fmt import Style
 from reports.labels import label
 
@@ -29,6 +30,7 @@ NARROW_IN = 4.4
 NARROW_ROW_IN = 0.5  # a label line and a bar
 NARROW_PANEL_IN = 0.75  # a panel's title and its x axis
 NARROW_LABEL = 56
+NARROW_BAR_AT = 0.2  # a phone's bar sits this far below its row's centre, under its label
 INK, MUTED, NA = "#1a202c", "#4a5568", "#a0aec0"
 
 
@@ -85,28 +87,18 @@ def draw_bars(figure: Any, chart: BarChart, style: Style, *, narrow: bool = Fals
     first.set_yticks(positions, [bar.label for bar in chart.bars], fontsize=9)
     first.set_ylim(max(len(chart.bars), 1) - 0.5, -0.5)  # the first row on top
     if not chart.bars:
-        first.text(
-            0.02,
-            0,
-            chart.empty,
-            va="center",
-            fontsize=10,
-            color=MUTED,
-            transform=first.get_yaxis_transform(),
-        )
+        _empty(first, chart)
     if chart.legend:
         _legend(figure, chart.legend)
 
 
 def _draw_narrow(figure: Any, chart: BarChart, style: Style) -> None:
     """The phone's chart: a panel a figure, one under another, each row a line of label
-    over its bar (``BAR_AT`` below the row's centre)."""
-    from reports.chart_text import shorten
-
+    over its bar (``NARROW_BAR_AT`` below the row's centre)."""
     rows = max(len(chart.bars), 1)
     for index, name in enumerate(chart.panels):
         axes = figure.add_subplot(len(chart.panels), 1, index + 1)
-        _panel(axes, chart, index, style, at=_BAR_AT, thickness=0.42)
+        _panel(axes, chart, index, style, at=NARROW_BAR_AT, thickness=0.42)
         axes.set_title(name, fontsize=10, color=MUTED, loc="left")
         axes.set_yticks([])
         axes.set_ylim(rows - 0.5, -0.5)  # the first row on top
@@ -114,13 +106,15 @@ def _draw_narrow(figure: Any, chart: BarChart, style: Style) -> None:
             axes.text(0.0, row - 0.24, shorten(bar.label, NARROW_LABEL), fontsize=9, color=INK,
                       va="center", ha="left", transform=axes.get_yaxis_transform())  # fmt: skip
         if not chart.bars:
-            axes.text(0.02, 0, chart.empty, va="center", fontsize=10, color=MUTED,
-                      transform=axes.get_yaxis_transform())  # fmt: skip
+            _empty(axes, chart)
     if chart.legend:
         _legend(figure, chart.legend, columns=2)
 
 
-_BAR_AT = 0.2  # the phone's bar, below its label line
+def _empty(axes: Any, chart: BarChart) -> None:
+    """What an empty chart says, where its first row would be."""
+    axes.text(0.02, 0, chart.empty, va="center", fontsize=10, color=MUTED,
+              transform=axes.get_yaxis_transform())  # fmt: skip
 
 
 def _panel(

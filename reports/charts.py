@@ -125,7 +125,8 @@ def _render(
 ) -> bytes:
     # A phone's chart wraps its title (12 points, NARROW_TITLE characters a line); each
     # line more adds to the band above the panels.
-    lines = [heading] if width >= WIDTH_IN else textwrap.wrap(heading, NARROW_TITLE) or [""]
+    narrow = width < WIDTH_IN
+    lines = (textwrap.wrap(heading, NARROW_TITLE) or [""]) if narrow else [heading]
     extra = TITLE_LINE_IN * (len(lines) - 1)
     height += extra
     with _settings():
@@ -135,7 +136,7 @@ def _render(
         # The title block sits in a fixed band; the panels fill what is left.
         layout = ConstrainedLayoutEngine(rect=(0, 0, 1, 1 - (TITLE_IN + extra) / height))
         figure = Figure(figsize=(width, height), dpi=DPI, layout=layout)
-        size = 14 if width >= WIDTH_IN else 12
+        size = 12 if narrow else 14
         if len(lines) == 1:
             figure.text(0.01, 1 - 0.28 / height, lines[0], fontsize=size, weight="bold", color=INK)
         else:  # hung from the top edge, as the single line's first pixel is

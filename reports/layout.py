@@ -119,11 +119,6 @@ class Column:
                 widest = len(text)
         return widest
 
-    @property
-    def minimum(self) -> int:
-        """The narrowest this column may be."""
-        return self.least(self.natural)
-
     def least(self, natural: int) -> int:
         """The narrowest this column may be, its ``natural`` width known."""
         if self.wraps:

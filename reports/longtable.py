@@ -129,17 +129,12 @@ def _plain_rows(columns: list[list[_Cell]], widths: list[int], numeric: list[boo
     justified: list[list[str | list[str]]] = []
     tall: set[int] = set()  # rows with a cell of more than one line
     for cells, size, right in zip(columns, widths, numeric, strict=True):
-        if right:
-            justified.append(
-                [
-                    c.rstrip().rjust(size) if isinstance(c, str) else _lines(c, size, right)
-                    for c in cells
-                ]
-            )
-        else:
-            justified.append(
-                [c.ljust(size) if isinstance(c, str) else _lines(c, size, right) for c in cells]
-            )
+        justified.append(
+            [
+                _justified(c, size, right) if isinstance(c, str) else _lines(c, size, right)
+                for c in cells
+            ]
+        )
         tall.update(row for row, c in enumerate(cells) if isinstance(c, list))
     gap = " " * GAP
     blank = [" " * size for size in widths]

@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from schedules.conflicts import ConflictError, check_conflicts
-from schedules.ids import sequential_id_factory
+from schedules.ids import IdFactory, sequential_id_factory
 from schedules.plans import PlanRequest, add, cancel, move
 from streamer.errors import UserError
 from streamer.models import Broadcast, BroadcastStatus, Channel, Programme, Target
@@ -53,6 +53,11 @@ def archived(tmp_path: Path) -> TinyStore:
     return store
 
 
+def add_at(store: TinyStore, start: str, ids: IdFactory) -> list[Broadcast]:
+    """``plan add`` of ``request(start)`` through ``store``, conflicts checked."""
+    return store.change_plan(lambda plan: add(plan, request(start), PROGRAMMES, UTC_ZONE, ids))
+
+
 def request(start: str) -> PlanRequest:
     """A one-off hour on the show's channel at ``start`` (UTC)."""
     return PlanRequest("show", "new", start, 60, repeat=None)
@@ -72,9 +77,7 @@ def test_an_edit_over_archived_time_still_finds_its_conflict(archived: TinyStore
     """A new broadcast overlapping an archived held one on its channel is refused."""
     ids = sequential_id_factory(10)
     with pytest.raises(ConflictError):
-        archived.change_plan(
-            lambda plan: add(plan, request("2025-01-10 10:30"), PROGRAMMES, UTC_ZONE, ids)
-        )
+        add_at(archived, "2025-01-10 10:30", ids)
 
 
 def test_archived_broadcast_is_found_by_id(archived: TinyStore) -> None:
@@ -95,9 +98,7 @@ def test_an_edit_of_the_current_plan_leaves_the_archive_undecoded(
 
     monkeypatch.setattr(archived, "_archived_plan", no_decoding)
     ids = sequential_id_factory(10)
-    made = archived.change_plan(
-        lambda plan: add(plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, ids)
-    )
+    made = add_at(archived, "2025-03-01 10:00", ids)
     assert [item.id for item in made] == ["b0000010"]
 
 
@@ -108,9 +109,7 @@ def test_an_archive_written_behind_its_index_is_indexed_again(archived: TinyStor
     data["broadcasts"]["99"] = held("b0000002", HELD_AT + timedelta(days=1)).to_dict()
     path.write_bytes(orjson.dumps(data))
     ids = sequential_id_factory()
-    made = archived.change_plan(
-        lambda plan: add(plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, ids)
-    )
+    made = add_at(archived, "2025-03-01 10:00", ids)
     assert [item.id for item in made] == ["b0000003"]
 
 
@@ -130,12 +129,8 @@ def test_a_conflict_reaching_across_a_month_boundary_is_found(tmp_path: Path) ->
     assert (store.data_dir / "archive" / "2025-01.plan.json").exists()
     ids = sequential_id_factory(10)
     with pytest.raises(ConflictError, match="b0000001"):
-        store.change_plan(
-            lambda plan: add(plan, request("2025-02-01 00:00"), PROGRAMMES, UTC_ZONE, ids)
-        )
-    made = store.change_plan(
-        lambda plan: add(plan, request("2025-02-01 00:30"), PROGRAMMES, UTC_ZONE, ids)
-    )
+        add_at(store, "2025-02-01 00:00", ids)
+    made = add_at(store, "2025-02-01 00:30", ids)
     assert [item.start for item in made] == [datetime(2025, 2, 1, 0, 30, tzinfo=UTC)]
 
 
@@ -155,9 +150,7 @@ def test_ids_of_every_archived_month_stay_taken(tmp_path: Path) -> None:
         "2025-03.plan.json",
     ]
     ids = sequential_id_factory()
-    made = store.change_plan(
-        lambda plan: add(plan, request("2025-06-01 10:00"), PROGRAMMES, UTC_ZONE, ids)
-    )
+    made = add_at(store, "2025-06-01 10:00", ids)
     assert [item.id for item in made] == ["b0000004"]
 
 
@@ -169,17 +162,9 @@ def test_a_folder_without_plan_indexes_gets_them_and_still_counts_its_archive(
     index.unlink()
     fresh = TinyStore(archived.data_dir, fsync=False)
     with pytest.raises(ConflictError):
-        fresh.change_plan(
-            lambda plan: add(
-                plan, request("2025-01-10 10:30"), PROGRAMMES, UTC_ZONE, sequential_id_factory()
-            )
-        )
+        add_at(fresh, "2025-01-10 10:30", sequential_id_factory())
     assert orjson.loads(index.read_bytes())["ids"] == ["b0000001"]
-    made = fresh.change_plan(
-        lambda plan: add(
-            plan, request("2025-03-01 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory()
-        )
-    )
+    made = add_at(fresh, "2025-03-01 10:00", sequential_id_factory())
     assert [item.id for item in made] == ["b0000002"]
 
 
@@ -191,12 +176,8 @@ def test_a_running_working_broadcast_still_conflicts(tmp_path: Path) -> None:
     store.change_plan(lambda _plan: [long, held("b0000002", HELD_AT - timedelta(days=1))])
     ids = sequential_id_factory(10)
     with pytest.raises(ConflictError, match="b0000001"):
-        store.change_plan(
-            lambda plan: add(plan, request("2025-01-10 12:30"), PROGRAMMES, UTC_ZONE, ids)
-        )
-    made = store.change_plan(
-        lambda plan: add(plan, request("2025-01-10 13:00"), PROGRAMMES, UTC_ZONE, ids)
-    )
+        add_at(store, "2025-01-10 12:30", ids)
+    made = add_at(store, "2025-01-10 13:00", ids)
     assert [item.id for item in made] == ["b0000011"]
 
 
@@ -222,11 +203,7 @@ def test_an_edit_of_next_week_decodes_none_of_mains_finished_broadcasts(
         lambda _plan: [held(f"b000000{n}", HELD_AT + timedelta(hours=n)) for n in range(1, 4)]
     )
     decoded = count_decodes(monkeypatch)
-    made = store.change_plan(
-        lambda plan: add(
-            plan, request("2025-01-17 10:00"), PROGRAMMES, UTC_ZONE, sequential_id_factory(10)
-        )
-    )
+    made = add_at(store, "2025-01-17 10:00", sequential_id_factory(10))
     assert decoded == []
     assert [item.id for item in made] == ["b0000010"]
     assert set(store.broadcasts()) == {"b0000001", "b0000002", "b0000003", "b0000010"}
@@ -297,9 +274,7 @@ def test_a_checked_edit_decodes_only_the_broadcasts_around_it(
     decoded = count_decodes(monkeypatch)
     ids = sequential_id_factory(100)
     with pytest.raises(ConflictError, match="b0000005"):
-        store.change_plan(
-            lambda plan: add(plan, request("2025-01-15 10:30"), PROGRAMMES, UTC_ZONE, ids)
-        )
+        add_at(store, "2025-01-15 10:30", ids)
     assert decoded == ["b0000005"]
 
 

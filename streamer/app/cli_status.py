@@ -61,20 +61,17 @@ def status(app: App, fmt: str) -> None:
 def gather(config: Config, store: Store, now: datetime) -> dict[str, Any]:
     """The status as plain JSON types (times in UTC ISO 8601)."""
     platforms = config.platforms_in_use()
+    since = recorded_since(store)
     return {
         "at": to_iso(now),
         "tzdata": tzdata_version(),  # the zone rules every local time here follows
         # Since when the store holds collected data (summaries compare nothing earlier).
-        "recorded_since": _opt(recorded_since(store)),
+        "recorded_since": since and to_iso(since),
         "platforms": [_platform(store, name, now) for name in platforms],
         "channels": _channels(config, store, platforms, now),
         "final_polls": _final_polls(store, platforms),
         "quota": _quota(config, store, now),
     }
-
-
-def _opt(moment: datetime | None) -> str | None:
-    return None if moment is None else to_iso(moment)
 
 
 def _platform(store: Store, name: str, now: datetime) -> dict[str, Any]:
