@@ -23,7 +23,16 @@ from reports.html_page import CSS, html_label
 from reports.labels import headline, label
 from reports.periods import Period
 from reports.render import COUNT_ORDER, change_text, note_text
-from reports.report import CHANGES, COMPARISON_COLUMNS, Cell, Note, Report, Row, column_kind
+from reports.report import (
+    CHANGES,
+    COMPARISON_COLUMNS,
+    Cell,
+    Note,
+    Report,
+    Row,
+    column_kind,
+    shows_changes,
+)
 from streamer import safe_text
 from streamer.models import StreamStatus
 from streamer.platforms import LABELS
@@ -249,7 +258,7 @@ def _value(report: Report, style: Style, column: str, value: Cell) -> Markup:
 
 def _legend(report: Report, style: Style) -> str:
     legend = f"{UNKNOWN}: {label('n/a', style.lang)}"
-    if any(change in report.columns for change in CHANGES.values()):
+    if shows_changes(report):
         legend = f"+n / −n: {label('change', style.lang)}; {legend}"
     return legend
 

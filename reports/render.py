@@ -38,6 +38,7 @@ from reports.report import (
     Report,
     column_kind,
     half_up,
+    shows_changes,
 )
 from streamer import safe_text
 from streamer.platforms import LABELS
@@ -123,16 +124,10 @@ def _table(report: Report, style: Style, width: int, wide: bool) -> tuple[Render
         title = f"{title} — {style.period(report.period)}"
     fitted = fit_columns(report, style, width, wide)
     parts = [legend([c.key for c in fitted.shown], style.lang)]
-    if report.kind == "summary" and _has_changes(report):
+    if report.kind == "summary" and shows_changes(report):
         parts.append(f"+n / −n: {label('change', style.lang)}")
     parts.append(f"{UNKNOWN}: {label('n/a', style.lang)}")
     return table_renderable(fitted, title, "; ".join(p for p in parts if p)), fitted
-
-
-def _has_changes(report: Report) -> bool:
-    """Whether any row shows a change (all are blank before the first collection)."""
-    changes = [c for c in CHANGES.values() if c in report.columns]
-    return any(row.get(c) is not None for row in report.rows for c in changes)
 
 
 def report_style(report: Report, style: Style) -> Style:

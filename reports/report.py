@@ -163,6 +163,13 @@ class Report:
     gaps: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
+def shows_changes(report: Report) -> bool:
+    """Whether any row has a change to show (none before the first collection, say):
+    the console and the page explain "+n / −n" only then."""
+    changes = [c for c in CHANGES.values() if c in report.columns]
+    return any(row.get(c) is not None for row in report.rows for c in changes)
+
+
 def rounded(value: float | None, digits: int = 1) -> float | None:
     """``value`` rounded half up for a report cell (``None`` stays unknown).
 

@@ -438,3 +438,22 @@ def test_a_phone_gets_the_chart_drawn_for_it(
     ((name, drawn),) = seen["shown"]
     assert name == chart and drawn >= scale, seen
     assert seen["page"] <= seen["width"]
+
+
+@pytest.mark.parametrize("change", [None, 2])
+def test_the_change_legend_shows_only_with_a_change(change: int | None) -> None:
+    """A summary whose changes are all blank (nothing collected the period before) does
+    not explain "+n / −n" under its table, on the page as on the console."""
+    from reports.render import render_text
+    from reports.report import summary_columns
+
+    columns = summary_columns("programme")
+    row = {column: None for column in columns}
+    row |= {"programme": "adal-komek", "broadcasts_planned": 2, "broadcasts_planned_change": change}
+    report = Report(kind="summary", columns=columns, rows=[row], subject="programme")
+    style = Style("ru", ZoneInfo("Asia/Almaty"))
+    page = html_report(report, style).decode("utf-8")
+    legend = re.search(r'<p class="legend">(.*?)</p>', page, flags=re.DOTALL)
+    assert legend is not None
+    assert ("+n / −n" in legend.group(1)) is (change is not None)
+    assert ("+n / −n" in render_text(report, style)) is (change is not None)
