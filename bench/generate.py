@@ -337,7 +337,11 @@ def _main(history: History, main: dict[str, list[Doc]], seed: int) -> dict[str, 
     # The last PLAN_HORIZON days' ledger rows; older ones are in the month archives.
     first = max(0, history.days - PLAN_HORIZON.days)
     quota = [_quota_row(FIRST_DAY + timedelta(days=d)) for d in range(first, history.days + 1)]
-    tables = {"streams": streams, "rollups": rollups, "quota": quota, "meta": []}
+    # What the collector that wrote this history stored with its first write
+    # (``streamer.history``); without it the first cycle would search the whole archive
+    # for the earliest record, as on a store an older release filled.
+    since = {"name": "recorded_since", "value": f"{FIRST_DAY.isoformat()}T00:00:00Z"}
+    tables = {"streams": streams, "rollups": rollups, "quota": quota, "meta": [since]}
     return {"broadcasts": main["broadcasts"], **tables}
 
 

@@ -238,14 +238,15 @@ def _recombine(
 ) -> None:
     """The combined rollups of the ``redo`` broadcasts, from their whole history.
 
-    Their streams in the archive count too, as they do for ``rollup --rebuild``;
+    Their streams in the archive count too, as they do for ``rollup --rebuild`` (only
+    theirs are read: a month archive holds thousands);
     a broadcast left with no stream gets an empty rollup (and is ``orphaned``).
     The history read runs an interval past ``now``: what other collectors sharing
     the store polled in this tick (and committed first) counts too.
     """
     if not redo:
         return
-    everything = {**store.streams(include_archive=True), **cycle.streams}
+    everything = {**store.grouped_streams(redo), **cycle.streams}
     members: dict[str, list[Stream]] = {b: [] for b in redo}
     for stream in everything.values():
         group = group_of(stream)

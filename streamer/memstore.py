@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from types import MappingProxyType
@@ -41,6 +41,7 @@ from streamer.tinycycle import (
     take_old_quota,
 )
 from streamer.tinyfiles import Doc, Tables, insert_new, upsert
+from streamer.unplanned import group_of
 
 _KEYS = {"broadcasts": "id", "quota": "id", "outbox": "id"}  # others: "key"
 
@@ -79,6 +80,12 @@ class MemStore:
         """Streams by key: the working set, plus the archived ones when asked."""
         docs = self._docs("streams", archive=include_archive)
         return {doc["key"]: Stream.from_dict(doc) for doc in docs}
+
+    def grouped_streams(self, groups: Collection[str]) -> dict[str, Stream]:
+        """The streams, working or archived, of the broadcasts ``groups``."""
+        wanted = set(groups)
+        everything = self.streams(include_archive=True).items()
+        return {key: stream for key, stream in everything if group_of(stream) in wanted}
 
     def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:
         """Rollups by stream key, like ``streams``."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -55,6 +55,7 @@ from streamer.store import (
     gaps_of,
     snapshots_of,
 )
+from streamer.unplanned import group_of
 
 LEASE_SECONDS = 300  # a dead collector's streams are polled by others after this
 CONNECT_WAIT = 2.0  # s: a cycle waits this long for a connection, then records a store gap
@@ -157,6 +158,18 @@ class PgStore(PgWork):
         texts = self._docs("SELECT doc_text FROM streams" + where + " ORDER BY archived DESC, seq")
         streams = (Stream.from_dict(loads(text)) for text in texts)
         return {stream.key: stream for stream in streams}
+
+    def grouped_streams(self, groups: Collection[str]) -> dict[str, Stream]:
+        """The streams, working or archived, of the broadcasts ``groups``, by the
+        indexed ``broadcast_id`` and the document's unplanned id."""
+        wanted = sorted(set(groups))
+        texts = self._docs(
+            "SELECT doc_text FROM streams WHERE broadcast_id = ANY(%s)"
+            " OR doc->>'unplanned_id' = ANY(%s) ORDER BY archived DESC, seq",
+            [wanted, wanted],
+        )
+        streams = (Stream.from_dict(loads(text)) for text in texts)
+        return {stream.key: stream for stream in streams if group_of(stream) in wanted}
 
     def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:
         """Rollups by stream key, like ``streams``."""

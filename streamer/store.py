@@ -31,7 +31,7 @@ other's updates and a crash never leaves a file half written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -230,6 +230,12 @@ class Store(Protocol):
     # -- collection -------------------------------------------------------------
     def streams(self, *, include_archive: bool = False) -> dict[str, Stream]:
         """Streams by key: the working set, plus archived ones when asked."""
+        ...
+
+    def grouped_streams(self, groups: Collection[str]) -> dict[str, Stream]:
+        """The streams, working or archived, that count in one of the broadcasts
+        ``groups`` (planned or unplanned ids, ``unplanned.group_of``): what a collector
+        regrouping a few broadcasts needs of the archive, without reading all of it."""
         ...
 
     def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:

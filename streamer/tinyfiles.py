@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import operator
 import os
+import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,70 @@ class AtomicJSONStorage(Storage):
             return _replace_file(self.path, payload, fsync=self.fsync)
         except OSError as exc:
             raise StoreError(f"cannot write {self.path}: {exc.strerror}") from exc
+
+
+# One ``"id":{...}`` of a table whose documents are flat (no object inside, outside a
+# string): strings are matched whole, so a brace or quote in a title cannot end one.
+_FLAT_DOC = re.compile(rb'"(?:[^"\\]|\\.)*":\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\}', re.DOTALL)
+_CHUNK = 1 << 16
+_LONGEST_DOC = 1 << 20  # a "document" longer than this is not a flat one: give up
+
+
+def first_table(path: Path, table: str, keep: Callable[[Doc], bool]) -> dict[str, Doc] | None:
+    """The documents of ``table`` that ``keep`` accepts, by id, read from the start of
+    the file without parsing the rest of it; ``{}`` when there is no file.
+
+    Only when the file starts with ``table`` of flat documents, compact, as
+    ``AtomicJSONStorage`` writes a table put first: otherwise ``None``, and the caller
+    parses the whole file. The file is read a chunk at a time and each document parsed
+    on its own, so memory holds one chunk and the kept documents, not the file: a
+    daemon regrouping a week looks for a few archived streams in a month of them, and
+    parsing the whole month archive was most of its peak memory (docs/performance.md).
+    """
+    head = b'{"' + table.encode() + b'":{'
+    try:
+        source = path.open("rb")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    with source:
+        buf, pos, ended = b"", len(head), False
+        while len(buf) < len(head) + 1 and not ended:
+            more = source.read(_CHUNK)
+            buf, ended = buf + more, not more
+        if not buf.startswith(head):
+            return None
+        found: dict[str, Doc] = {}
+        while True:
+            if buf[pos : pos + 1] == b"}":
+                return found
+            match = _FLAT_DOC.match(buf, pos)
+            # A match that reaches the end of what was read may be cut: read on first.
+            if match is None or match.end() == len(buf):
+                if ended or len(buf) - pos > _LONGEST_DOC:
+                    return None
+                more = source.read(_CHUNK)
+                buf, pos, ended = buf[pos:] + more, 0, not more
+                continue
+            try:
+                ((doc_id, doc),) = orjson.loads(b"{" + match[0] + b"}").items()
+            except (orjson.JSONDecodeError, ValueError):
+                return None
+            if keep(doc):
+                found[doc_id] = doc
+            pos = match.end()
+            if buf[pos : pos + 1] == b",":
+                pos += 1
+            elif buf[pos : pos + 1] != b"}":
+                return None
+
+
+def put_first(tables: Tables, name: str) -> None:
+    """Make ``name`` the first table of ``tables`` as written (``first_table``)."""
+    if name in tables.data and next(iter(tables.data)) != name:
+        tables.data = {name: tables.data.pop(name), **tables.data}
+        tables.changed = True
 
 
 Stamp = tuple[int, int, int]

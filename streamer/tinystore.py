@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -64,8 +64,10 @@ from streamer.tinyfiles import (
     Stamp,
     TableKeys,
     Tables,
+    first_table,
     fsync_folder,
     insert_new,
+    put_first,
     stamp,
     upsert,
 )
@@ -171,6 +173,28 @@ class TinyStore:
             return self._working("streams", "key", Stream.from_dict)
         docs = self._read_with_archive("streams", include_archive)
         return {doc["key"]: Stream.from_dict(doc) for doc in docs}
+
+    def grouped_streams(self, groups: Collection[str]) -> dict[str, Stream]:
+        """The streams, working or archived, that count in one of the broadcasts
+        ``groups`` (planned or unplanned ids).
+
+        A month archive is read only as far as its streams, the first table of the file
+        as ``_fold`` writes it, keeping just the documents asked for (a month written
+        otherwise is parsed whole, as ``streams`` does).
+        """
+        wanted = set(groups)
+
+        def keep(doc: Doc) -> bool:
+            return (doc.get("broadcast_id") or doc.get("unplanned_id")) in wanted
+
+        found: dict[str, Doc] = {}
+        for rel in self._archive_files():
+            found.update((doc["key"], doc) for doc in self._archived_streams(rel, keep))
+        for doc in self._main("streams"):  # main last: its copy wins, as in ``streams``
+            found.pop(doc["key"], None)
+            if keep(doc):
+                found[doc["key"]] = doc
+        return {key: Stream.from_dict(doc) for key, doc in found.items()}
 
     def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:
         """Rollups by stream key, like ``streams``."""
@@ -452,6 +476,18 @@ class TinyStore:
             docs += self._parsed(rel).get(table, {}).values()
         return docs
 
+    def _archived_streams(self, rel: str, keep: Callable[[Doc], bool]) -> list[Doc]:
+        """The streams of month archive ``rel`` (its tail applied) that ``keep`` accepts;
+        the tail is read first, as ``_month`` does."""
+        path = tail_path(self.data_dir / rel)
+        found = read_tail(path)
+        stored = first_table(self.data_dir / rel, "streams", keep)
+        if stored is None:
+            return list(filter(keep, self._parsed(rel).get("streams", {}).values()))
+        newer = parse_tail(found[1], path).get("streams", {}) if found else {}
+        older = [doc for doc in stored.values() if doc["key"] not in newer]
+        return older + list(filter(keep, newer.values()))  # a tail's copy wins
+
     def _main(self, table: str) -> list[Doc]:
         """``table`` of ``streamer.json``, from the parse cached until the file changes."""
         return list(self._parsed(MAIN).get(table, {}).values())
@@ -580,6 +616,7 @@ class TinyStore:
                 upsert(db, name, key_field(name), list(docs.values()))
             for name, found_docs in rest.items():
                 upsert(db, name, key_field(name), found_docs)
+            put_first(db, "streams")  # what ``grouped_streams`` reads without the rest
         self._write_index(rel, db.data)
         if found is not None:
             remove_tail(path, fsync=self.fsync)

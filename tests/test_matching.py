@@ -312,3 +312,22 @@ def test_regrouped_broadcasts_are_rebuilt_from_one_read_a_day(tiny_store: TinySt
     assert [(r.peak_concurrent, r.samples) for r in combined] == [(105, 6), (105, 6)]
     days = [start.date() for start, _ in reads]
     assert len(days) == len(set(days)) and T.date() + timedelta(days=1) in days
+
+
+def test_a_regrouped_broadcast_counts_its_archived_streams(tiny_store: TinyStore) -> None:
+    """Rebuilding a regrouped broadcast reads its done streams from the month archive
+    (and only theirs): an earlier part that finished counts with the live one."""
+    earlier = Stream("youtube", "partOne0001", CHANNEL, "b", actual_start=T, done=True)
+    other = Stream("youtube", "otherOne001", OTHER, "x", actual_start=T, done=True)
+    later = Stream("youtube", "partTwo0001", CHANNEL, "b", actual_start=T + timedelta(hours=1))
+    readings = [Snapshot(earlier.key, T + timedelta(minutes=m), StreamStatus.LIVE, 50)
+                for m in range(3)] + [
+        Snapshot(later.key, T + timedelta(hours=1, minutes=m), StreamStatus.LIVE, 70)
+        for m in range(2)]  # fmt: skip
+    tiny_store.commit_cycle(CycleWrite(snapshots=readings, streams=[earlier, other]))
+    assert tiny_store.streams() == {}  # both in the archive
+    now = T + timedelta(hours=2)
+    cycle = CycleState(now, {}, {later.key: later}, {}, CycleReport(at=now), regrouped={"b"})
+    combine_simulcasts(cycle, 60, tiny_store)
+    combined = cycle.rollups["broadcast:b"]
+    assert (combined.samples, combined.peak_concurrent) == (5, 70)

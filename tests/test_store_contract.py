@@ -201,3 +201,28 @@ def test_daemon_lock_excludes_a_second_holder(store: DayStore) -> None:
         pass
     with store.daemon_lock():
         pass
+
+
+def test_grouped_streams_are_those_of_the_broadcasts_asked_working_or_archived(
+    store: DayStore,
+) -> None:
+    """``grouped_streams`` gives the streams, done or not, that count in one of the groups
+    asked for: their planned broadcast, else their unplanned one."""
+    store.commit_cycle(
+        CycleWrite(
+            streams=[
+                live("a1", T0, broadcast_id="b1", done=True),
+                live("a2", T0, broadcast_id="b2", done=True),
+                live("a3", T0, unplanned_id="u1", done=True),
+                live("w1", T0, broadcast_id="b1"),
+                live("w2", T0, broadcast_id="b3", unplanned_id="u1"),  # b3 is its group
+                live("w3", T0),
+            ]
+        )
+    )
+    found = store.grouped_streams({"b1", "u1"})
+    assert sorted(found) == ["youtube:a1", "youtube:a3", "youtube:w1"]
+    everything = store.streams(include_archive=True)
+    assert found == {k: everything[k] for k in found}
+    assert store.grouped_streams(["b3"]) == {"youtube:w2": everything["youtube:w2"]}
+    assert store.grouped_streams([]) == {}
