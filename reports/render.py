@@ -90,7 +90,7 @@ def _draw(report: Report, console: Console, style: Style, wide: bool) -> None:
     print_wide(console, table, fitted.width, crop=False)  # fitted: lines keep to the width
     if report.counts:
         console.print(Text(_counts_line(report, style)))
-    for mark, note in zip(MARKS, report.notes, strict=False):
+    for mark, note in zip(MARKS, shown_notes(report.notes, fitted), strict=False):
         console.print(Text(f"{mark} {note_text(note, report, style)}", style="dim"))
     if fitted.dropped:
         console.print(Text(f"* {dropped_note(fitted, style.lang)}", style="dim"))
@@ -152,7 +152,20 @@ def fit_columns(report: Report, style: Style, width: int, wide: bool = False) ->
         )
         for key in keys
     ]
-    return fit(columns, width, PRIORITY.get(report.kind, ()), wide)
+    fitted = fit(columns, width, PRIORITY.get(report.kind, ()), wide)
+    notes = shown_notes(report.notes, fitted)
+    if len(notes) == len(report.notes):
+        return fitted
+    # Marked again without the notes of columns left out: ¹ for the first note shown.
+    # No cell's marks get longer, so the widths fitted hold.
+    again = _marks(notes)
+    shown = [
+        column
+        if again.get(column.key, {}) == marks.get(column.key, {})
+        else replace(column, cells=_cells(report, style, column.key, again.get(column.key, {})))
+        for column in fitted.shown
+    ]
+    return replace(fitted, shown=shown)
 
 
 def _cells(report: Report, style: Style, column: str, marks: dict[int, str]) -> list[Cell]:
@@ -211,6 +224,19 @@ def change_text(style: Style, column: str, value: object) -> str:
         return "±0"
     relative = column.endswith("_pct")
     return style.signed(value, percent=relative)
+
+
+def shown_notes(notes: Sequence[Note], fitted: Fitted) -> list[Note]:
+    """The footnotes of what the table shows: not those whose every marked column was
+    left out for the width (their marks would point at nothing; the ``*`` line says
+    how to see those columns, and a CSV, a wide table or the page keeps the notes)."""
+    shown = {column.key for column in fitted.shown}
+    dropped = {column.key for column in fitted.dropped}
+    return [
+        note
+        for note in notes
+        if not shown.isdisjoint(note.columns) or dropped.isdisjoint(note.columns)
+    ]
 
 
 def _marks(notes: Sequence[Note]) -> dict[str, dict[int, str]]:

@@ -492,3 +492,25 @@ def test_style_programme_falls_back_to_the_slug(config: Config) -> None:
         "old",
         "—",
     )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_footnote_of_columns_left_out_for_the_width_is_left_out_too(
+    data: Dataset, config: Config, lang: str
+) -> None:
+    """Narrow, the broadcasts table leaves the peak column out (views still fit): the note
+    on it goes too, and the marks count from ¹ again, so every footnote printed marks a
+    cell shown. A wide table shows the column and every note."""
+    report = list_broadcasts(data, NOVEMBER, TZ)
+    width = {"kk": 66, "ru": 66, "en": 62}[lang]
+    narrow, wide = show(report, config, lang, width=width), show(report, config, lang, 250)
+    peak = {"kk": "«бір мезгілдегі", "ru": "«зрители онлайн»", "en": "concurrent viewers"}[lang]
+    notes = {
+        text: [line for line in text.splitlines() if line[:1] and line[0] in "¹²³⁴"]
+        for text in (narrow, wide)
+    }
+    assert len(notes[wide]) == 3 and peak in notes[wide][1]
+    views = notes[wide][2].split(" — ")[0][2:]
+    assert len(notes[narrow]) == 1 and notes[narrow][0].startswith(f"¹ {views[:30]}")
+    table = narrow.split("\n¹ ")[0]
+    assert re.search("500¹", table) and "²" not in narrow and "³" not in narrow
