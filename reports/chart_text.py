@@ -15,7 +15,7 @@ from reports.fmt import Style
 from reports.labels import LANGS, label
 from reports.periods import Period, week_of
 from reports.report import Row
-from streamer.platforms import LABELS
+from streamer.platforms import CODES, LABELS
 from streamer.safe_text import printable
 
 TEXTS: dict[str, tuple[str, str, str]] = {
@@ -111,8 +111,9 @@ def broadcast_text(row: Row, style: Style) -> str:
 def short_title(row: Row, style: Style, limit: int = SHORT_TITLE) -> str:
     """The title cut at a word to ``limit`` characters with an ellipsis.
 
-    An unplanned stream is on one platform, named after its title: the streams of
-    an unplanned simulcast share the title, and the platform tells them apart. An
+    An unplanned broadcast is named after its title and platforms, within ``limit``
+    too: the streams of an unplanned simulcast share the title, and the platforms tell
+    them apart from another unplanned broadcast of the same title. An
     untitled stream (Instagram lives have no title) is named by its programme.
     """
     # Controls escaped; a "$" escaped too, or matplotlib would parse "$…$" as math
@@ -120,11 +121,19 @@ def short_title(row: Row, style: Style, limit: int = SHORT_TITLE) -> str:
     title_text = printable(str(row.get("title") or "")).strip().replace("$", r"\$")
     if not title_text:
         title_text = style.programme(str(row.get("programme") or ""))
-    short = shorten(title_text, limit)
     if row.get("status") != "unplanned":
-        return short
-    platforms = str(row.get("platforms") or "").split(";")
-    return " · ".join([short, *(LABELS.get(p, p) for p in platforms if p)])
+        return shorten(title_text, limit)
+    platforms = [p for p in str(row.get("platforms") or "").split(";") if p]
+    if not platforms:
+        return shorten(title_text, limit)
+    # One platform by its name; an unplanned simulcast by codes ("YT FB IG"), and its
+    # title cut to leave them room: four names made a label that squeezed the panels.
+    names = (
+        LABELS.get(platforms[0], platforms[0])
+        if len(platforms) == 1
+        else " ".join(CODES.get(p, p) for p in platforms)
+    )
+    return f"{shorten(title_text, max(limit - len(names) - 3, limit // 2))} · {names}"
 
 
 def shorten(value: str, limit: int) -> str:

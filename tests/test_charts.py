@@ -310,3 +310,23 @@ def test_two_charts_inline_in_one_page_keep_their_own_ids() -> None:
     for ref in re.findall(r"url\(#([^)]+)\)|href=\"#([^\"]+)\"", narrow):
         assert "".join(ref).startswith("n-")
     assert wide.startswith('<svg class="wide" ') and narrow.startswith('<svg class="narrow" ')
+
+
+@pytest.mark.parametrize(
+    ("platforms", "ends"),
+    [("youtube", " · YouTube"), ("youtube;facebook;instagram;twitch", " · YT FB IG TW")],
+)
+def test_an_unplanned_label_names_its_platforms_within_the_title_limit(
+    platforms: str, ends: str
+) -> None:
+    """One platform by name, a simulcast by codes; the title is cut to leave them room,
+    so a four-platform label no longer squeezes the panels beside it."""
+    from reports.chart_text import SHORT_TITLE, short_title
+
+    title = "Antikor.Live: жедел эфир 05.12.2026 — сұрақтарға жауап"
+    row = {"title": title, "status": "unplanned", "platforms": platforms}
+    label = short_title(row, style())
+    assert label.endswith(ends) and label.startswith("Antikor.Live:")
+    assert len(label) <= SHORT_TITLE
+    planned = short_title({**row, "status": "held"}, style())
+    assert planned.startswith("Antikor.Live: жедел эфир") and len(planned) <= SHORT_TITLE
