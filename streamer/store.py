@@ -378,19 +378,22 @@ class Leases:
             self._held.difference_update(s.key for s in taken)
 
 
-def config_store(config: Config) -> DayStore:
+def config_store(config: Config, *, long_lived: bool = False) -> DayStore:
     """The store a config names: the PostgreSQL database of ``[store] url`` when set
-    (streamer/pgstore.py), else its ``data_dir``, written with its ``fsync``."""
+    (streamer/pgstore.py), else its ``data_dir``, written with its ``fsync``;
+    ``long_lived``: for a daemon (``open_store``)."""
     if config.store.url is not None:
         from streamer.pgstore import PgStore
 
         return PgStore(config.store.url, password_env=config.store.password_env)
-    return open_store(config.data_dir, fsync=config.fsync)
+    return open_store(config.data_dir, fsync=config.fsync, long_lived=long_lived)
 
 
-def open_store(data_dir: Path, *, fsync: bool = True) -> DayStore:
+def open_store(data_dir: Path, *, fsync: bool = True, long_lived: bool = False) -> DayStore:
     """The embedded default store for ``data_dir`` (created if missing); ``fsync=False``:
-    the config's ``fsync = false`` (writes survive a killed process, not a power cut)."""
+    the config's ``fsync = false`` (writes survive a killed process, not a power cut);
+    ``long_lived``: a daemon's, which keeps no month archive parsed between reads
+    (``TinyStore``'s ``keep_archives``)."""
     from streamer.tinystore import TinyStore
 
-    return TinyStore(data_dir, fsync=fsync)
+    return TinyStore(data_dir, fsync=fsync, keep_archives=not long_lived)

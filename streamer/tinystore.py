@@ -86,6 +86,7 @@ from streamer.tinytail import (
     apply_tail,
     key_field,
     parse_tail,
+    read_month,
     read_tail,
     remove_tail,
     tail_path,
@@ -110,17 +111,24 @@ class TinyStore:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         fsync: bool = True,
         fold_bytes: int = FOLD_BYTES,
+        keep_archives: bool = True,
     ) -> None:
         """Open (creating if missing) the data folder and remove a killed writer's temp files.
 
         ``fsync=False`` writes without fsync (``AtomicJSONStorage``): as safe against a
         killed process, not against a power cut. ``fold_bytes``: the size at which a
         month's tail is folded into its archive (``streamer.tinytail``).
+        ``keep_archives``: keep each month archive parsed until it changes, so that a
+        report reading the plan, the streams and the rollups in turn parses it once.
+        A daemon opens its store without: a nightly prune or a scheduled report reads
+        every month it covers, and kept, a year of them held some 200 MB for the
+        daemon's life.
         """
         self.data_dir = Path(data_dir)
         self.lock_timeout = lock_timeout
         self.fsync = fsync
         self.fold_bytes = fold_bytes
+        self.keep_archives = keep_archives
         # Month archives with their tails applied, by (archive, tail) version.
         self._merged: dict[str, tuple[tuple[Stamp, Stamp], Data]] = {}
         # The keys of the partition written last, by the version written (``_append_partition``).
@@ -500,9 +508,11 @@ class TinyStore:
         cycle; parsing it once per change, not once per read, keeps a cycle's reads
         cheap. Callers must not modify what they get.
         """
-        if rel.startswith(f"{ARCHIVE}/"):
-            return self._month(rel)
-        return self._versioned(rel)[1]
+        if not rel.startswith(f"{ARCHIVE}/"):
+            return self._versioned(rel)[1]
+        if not self.keep_archives:
+            return read_month(self.data_dir / rel)
+        return self._month(rel)
 
     def _month(self, rel: str) -> Data:
         """Month archive ``rel`` with its tail applied, merged again only when either

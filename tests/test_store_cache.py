@@ -160,3 +160,62 @@ def test_a_failed_partition_write_forgets_the_keys_it_was_adding(
     monkeypatch.undo()
     store.commit_cycle(CycleWrite(snapshots=[second], now=START))
     assert store.snapshots(START, START + timedelta(hours=1)) == [first, second]
+
+
+def test_a_daemons_store_reads_the_archive_as_a_reports_does_and_keeps_none_of_it(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``keep_archives=False`` (``open_store(long_lived=True)``, what ``streamer run``
+    opens): whole-history and period reads give what a report's store gives, each
+    parses its months afresh, and no parsed month stays in memory afterwards."""
+    from streamer.store import open_store
+
+    writer = TinyStore(data_dir, fold_bytes=1)
+    writer.change_plan(lambda _: plan(3))
+    done = [dataclasses.replace(stream(n), done=True) for n in range(3)]
+    writer.commit_cycle(CycleWrite(streams=done[:2], now=START))  # creates the month
+    writer.commit_cycle(CycleWrite(streams=done[2:], now=START))  # its tail
+    writer.commit_cycle(CycleWrite(now=START + timedelta(days=40)))  # the plan moves too
+    kept, daemon = TinyStore(data_dir), open_store(data_dir, long_lived=True)
+    assert isinstance(daemon, TinyStore) and not daemon.keep_archives and kept.keep_archives
+    span = (START - timedelta(days=1), START + timedelta(days=5))
+    parses: list[Path] = []
+    real_read = AtomicJSONStorage.read
+    monkeypatch.setattr(
+        AtomicJSONStorage, "read", lambda self: parses.append(self.path) or real_read(self)
+    )
+    for _ in range(2):
+        assert daemon.streams(include_archive=True) == kept.streams(include_archive=True)
+        assert daemon.broadcasts() == kept.broadcasts() and len(kept.broadcasts()) == 3
+        assert daemon.rollups(include_archive=True) == kept.rollups(include_archive=True)
+        assert daemon.period_records(*span) == kept.period_records(*span)
+    archive = data_dir / "archive" / "2026-05.json"
+    assert parses.count(archive) == 1 + 2 * 4  # the kept store once, the daemon every read
+    assert not [rel for rel in daemon._file_cache if rel.startswith("archive/")]
+    assert not daemon._merged
+    assert [rel for rel in kept._file_cache if rel.startswith("archive/")]
+
+
+def test_the_service_opens_its_store_long_lived(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``streamer run`` asks for the daemon's store (no month archive kept parsed)."""
+    from streamer.app import daemon
+    from streamer.clock import SystemClock
+    from streamer.config import load_config, starter_config
+
+    class Opened(Exception):
+        pass
+
+    asked: dict[str, object] = {}
+
+    def config_store(config: object, **options: object) -> None:
+        asked.update(options)
+        raise Opened
+
+    monkeypatch.setattr(daemon, "config_store", config_store)
+    path = tmp_path / "streamer.toml"
+    path.write_text(starter_config(), encoding="utf-8")
+    with pytest.raises(Opened):
+        daemon._serve(load_config(path), SystemClock(), {})
+    assert asked == {"long_lived": True}

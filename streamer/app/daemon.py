@@ -240,7 +240,7 @@ def schedule_jobs(
 
 def _serve(config: Config, clock: Clock, environ: Mapping[str, str] | None) -> None:
     """Collect, report and serve metrics until a stop signal; then finish the cycle."""
-    store = config_store(config)
+    store = config_store(config, long_lived=True)  # keeps no month archive parsed
     with (
         nullcontext() if isinstance(store, SharedWork) else store.daemon_lock(),
         Collector(config, clock, environ, store) as collector,
