@@ -87,6 +87,12 @@ class MemStore:
         everything = self.streams(include_archive=True).items()
         return {key: stream for key, stream in everything if group_of(stream) in wanted}
 
+    def streams_of(self, keys: Collection[str]) -> dict[str, Stream]:
+        """The streams of ``keys``, working or archived."""
+        wanted = set(keys)
+        everything = self.streams(include_archive=True).items()
+        return {key: stream for key, stream in everything if key in wanted}
+
     def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:
         """Rollups by stream key, like ``streams``."""
         docs = self._docs("rollups", archive=include_archive)

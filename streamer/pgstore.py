@@ -171,6 +171,15 @@ class PgStore(PgWork):
         streams = (Stream.from_dict(loads(text)) for text in texts)
         return {stream.key: stream for stream in streams if group_of(stream) in wanted}
 
+    def streams_of(self, keys: Collection[str]) -> dict[str, Stream]:
+        """The streams of ``keys``, working or archived, by primary key."""
+        texts = self._docs(
+            "SELECT doc_text FROM streams WHERE key = ANY(%s) ORDER BY archived DESC, seq",
+            [sorted(set(keys))],
+        )
+        streams = (Stream.from_dict(loads(text)) for text in texts)
+        return {stream.key: stream for stream in streams}
+
     def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:
         """Rollups by stream key, like ``streams``."""
         where = "" if include_archive else " WHERE NOT archived"

@@ -76,10 +76,11 @@ def prune_before(
     days = [d for d in store.partitions() if d < before]
     if not days:
         return result
-    known = store.streams(include_archive=True)
+    parts = [store.partition(day) for day in days]
+    # Only these streams: reading every archived one held a year of them in memory.
+    known = store.streams_of({key for part in parts for key in part.streams})
     ready: dict[date, Partition] = {}
-    for day in days:
-        part = store.partition(day)
+    for day, part in zip(days, parts, strict=True):
         why = _not_final(part, known, old=day < today - FINAL_HORIZON)
         if why is None:
             ready[day] = part

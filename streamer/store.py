@@ -238,6 +238,11 @@ class Store(Protocol):
         regrouping a few broadcasts needs of the archive, without reading all of it."""
         ...
 
+    def streams_of(self, keys: Collection[str]) -> dict[str, Stream]:
+        """The streams of ``keys``, working or archived (an unknown key is left out):
+        what pruning a day needs of the archive, without reading all of it."""
+        ...
+
     def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:
         """Rollups by stream key, like ``streams``."""
         ...

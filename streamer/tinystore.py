@@ -184,17 +184,25 @@ class TinyStore:
 
     def grouped_streams(self, groups: Collection[str]) -> dict[str, Stream]:
         """The streams, working or archived, that count in one of the broadcasts
-        ``groups`` (planned or unplanned ids).
+        ``groups`` (planned or unplanned ids), read as ``_streams_where`` reads."""
+        wanted = set(groups)
+        return self._streams_where(
+            lambda doc: (doc.get("broadcast_id") or doc.get("unplanned_id")) in wanted
+        )
+
+    def streams_of(self, keys: Collection[str]) -> dict[str, Stream]:
+        """The streams of ``keys``, working or archived (an unknown key is left out),
+        read as ``_streams_where`` reads."""
+        wanted = set(keys)
+        return self._streams_where(lambda doc: doc["key"] in wanted)
+
+    def _streams_where(self, keep: Callable[[Doc], bool]) -> dict[str, Stream]:
+        """The streams whose newest stored document ``keep`` accepts, decoded.
 
         A month archive is read only as far as its streams, the first table of the file
         as ``_fold`` writes it, keeping just the documents asked for (a month written
         otherwise is parsed whole, as ``streams`` does).
         """
-        wanted = set(groups)
-
-        def keep(doc: Doc) -> bool:
-            return (doc.get("broadcast_id") or doc.get("unplanned_id")) in wanted
-
         found: dict[str, Doc] = {}
         for rel in self._archive_files():
             found.update((doc["key"], doc) for doc in self._archived_streams(rel, keep))

@@ -78,6 +78,30 @@ def test_removes_partitions_of_done_streams_before_the_day_only(store: TinyStore
     assert store.get_meta(PRUNED_META) == DAY3.isoformat()
 
 
+@pytest.mark.parametrize("store", ["tiny", "pg"], indirect=True)  # MemStore: all in memory
+def test_prune_reads_only_the_streams_of_the_days_it_may_remove(
+    store: TinyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether a day may go is asked of its own streams (``streams_of``), never of the
+    whole archive: a nightly prune on a year of history held all of it in memory."""
+    fill(store, open_on=DAY2)
+    asked: list[set[str]] = []
+    real = store.streams_of
+
+    def streams_of(keys: set[str]) -> dict[str, Stream]:
+        asked.append(set(keys))
+        return real(keys)
+
+    def whole(*, include_archive: bool = False) -> dict[str, Stream]:
+        raise AssertionError("prune read every stream")
+
+    monkeypatch.setattr(store, "streams_of", streams_of)
+    monkeypatch.setattr(store, "streams", whole)
+    result = prune_before(store, DAY3, NOW, strict=False)
+    assert asked == [{"youtube:v0", "youtube:v1", "youtube:live"}]
+    assert result.removed == [DAY1] and list(result.kept) == [DAY2]
+
+
 def test_strict_prune_refuses_a_partition_with_a_stream_still_polled(store: TinyStore) -> None:
     """A not-done stream's day is refused in one line naming it, and nothing is removed."""
     fill(store, open_on=DAY2)

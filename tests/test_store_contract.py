@@ -226,3 +226,14 @@ def test_grouped_streams_are_those_of_the_broadcasts_asked_working_or_archived(
     assert found == {k: everything[k] for k in found}
     assert store.grouped_streams(["b3"]) == {"youtube:w2": everything["youtube:w2"]}
     assert store.grouped_streams([]) == {}
+
+
+def test_streams_of_gives_the_streams_asked_for_working_or_archived(store: DayStore) -> None:
+    """``streams_of`` gives each stream asked for, done or not; unknown keys are left out."""
+    store.commit_cycle(
+        CycleWrite(streams=[live("a1", T0, done=True), live("a2", T0, done=True), live("w1", T0)])
+    )
+    found = store.streams_of(["youtube:a1", "youtube:w1", "youtube:nobody"])
+    everything = store.streams(include_archive=True)
+    assert found == {k: everything[k] for k in ("youtube:a1", "youtube:w1")}
+    assert found["youtube:a1"].done and store.streams_of(set()) == {}
