@@ -75,10 +75,11 @@ def child(data_dir: Path, today: str, settle: bool) -> dict[str, Any]:
     cycle at 22:59 instead); peak RSS in MB."""
     from collectors.engine import Engine
     from streamer.config import CollectorSettings
-    from streamer.tinystore import TinyStore
+    from streamer.store import open_store
 
-    engine = Engine(TinyStore(data_dir), {"youtube": FakeYouTube()}, generate.programmes(),
-                    CollectorSettings(), parallel=False)  # fmt: skip
+    store = open_store(data_dir, long_lived=True)  # as ``streamer run`` opens it
+    engine = Engine(store, {"youtube": FakeYouTube()}, generate.programmes(), CollectorSettings(),
+                    parallel=False)  # fmt: skip
     start = datetime.fromisoformat(f"{today}T23:00:00+00:00")
     snapshots = 0
     for minute in [-1] if settle else range(CYCLES):
