@@ -14,7 +14,6 @@ same ``replace_file`` (``streamer.tinyfiles``), with their own temp names.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 from streamer.errors import UserError
@@ -30,7 +29,7 @@ def write_atomic(path: Path, payload: bytes, *, create_folder: bool = False) -> 
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.parent.is_dir():
         raise UserError(f"{path}: folder {path.parent} does not exist")
-    replace_file(path, path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp"), payload)
+    replace_file(path, path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp"), payload)
 
 
 def replace_file(path: Path, temp: Path, payload: bytes, *, fsync: bool = True) -> os.stat_result:

@@ -12,8 +12,12 @@ updates it. Every zone the project uses is made here.
 from __future__ import annotations
 
 import functools
-import importlib.resources
+from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 PACKAGE = "tzdata"
 _zones: dict[str, ZoneInfo] = {}  # made once each, like ZoneInfo's own cache
@@ -34,7 +38,7 @@ def zone(name: str) -> ZoneInfo:
 def _load(name: str) -> ZoneInfo:
     if name not in _names():
         raise ZoneInfoNotFoundError(f"No time zone found with key {name}")
-    path = importlib.resources.files(f"{PACKAGE}.zoneinfo").joinpath(*name.split("/"))
+    path = _package().joinpath("zoneinfo", *name.split("/"))
     with path.open("rb") as data:
         return ZoneInfo.from_file(data, key=name)
 
@@ -50,5 +54,20 @@ def tzdata_version() -> str:
 def _names() -> frozenset[str]:
     """Every zone name the package holds (its ``zones`` list), for checking names before
     they become paths inside the package."""
-    listed = importlib.resources.files(PACKAGE).joinpath("zones").read_text(encoding="utf-8")
+    listed = _package().joinpath("zones").read_text(encoding="utf-8")
     return frozenset(listed.split())
+
+
+@functools.cache
+def _package() -> Traversable:
+    """The ``tzdata`` package's files: its folder when installed as one (every command
+    needs a zone, and ``importlib.resources`` is 6 ms of imports), else through
+    ``importlib.resources`` (a zipped install)."""
+    import tzdata
+
+    folder = Path(tzdata.__file__).parent
+    if (folder / "zones").is_file():
+        return folder
+    import importlib.resources
+
+    return importlib.resources.files(PACKAGE)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import operator
 import os
 import re
-import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +155,7 @@ def stat_stamp(stat: os.stat_result) -> Stamp:
 
 def _replace_file(path: Path, payload: bytes, *, fsync: bool = True) -> Stamp:
     # The temp name starts with the data file's name: start-up clean-up finds its lock.
-    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f"{path.name}.{os.urandom(4).hex()}.tmp")  # secrets' source
     written = stat_stamp(replace_file(path, tmp, payload, fsync=fsync))
     if fsync:
         fsync_folder(path.parent)

@@ -24,7 +24,6 @@ A stream that is matched to the plan after all leaves its group.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
@@ -38,6 +37,8 @@ ID_CHARS = 8
 
 def unplanned_broadcast_id(lead_key: str) -> str:
     """The id of an unplanned broadcast whose first stream is ``lead_key``."""
+    import hashlib  # here: 4 ms of imports (OpenSSL) a report does not need
+
     number = int.from_bytes(hashlib.blake2b(lead_key.encode(), digest_size=5).digest(), "big")
     # The plan's alphabet (no i, l, o, u): 40 bits, 8 characters read aloud as easily.
     chars = [ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(ID_CHARS))]

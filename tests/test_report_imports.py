@@ -1,5 +1,5 @@
 """A console report loads only what it uses: no API clients, no charts, no database
-drivers, no lock library (a report reads without locks).
+drivers, no lock library (a report reads without locks), not OpenSSL.
 
 Each is tens of milliseconds of imports in a process a manager waits for
 (docs/performance.md); an import added at a module's top by mistake shows here, in a
@@ -32,6 +32,8 @@ HEAVY = (
     "prometheus_client",
     "duckdb",
     "filelock",
+    "_hashlib",  # OpenSSL, through hashlib or secrets: unplanned ids and temp names only
+    "tempfile",  # through importlib.resources: the time zones are read from their folder
 )
 PROBE = """
 import atexit, json, sys
