@@ -194,3 +194,10 @@ def test_week_demo_shows_each_alert_and_where_it_went(tmp_path: Path) -> None:
     assert all(e["deliveries"]["telegram"]["state"] == "sent" for e in outbox)
     assert f"received {len(outbox)} messages for {len(outbox)} alerts" in section
     assert "demo-telegram-token" not in (tmp_path / "demo" / "streamer.toml").read_text()
+    # The plan it starts with is fitted to the screen as `plan list` is: whole ids and
+    # programmes, the columns left out named (they were squeezed to "b…" and "adal-…").
+    shown = text[text.index("Plan for the week") : text.index("collecting")]
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    for item in plan:
+        assert f" {item.id} " in shown and f" {item.programme} " in shown
+    assert "b…" not in shown

@@ -250,7 +250,9 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
         plan_week(config, monday)
         store = config_store(config)
         items = sorted(store.broadcasts().values(), key=lambda b: b.start)
-        console.print(plan_table(items, config.tz, title=f"Plan for the week of {monday}"))
+        title = f"Plan for the week of {monday}"
+        width, lang = console.width, config.language  # fitted as `plan list` fits it
+        console.print(plan_table(items, config.tz, title=title, width=width, lang=lang))
         # The simulator answers from this same process: platform threads would only
         # queue behind one another for the interpreter, so the demo polls in turn.
         with Collector(config, clock, DEMO_ENVIRON, parallel=False) as collector:
