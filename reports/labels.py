@@ -195,6 +195,12 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "не поместилось в терминал: {columns} — все столбцы: --wide или --format csv",
         "not shown at this width: {columns} — every column: --wide or --format csv",
     ),
+    # The same where the command printing it has no --wide (the demo's plan).
+    "note.dropped_plan": (
+        "терминалға сыймады: {columns} — барлығы: streamer plan list --wide",
+        "не поместилось в терминал: {columns} — все столбцы: streamer plan list --wide",
+        "not shown at this width: {columns} — every column: streamer plan list --wide",
+    ),
 }
 
 

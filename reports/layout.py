@@ -145,10 +145,11 @@ class Fitted:
         return len(self.shown[0].cells) if self.shown else 0
 
 
-def dropped_note(fitted: Fitted, lang: str) -> str:
-    """The footnote naming the columns left out for width, and how to see them."""
+def dropped_note(fitted: Fitted, lang: str, key: str = "note.dropped") -> str:
+    """The footnote naming the columns left out for width, and how to see them (``key``:
+    the label saying how, for a command without ``--wide``)."""
     names = "; ".join(label(c.key, lang) for c in fitted.dropped)  # labels hold commas
-    return label("note.dropped", lang).format(columns=names)
+    return label(key, lang).format(columns=names)
 
 
 def fit(columns: Sequence[Column], width: int, priority: Sequence[str], wide: bool) -> Fitted:

@@ -201,3 +201,4 @@ def test_week_demo_shows_each_alert_and_where_it_went(tmp_path: Path) -> None:
     for item in plan:
         assert f" {item.id} " in shown and f" {item.programme} " in shown
     assert "b…" not in shown
+    assert "every column: streamer plan list --wide" in " ".join(shown.split())

@@ -252,7 +252,8 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
         items = sorted(store.broadcasts().values(), key=lambda b: b.start)
         title = f"Plan for the week of {monday}"
         width, lang = console.width, config.language  # fitted as `plan list` fits it
-        console.print(plan_table(items, config.tz, title=title, width=width, lang=lang))
+        table = plan_table(items, config.tz, title, width=width, lang=lang, elsewhere=True)
+        console.print(table)
         # The simulator answers from this same process: platform threads would only
         # queue behind one another for the interpreter, so the demo polls in turn.
         with Collector(config, clock, DEMO_ENVIRON, parallel=False) as collector:
