@@ -12,9 +12,9 @@ the table may be wider than the terminal.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from rich import box
 from rich.console import Console, RenderableType
@@ -86,6 +86,39 @@ PRIORITY: dict[str, tuple[str, ...]] = {
     ),
     "plan": ("id", "start", "title", "status", "programme", "duration_min", "targets"),
 }
+
+
+class LazyCells(Sequence[Cell]):
+    """A column's cells, formatted when first looked at: ``fit`` never measures a
+    column past the first that does not fit, so those are never formatted (at 80
+    columns a half-year's broadcasts report shows 5 of its 11)."""
+
+    __slots__ = ("_cells", "_make")
+
+    def __init__(self, make: Callable[[], list[Cell]]) -> None:
+        self._make = make
+        self._cells: list[Cell] | None = None
+
+    def made(self) -> list[Cell]:
+        """The cells, formatted now if not yet."""
+        if self._cells is None:
+            self._cells = self._make()
+        return self._cells
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.made()[index]
+
+    def __len__(self) -> int:
+        return len(self.made())
+
+    def __iter__(self) -> Iterator[Cell]:
+        return iter(self.made())
+
+
+def made(column: Column) -> Column:
+    """``column`` with its cells as a list (formatted now if they were lazy)."""
+    cells = column.cells
+    return replace(column, cells=cells.made()) if isinstance(cells, LazyCells) else column
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +195,15 @@ def fit(columns: Sequence[Column], width: int, priority: Sequence[str], wide: bo
     """
     rank = {key: i for i, key in enumerate(priority)}
     ordered = sorted(columns, key=lambda c: rank.get(c.key, len(rank)))
-    natural = {c.key: c.natural for c in columns}  # each a pass over every cell: once
-    least = {c.key: c.least(natural[c.key]) for c in columns}
+    # Each measured once, a pass over its cells, and only when reached: a column past
+    # the first that does not fit is never measured (nor formatted, ``LazyCells``).
+    natural: dict[str, int] = {}
+    least: dict[str, int] = {}
     kept: list[Column] = []
     used = 0
     for column in ordered:
+        natural[column.key] = column.natural
+        least[column.key] = column.least(natural[column.key])
         need = least[column.key] + GAP
         if kept and not wide and used + need > width:
             break

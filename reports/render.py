@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
+from functools import partial
 
 from rich.console import Console, RenderableType
 from rich.text import Text
@@ -24,9 +25,11 @@ from reports.layout import (
     Cell,
     Column,
     Fitted,
+    LazyCells,
     as_text,
     dropped_note,
     fit,
+    made,
     print_wide,
 )
 from reports.longtable import table_renderable
@@ -147,12 +150,13 @@ def fit_columns(report: Report, style: Style, width: int, wide: bool = False) ->
         Column(
             key,
             short_label(key, style.lang),
-            _cells(report, style, key, marks.get(key, {})),
+            LazyCells(partial(_cells, report, style, key, marks.get(key, {}))),
             numeric=column_kind(key) in ("int", "float"),
         )
         for key in keys
     ]
     fitted = fit(columns, width, PRIORITY.get(report.kind, ()), wide)
+    fitted = replace(fitted, shown=[made(column) for column in fitted.shown])
     notes = shown_notes(report.notes, fitted)
     if len(notes) == len(report.notes):
         return fitted

@@ -202,3 +202,28 @@ def test_a_long_plan_list_reads_as_riches_table(lang: str, width: int, colour: b
     assert ANSI.sub("", fast) == ANSI.sub("", slow)
     assert set(ANSI.findall(fast)) == set(ANSI.findall(slow))
     assert "[b]" in ANSI.sub("", fast)
+
+
+def test_fit_formats_no_column_past_the_first_that_does_not_fit() -> None:
+    """Columns come in by priority until one does not fit; that one is measured, the
+    ones after it are never formatted (``LazyCells``), and what is shown is the same
+    as with cells made up front."""
+    from reports.layout import Column, LazyCells, fit
+
+    formatted: list[str] = []
+
+    def cells(key: str, text: str) -> LazyCells:
+        def make() -> list[str]:
+            formatted.append(key)
+            return [text] * 3
+
+        return LazyCells(make)
+
+    specs = [("a", "x" * 10), ("b", "y" * 30), ("c", "z" * 10), ("d", "w" * 5)]
+    lazy = [Column(key, key, cells(key, text)) for key, text in specs]
+    fitted = fit(lazy, 40, ("a", "b", "c", "d"), wide=False)
+    assert [c.key for c in fitted.shown] == ["a"] and formatted == ["a", "b"]
+    eager = [Column(key, key, [text] * 3) for key, text in specs]
+    again = fit(eager, 40, ("a", "b", "c", "d"), wide=False)
+    assert again.widths == fitted.widths and [c.key for c in again.dropped] == ["b", "c", "d"]
+    assert fit(lazy, 40, ("a", "b", "c", "d"), wide=True).widths == [10, 30, 10, 5]
