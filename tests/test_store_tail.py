@@ -112,6 +112,21 @@ def test_a_torn_last_line_is_not_read_and_is_cut_before_the_next_append(
     }
 
 
+def test_an_empty_tail_left_by_a_kill_reads_as_none_and_takes_the_next_move(
+    archived: TinyStore, data_dir: Path
+) -> None:
+    """A writer killed between creating the month's tail and writing its first line
+    leaves an empty file (seen in the SIGKILL test): it holds no record, a fresh store
+    reads the month as the archive alone, and the next move appends to it."""
+    (data_dir / TAIL).write_bytes(b"")
+    fresh = TinyStore(data_dir)
+    assert set(fresh.streams(include_archive=True)) == {"youtube:s0"}
+    finish(fresh, 1)
+    lines = (data_dir / TAIL).read_bytes().splitlines()
+    assert [sorted(orjson.loads(line)) for line in lines] == [["rollups", "streams"]]
+    assert set(TinyStore(data_dir).streams(include_archive=True)) == {"youtube:s0", "youtube:s1"}
+
+
 def test_put_rollups_reaches_a_rollup_in_the_tail(archived: TinyStore, data_dir: Path) -> None:
     """A rebuild's rollup for a stream in the tail replaces it there (folding the tail)."""
     finish(archived, 1, peak=5)
