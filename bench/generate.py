@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from streamer import rollup
+from streamer.history import RECORDED_SINCE
 from streamer.models import (
     Broadcast,
     BroadcastStatus,
@@ -340,7 +341,7 @@ def _main(history: History, main: dict[str, list[Doc]], seed: int) -> dict[str, 
     # What the collector that wrote this history stored with its first write
     # (``streamer.history``); without it the first cycle would search the whole archive
     # for the earliest record, as on a store an older release filled.
-    since = {"name": "recorded_since", "value": f"{FIRST_DAY.isoformat()}T00:00:00Z"}
+    since = {"name": RECORDED_SINCE, "value": f"{FIRST_DAY.isoformat()}T00:00:00Z"}
     tables = {"streams": streams, "rollups": rollups, "quota": quota, "meta": [since]}
     return {"broadcasts": main["broadcasts"], **tables}
 

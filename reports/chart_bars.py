@@ -31,6 +31,8 @@ NARROW_ROW_IN = 0.5  # a label line and a bar
 NARROW_PANEL_IN = 0.75  # a panel's title and its x axis
 NARROW_LABEL = 56
 NARROW_BAR_AT = 0.2  # a phone's bar sits this far below its row's centre, under its label
+NARROW_BAR = 0.42  # its thickness, in rows
+NARROW_LABEL_AT = -0.24  # and its label this far above the centre
 INK, MUTED, NA = "#1a202c", "#4a5568", "#a0aec0"
 
 
@@ -98,13 +100,14 @@ def _draw_narrow(figure: Any, chart: BarChart, style: Style) -> None:
     rows = max(len(chart.bars), 1)
     for index, name in enumerate(chart.panels):
         axes = figure.add_subplot(len(chart.panels), 1, index + 1)
-        _panel(axes, chart, index, style, at=NARROW_BAR_AT, thickness=0.42)
+        _panel(axes, chart, index, style, at=NARROW_BAR_AT, thickness=NARROW_BAR)
         axes.set_title(name, fontsize=10, color=MUTED, loc="left")
         axes.set_yticks([])
         axes.set_ylim(rows - 0.5, -0.5)  # the first row on top
         for row, bar in enumerate(chart.bars):
-            axes.text(0.0, row - 0.24, shorten(bar.label, NARROW_LABEL), fontsize=9, color=INK,
-                      va="center", ha="left", transform=axes.get_yaxis_transform())  # fmt: skip
+            axes.text(0.0, row + NARROW_LABEL_AT, shorten(bar.label, NARROW_LABEL), fontsize=9,
+                      color=INK, va="center", ha="left",
+                      transform=axes.get_yaxis_transform())  # fmt: skip
         if not chart.bars:
             _empty(axes, chart)
     if chart.legend:

@@ -121,10 +121,8 @@ def short_title(row: Row, style: Style, limit: int = SHORT_TITLE) -> str:
     title_text = printable(str(row.get("title") or "")).strip().replace("$", r"\$")
     if not title_text:
         title_text = style.programme(str(row.get("programme") or ""))
-    if row.get("status") != "unplanned":
-        return shorten(title_text, limit)
     platforms = [p for p in str(row.get("platforms") or "").split(";") if p]
-    if not platforms:
+    if row.get("status") != "unplanned" or not platforms:
         return shorten(title_text, limit)
     # One platform by its name; an unplanned simulcast by codes ("YT FB IG"), and its
     # title cut to leave them room: four names made a label that squeezed the panels.

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reports.chart_bars import INK, MUTED, NA, NARROW_IN, WIDTH_IN, draw_bars
+from reports.chart_bars import INK, MUTED, NA, NARROW_IN, WIDTH_IN, BarChart, draw_bars
 from reports.chart_data import bar_chart
 from reports.chart_text import day_text, short_title, text
 from reports.curve import TOTAL, Curve
@@ -73,7 +73,12 @@ def chart_format(path: Path) -> str:
 def report_chart(report: Report, style: Style, fmt: str = "svg", *, narrow: bool = False) -> bytes:
     """The chart of a summary, broadcasts or adherence report as PNG or SVG bytes;
     ``narrow``: the phone's (``NARROW_IN`` wide, panels one under another)."""
-    chart = bar_chart(report, style)
+    return drawn_chart(bar_chart(report, style), style, fmt, narrow=narrow)
+
+
+def drawn_chart(chart: BarChart, style: Style, fmt: str = "svg", *, narrow: bool = False) -> bytes:
+    """``chart`` drawn as ``report_chart`` draws it: a page drawing it twice (wide and
+    for a phone) builds it once."""
     if narrow:
         return _render(chart.title, chart.subtitle, chart.narrow_height, fmt,
                        lambda f: draw_bars(f, chart, style, narrow=True), NARROW_IN)  # fmt: skip

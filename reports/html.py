@@ -80,14 +80,16 @@ def chart_svg(report: Report, style: Style, curve: Curve | None = None) -> Marku
         import matplotlib  # noqa: F401
     except ImportError:
         return None
-    from reports.charts import curve_chart, inline_svg, report_chart
+    from reports.chart_data import bar_chart
+    from reports.charts import curve_chart, drawn_chart, inline_svg
 
     if curve is not None:
         return Markup(inline_svg(curve_chart(curve, style, "svg")))
     # A bar chart twice: the page shows the narrow one below 640 px (a phone), where the
     # wide one's text would be a third of its size.
-    wide = inline_svg(report_chart(report, style, "svg"), "wide")
-    narrow = inline_svg(report_chart(report, style, "svg", narrow=True), "narrow", "n-")
+    chart = bar_chart(report, style)
+    wide = inline_svg(drawn_chart(chart, style), "wide")
+    narrow = inline_svg(drawn_chart(chart, style, narrow=True), "narrow", "n-")
     return Markup(wide + narrow)
 
 

@@ -146,11 +146,19 @@ def fit_columns(report: Report, style: Style, width: int, wide: bool = False) ->
     style = report_style(report, style)
     keys = _console_order([c for c in report.columns if c not in _HIDDEN.get(report.kind, ())])
     marks = _marks(report.notes)
+    texts: dict[str, list[Cell]] = {}  # each column's cells formatted, before marks
+
+    def cells(key: str, marked: dict[int, str]) -> list[Cell]:
+        found = texts.get(key)
+        if found is None:
+            found = texts[key] = _texts(report, style, key)
+        return _finished(report, style, key, found, marked)
+
     columns = [
         Column(
             key,
             short_label(key, style.lang),
-            LazyCells(partial(_cells, report, style, key, marks.get(key, {}))),
+            LazyCells(partial(cells, key, marks.get(key, {}))),
             numeric=column_kind(key) in ("int", "float"),
         )
         for key in keys
@@ -166,22 +174,23 @@ def fit_columns(report: Report, style: Style, width: int, wide: bool = False) ->
     shown = [
         column
         if again.get(column.key, {}) == marks.get(column.key, {})
-        else replace(column, cells=_cells(report, style, column.key, again.get(column.key, {})))
+        else replace(column, cells=cells(column.key, again.get(column.key, {})))
         for column in fitted.shown
     ]
     return replace(fitted, shown=shown)
 
 
-def _cells(report: Report, style: Style, column: str, marks: dict[int, str]) -> list[Cell]:
-    """A column's cells, by row: what to do with the column is settled once for all
-    of its cells (a half-year's broadcasts report has over a hundred thousand)."""
+def _texts(report: Report, style: Style, column: str) -> list[Cell]:
+    """A column's cells, by row, without marks or changes: what to do with the column is
+    settled once for all of its cells (a half-year's broadcasts report has over a
+    hundred thousand)."""
     values = [row[column] for row in report.rows]
     if report.kind == "summary" and column == report.subject:
-        cells: list[Cell] = [style.group(column, str(v)) for v in values]
-    elif column == "coverage_pct" or column_kind(column) not in ("int", "float"):
+        return [style.group(column, str(v)) for v in values]
+    if column == "coverage_pct" or column_kind(column) not in ("int", "float"):
         # Statuses, programmes, findings and days repeat: each text is made once.
         made: dict[object, str] = {}
-        cells = []
+        cells: list[Cell] = []
         for v in values:
             if v is None:
                 cells.append(_unknown())
@@ -190,18 +199,29 @@ def _cells(report: Report, style: Style, column: str, marks: dict[int, str]) -> 
             if text is None:
                 text = made[v] = style.cell(column, v)
             cells.append(text)
-    else:  # whole numbers on screen; CSV and JSON keep the decimal
-        number = style.number
-        cells = [_unknown() if v is None else number(v) for v in values]  # type: ignore[arg-type]
+        return cells
+    # Whole numbers on screen; CSV and JSON keep the decimal.
+    number = style.number
+    return [_unknown() if v is None else number(v) for v in values]  # type: ignore[arg-type]
+
+
+def _finished(
+    report: Report, style: Style, column: str, texts: list[Cell], marks: dict[int, str]
+) -> list[Cell]:
+    """``texts`` with their footnote marks and, in a summary, their changes under them;
+    ``texts`` is left as it was (a column is marked again when notes drop out)."""
+    cells = list(texts)
     for index, mark in marks.items():  # most cells have none
         cell = cells[index]
-        cells[index] = cell + mark if isinstance(cell, str) else cell.append(mark)
+        cells[index] = cell + mark if isinstance(cell, str) else cell.copy().append(mark)
     change = CHANGES.get(column) if report.kind == "summary" else None
     if change is not None:
         for index, row in enumerate(report.rows):
             if row.get(change) is not None:
                 shown = change_text(style, change, row[change])
-                cells[index] = as_text(cells[index]).append("\n" + shown, style="dim")
+                cell = cells[index]
+                text = cell.copy() if isinstance(cell, Text) else as_text(cell)
+                cells[index] = text.append("\n" + shown, style="dim")
     return cells
 
 

@@ -84,14 +84,16 @@ class MemStore:
     def grouped_streams(self, groups: Collection[str]) -> dict[str, Stream]:
         """The streams, working or archived, of the broadcasts ``groups``."""
         wanted = set(groups)
-        everything = self.streams(include_archive=True).items()
-        return {key: stream for key, stream in everything if group_of(stream) in wanted}
+        return self._streams_where(lambda key, stream: group_of(stream) in wanted)
 
     def streams_of(self, keys: Collection[str]) -> dict[str, Stream]:
         """The streams of ``keys``, working or archived."""
         wanted = set(keys)
+        return self._streams_where(lambda key, stream: key in wanted)
+
+    def _streams_where(self, keep: Callable[[str, Stream], bool]) -> dict[str, Stream]:
         everything = self.streams(include_archive=True).items()
-        return {key: stream for key, stream in everything if key in wanted}
+        return {key: stream for key, stream in everything if keep(key, stream)}
 
     def rollups(self, *, include_archive: bool = False) -> dict[str, Rollup]:
         """Rollups by stream key, like ``streams``."""

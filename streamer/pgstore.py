@@ -154,29 +154,26 @@ class PgStore(PgWork):
     # -- collection -------------------------------------------------------------------
     def streams(self, *, include_archive: bool = False) -> dict[str, Stream]:
         """Streams by key: the working set, plus the archived ones when asked."""
-        where = "" if include_archive else " WHERE NOT archived"
-        texts = self._docs("SELECT doc_text FROM streams" + where + " ORDER BY archived DESC, seq")
-        streams = (Stream.from_dict(loads(text)) for text in texts)
-        return {stream.key: stream for stream in streams}
+        return self._streams("" if include_archive else "NOT archived")
 
     def grouped_streams(self, groups: Collection[str]) -> dict[str, Stream]:
         """The streams, working or archived, of the broadcasts ``groups``, by the
         indexed ``broadcast_id`` and the document's unplanned id."""
-        wanted = sorted(set(groups))
-        texts = self._docs(
-            "SELECT doc_text FROM streams WHERE broadcast_id = ANY(%s)"
-            " OR doc->>'unplanned_id' = ANY(%s) ORDER BY archived DESC, seq",
-            [wanted, wanted],
+        wanted = set(groups)
+        found = self._streams(
+            "broadcast_id = ANY(%s) OR doc->>'unplanned_id' = ANY(%s)", [sorted(wanted)] * 2
         )
-        streams = (Stream.from_dict(loads(text)) for text in texts)
-        return {stream.key: stream for stream in streams if group_of(stream) in wanted}
+        return {key: stream for key, stream in found.items() if group_of(stream) in wanted}
 
     def streams_of(self, keys: Collection[str]) -> dict[str, Stream]:
         """The streams of ``keys``, working or archived, by primary key."""
-        texts = self._docs(
-            "SELECT doc_text FROM streams WHERE key = ANY(%s) ORDER BY archived DESC, seq",
-            [sorted(set(keys))],
-        )
+        return self._streams("key = ANY(%s)", [sorted(set(keys))])
+
+    def _streams(self, where: str, params: Sequence[Any] = ()) -> dict[str, Stream]:
+        """The streams ``where`` selects (all with none), by key, working ones last: a
+        key's working copy wins, as TinyStore's main does over its archive."""
+        query = "SELECT doc_text FROM streams" + (f" WHERE {where}" if where else "")
+        texts = self._docs(query + " ORDER BY archived DESC, seq", params)
         streams = (Stream.from_dict(loads(text)) for text in texts)
         return {stream.key: stream for stream in streams}
 

@@ -48,20 +48,19 @@ def plan_table(
     width: int = PIPE_WIDTH,
     lang: str = "en",
     wide: bool = False,
-    elsewhere: bool = False,
+    dropped: str = "note.dropped",
 ) -> RenderableType:
     """The plan as a table fitting ``width``: one row per broadcast, local start first.
 
     The same rules as the reports: ids, times and statuses never split, titles wrap
     at words (or end in "…"), the lowest-priority columns drop out (the caption says
     which) — targets first, then the planned minutes and the programme; ``wide``
-    keeps them all. ``elsewhere``: printed by a command without ``--wide`` (the demo),
-    so the caption points at ``streamer plan list --wide``.
+    keeps them all. ``dropped``: the label of that caption (``note.dropped_plan`` from a
+    command without ``--wide``, the demo).
     """
     columns = plan_columns(broadcasts, tz, lang)
     fitted = fit(columns, width, PRIORITY["plan"], wide=wide)
-    how = "note.dropped_plan" if elsewhere else "note.dropped"
-    caption = f"* {dropped_note(fitted, lang, how)}" if fitted.dropped else None
+    caption = f"* {dropped_note(fitted, lang, dropped)}" if fitted.dropped else None
     return table_renderable(fitted, title, caption)  # a long plan: drawn as text
 
 

@@ -252,7 +252,8 @@ def run_demo(directory: Path, console: Console | None = None, today: date | None
         items = sorted(store.broadcasts().values(), key=lambda b: b.start)
         title = f"Plan for the week of {monday}"
         width, lang = console.width, config.language  # fitted as `plan list` fits it
-        table = plan_table(items, config.tz, title, width=width, lang=lang, elsewhere=True)
+        table = plan_table(items, config.tz, title, width=width, lang=lang,
+                           dropped="note.dropped_plan")  # fmt: skip
         console.print(table)
         # The simulator answers from this same process: platform threads would only
         # queue behind one another for the interpreter, so the demo polls in turn.
