@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from reports.dataset import GROUPS, Dataset, Selector, gc_paused, group_key, within
+from reports.dataset import (
+    GROUPS,
+    Dataset,
+    Selector,
+    compared_period,
+    gc_paused,
+    group_key,
+    within,
+)
 from reports.metrics import Entry, Totals, aggregate
 from reports.periods import (
     NO_MATCH,
@@ -85,11 +93,7 @@ def summarise(
     # Each month (week) row compares with the month (week) before it, so the earlier
     # figures run from the one before the first row to the period's end; other rows
     # compare with the previous period. One selection over both is cut into each.
-    compared = (
-        days_period(_calendar_of(by, period.start).previous().start, period.end)
-        if calendar
-        else period.previous()
-    )
+    compared = compared_period(period, by)
     span = selector.select(
         _covering(period, compared),
         programme=programme,

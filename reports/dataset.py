@@ -60,13 +60,22 @@ class Dataset:
     recorded_since: datetime | None = None
 
     @classmethod
-    def from_store(cls, store: Store, config: Config, period: Period | None = None) -> Dataset:
-        """Read what a report needs, archive included: for ``period`` (and the periods
-        its changes compare with, ``report_span``), or the whole history."""
+    def from_store(
+        cls,
+        store: Store,
+        config: Config,
+        period: Period | None = None,
+        *,
+        kind: str = "summary",
+        by: str = "programme",
+    ) -> Dataset:
+        """Read what a report needs, archive included: for ``period`` (and, for a
+        summary grouped ``by``, the days its changes compare with: ``report_span``),
+        or the whole history."""
         with gc_paused():
             since = recorded_since(store)
             if period is not None:
-                found = store.period_records(*report_span(period, config.tz))
+                found = store.period_records(*report_span(period, config.tz, kind, by))
                 return cls(
                     found.broadcasts,
                     found.streams,
@@ -83,24 +92,33 @@ class Dataset:
             )
 
 
-def report_span(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The instants whose records a report on ``period`` may use.
+def report_span(
+    period: Period, tz: ZoneInfo, kind: str = "summary", by: str = "programme"
+) -> tuple[datetime, datetime]:
+    """The instants whose records a report of ``kind`` on ``period`` may use.
 
-    From the start of the period before it (or of the month or week before its
-    first day's, for a summary by month or week) to its end, in UTC, widened by
-    ``_OFFSET_SPAN`` (the local days at either end) and ``_MATCH_SPAN`` (streams
-    matched to a broadcast start near it, and an unplanned broadcast's streams
-    start near each other).
+    For a summary, from the start of what it compares with (``compared_period``) to
+    the period's end; a list of broadcasts or their adherence compares with nothing,
+    so from the period's start. In UTC, widened by ``_OFFSET_SPAN`` (the local days at
+    either end) and ``_MATCH_SPAN`` (streams matched to a broadcast start near it, and
+    an unplanned broadcast's streams start near each other).
     """
-    first = min(
-        period.previous().start,
-        month_of(period.start).previous().start,
-        week_of(period.start).previous().start,
-    )
-    low, _ = days_period(first, period.end).utc_bounds(tz)
+    first = compared_period(period, by).start if kind == "summary" else period.start
+    low, _ = days_period(min(first, period.start), period.end).utc_bounds(tz)
     _, high = period.utc_bounds(tz)
     margin = _OFFSET_SPAN + _MATCH_SPAN
     return low - margin, high + margin
+
+
+def compared_period(period: Period, by: str) -> Period:
+    """The days a summary grouped ``by`` compares ``period``'s rows with: the previous
+    period, or for month (week) rows, from the month (week) before the first row's to
+    the period's end (each row compares with the one before it)."""
+    if by == "month":
+        return days_period(month_of(period.start).previous().start, period.end)
+    if by == "week":
+        return days_period(week_of(period.start).previous().start, period.end)
+    return period.previous()
 
 
 @contextmanager

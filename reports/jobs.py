@@ -28,7 +28,7 @@ def run_job(job: ReportJob, store: Store, config: Config, now: datetime) -> list
     period = parse_period(job.period, now, tz)
     report = build(
         job.kind,
-        Dataset.from_store(store, config, period),
+        Dataset.from_store(store, config, period, kind=job.kind, by=job.by),
         period,
         tz,
         by=job.by,

@@ -250,7 +250,10 @@ class TinyStore:
 
         Streams and broadcasts are archived by the month they started in (planned, for
         a broadcast), so only those months are parsed; a stream's broadcast planned in
-        another month is looked up in the other archives, nearest first.
+        another month is looked up in the other archives, nearest first, skipping those
+        whose plan index (``streamer.tinyplan``) says they hold none of the ids sought:
+        an id no month holds (a stream matched to a broadcast no longer in the plan)
+        would otherwise have every month parsed.
         """
         start, end = as_utc(start), as_utc(end)
         months = self._archive_files()
@@ -270,9 +273,16 @@ class TinyStore:
             }
             month = start.year * 12 + start.month
             others = sorted(set(months) - set(inside), key=lambda r: abs(_month_of(r) - month))
+            indexes = stored_indexes(self.data_dir / ARCHIVE)
             for rel in others:
-                if len(found) == len(ids):
+                sought = ids - found.keys()
+                if not sought:
                     break
+                # A stale or missing index is not rebuilt here (a read takes no lock):
+                # that month is parsed, as it was before indexes.
+                index = indexes.get(rel.removeprefix(f"{ARCHIVE}/"))
+                if index is not None and sought.isdisjoint(index.ids):
+                    continue
                 for doc in self._parsed(rel).get("broadcasts", {}).values():
                     if doc["id"] in ids and doc["id"] not in found:
                         found[doc["id"]] = Broadcast.from_dict(doc)

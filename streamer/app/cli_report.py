@@ -238,7 +238,7 @@ def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> Non
     style = Style(options["lang"] or config.language, config.tz, config.programmes)
     built = build(
         kind,
-        Dataset.from_store(app.store(), config, period),
+        Dataset.from_store(app.store(), config, period, kind=kind, by=by),
         period,
         config.tz,
         by=by,
