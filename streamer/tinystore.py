@@ -273,7 +273,7 @@ class TinyStore:
             }
             month = start.year * 12 + start.month
             others = sorted(set(months) - set(inside), key=lambda r: abs(_month_of(r) - month))
-            indexes = stored_indexes(self.data_dir / ARCHIVE)
+            indexes = stored_indexes(self.data_dir / ARCHIVE) if others else {}
             for rel in others:
                 sought = ids - found.keys()
                 if not sought:
