@@ -104,7 +104,7 @@ def report_span(
     an unplanned broadcast's streams start near each other).
     """
     first = compared_period(period, by).start if kind == "summary" else period.start
-    low, _ = days_period(min(first, period.start), period.end).utc_bounds(tz)
+    low, _ = days_period(first, period.end).utc_bounds(tz)
     _, high = period.utc_bounds(tz)
     margin = _OFFSET_SPAN + _MATCH_SPAN
     return low - margin, high + margin

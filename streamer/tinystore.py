@@ -252,8 +252,7 @@ class TinyStore:
         a broadcast), so only those months are parsed; a stream's broadcast planned in
         another month is looked up in the other archives, nearest first, skipping those
         whose plan index (``streamer.tinyplan``) says they hold none of the ids sought:
-        an id no month holds (a stream matched to a broadcast no longer in the plan)
-        would otherwise have every month parsed.
+        an id that no month holds would otherwise have every month parsed.
         """
         start, end = as_utc(start), as_utc(end)
         months = self._archive_files()
