@@ -147,6 +147,19 @@ class StoredIndex:
 PlanIndex = MonthIndex | StoredIndex
 
 
+def may_hold(index: PlanIndex | None, ids: set[str]) -> bool:
+    """Whether the month this index describes may hold one of the broadcasts ``ids``:
+    yes unless the index says otherwise. A missing or stale index (``None``) or a
+    damaged one (an index is written without fsync) tells nothing: a reader parses
+    the month, as it did before indexes; a plan edit rebuilds it."""
+    if index is None:
+        return True
+    try:
+        return not ids.isdisjoint(index.ids)
+    except StoreError:
+        return True
+
+
 def _has(ordered: Sequence[str], key: object) -> bool:
     if not isinstance(key, str):
         return False

@@ -77,6 +77,7 @@ from streamer.tinyplan import (
     MonthIndex,
     PlanIndex,
     index_rel,
+    may_hold,
     stored_indexes,
 )
 from streamer.tinytail import (
@@ -277,11 +278,8 @@ class TinyStore:
                 sought = ids - found.keys()
                 if not sought:
                     break
-                # A stale or missing index is not rebuilt here (a read takes no lock):
-                # that month is parsed, as it was before indexes.
-                index = indexes.get(rel.removeprefix(f"{ARCHIVE}/"))
-                if index is not None and sought.isdisjoint(index.ids):
-                    continue
+                if not may_hold(indexes.get(rel.removeprefix(f"{ARCHIVE}/")), sought):
+                    continue  # (a read takes no lock: it does not rebuild an index)
                 for doc in self._parsed(rel).get("broadcasts", {}).values():
                     if doc["id"] in ids and doc["id"] not in found:
                         found[doc["id"]] = Broadcast.from_dict(doc)

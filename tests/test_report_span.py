@@ -153,3 +153,21 @@ def test_a_broadcast_no_month_holds_does_not_parse_every_month(data_dir: Path) -
     counting.parsed = []
     assert counting.period_records(T0 - DAY, T0 + DAY) == found
     assert counting.parsed == [f"archive/{T0:%Y-%m}.json", f"archive/{archives[0]}"]
+
+
+def test_a_damaged_index_has_the_month_parsed(data_dir: Path) -> None:
+    """An index is written without fsync: one whose head and end survived a power cut
+    but not its middle says nothing, and the month is parsed, not the report failed."""
+    store = TinyStore(data_dir)
+    store.change_plan(lambda plan: [_planned("far", T0 - 60 * DAY), _planned("b", T0)])
+    streams = [_done("v-far", T0, "far"), _done("v", T0, "b")]  # matched far off
+    store.commit_cycle(CycleWrite(streams=streams, now=T0 + 90 * DAY))
+    index = data_dir / "archive" / f"{T0 - 60 * DAY:%Y-%m}{INDEX_SUFFIX}"
+    raw = index.read_bytes()
+    head, tail = raw.index(b"]") + 1, raw.rindex(b',"until":')
+    index.write_bytes(raw[:head] + b"\0" * (tail - head) + raw[tail:])
+    counting = _Counting(data_dir)
+    counting.parsed = []
+    found = counting.period_records(T0 - DAY, T0 + DAY)
+    assert set(found.broadcasts) == {"far", "b"}
+    assert f"archive/{T0 - 60 * DAY:%Y-%m}.json" in counting.parsed
