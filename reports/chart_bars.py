@@ -33,6 +33,7 @@ NARROW_LABEL = 56
 NARROW_BAR_AT = 0.2  # a phone's bar sits this far below its row's centre, under its label
 NARROW_BAR = 0.42  # its thickness, in rows
 NARROW_LABEL_AT = -0.24  # and its label this far above the centre
+NARROW_LABEL_INSET = 3.0  # points: a label starts clear of the axis line, not on it
 INK, MUTED, NA = "#1a202c", "#4a5568", "#a0aec0"
 
 
@@ -97,17 +98,20 @@ def draw_bars(figure: Any, chart: BarChart, style: Style, *, narrow: bool = Fals
 def _draw_narrow(figure: Any, chart: BarChart, style: Style) -> None:
     """The phone's chart: a panel a figure, one under another, each row a line of label
     over its bar (``NARROW_BAR_AT`` below the row's centre)."""
+    from matplotlib.transforms import offset_copy
+
     rows = max(len(chart.bars), 1)
     for index, name in enumerate(chart.panels):
         axes = figure.add_subplot(len(chart.panels), 1, index + 1)
+        inset = offset_copy(axes.get_yaxis_transform(), fig=figure, x=NARROW_LABEL_INSET,
+                            units="points")  # fmt: skip
         _panel(axes, chart, index, style, at=NARROW_BAR_AT, thickness=NARROW_BAR)
         axes.set_title(name, fontsize=10, color=MUTED, loc="left")
         axes.set_yticks([])
         axes.set_ylim(rows - 0.5, -0.5)  # the first row on top
         for row, bar in enumerate(chart.bars):
             axes.text(0.0, row + NARROW_LABEL_AT, shorten(bar.label, NARROW_LABEL), fontsize=9,
-                      color=INK, va="center", ha="left",
-                      transform=axes.get_yaxis_transform())  # fmt: skip
+                      color=INK, va="center", ha="left", transform=inset)  # fmt: skip
         if not chart.bars:
             _empty(axes, chart)
     if chart.legend:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reports.chart_bars import MAX_BARS, NARROW_LABEL
+from reports.chart_bars import MAX_BARS, NARROW_LABEL, draw_bars
 from reports.chart_data import FINDING_COLOURS, bar_chart
 from reports.charts import curve_chart, inline_svg, report_chart
 from reports.curve import Curve
@@ -297,6 +297,27 @@ def test_the_phone_chart_stacks_its_panels_with_labels_over_the_bars() -> None:
     assert titles == list(chart.panels)
     # The wide chart of the same report is 11 inches, labels whole beside the bars.
     assert ET.fromstring(report_chart(report, style("kk"))).get("width") == "792pt"
+
+
+def test_a_phone_charts_labels_start_clear_of_the_axis_line() -> None:
+    """Drawn, each row's label begins a few points right of its panel's axis line,
+    not on it (the first letter used to touch the line)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    report = Report("broadcasts", BROADCAST_COLUMNS, [broadcast_row(n) for n in range(1, 4)])
+    chart = bar_chart(report, style("en"))
+    figure = Figure(figsize=(4.4, chart.narrow_height), dpi=100)
+    canvas = FigureCanvasAgg(figure)
+    draw_bars(figure, chart, style("en"), narrow=True)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    shown = {plain(bar.label)[: NARROW_LABEL - 1] for bar in chart.bars}
+    for axes in figure.axes:
+        line = axes.spines["left"].get_window_extent(renderer).x1
+        labels = [t for t in axes.texts if t.get_text()[: NARROW_LABEL - 1] in shown]
+        assert len(labels) == len(chart.bars)
+        assert all(t.get_window_extent(renderer).x0 >= line + 2 for t in labels)
 
 
 def test_two_charts_inline_in_one_page_keep_their_own_ids() -> None:
