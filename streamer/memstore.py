@@ -76,6 +76,16 @@ class MemStore:
         """One planned broadcast, or ``None``."""
         return self.broadcasts().get(broadcast_id)
 
+    def broadcasts_between(
+        self, start: datetime | None, end: datetime | None
+    ) -> dict[str, Broadcast]:
+        """The broadcasts planned to start in ``[start, end)`` (``None``: no bound)."""
+        return {
+            key: item
+            for key, item in self.broadcasts().items()
+            if (start is None or item.start >= start) and (end is None or item.start < end)
+        }
+
     def streams(self, *, include_archive: bool = False) -> dict[str, Stream]:
         """Streams by key: the working set, plus the archived ones when asked."""
         docs = self._docs("streams", archive=include_archive)

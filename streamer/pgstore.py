@@ -151,6 +151,18 @@ class PgStore(PgWork):
         docs = self._docs("SELECT doc FROM broadcasts WHERE id = %s", [broadcast_id])
         return Broadcast.from_dict(docs[0]) if docs else None
 
+    def broadcasts_between(
+        self, start: datetime | None, end: datetime | None
+    ) -> dict[str, Broadcast]:
+        """The broadcasts planned to start in ``[start, end)`` (``None``: no bound), by
+        the indexed start."""
+        bounds = [("start_at >= %s", start), ("start_at < %s", end)]
+        given = [(clause, as_utc(moment)) for clause, moment in bounds if moment is not None]
+        where = " WHERE " + " AND ".join(clause for clause, _ in given) if given else ""
+        with self._tx() as conn:
+            query = "SELECT doc_text FROM broadcasts" + where + " ORDER BY archived DESC, seq"
+            return broadcasts(conn.execute(query, [moment for _, moment in given]).fetchall())
+
     # -- collection -------------------------------------------------------------------
     def streams(self, *, include_archive: bool = False) -> dict[str, Stream]:
         """Streams by key: the working set, plus the archived ones when asked."""

@@ -224,7 +224,16 @@ class Store(Protocol):
         ...
 
     def broadcast(self, broadcast_id: str) -> Broadcast | None:
-        """One planned broadcast, or ``None``."""
+        """One planned broadcast, or ``None``: what ``broadcasts()`` has under that id,
+        reading no more of the archive than it takes to find it."""
+        ...
+
+    def broadcasts_between(
+        self, start: datetime | None, end: datetime | None
+    ) -> dict[str, Broadcast]:
+        """The broadcasts planned to start in ``[start, end)`` (``None``: no bound), as
+        ``broadcasts()`` has them, reading only the archive the span touches: what
+        ``plan list --from/--to`` needs, at a cost that does not grow with history."""
         ...
 
     # -- collection -------------------------------------------------------------

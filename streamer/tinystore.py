@@ -173,8 +173,56 @@ class TinyStore:
         return {doc["id"]: Broadcast.from_dict(doc) for doc in docs}
 
     def broadcast(self, broadcast_id: str) -> Broadcast | None:
-        """One planned broadcast, or ``None``."""
-        return self.broadcasts().get(broadcast_id)
+        """One planned broadcast, or ``None``: main's copy, else the latest month
+        archive's, as ``broadcasts()`` has them; a month is parsed only when its plan
+        index may hold the id (``tinyplan.may_hold``). Main is read first, as in
+        ``_read_with_archive``: a broadcast archived in between is then found there."""
+        for doc in self._main("broadcasts"):
+            if doc["id"] == broadcast_id:
+                return Broadcast.from_dict(doc)
+        indexes = stored_indexes(self.data_dir / ARCHIVE)
+        for rel in reversed(self._archive_files()):
+            if may_hold(indexes.get(rel.removeprefix(f"{ARCHIVE}/")), {broadcast_id}):
+                for doc in self._parsed(rel).get("broadcasts", {}).values():
+                    if doc["id"] == broadcast_id:
+                        return Broadcast.from_dict(doc)
+        return None
+
+    def broadcasts_between(
+        self, start: datetime | None, end: datetime | None
+    ) -> dict[str, Broadcast]:
+        """The broadcasts planned to start in ``[start, end)`` (``None``: no bound), as
+        ``broadcasts()`` has them, parsing the month archives of the span only.
+
+        A broadcast is archived in the month it starts in, so those months hold every
+        archived one inside. Main's copy wins over an archived one; of two archived
+        copies (a cancelled broadcast planned again, and held, in another month) the
+        later month's, which is parsed only when its plan index may hold one of the ids.
+        """
+        start = None if start is None else as_utc(start)
+        end = None if end is None else as_utc(end)
+        working = self._main("broadcasts")  # first: see ``_read_with_archive``
+        months = self._archive_files()
+        span = _months(start, end)
+        inside = [rel for rel in months if _month_of(rel) in span]
+        docs: dict[str, Doc] = {}
+        for rel in inside:
+            plan = self._parsed(rel).get("broadcasts", {}).values()
+            docs.update((doc["id"], doc) for doc in plan)
+        later = [rel for rel in months if inside and rel > inside[-1]]
+        indexes = stored_indexes(self.data_dir / ARCHIVE) if later and docs else {}
+        for rel in later:
+            if may_hold(indexes.get(rel.removeprefix(f"{ARCHIVE}/")), set(docs)):
+                for doc in self._parsed(rel).get("broadcasts", {}).values():
+                    if doc["id"] in docs:
+                        docs[doc["id"]] = doc
+        docs.update((doc["id"], doc) for doc in working)
+        found = {}
+        for doc in docs.values():
+            moment = from_iso(doc["start"])
+            if (start is None or moment >= start) and (end is None or moment < end):
+                found[doc["id"]] = Broadcast.from_dict(doc)
+        return found
 
     def streams(self, *, include_archive: bool = False) -> dict[str, Stream]:
         """Streams by key: the working set, plus the archived ones when asked."""
@@ -731,8 +779,14 @@ def _month_of(rel: str) -> int:
     return int(year) * 12 + int(month)
 
 
-def _months(start: datetime, end: datetime) -> range:
-    """The month numbers (as ``_month_of``) that ``[start, end)`` touches, a day wider:
-    a broadcast is archived by the month of its start as stored, in any UTC offset."""
-    start, last = start - timedelta(days=1), end + timedelta(days=1)
-    return range(start.year * 12 + start.month, last.year * 12 + last.month + 1)
+def _months(start: datetime | None, end: datetime | None) -> range:
+    """The month numbers (as ``_month_of``) that ``[start, end)`` touches, a day wider
+    (``None``: no bound): a broadcast is archived by the month of its start as stored,
+    in any UTC offset."""
+    low = 0 if start is None else _month_number(start - timedelta(days=1))
+    high = 10**6 if end is None else _month_number(end + timedelta(days=1)) + 1
+    return range(low, high)
+
+
+def _month_number(moment: datetime) -> int:
+    return moment.year * 12 + moment.month

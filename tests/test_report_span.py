@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers.counting import ParsingStore
 
 from bench import generate, reports_scale
 from reports.builders import build
@@ -121,15 +122,6 @@ def _done(external_id: str, start: datetime, broadcast_id: str) -> Stream:
     return Stream("youtube", external_id, "UC", broadcast_id, actual_start=start, done=True)
 
 
-class _Counting(TinyStore):
-    parsed: list[str]
-
-    def _parsed(self, rel: str) -> Any:
-        if rel.startswith("archive/"):  # main is read by every period read
-            self.parsed.append(rel)
-        return super()._parsed(rel)
-
-
 def test_a_broadcast_no_month_holds_does_not_parse_every_month(data_dir: Path) -> None:
     store = TinyStore(data_dir)
     months = [T0 - 60 * DAY, T0 - 30 * DAY, T0, T0 + 30 * DAY]
@@ -141,16 +133,14 @@ def test_a_broadcast_no_month_holds_does_not_parse_every_month(data_dir: Path) -
     assert len(archives) == 4 and all(
         (data_dir / "archive" / name.replace(".json", INDEX_SUFFIX)).exists() for name in archives
     )
-    counting = _Counting(data_dir)
-    counting.parsed = []
+    counting = ParsingStore(data_dir)
     found = counting.period_records(T0 - DAY, T0 + DAY)
     assert set(found.streams) == {"youtube:v2", "youtube:v-lost"}
     assert set(found.broadcasts) == {"b2"}
     assert counting.parsed == [f"archive/{T0:%Y-%m}.json"]  # not the other three
     # Without its index a month is parsed, as before indexes: the same records.
     (data_dir / "archive" / archives[0].replace(".json", INDEX_SUFFIX)).unlink()
-    counting = _Counting(data_dir)
-    counting.parsed = []
+    counting = ParsingStore(data_dir)
     assert counting.period_records(T0 - DAY, T0 + DAY) == found
     assert counting.parsed == [f"archive/{T0:%Y-%m}.json", f"archive/{archives[0]}"]
 
@@ -166,8 +156,7 @@ def test_a_damaged_index_has_the_month_parsed(data_dir: Path) -> None:
     raw = index.read_bytes()
     head, tail = raw.index(b"]") + 1, raw.rindex(b',"until":')
     index.write_bytes(raw[:head] + b"\0" * (tail - head) + raw[tail:])
-    counting = _Counting(data_dir)
-    counting.parsed = []
+    counting = ParsingStore(data_dir)
     found = counting.period_records(T0 - DAY, T0 + DAY)
     assert set(found.broadcasts) == {"far", "b"}
     assert f"archive/{T0 - 60 * DAY:%Y-%m}.json" in counting.parsed

@@ -149,6 +149,48 @@ def test_period_records_hold_what_touches_the_span(store: DayStore) -> None:
     assert found.streams["youtube:v-in"] == live("v-in", T0, broadcast_id="in")
 
 
+def test_a_span_of_the_plan_and_one_broadcast_read_as_the_whole_plan_has_them(
+    store: DayStore,
+) -> None:
+    """``broadcasts_between`` is the whole plan cut to the span and ``broadcast`` its
+    entry, archive included: archived, working and changed copies alike. A cancelled
+    broadcast is archived, planned again for another month, held and archived there;
+    its newer copy is the one read, in either month's span."""
+    store.change_plan(
+        lambda plan: [
+            planned("old", T0 - 40 * DAY, status=BroadcastStatus.HELD),
+            planned("gone", T0 - 70 * DAY, status=BroadcastStatus.CANCELLED),
+            planned("near", T0 + 2 * DAY),
+            planned("later", T0 + 40 * DAY),
+        ]
+    )
+    store.commit_cycle(CycleWrite(now=T0))  # "old" and "gone" leave the working plan
+    store.change_plan(
+        lambda plan: [planned("gone", T0 - 20 * DAY, status=BroadcastStatus.HELD, revision=1)]
+    )
+    store.commit_cycle(CycleWrite(now=T0))  # its new copy is archived in its new month
+    whole = store.broadcasts()
+    assert whole["gone"].start == T0 - 20 * DAY
+    spans = [
+        (T0 - 75 * DAY, T0 - 60 * DAY),  # the cancelled copy's month: nothing there now
+        (T0 - 25 * DAY, T0 - 15 * DAY),
+        (T0 - 45 * DAY, T0 + 3 * DAY),
+        (T0, None),
+        (None, T0),
+        (None, None),
+    ]
+    for start, end in spans:
+        expected = {
+            key: item
+            for key, item in whole.items()
+            if (start is None or item.start >= start) and (end is None or item.start < end)
+        }
+        assert store.broadcasts_between(start, end) == expected, (start, end)
+    for key, item in whole.items():
+        assert store.broadcast(key) == item
+    assert store.broadcast("nobody") is None
+
+
 def test_meta_round_trips_and_overwrites(store: DayStore) -> None:
     """Meta values read back as set; a second set replaces; unknown names are None."""
     assert store.get_meta("last") is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from streamer.config import Config
 from streamer.errors import UserError
 from streamer.files import write_atomic
 from streamer.models import Broadcast
+from streamer.store import Store
 
 
 @click.group(context_settings=CONTEXT)
@@ -129,7 +130,7 @@ def list_(
       streamer plan list --from 2026-11-30 --to 2026-12-06 --programme adal-komek
     """
     config = app.config()
-    items = select(app.store().broadcasts().values(), config, start, end, programme)
+    items = select(app.store(), config, start, end, programme)
     if fmt == "table":
         _show(items, config, f"{len(items)} broadcast(s)", wide=wide)
     elif fmt == "csv":
@@ -149,7 +150,8 @@ def show(app: App, broadcast_id: str) -> None:
       streamer plan show 7k2m9qxa
     """
     config = app.config()
-    item = schedules.get(app.store().broadcasts(), broadcast_id)
+    found = app.store().broadcast(broadcast_id.strip())
+    item = schedules.get({} if found is None else {found.id: found}, broadcast_id)
     make_console().print(show_grid(item, config.tz))
 
 
@@ -237,7 +239,7 @@ def export(
     config = app.config()
     if fmt == "xlsx" and out is None:
         raise UserError("--format xlsx writes a workbook: give --out FILE.xlsx")
-    items = select(app.store().broadcasts().values(), config, start, end, programme)
+    items = select(app.store(), config, start, end, programme)
     if fmt == "csv":
         payload = _csv_text(items, config.tz).encode("utf-8")
     elif fmt == "xlsx":
@@ -279,27 +281,24 @@ def _importer(
 
 
 def select(
-    items: Iterable[Broadcast],
+    store: Store,
     config: Config,
     start: str | None,
     end: str | None,
     programme: str | None,
 ) -> list[Broadcast]:
-    """Broadcasts in the local-day range and programme asked for, by start time."""
+    """Broadcasts in the local-day range and programme asked for, by start time; a
+    range reads only the archive it touches (``Store.broadcasts_between``)."""
     low = None if start is None else _day_start(start, "--from", config.tz)
     high = None if end is None else _day_start(end, "--to", config.tz) + timedelta(days=1)
     if low is not None and high is not None and high <= low:
         raise UserError(f"--to {end} is before --from {start}")
     if programme is not None:
         config.programme(programme)
+    found = store.broadcasts() if low is None and high is None else (
+        store.broadcasts_between(low, high))  # fmt: skip
     return sorted(
-        (
-            b
-            for b in items
-            if (low is None or b.start >= low)
-            and (high is None or b.start < high)
-            and (programme is None or b.programme == programme)
-        ),
+        (b for b in found.values() if programme is None or b.programme == programme),
         key=lambda b: (b.start, b.programme, b.id),
     )
 

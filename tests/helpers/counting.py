@@ -1,4 +1,5 @@
-"""A store wrapper that counts ``commit_cycle`` calls, for the one-write-per-cycle tests."""
+"""Stores that count: ``commit_cycle`` calls (the one-write-per-cycle tests), and the
+month archives a read parses (the tests of reads bounded by period or by index)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,16 @@ class CountingStore:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+class ParsingStore(TinyStore):
+    """A TinyStore that lists the month archives it parses, in order (``parsed``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parsed: list[str] = []
+
+    def _parsed(self, rel: str) -> Any:
+        if rel.startswith("archive/"):  # main is read by every read
+            self.parsed.append(rel)
+        return super()._parsed(rel)
