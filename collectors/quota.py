@@ -38,12 +38,15 @@ def polls_per_broadcast(config: Config, duration_min: int) -> int:
     return math.ceil(slow + near + live + len(FINAL_POLLS))
 
 
+PROJECTION_SPAN = timedelta(days=7)  # how far ahead of now the projection looks
+
+
 def projection(config: Config, plan: Iterable[Broadcast], now: datetime) -> Projection:
-    """Projected units a day over the next 7 days of the plan."""
+    """Projected units a day over the next 7 days of the plan (``PROJECTION_SPAN``)."""
     week = [
         b
         for b in plan
-        if now <= b.start < now + timedelta(days=7)
+        if now <= b.start < now + PROJECTION_SPAN
         and b.status is not BroadcastStatus.CANCELLED
         and any(t.platform == "youtube" for t in b.targets)
     ]

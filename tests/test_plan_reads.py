@@ -68,3 +68,24 @@ def test_without_indexes_every_month_is_looked_in(data_dir: Path) -> None:
     assert item is not None and item.id == "b0-1"
     assert len(store.parsed) == 4  # the latest month first, down to January
     assert sorted(store.broadcasts_between(T0 - DAY, T0 + 2 * DAY)) == ["b2-0", "b2-1"]
+
+
+def test_the_quota_projection_reads_the_week_it_projects_from(data_dir: Path) -> None:
+    """``streamer quota`` projects from the next ``PROJECTION_SPAN`` of the plan and now
+    reads only that span: the same projection as from the whole plan, which also holds
+    a broadcast just before now, one just past the span and a year of archive."""
+    from collectors.quota import PROJECTION_SPAN, projection
+    from streamer.config import Config
+
+    _archived(data_dir)
+    now = T0 + 100 * DAY
+    store = TinyStore(data_dir)
+    ahead = [_held(f"w{n}", now + n * 11 * timedelta(hours=1)) for n in range(16)]
+    edges = [_held("before", now - timedelta(minutes=1)), _held("after", now + PROJECTION_SPAN)]
+    store.change_plan(lambda plan: [*ahead, *edges])
+    config = Config(path=data_dir / "streamer.toml", data_dir=data_dir)
+    week = store.broadcasts_between(now, now + PROJECTION_SPAN)
+    assert sorted(week) == sorted(b.id for b in ahead)
+    expected = projection(config, store.broadcasts().values(), now)
+    assert projection(config, week.values(), now) == expected
+    assert expected.explain.startswith(f"{len(ahead) / 7:.1f} YouTube broadcasts/day")

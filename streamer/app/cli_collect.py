@@ -154,7 +154,7 @@ def quota(app: App) -> None:
     Example:
       streamer quota
     """
-    from collectors.quota import projection
+    from collectors.quota import PROJECTION_SPAN, projection
     from collectors.youtube_quota import quota_day
 
     config = app.config()
@@ -170,7 +170,8 @@ def quota(app: App) -> None:
         table.add_row(name, f"{used.get(name, 0):,}", f"{youtube.quota_limit:,}")
     console = make_console()
     console.print(table)
-    estimate = projection(config, app.store().broadcasts().values(), now)
+    week = app.store().broadcasts_between(now, now + PROJECTION_SPAN)  # what it projects from
+    estimate = projection(config, week.values(), now)
     console.print(
         f"projection: about {estimate.units_per_day:,} units/day "
         f"({estimate.explain}); limit {youtube.quota_limit * len(youtube.key_envs):,}"

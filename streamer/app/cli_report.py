@@ -309,25 +309,27 @@ def _emit(
 
 
 def _load_curve(app: App, config: Config, subject: str) -> Curve:
-    """The curve of a broadcast id (planned or unplanned), or of a stream key."""
+    """The curve of a broadcast id (planned or unplanned), or of a stream key: the
+    plan entry and streams read as ``Store.broadcast`` and ``grouped_streams`` read
+    them, not the whole history."""
     from reports.curve import build_curve, window
+    from reports.dataset import channel_programmes
 
     store = app.store()
-    data = Dataset.from_store(store, config)
-    item = data.broadcasts.get(subject)
+    item = store.broadcast(subject)
+    grouped = list(store.grouped_streams({subject}).values())
     if item is not None:
-        streams = [s for s in data.streams.values() if s.broadcast_id == subject]
+        streams = [s for s in grouped if s.broadcast_id == subject]
         title, programme, planned = item.title, item.programme, (item.start, item.end)
         status = str(item.status)
-    elif any(s.unplanned_id == subject for s in data.streams.values()):
-        streams = [s for s in data.streams.values() if s.unplanned_id == subject]
+    elif any(s.unplanned_id == subject for s in grouped):
+        streams = [s for s in grouped if s.unplanned_id == subject]
         streams.sort(key=lambda s: (s.actual_start is None, s.actual_start, s.key))
         title, planned, status = streams[0].title, None, "unplanned"
-        programme = data.channel_programmes.get(streams[0].channel_key, "")
-    elif subject in data.streams:
-        stream = data.streams[subject]
+        programme = channel_programmes(config).get(streams[0].channel_key, "")
+    elif (stream := store.streams_of([subject]).get(subject)) is not None:
         streams, title, planned, status = [stream], stream.title, None, ""
-        programme = data.channel_programmes.get(stream.channel_key, "")
+        programme = channel_programmes(config).get(stream.channel_key, "")
     else:
         raise UserError(
             f"unknown broadcast {subject!r}; see the ids in 'streamer report broadcasts'"

@@ -29,7 +29,8 @@ def publish(
     config: Config, store: Store, broadcast_id: str, privacy: str, clock: Clock
 ) -> tuple[Broadcast, str]:
     """Create the broadcast on YouTube; returns the updated broadcast and the video id."""
-    item = schedules.get(store.broadcasts(), broadcast_id)
+    found = store.broadcast(broadcast_id.strip())
+    item = schedules.get({} if found is None else {found.id: found}, broadcast_id)
     target = _pending_target(item)
     youtube = config.platforms["youtube"]
     if youtube.oauth_token_file is None:
