@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from schedules.ical import export_ics
     from schedules.ids import default_id_factory, sequential_id_factory
     from schedules.localtime import format_local, parse_local_start
-    from schedules.plans import PlanRequest, add, cancel, get, move, parse_target
+    from schedules.plans import PlanRequest, add, cancel, get, move, parse_target, stored
     from schedules.recurrence import MAX_OCCURRENCES, expand
 
 # Every name loads on first use: a report needs ``schedules.localtime`` only, and the
@@ -41,6 +41,7 @@ _LAZY = {
     "get": "schedules.plans",
     "move": "schedules.plans",
     "parse_target": "schedules.plans",
+    "stored": "schedules.plans",
     "MAX_OCCURRENCES": "schedules.recurrence",
     "expand": "schedules.recurrence",
 }
@@ -75,4 +76,5 @@ __all__ = [
     "parse_local_start",
     "parse_target",
     "sequential_id_factory",
+    "stored",
 ]

@@ -31,7 +31,7 @@ from schedules.localtime import local_start_of, local_to_utc, parse_local_start
 from schedules.recurrence import expand
 from streamer.errors import UserError
 from streamer.models import Broadcast, BroadcastStatus, Programme, Target
-from streamer.store import ending_after, series_ids
+from streamer.store import Store, ending_after, series_ids
 
 __all__ = [
     "PlanRequest",
@@ -43,6 +43,7 @@ __all__ = [
     "parse_local_start",
     "parse_target",
     "revised",
+    "stored",
 ]
 
 
@@ -120,7 +121,15 @@ def _new_series_id(current: Mapping[str, Broadcast], new_id: IdFactory) -> str:
 
 def get(current: Mapping[str, Broadcast], broadcast_id: str) -> Broadcast:
     """The broadcast with ``broadcast_id``, or a ``UserError`` saying it is not planned."""
-    broadcast = current.get(broadcast_id.strip())
+    return _planned(current.get(broadcast_id.strip()), broadcast_id)
+
+
+def stored(store: Store, broadcast_id: str) -> Broadcast:
+    """``get`` from ``store`` without reading the whole plan (``Store.broadcast``)."""
+    return _planned(store.broadcast(broadcast_id.strip()), broadcast_id)
+
+
+def _planned(broadcast: Broadcast | None, broadcast_id: str) -> Broadcast:
     if broadcast is None:
         raise UserError(
             f"no broadcast with id {broadcast_id!r} in the plan; list the plan to see the ids"

@@ -180,9 +180,9 @@ class TinyStore:
         for doc in self._main("broadcasts"):
             if doc["id"] == broadcast_id:
                 return Broadcast.from_dict(doc)
-        indexes = stored_indexes(self.data_dir / ARCHIVE)
+        holds = self._plan_check()
         for rel in reversed(self._archive_files()):
-            if may_hold(indexes.get(rel.removeprefix(f"{ARCHIVE}/")), {broadcast_id}):
+            if holds(rel, {broadcast_id}):
                 for doc in self._parsed(rel).get("broadcasts", {}).values():
                     if doc["id"] == broadcast_id:
                         return Broadcast.from_dict(doc)
@@ -209,10 +209,9 @@ class TinyStore:
         for rel in inside:
             plan = self._parsed(rel).get("broadcasts", {}).values()
             docs.update((doc["id"], doc) for doc in plan)
-        later = [rel for rel in months if inside and rel > inside[-1]]
-        indexes = stored_indexes(self.data_dir / ARCHIVE) if later and docs else {}
-        for rel in later:
-            if may_hold(indexes.get(rel.removeprefix(f"{ARCHIVE}/")), set(docs)):
+        holds = self._plan_check()
+        for rel in [rel for rel in months if inside and rel > inside[-1]]:
+            if docs and holds(rel, set(docs)):
                 for doc in self._parsed(rel).get("broadcasts", {}).values():
                     if doc["id"] in docs:
                         docs[doc["id"]] = doc
@@ -319,15 +318,15 @@ class TinyStore:
                 for doc in docs["broadcasts"]
                 if doc["id"] in ids
             }
-            month = start.year * 12 + start.month
+            month = _month_number(start)
             others = sorted(set(months) - set(inside), key=lambda r: abs(_month_of(r) - month))
-            indexes = stored_indexes(self.data_dir / ARCHIVE) if others else {}
+            holds = self._plan_check()
             for rel in others:
                 sought = ids - found.keys()
                 if not sought:
                     break
-                if not may_hold(indexes.get(rel.removeprefix(f"{ARCHIVE}/")), sought):
-                    continue  # (a read takes no lock: it does not rebuild an index)
+                if not holds(rel, sought):
+                    continue
                 for doc in self._parsed(rel).get("broadcasts", {}).values():
                     if doc["id"] in ids and doc["id"] not in found:
                         found[doc["id"]] = Broadcast.from_dict(doc)
@@ -693,6 +692,19 @@ class TinyStore:
         self._write_index(rel, db.data)
         if found is not None:
             remove_tail(path, fsync=self.fsync)
+
+    def _plan_check(self) -> Callable[[str, set[str]], bool]:
+        """``tinyplan.may_hold`` by month archive: whether ``rel`` may hold one of the
+        broadcast ids. The stored indexes are read on the first question, and a missing
+        or stale one is not rebuilt (a read takes no lock): its month may hold anything."""
+        indexes: dict[str, PlanIndex | None] = {}
+
+        def check(rel: str, ids: set[str]) -> bool:
+            if not indexes:
+                indexes.update(stored_indexes(self.data_dir / ARCHIVE))
+            return may_hold(indexes.get(rel.removeprefix(f"{ARCHIVE}/")), ids)
+
+        return check
 
     def _plan_indexes(self) -> dict[str, PlanIndex]:
         """Each month archive's plan index; one that is missing or describes another

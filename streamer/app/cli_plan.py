@@ -150,8 +150,7 @@ def show(app: App, broadcast_id: str) -> None:
       streamer plan show 7k2m9qxa
     """
     config = app.config()
-    found = app.store().broadcast(broadcast_id.strip())
-    item = schedules.get({} if found is None else {found.id: found}, broadcast_id)
+    item = schedules.stored(app.store(), broadcast_id)
     make_console().print(show_grid(item, config.tz))
 
 
@@ -295,10 +294,9 @@ def select(
         raise UserError(f"--to {end} is before --from {start}")
     if programme is not None:
         config.programme(programme)
-    found = store.broadcasts() if low is None and high is None else (
-        store.broadcasts_between(low, high))  # fmt: skip
+    found = store.broadcasts_between(low, high).values()
     return sorted(
-        (b for b in found.values() if programme is None or b.programme == programme),
+        (b for b in found if programme is None or b.programme == programme),
         key=lambda b: (b.start, b.programme, b.id),
     )
 

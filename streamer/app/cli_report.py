@@ -314,16 +314,18 @@ def _load_curve(app: App, config: Config, subject: str) -> Curve:
     them, not the whole history."""
     from reports.curve import build_curve, window
     from reports.dataset import channel_programmes
+    from streamer.unplanned import is_unplanned_id
 
     store = app.store()
     item = store.broadcast(subject)
-    grouped = list(store.grouped_streams({subject}).values())
+    # An unplanned broadcast's streams by its id; a stream key is read alone.
+    grouped = store.grouped_streams({subject}) if item or is_unplanned_id(subject) else {}
     if item is not None:
-        streams = [s for s in grouped if s.broadcast_id == subject]
+        streams = [s for s in grouped.values() if s.broadcast_id == subject]
         title, programme, planned = item.title, item.programme, (item.start, item.end)
         status = str(item.status)
-    elif any(s.unplanned_id == subject for s in grouped):
-        streams = [s for s in grouped if s.unplanned_id == subject]
+    elif any(s.unplanned_id == subject for s in grouped.values()):
+        streams = [s for s in grouped.values() if s.unplanned_id == subject]
         streams.sort(key=lambda s: (s.actual_start is None, s.actual_start, s.key))
         title, planned, status = streams[0].title, None, "unplanned"
         programme = channel_programmes(config).get(streams[0].channel_key, "")

@@ -29,8 +29,7 @@ def publish(
     config: Config, store: Store, broadcast_id: str, privacy: str, clock: Clock
 ) -> tuple[Broadcast, str]:
     """Create the broadcast on YouTube; returns the updated broadcast and the video id."""
-    found = store.broadcast(broadcast_id.strip())
-    item = schedules.get({} if found is None else {found.id: found}, broadcast_id)
+    item = schedules.stored(store, broadcast_id)
     target = _pending_target(item)
     youtube = config.platforms["youtube"]
     if youtube.oauth_token_file is None:
