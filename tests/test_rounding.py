@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import random
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from reports.fmt import Style
 from reports.render import change_text
-from reports.report import rounded
+from reports.report import half_up, rounded
 
 TZ = ZoneInfo("Asia/Almaty")
 
@@ -51,3 +53,28 @@ def test_report_figures_round_halves_up_to_one_decimal(
 def test_unknown_figures_stay_unknown_when_rounded() -> None:
     """``None`` is n/a, not 0, after rounding."""
     assert rounded(None) is None
+
+
+def test_rounding_on_the_digits_gives_what_the_decimal_rule_gives() -> None:
+    """``rounded`` rounds a float's digits without a Decimal: for floats of every size
+    and sign, ties, carries (9.95 → 10.0) and negative zero, it gives exactly (the
+    same float, sign included) what rounding its shortest decimal form half up does."""
+    rng = random.Random(19)
+    values = [
+        *[rng.uniform(-5000, 5000) for _ in range(3000)],
+        *[rng.randint(-99999, 99999) / 1000 for _ in range(3000)],
+        *[rng.randint(-9999, 9999) / 100 + 0.005 for _ in range(1000)],
+        *[rng.uniform(0, 1e-3) for _ in range(300)],
+        *[rng.uniform(1e12, 1e15) for _ in range(300)],
+        2.25, -2.25, 2.675, -0.04, 0.05, 0.95, 9.95, 99.95, -99.95, 123456789.05, 1e-7, 1e16,
+        1.0000000000000002, 0.15, 2.45, -0.0, 0.0,
+    ]  # fmt: skip
+    for value in values:
+        for digits in (0, 1, 2):
+            expected = float(half_up(value, digits))
+            got = rounded(value, digits)
+            assert isinstance(got, float)
+            assert (got, math.copysign(1, got)) == (expected, math.copysign(1, expected)), (
+                value,
+                digits,
+            )
