@@ -13,12 +13,13 @@ of ``RUNS``:
   its archive, the archive rewrite every finishing cycle used to make; it happens once
   per ``FOLD_BYTES`` of moves (about 100 finishing cycles of 10 streams).
 
-TinyStore: ``commit_cycle`` on a daemon's store (``store_scale.StreamerCycles``),
-fsync on. SQLite: ``sqlite3`` in WAL mode with ``synchronous=FULL`` (a commit is on
-disk when it returns, as a TinyStore cycle is), one transaction per cycle, the same
-rows: snapshots keyed ``(stream, ts)``, streams and rollups as JSON by key
-(``store_scale._SCHEMA``); a done stream is an upsert of its row (SQLite needs no
-archive to keep its working set small).
+Every sample starts with everything written before it on disk (``settled``): neither
+side pays for the other's writes. TinyStore: ``commit_cycle`` on a daemon's store
+(``store_scale.StreamerCycles``), fsync on. SQLite: ``sqlite3`` in WAL mode with
+``synchronous=FULL`` (a commit is on disk when it returns, as a TinyStore cycle is),
+one transaction per cycle, the same rows: snapshots keyed ``(stream, ts)``, streams
+and rollups as JSON by key (``store_scale._SCHEMA``); a done stream is an upsert of
+its row (SQLite needs no archive to keep its working set small).
 
 Also plain TinyDB used well: ``insert_multiple`` of the 500 snapshots into a
 9,500-document file with an orjson storage that fsyncs, against the same streamer
@@ -28,6 +29,7 @@ cycle at 365 days (``store_scale`` keeps the one-insert-per-snapshot row).
 from __future__ import annotations
 
 import os
+import sqlite3
 import statistics
 import tempfile
 from dataclasses import replace
@@ -80,9 +82,20 @@ class Tiny(StreamerCycles):
         """
         self.store.drop_partitions([self.history.today])
         self.store.commit_cycle(CycleWrite(snapshots=self.restored))
+        os.sync()  # see ``settled``
         began = monotonic()
         self.store.commit_cycle(work)
         return monotonic() - began
+
+
+def settled(db: sqlite3.Connection, work: CycleWrite) -> float:
+    """``sqlite_cycle`` once everything written before is on disk (``os.sync``), as
+    ``Tiny.timed`` does: on ext4 an fsync commits the journal, and with it other files'
+    writes left in the page cache (a WAL checkpoint's, a restored day's). Unsettled,
+    each side paid in turn for what the other had just written, and the ratios of one
+    history swung from run to run with the disk (SQLite's 0-day cycle 10–17.5 ms)."""
+    os.sync()
+    return sqlite_cycle(db, work)
 
 
 class OrjsonStorage(Storage):
@@ -140,9 +153,9 @@ def _run(tmp: Path) -> list[dict[str, Any]]:
             done = replace(done, streams=[*done.streams, *side.finishing(run)])
             for name, took in (
                 ("tiny", side.timed(steady)),
-                ("sqlite", sqlite_cycle(dbs[days], steady)),
+                ("sqlite", settled(dbs[days], steady)),
                 ("tiny finishing", side.timed(done)),
-                ("sqlite finishing", sqlite_cycle(dbs[days], done)),
+                ("sqlite finishing", settled(dbs[days], done)),
             ):
                 times.setdefault((name, days), []).append(took)
     for run in range(RUNS, RUNS + FOLDS):
