@@ -27,6 +27,7 @@ from streamer.store import (
     PlanChange,
     StoreBusy,
     gaps_of,
+    in_span,
     period_of,
     snapshots_of,
 )
@@ -80,11 +81,7 @@ class MemStore:
         self, start: datetime | None, end: datetime | None
     ) -> dict[str, Broadcast]:
         """The broadcasts planned to start in ``[start, end)`` (``None``: no bound)."""
-        return {
-            key: item
-            for key, item in self.broadcasts().items()
-            if (start is None or item.start >= start) and (end is None or item.start < end)
-        }
+        return {key: b for key, b in self.broadcasts().items() if in_span(b.start, start, end)}
 
     def streams(self, *, include_archive: bool = False) -> dict[str, Stream]:
         """Streams by key: the working set, plus the archived ones when asked."""

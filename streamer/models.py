@@ -49,17 +49,21 @@ _ISO_TEXTS_MAX = 8192
 
 def to_iso(moment: datetime) -> str:
     """UTC ISO 8601 with a ``Z``, to the second: the one format the store keeps."""
-    if moment.tzinfo is UTC:  # only UTC: equal times of one other zone can differ (fold)
-        text = _ISO_TEXTS.get(moment)
-        if text is None:
-            text = moment.isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
-            if len(_ISO_TEXTS) >= _ISO_TEXTS_MAX:
-                _ISO_TEXTS.clear()
-            _ISO_TEXTS[moment] = text
-        return text
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment.isoformat()} has no time zone")
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:  # not kept: equal times of another zone can differ (fold)
+        if moment.tzinfo is None:
+            raise ValueError(f"naive datetime {moment.isoformat()} has no time zone")
+        return _iso_text(moment.astimezone(UTC))
+    text = _ISO_TEXTS.get(moment)
+    if text is None:
+        if len(_ISO_TEXTS) >= _ISO_TEXTS_MAX:
+            _ISO_TEXTS.clear()
+        text = _ISO_TEXTS[moment] = _iso_text(moment)
+    return text
+
+
+def _iso_text(moment: datetime) -> str:
+    """A UTC time's text: ``2025-01-01T05:00:00Z``."""
+    return moment.isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
 
 
 def from_iso(text: str) -> datetime:

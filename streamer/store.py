@@ -185,6 +185,12 @@ class NarrowPlan(Protocol):
         ...
 
 
+def in_span(moment: datetime, start: datetime | None, end: datetime | None) -> bool:
+    """Whether ``moment`` is in ``[start, end)`` (``None``: no bound), as
+    ``Store.broadcasts_between`` selects a broadcast by its start."""
+    return (start is None or moment >= start) and (end is None or moment < end)
+
+
 def ending_after(
     plan: Mapping[str, Broadcast], since: datetime, starting_before: datetime | None = None
 ) -> Iterable[Broadcast]:

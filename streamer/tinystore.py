@@ -41,6 +41,7 @@ from streamer.store import (
     StoreBusy,
     StoreError,
     gaps_of,
+    in_span,
     period_of,
     snapshots_of,
 )
@@ -209,19 +210,19 @@ class TinyStore:
         for rel in inside:
             plan = self._parsed(rel).get("broadcasts", {}).values()
             docs.update((doc["id"], doc) for doc in plan)
-        holds = self._plan_check()
-        for rel in [rel for rel in months if inside and rel > inside[-1]]:
-            if docs and holds(rel, set(docs)):
+        later = [rel for rel in months if rel > inside[-1]] if docs else []
+        holds, ids = self._plan_check(), set(docs)
+        for rel in later:
+            if holds(rel, ids):
                 for doc in self._parsed(rel).get("broadcasts", {}).values():
-                    if doc["id"] in docs:
+                    if doc["id"] in ids:
                         docs[doc["id"]] = doc
         docs.update((doc["id"], doc) for doc in working)
-        found = {}
-        for doc in docs.values():
-            moment = from_iso(doc["start"])
-            if (start is None or moment >= start) and (end is None or moment < end):
-                found[doc["id"]] = Broadcast.from_dict(doc)
-        return found
+        return {
+            doc["id"]: Broadcast.from_dict(doc)
+            for doc in docs.values()
+            if in_span(from_iso(doc["start"]), start, end)
+        }
 
     def streams(self, *, include_archive: bool = False) -> dict[str, Stream]:
         """Streams by key: the working set, plus the archived ones when asked."""
@@ -697,11 +698,12 @@ class TinyStore:
         """``tinyplan.may_hold`` by month archive: whether ``rel`` may hold one of the
         broadcast ids. The stored indexes are read on the first question, and a missing
         or stale one is not rebuilt (a read takes no lock): its month may hold anything."""
-        indexes: dict[str, PlanIndex | None] = {}
+        indexes: dict[str, PlanIndex | None] | None = None
 
         def check(rel: str, ids: set[str]) -> bool:
-            if not indexes:
-                indexes.update(stored_indexes(self.data_dir / ARCHIVE))
+            nonlocal indexes
+            if indexes is None:  # once, even when the folder holds none
+                indexes = stored_indexes(self.data_dir / ARCHIVE)
             return may_hold(indexes.get(rel.removeprefix(f"{ARCHIVE}/")), ids)
 
         return check
