@@ -37,6 +37,9 @@ ELLIPSIS = "…"
 _WORD = re.compile(r"(?:[^\s]|\u00a0)+")  # ``\s``: what ``str.isspace`` calls a space
 # Columns whose text may wrap at word boundaries; every other cell stays on one line.
 WRAPPING = frozenset({"title", "findings", "district"})
+# Wrapping columns of short phrases ("начало с опозданием", a district): on two lines
+# they still read, so they narrow to their longest word before a figure drops out.
+PHRASES = frozenset({"findings", "district"})
 # The order in which columns are kept when the terminal is narrow: the first are
 # always shown, the last drop out first. Documented in the README.
 PRIORITY: dict[str, tuple[str, ...]] = {
@@ -152,10 +155,25 @@ class Column:
                 widest = len(text)
         return widest
 
+    @property
+    def longest_word(self) -> int:
+        """The longest word of any cell (a phrase column narrows to it)."""
+        longest = 1
+        for cell in set(plain(c) for c in self.cells):
+            longest = max(longest, *(len(word) for word in cell.split()), 1)
+        return longest
+
+    def comfortable(self, natural: int) -> int:
+        """The width a wrapping column is given before any column grows further: its
+        ``natural`` width, up to ``WRAP_MIN``."""
+        return max(self.header_min, min(natural, WRAP_MIN))
+
     def least(self, natural: int) -> int:
         """The narrowest this column may be, its ``natural`` width known."""
+        if self.key in PHRASES:
+            return max(self.header_min, min(self.longest_word, natural, WRAP_MIN))
         if self.wraps:
-            return max(self.header_min, min(natural, WRAP_MIN))
+            return self.comfortable(natural)
         return max(self.header_min, natural)
 
 
@@ -211,9 +229,13 @@ def fit(columns: Sequence[Column], width: int, priority: Sequence[str], wide: bo
         used += need
     sizes = {c.key: least[c.key] for c in kept}
     spare = 10**6 if wide else max(0, width - used)
-    for column in kept:  # by priority: the most important title grows first
-        if column.wraps:
-            grow = min(spare, max(0, min(natural[column.key], WRAP_MAX) - sizes[column.key]))
+    # By priority: a narrowed phrase column back to its comfortable width first, then
+    # the most important title grows first.
+    wrapping = [c for c in kept if c.wraps]
+    for limit in (lambda c: c.comfortable(natural[c.key]), lambda c: natural[c.key]):
+        for column in wrapping:
+            want = min(limit(column), WRAP_MAX)
+            grow = min(spare, max(0, want - sizes[column.key]))
             sizes[column.key] += grow
             spare -= grow
     for column in kept:

@@ -24,7 +24,7 @@ from reports.curve import build_curve, render_curve
 from reports.dataset import Dataset
 from reports.fmt import Style
 from reports.labels import label
-from reports.layout import ELLIPSIS, PRIORITY, Fitted, fit, plain, shorten
+from reports.layout import ELLIPSIS, PRIORITY, Column, Fitted, fit, plain, shorten
 from reports.periods import parse_range
 from reports.render import fit_columns, render_table
 from reports.report import Report
@@ -176,6 +176,34 @@ def test_wide_shows_every_column_past_the_terminal(demo: Demo) -> None:
     out = buffer.getvalue()
     assert "--wide" not in out
     check_whole(out, fitted, fitted.width, "kk")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_adherence_keeps_the_start_delay_at_80_columns(demo: Demo, lang: str) -> None:
+    """The delay, the figure adherence is read for, stays at 80 columns in every
+    language: the findings ("начало с опозданием") wrap at words before it drops out."""
+    style = Style(lang, demo.config.tz, demo.config.programmes)
+    fitted = fit_columns(demo.report("adherence"), style, 80)
+    shown = [c.key for c in fitted.shown]
+    assert "start_delay_min" in shown and "findings" in shown, shown
+
+
+def test_a_phrase_column_narrows_to_its_longest_word_before_a_figure_drops() -> None:
+    """Findings narrow to their longest word to keep a figure of higher priority, and
+    take spare width back before a title grows past ``WRAP_MIN``; with room for all,
+    nothing wraps."""
+    title = Column("title", "title", [("a b " * 8).strip()])  # 31 characters
+    findings = Column("findings", "findings", ["late start of the broadcast", "on time"])
+    delay = Column("start_delay_min", "delay", ["17"], numeric=True)
+    order = ("title", "findings", "start_delay_min")
+    narrow = fit([title, findings, delay], 22 + 2 + 9 + 2 + 5 + 2, order, False)
+    assert [c.key for c in narrow.shown] == ["title", "findings", "start_delay_min"]
+    assert narrow.widths == [22, 9, 5]  # "broadcast" is the longest word
+    roomy = fit([title, findings, delay], 22 + 2 + 20 + 2 + 5 + 2, order, False)
+    assert roomy.widths == [22, 20, 5]  # the findings first, up to their width
+    whole = fit([title, findings, delay], 80, order, False)
+    assert whole.widths == [31, 27, 5]
+    assert fit([title, findings, delay], 36, order, False).dropped == [delay]
 
 
 def test_summary_headers_are_short_and_explained(demo: Demo) -> None:
