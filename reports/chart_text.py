@@ -72,14 +72,12 @@ def period_text(period: Period, style: Style) -> str:
 
 def span_text(first: date, last: date, style: Style) -> str:
     """Two days as one interval in the language (one day alone when they are equal)."""
-    if first == last:
-        return day_text(first, style)
-    return format_interval(first, last, "yMMMd", locale=style.locale)
+    return style.span(first, last)
 
 
 def day_text(day: date, style: Style) -> str:
     """A day with its year: "30 Nov 2026", "30 нояб. 2026 г."."""
-    return format_skeleton("yMMMd", day, locale=style.locale)
+    return style.day(day)
 
 
 def title(kind_key: str, period: Period | None, style: Style) -> str:

@@ -21,7 +21,8 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_skeleton
+from babel.core import Locale
+from babel.dates import format_date, format_interval, format_skeleton
 from babel.numbers import format_decimal, format_percent
 
 from reports.labels import LOCALES, grouped, label
@@ -30,6 +31,10 @@ from reports.report import Cell, column_kind, half_up
 from streamer.models import Programme
 from streamer.platforms import CODES, LABELS
 from streamer.safe_text import shown
+
+# Columns shown as percentages, and their decimals: a platform's own coverage keeps one,
+# as a value just under ``reports.metrics.LOW_COVERAGE_PCT`` must not read as it.
+PERCENT_DIGITS = {"coverage_pct": 0, "min_platform_coverage_pct": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +73,10 @@ class Style:
         pattern = "#,##0." + "0" * digits
         return format_decimal(rounded, format=pattern, locale=self.locale)
 
-    def percent(self, value: float) -> str:
-        """A percentage given as 0–100, whole, rounded half up (80.5 → 81 %)."""
-        return _percent(str(half_up(value)), self.locale)
+    def percent(self, value: float, digits: int = 0) -> str:
+        """A percentage given as 0–100 with ``digits`` decimals, rounded half up
+        (80.5 → 81 %; at one decimal 79.96 → 80.0 %), in the language's percent form."""
+        return _percent(str(half_up(value, digits)), digits, self.locale)
 
     def signed(self, value: float, *, percent: bool = False, digits: int = 0) -> str:
         """A change: with its sign, as a percentage when asked; rounded half up."""
@@ -89,10 +95,18 @@ class Style:
         skeleton = "yMMMd" if self.with_year else "MMMd"
         return f"{_day(skeleton, local.date(), self.locale)} {local:%H:%M}"
 
+    def span(self, first: date, last: date) -> str:
+        """Two days, both included, as the language writes such a span ("30 Nov – 6 Dec
+        2026", "30 нояб. — 6 дек. 2026 г.", "2026 ж. 1–6 жел."); one day alone when
+        they are equal. Headers, footnotes and chart titles all write spans so."""
+        if first == last:
+            return self.day(first)
+        return _span(first, last, self.locale)
+
     def period(self, period: Period) -> str:
-        """``period: 2026-H1 (1 Jan 2026 – 30 Jun 2026)`` in the language; a ``--from/--to``
+        """``period: 2026-H1 (1 Jan – 30 Jun 2026)`` in the language; a ``--from/--to``
         range as its days alone (its label, ``2026-11-30_2026-12-06``, only repeats them)."""
-        span = f"{self.day(period.start)} – {self.day(period.last_day)}"
+        span = self.span(period.start, period.last_day)
         if period.kind == "days":
             return f"{label('period', self.lang)}: {span}"
         return f"{label('period', self.lang)}: {period.label} ({span})"
@@ -116,8 +130,8 @@ class Style:
             return label("yes" if value else "no", self.lang)
         if isinstance(value, datetime):
             return self.time(value)
-        if column == "coverage_pct" and isinstance(value, int | float):
-            return self.percent(value)
+        if column in PERCENT_DIGITS and isinstance(value, int | float):
+            return self.percent(value, PERCENT_DIGITS[column])
         if isinstance(value, int | float):
             return self.number(value, 1 if column_kind(column) == "float" else 0)
         return self._text(column, value)
@@ -141,9 +155,18 @@ class Style:
 # "#,##0"; ``tests/test_report_fmt_fast.py`` compares them), and percentages and days,
 # which repeat, are formatted once each.
 @lru_cache(maxsize=4096)
-def _percent(rounded: str, locale: str) -> str:
+def _percent(rounded: str, digits: int, locale: str) -> str:
     # Cached by its text: Decimal("-0") == Decimal("0"), and Babel writes them apart.
-    return format_percent(Decimal(rounded) / 100, locale=locale)
+    pattern = None
+    if digits:  # the locale's own pattern ("#,##0 %", "#,##0%") with the decimals
+        plain = Locale.parse(locale).percent_formats[None].pattern
+        pattern = plain.replace("#,##0", "#,##0." + "0" * digits, 1)
+    return format_percent(Decimal(rounded) / 100, format=pattern, locale=locale)
+
+
+@lru_cache(maxsize=256)
+def _span(first: date, last: date, locale: str) -> str:
+    return format_interval(first, last, "yMMMd", locale=locale)
 
 
 @lru_cache(maxsize=4096)

@@ -117,7 +117,7 @@ def html_report(report: Report, style: Style) -> bytes:
 
 def _period_line(period: Period, style: Style) -> str:
     """ "period: 30 Nov – 6 Dec 2026 (2026-W49)": the days first, a named period after."""
-    days = f"{style.day(period.start)} – {style.day(period.last_day)}"
+    days = style.span(period.start, period.last_day)
     named = "" if period.kind == "days" else f" ({period.label})"  # days: --from/--to
     return f"{label('period', style.lang)}: {days}{named}"
 

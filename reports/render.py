@@ -18,7 +18,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from reports.dataset import gc_paused
-from reports.fmt import Style
+from reports.fmt import PERCENT_DIGITS, Style
 from reports.labels import headline, label, legend, short_label
 from reports.layout import (
     PRIORITY,
@@ -187,7 +187,7 @@ def _texts(report: Report, style: Style, column: str) -> list[Cell]:
     values = [row[column] for row in report.rows]
     if report.kind == "summary" and column == report.subject:
         return [style.group(column, str(v)) for v in values]
-    if column == "coverage_pct" or column_kind(column) not in ("int", "float"):
+    if column in PERCENT_DIGITS or column_kind(column) not in ("int", "float"):
         # Statuses, programmes, findings and days repeat: each text is made once.
         made: dict[object, str] = {}
         cells: list[Cell] = []
@@ -295,9 +295,7 @@ def note_text(note: Note, report: Report, style: Style) -> str:
 def _span_text(span: str, style: Style) -> str:
     """``2026-12-01/2026-12-06`` (ISO, both days included) as the language writes it."""
     first, last = (date.fromisoformat(part) for part in span.split("/"))
-    if first == last:
-        return style.day(first)
-    return f"{style.day(first)} – {style.day(last)}"
+    return style.span(first, last)
 
 
 def _named_rows(note: Note, report: Report, style: Style) -> str:

@@ -243,4 +243,4 @@ def test_a_week_in_progress_is_compared_with_the_same_days_of_the_week_before(
     )
     assert (al["broadcasts_planned_change"], ak["broadcasts_planned_change"]) == (-1, 0)
     code, out, _ = call(capsys, "summary", "--period", "2026-W49", "--lang", "en")
-    assert "changes compare 30 Nov 2026 – 1 Dec 2026 with as many days" in out
+    assert "changes compare 30 Nov\u2009–\u20091 Dec 2026 with as many days" in out

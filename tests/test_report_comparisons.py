@@ -106,8 +106,11 @@ def test_the_footnote_says_which_days_were_compared() -> None:
     """The console marks the row and names both spans of days, in the report's language."""
     report = _summary("2026-12", ON_6_DEC)
     text = render_text(report, Style("en", TZ, {}))
-    assert "changes compare 1 Dec 2026 – 6 Dec 2026 with as many days" in text
-    assert "(1 Nov 2026 – 6 Nov 2026)" in text
+    # Spans as the language writes them (Babel's intervals: thin spaces round the dash).
+    assert "changes compare 1\u2009–\u20096 Dec 2026 with as many days" in text
+    assert "(1\u2009–\u20096 Nov 2026)" in text
+    ru = render_text(report, Style("ru", TZ, {}))
+    assert "1—6 дек. 2026\u202fг." in ru and "(1—6 нояб. 2026\u202fг.)" in ru
     assert "antikor-live¹" in text
 
 

@@ -120,3 +120,28 @@ def test_tenths_read_as_babel_writes_them_rounded(lang: str) -> None:
     for value in tenths:
         want = format_decimal(half_up(value), format="#,##0", locale=LOCALES[lang])
         assert style.number(value) == want, value
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "expected"),
+    [
+        ("ru", 98.4, "98,4\xa0%"),
+        ("kk", 98.4, "98,4%"),
+        ("en", 98.4, "98.4%"),
+        ("ru", 100, "100,0\xa0%"),
+        ("en", 79.96, "80.0%"),
+        ("en", 79.94, "79.9%"),
+        ("en", 0, "0.0%"),
+    ],
+)
+def test_a_platforms_coverage_reads_as_a_percentage_with_its_decimal(
+    lang: str, value: float, expected: str
+) -> None:
+    """The lowest platform coverage of a broadcast reads as the broadcast's coverage
+    does (the language's percent sign and spacing) and keeps its decimal, always one:
+    a platform at 79.6 % must not read as 80 %, the threshold it is flagged under."""
+    style = Style(lang, TZ)
+    assert style.cell("min_platform_coverage_pct", value) == expected
+    assert style.cell("coverage_pct", value) == format_percent(
+        half_up(value) / 100, locale=LOCALES[lang]
+    )
