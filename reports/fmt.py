@@ -26,6 +26,7 @@ from babel.dates import format_date, format_interval, format_skeleton
 from babel.numbers import format_decimal, format_percent
 
 from reports.labels import LOCALES, grouped, label
+from reports.metrics import LOW_COVERAGE_PCT
 from reports.periods import Period
 from reports.report import Cell, column_kind, half_up
 from streamer.models import Programme
@@ -131,7 +132,11 @@ class Style:
         if isinstance(value, datetime):
             return self.time(value)
         if column in PERCENT_DIGITS and isinstance(value, int | float):
-            return self.percent(value, PERCENT_DIGITS[column])
+            digits = PERCENT_DIGITS[column]
+            # 79.6 is flagged as under 80 %: it must not read "80 %" (nor 79.96 "80,0 %").
+            while digits < 2 and value < LOW_COVERAGE_PCT <= half_up(value, digits):
+                digits += 1
+            return self.percent(value, digits)
         if isinstance(value, int | float):
             return self.number(value, 1 if column_kind(column) == "float" else 0)
         return self._text(column, value)

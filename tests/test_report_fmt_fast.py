@@ -129,7 +129,7 @@ def test_tenths_read_as_babel_writes_them_rounded(lang: str) -> None:
         ("kk", 98.4, "98,4%"),
         ("en", 98.4, "98.4%"),
         ("ru", 100, "100,0\xa0%"),
-        ("en", 79.96, "80.0%"),
+        ("en", 79.96, "79.96%"),  # flagged under 80 %: never reads as 80
         ("en", 79.94, "79.9%"),
         ("en", 0, "0.0%"),
     ],
@@ -138,10 +138,22 @@ def test_a_platforms_coverage_reads_as_a_percentage_with_its_decimal(
     lang: str, value: float, expected: str
 ) -> None:
     """The lowest platform coverage of a broadcast reads as the broadcast's coverage
-    does (the language's percent sign and spacing) and keeps its decimal, always one:
-    a platform at 79.6 % must not read as 80 %, the threshold it is flagged under."""
+    does (the language's percent sign and spacing) and keeps its decimal (two when one
+    would round up to 80): a platform at 79.6 % must not read as 80 %, the threshold it
+    is flagged under."""
+    assert Style(lang, TZ).cell("min_platform_coverage_pct", value) == expected
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_a_coverage_flagged_low_never_reads_as_the_threshold(lang: str) -> None:
+    """Coverage reads whole ("98 %"), but one just under ``LOW_COVERAGE_PCT`` keeps its
+    decimal: the row is flagged "below 80 %", and "80 %" beside it would contradict it."""
     style = Style(lang, TZ)
-    assert style.cell("min_platform_coverage_pct", value) == expected
-    assert style.cell("coverage_pct", value) == format_percent(
-        half_up(value) / 100, locale=LOCALES[lang]
-    )
+    locale = LOCALES[lang]
+    for under, digits in ((79.6, 1), (79.5, 1), (79.96, 2)):
+        assert style.cell("coverage_pct", under) == style.percent(under, digits)
+        assert style.cell("coverage_pct", under).startswith("79")
+    for whole in (79.4, 80.0, 80.4, 12.5):
+        assert style.cell("coverage_pct", whole) == format_percent(
+            half_up(whole) / 100, locale=locale
+        )
