@@ -118,6 +118,8 @@ class Style:
             return self.programme(key)
         if by == "platform":
             return LABELS.get(key, key)
+        if by == "district" and not key:
+            return label("district.none", self.lang)
         if by == "month" and key:
             year, month = key.split("-")
             return format_date(date(int(year), int(month), 1), "LLLL y", locale=self.locale)

@@ -105,6 +105,8 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "period": ("кезең", "период", "period"),
     "total": ("барлығы", "итого", "total"),
     "n/a": ("қолжетімсіз", "н/д", "n/a"),
+    # A summary row of broadcasts without a district (unplanned ones have none).
+    "district.none": ("көрсетілмеген", "не указан", "not given"),
     "change": (
         "алдыңғы кезеңмен салыстырғанда",
         "изменение к предыдущему периоду",

@@ -484,6 +484,20 @@ def test_sparkline_scales_to_the_peak_and_leaves_gaps_blank() -> None:
     assert line[4] == " "
 
 
+def test_a_district_row_without_a_district_is_named_in_the_language(data: Dataset) -> None:
+    """Broadcasts planned without a district (and unplanned ones) make a row that the
+    table, its footnotes and the chart name "not given", never a bare "—" that reads as
+    the footnote's own dash ("… — —, Turkestan")."""
+    report = summarise(data, NOVEMBER, TZ, by="district")
+    assert "" in [r["district"] for r in report.rows]  # CSV and JSON keep the empty key
+    for lang, name in (("kk", "көрсетілмеген"), ("ru", "не указан"), ("en", "not given")):
+        style = Style(lang, TZ)
+        assert style.group("district", "") == name
+        assert style.group("district", "Turkestan") == "Turkestan"
+        text = render_text(report, style)
+        assert f" {name}" in text and "— —" not in text
+
+
 def test_style_programme_falls_back_to_the_slug(config: Config) -> None:
     """A programme no longer configured shows its slug; an empty one a dash."""
     style = Style("ru", TZ, config.programmes)
