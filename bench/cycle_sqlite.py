@@ -5,13 +5,17 @@ the same cycle, timed interleaved (TinyStore, SQLite, per history, per run), med
 of ``RUNS``:
 
 - **steady**: ``bench.store_scale``'s 500-snapshot cycle (500 snapshots, their
-  streams and rollups), into today's 9,500-snapshot day;
+  streams and rollups), into today's 9,500-snapshot day: appended to the day's tail
+  (``streamer.tinyday``);
 - **finishing**: the same plus ``FINISHING`` ended streams marked done, which
   TinyStore moves (with their rollups) to their month's archive: appended to the
   month's tail (``streamer.tinytail``);
 - **folding** (printed, no target): a finishing cycle that folds the month's tail into
   its archive, the archive rewrite every finishing cycle used to make; it happens once
-  per ``FOLD_BYTES`` of moves (about 100 finishing cycles of 10 streams).
+  per ``FOLD_BYTES`` of moves (about 100 finishing cycles of 10 streams);
+- **day folding** (printed, no target): a steady cycle that folds today's tail into
+  its partition, the rewrite of the day every cycle used to make; it happens once per
+  ``FOLD_BYTES`` of snapshots (about 13 cycles of 500) and when the day is over.
 
 Every sample starts with everything written before it on disk (``settled``): neither
 side pays for the other's writes. TinyStore: ``commit_cycle`` on a daemon's store
@@ -166,6 +170,10 @@ def _run(tmp: Path) -> list[dict[str, Any]]:
             took = side.timed(replace(done, streams=[*done.streams, *side.finishing(run)]))
             side.store.fold_bytes = FOLD_BYTES
             times.setdefault(("tiny folding", days), []).append(took)
+            side.store.day_fold_bytes = 0  # this cycle folds today's tail into the day
+            took = side.timed(cycle(side.history, 12 + 2 * run))
+            side.store.day_fold_bytes = FOLD_BYTES
+            times.setdefault(("tiny day folding", days), []).append(took)
     median = {key: statistics.median(found) for key, found in times.items()}
     rows = []
     for days in DAYS:
@@ -184,6 +192,13 @@ def _run(tmp: Path) -> list[dict[str, Any]]:
             _row(f"TinyStore cycle finishing {FINISHING} streams that folds the tail, {days} days",
                  ours, "s", "printed", True),
             _row(f"TinyStore folding / SQLite WAL finishing, {days} days", ours / theirs, "x",
+                 "printed", True),
+        ]  # fmt: skip
+        ours, theirs = median[("tiny day folding", days)], median[("sqlite", days)]
+        rows += [
+            _row(f"TinyStore cycle that folds today's tail into its partition, {days} days",
+                 ours, "s", "printed", True),
+            _row(f"TinyStore day folding / SQLite WAL steady, {days} days", ours / theirs, "x",
                  "printed", True),
         ]  # fmt: skip
     last = tiny[DAYS[-1]]

@@ -48,6 +48,7 @@ from streamer.clock import monotonic
 from streamer.models import Snapshot, StreamStatus
 from streamer.store import CycleWrite
 from streamer.tinystore import TinyStore
+from streamer.tinytail import tail_path
 
 RUNS = 11
 DAYS = (1, 30, 365)
@@ -80,6 +81,7 @@ class StreamerCycles:
         """Seconds for one cycle (each run one minute later than the last); ``cold``:
         through a fresh store, which parses main first."""
         self.today.write_bytes(self.saved)
+        tail_path(self.today).unlink(missing_ok=True)  # the day as saved: no tail yet
         store = TinyStore(self.data_dir) if cold else self.store
         work = cycle(self.history, self.runs)
         self.runs += 1

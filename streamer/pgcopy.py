@@ -29,8 +29,9 @@ from streamer.errors import UserError
 from streamer.models import Broadcast, Stream, from_iso
 from streamer.pgschema import connect, migrate, redacted
 from streamer.store import stream_start
+from streamer.tinyday import read_day
 from streamer.tinyfiles import AtomicJSONStorage, Doc
-from streamer.tinytail import read_month, tail_path
+from streamer.tinytail import TAIL_SUFFIX, read_month, tail_path
 
 BATCH = 20_000  # rows per COPY batch (one progress line each)
 MARKER = "store_copy"  # meta: the digest of the folder copied in
@@ -57,10 +58,13 @@ class CopyResult:
 
 
 def folder_files(data_dir: Path) -> tuple[list[Path], list[Path]]:
-    """The month archives and the day partitions of ``data_dir``, oldest first."""
+    """The month archives and the day partitions of ``data_dir`` (a day that has only
+    its tail included, ``streamer.tinyday``), oldest first."""
     archives = sorted((data_dir / "archive").glob("????-??.json"))
-    days = sorted((data_dir / "snapshots").glob("????-??-??.json"))
-    return archives, days
+    folder = data_dir / "snapshots"
+    names = {p.name[:10] for p in folder.glob("????-??-??.json")}
+    names |= {p.name[:10] for p in folder.glob(f"????-??-??{TAIL_SUFFIX}")}
+    return archives, [folder / f"{name}.json" for name in sorted(names)]
 
 
 def digest(data_dir: Path) -> str:
@@ -68,7 +72,9 @@ def digest(data_dir: Path) -> str:
     archives, days = folder_files(data_dir)
     hashed = hashlib.sha256()
     tails = [tail_path(path) for path in archives]
-    for path in [data_dir / "streamer.json", *archives, *tails, *days]:
+    # Only the day tails there are: a folder without any digests as it always did.
+    day_tails = [path for path in map(tail_path, days) if path.exists()]
+    for path in [data_dir / "streamer.json", *archives, *tails, *days, *day_tails]:
         hashed.update(str(path.relative_to(data_dir)).encode() + b"\0")
         hashed.update(path.read_bytes() if path.exists() else b"")
     return hashed.hexdigest()
@@ -144,7 +150,7 @@ def _copy(conn: psycopg.Connection[Any], data_dir: Path, result: CopyResult, say
 def _snapshot_rows(days: Iterable[Path], gaps: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
     """The snapshot rows of ``days``, adding each day's gap rows to ``gaps`` as it is read."""
     for path in days:
-        data = _read(path)
+        data = read_day(path)
         gaps.extend(_day_row("gaps", doc) for doc in data.get("gaps", {}).values())
         yield from (_day_row("snapshots", doc) for doc in data.get("snapshots", {}).values())
 

@@ -236,7 +236,11 @@ def insert_new(
     """
     key = operator.itemgetter(*fields)
     table = tables.table(name)
-    known = known or TableKeys.of(table, *fields)
+    if known is None:
+        known = TableKeys.of(table, *fields)
+    elif str(known.next_id) in table:  # kept keys behind the table: read them again,
+        found = TableKeys.of(table, *fields)  # never write over a stored document
+        known.keys, known.next_id = found.keys, found.next_id
     fresh = {key(doc): doc for doc in docs if key(doc) not in known.keys}
     if fresh:
         table.update((str(i), doc) for i, doc in enumerate(fresh.values(), known.next_id))

@@ -3,7 +3,8 @@
 Every write replaces its file atomically, so readers and crashes see the old file or
 the new one, never half of one; it holds the file's lock across re-read → modify →
 write, so two processes never write back stale copies; and snapshots live in one
-partition per UTC day, so a cycle rewrites today's partition, not the whole history.
+partition per UTC day, so a cycle appends to today's partition (its tail:
+``streamer.tinyday``), not the whole history.
 Lock files are ``locks/<file>.lock`` (``locks/snapshots-2024-05-01.json.lock``); a
 multi-file write takes main's lock first, then the others sorted, so none deadlock.
 
@@ -27,7 +28,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from tinydb import TinyDB
-from tinydb.table import Document
 
 from streamer.clock import as_utc
 from streamer.models import Broadcast, Gap, Snapshot, Stream, from_iso
@@ -58,6 +58,16 @@ from streamer.tinycycle import (
     take_old_outbox,
     take_old_quota,
 )
+from streamer.tinyday import (
+    DAY_KEYS,
+    apply_day_tail,
+    day_keys,
+    fresh_docs,
+    parse_day_tail,
+    read_day,
+    remember,
+    with_tail,
+)
 from streamer.tinyfiles import (
     AtomicJSONStorage,
     Data,
@@ -83,6 +93,7 @@ from streamer.tinyplan import (
 )
 from streamer.tinytail import (
     FOLD_BYTES,
+    TAIL_SUFFIX,
     TAIL_TABLES,
     append_tail,
     apply_tail,
@@ -95,6 +106,7 @@ from streamer.tinytail import (
 )
 
 MAIN = "streamer.json"
+DayVersion = tuple[Stamp | None, Stamp | None]  # a day partition's and its tail's
 LOCKS = "locks"
 DEFAULT_LOCK_TIMEOUT = 10.0
 KEPT_LOCKS = 16  # FileLock objects kept for reuse (main, today's partition, archives)
@@ -114,12 +126,14 @@ class TinyStore:
         fsync: bool = True,
         fold_bytes: int = FOLD_BYTES,
         keep_archives: bool = True,
+        day_fold_bytes: int = FOLD_BYTES,
     ) -> None:
         """Open (creating if missing) the data folder and remove a killed writer's temp files.
 
         ``fsync=False`` writes without fsync (``AtomicJSONStorage``): as safe against a
         killed process, not against a power cut. ``fold_bytes``: the size at which a
-        month's tail is folded into its archive (``streamer.tinytail``).
+        month's tail is folded into its archive (``streamer.tinytail``);
+        ``day_fold_bytes``, today's tail into its partition (``streamer.tinyday``).
         ``keep_archives``: keep each month archive parsed until it changes, so that a
         report reading the plan, the streams and the rollups in turn parses it once.
         A daemon opens its store without: a nightly prune or a scheduled report reads
@@ -130,11 +144,15 @@ class TinyStore:
         self.lock_timeout = lock_timeout
         self.fsync = fsync
         self.fold_bytes = fold_bytes
+        self.day_fold_bytes = day_fold_bytes
         self.keep_archives = keep_archives
         # Month archives with their tails applied, by (archive, tail) version.
         self._merged: dict[str, tuple[tuple[Stamp, Stamp], Data]] = {}
-        # The keys of the partition written last, by the version written (``_append_partition``).
-        self._partition_keys: dict[str, tuple[Stamp | None, tuple[TableKeys, TableKeys]]] = {}
+        # The keys of the day written last, by the versions of its partition and tail
+        # as written (``_append_partition``).
+        self._partition_keys: dict[str, tuple[DayVersion, dict[str, TableKeys]]] = {}
+        # Days whose partition has a tail (``streamer.tinyday``); ``None``: not looked yet.
+        self._day_tails: set[str] | None = None
         # Parsed files by their version (main and the archives), and main's documents
         # decoded into model objects (see ``_working``).
         self._file_cache: dict[str, tuple[Stamp, Data]] = {}
@@ -284,13 +302,18 @@ class TinyStore:
                 take_old_quota(main, as_utc(cycle.now), moves)
                 take_old_outbox(main, as_utc(cycle.now), moves)
             days = by_day(cycle.snapshots, cycle.gaps)
+            newest = max(days, default=None)
+            # A day before the newest written keeps no tail (``streamer.tinyday``).
+            past = self._tails_before(newest)
             # Partitions and archives before main, which records that a cycle happened
             # (next poll times, quota): after a crash in between, main says "not yet", the
             # replay skips the snapshots already saved, and a done stream is in its archive
             # before it leaves main. The other order would lose what main says is saved.
-            with self._locked(sorted([*days, *moves])):
+            with self._locked(sorted({*days, *moves, *past})):
                 for rel, (snapshots, gaps) in days.items():
-                    self._append_partition(rel, snapshots, gaps)
+                    self._append_partition(rel, snapshots, gaps, newest=rel == newest)
+                for rel in past:
+                    self._fold_day(rel, {}, None)
                 for rel, tables in moves.items():
                     self._archive(rel, tables)
 
@@ -376,13 +399,15 @@ class TinyStore:
         return gaps_of(self._day_docs("gaps", start, end))
 
     def partitions(self) -> list[date]:
-        """The days that have a snapshot partition, oldest first."""
-        files = (self.data_dir / SNAPSHOTS).glob("????-??-??.json")
-        return sorted(date.fromisoformat(path.stem) for path in files)
+        """The days that have a snapshot partition (or only its tail), oldest first."""
+        folder = self.data_dir / SNAPSHOTS
+        names = [p.name for p in folder.glob("????-??-??.json")]
+        names += [p.name for p in folder.glob(f"????-??-??{TAIL_SUFFIX}")]
+        return sorted({date.fromisoformat(name[:10]) for name in names})
 
     def partition(self, day: date) -> Partition:
         """Which streams have snapshots or gaps in ``day``'s partition, and how many."""
-        data = AtomicJSONStorage(self.data_dir / day_file(day)).read() or {}
+        data = read_day(self.data_dir / day_file(day))
         snaps, gaps = data.get("snapshots", {}), data.get("gaps", {})
         streams = {doc["stream"] for table in (snaps, gaps) for doc in table.values()}
         return Partition(day, frozenset(streams), len(snaps), len(gaps))
@@ -405,7 +430,13 @@ class TinyStore:
                     continue
                 taken.append(day)
             for day in taken:
-                (self.data_dir / day_file(day)).unlink(missing_ok=True)
+                rel = day_file(day)
+                # The tail first: a partition left alone reads as it did, a tail alone
+                # would hold part of a day that prune believes gone.
+                tail_path(self.data_dir / rel).unlink(missing_ok=True)
+                (self.data_dir / rel).unlink(missing_ok=True)
+                if self._day_tails is not None:
+                    self._day_tails.discard(rel)
             fsync_folder(self.data_dir / SNAPSHOTS)  # the deletions survive a power cut
         return taken
 
@@ -525,10 +556,18 @@ class TinyStore:
                 del self._file_cache[old]
         self._file_cache[rel] = (written, data)
 
-    def _read(self, rel: str, table: str) -> list[Document]:
-        # No lock: files are only replaced whole, so a read sees one version. A fresh
-        # TinyDB per read (an open one would serve the old file), with nothing to close.
-        return TinyDB(self.data_dir / rel, storage=AtomicJSONStorage).table(table).all()
+    def _read(self, rel: str, table: str) -> list[Doc]:
+        """Day partition ``rel``'s ``table``, its tail's documents added, the tail read
+        first (``streamer.tinyday``).
+
+        No lock: files are only replaced whole and tails only grow, so a read sees one
+        version of each. A fresh TinyDB per read (an open one would serve the old file),
+        with nothing to close."""
+        path = tail_path(self.data_dir / rel)
+        found = read_tail(path)
+        stored = TinyDB(self.data_dir / rel, storage=AtomicJSONStorage).table(table).all()
+        docs: list[Doc] = list(stored)
+        return with_tail(table, docs, parse_day_tail(found[1], path)) if found else docs
 
     def _archive_files(self) -> list[str]:
         return [
@@ -633,7 +672,7 @@ class TinyStore:
         working = self._main(table)
         return self._read_archives(table) + working if include_archive else working
 
-    def _day_docs(self, table: str, start: datetime, end: datetime) -> list[Document]:
+    def _day_docs(self, table: str, start: datetime, end: datetime) -> list[Doc]:
         """Documents with ``start <= ts < end``, read from the overlapping partitions only."""
         start, end = as_utc(start), as_utc(end)
         last_day = (end - timedelta(microseconds=1)).date()  # end is exclusive
@@ -641,22 +680,68 @@ class TinyStore:
         docs = (doc for day in days for doc in self._read(day_file(day), table))
         return [doc for doc in docs if start <= from_iso(doc["ts"]) < end]
 
-    def _append_partition(self, rel: str, snapshots: list[Snapshot], gaps: list[Gap]) -> None:
-        """Add what is new to partition ``rel`` (its lock held). The keys of the partition
-        written last are kept with the version written, as its documents are (``_keep``)."""
+    def _append_partition(
+        self, rel: str, snapshots: list[Snapshot], gaps: list[Gap], *, newest: bool
+    ) -> None:
+        """Add what is new to day partition ``rel`` (its lock held): appended to its tail
+        when the day is the ``newest`` this cycle writes, its partition exists and the
+        tail is under ``day_fold_bytes``; otherwise written into the partition, the tail
+        folded in (``streamer.tinyday``). The day's keys are kept with the versions
+        written, so the next cycle neither parses the day nor scans it for them."""
         path = self.data_dir / rel
+        tail = tail_path(path)
         kept = self._partition_keys.pop(rel, None)  # back only once this write succeeded
         self._partition_keys.clear()
+        version = (stamp(path), stamp(tail))
+        known = kept[1] if kept is not None and kept[0] == version else day_keys(self._day(rel))
+        docs = {"snapshots": [s.to_dict() for s in snapshots], "gaps": [g.to_dict() for g in gaps]}
+        fresh = fresh_docs(known, docs)
+        if fresh and newest and version[0] is not None and _size(version[1]) < self.day_fold_bytes:
+            append_tail(tail, fresh, fsync=self.fsync)
+            remember(known, fresh)
+            if self._day_tails is not None:
+                self._day_tails.add(rel)
+        elif fresh:
+            self._fold_day(rel, fresh, known)
+        self._partition_keys[rel] = ((stamp(path), stamp(tail)), known)
+
+    def _fold_day(
+        self, rel: str, fresh: Mapping[str, list[Doc]], known: Mapping[str, TableKeys] | None
+    ) -> None:
+        """Write day partition ``rel`` with its tail's and ``fresh``'s documents (its
+        lock held), then delete the tail: a crash between leaves them in both, and they
+        read as once. ``known``: the day's keys as readers see it (partition and tail),
+        which ``fresh`` was chosen against; updated with ``fresh``."""
+        path = tail_path(self.data_dir / rel)
+        found = read_tail(path)
         with self._tables(rel) as db:
-            if kept is None or kept[0] != stamp(path):
-                snaps = TableKeys.of(db.table("snapshots"), "stream", "ts")
-                kept = (None, (snaps, TableKeys.of(db.table("gaps"), "stream", "ts", "reason")))
-            snap_keys, gap_keys = kept[1]
-            docs = [s.to_dict() for s in snapshots]
-            insert_new(db, "snapshots", docs, "stream", "ts", known=snap_keys)
-            docs = [g.to_dict() for g in gaps]
-            insert_new(db, "gaps", docs, "stream", "ts", "reason", known=gap_keys)
-        self._partition_keys[rel] = (stamp(path), kept[1])
+            for name, docs in [*(parse_day_tail(found[1], path) if found else {}).items()]:
+                insert_new(db, name, docs, *DAY_KEYS[name])
+            for name, docs in fresh.items():
+                keys = None if known is None else known[name]
+                insert_new(db, name, docs, *DAY_KEYS[name], known=keys)
+        if found:
+            remove_tail(path, fsync=self.fsync)
+        if self._day_tails is not None:
+            self._day_tails.discard(rel)
+
+    def _day(self, rel: str) -> Data:
+        """Day partition ``rel`` with its tail applied, the partition from the parse
+        cached while it is unchanged (the tail read first)."""
+        path = tail_path(self.data_dir / rel)
+        found = read_tail(path)
+        data = self._versioned(rel)[1]
+        return apply_day_tail(data, parse_day_tail(found[1], path)) if found else data
+
+    def _tails_before(self, newest: str | None) -> list[str]:
+        """The days before ``newest`` (a partition file) that have a tail, the folder
+        looked at once per store, then kept up to date by this store's writes."""
+        if newest is None:
+            return []
+        if self._day_tails is None:
+            found = (self.data_dir / SNAPSHOTS).glob(f"????-??-??{TAIL_SUFFIX}")
+            self._day_tails = {day_file(date.fromisoformat(p.name[:10])) for p in found}
+        return sorted(rel for rel in self._day_tails if rel < newest)
 
     def _archive(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:
         """Move ``tables``' documents to month archive ``rel`` (its lock held): those of
@@ -804,3 +889,8 @@ def _months(start: datetime | None, end: datetime | None) -> range:
 
 def _month_number(moment: datetime) -> int:
     return moment.year * 12 + moment.month
+
+
+def _size(version: Stamp | None) -> int:
+    """The size of the file a ``stamp`` describes (0 for none)."""
+    return 0 if version is None else version[2]

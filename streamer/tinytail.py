@@ -18,6 +18,9 @@ saved) reads as once. A line cut by a power cut mid-append was never acknowledge
 readers skip a last line with no newline, and the next append cuts it off first.
 A fold writes the archive before deleting the tail, and readers read the tail
 before the archive: they see the records in one or both, never in neither.
+
+The day partitions of snapshots have tails too, appended and read by the same code
+here; what a day's tail holds and when it is folded is ``streamer.tinyday``'s.
 """
 
 from __future__ import annotations
@@ -108,20 +111,24 @@ def append_tail(path: Path, tables: Mapping[str, Iterable[Doc]], *, fsync: bool)
     On disk when it returns, unless ``fsync`` is off."""
     line = orjson.dumps({name: list(docs) for name, docs in tables.items()}) + b"\n"
     try:
-        fd, created = os.open(path, os.O_RDWR | os.O_APPEND), False
-    except FileNotFoundError:
-        fd, created = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o666), True
-    try:
-        _cut_torn_line(fd)
-        view = memoryview(line)
-        while view:
-            view = view[os.write(fd, view) :]
-        if fsync:
-            _fdatasync(fd)
-    finally:
-        os.close(fd)
-    if created and fsync:
-        fsync_folder(path.parent)
+        try:
+            fd, created = os.open(path, os.O_RDWR | os.O_APPEND), False
+        except FileNotFoundError:
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL
+            fd, created = os.open(path, flags, 0o666), True
+        try:
+            _cut_torn_line(fd)
+            view = memoryview(line)
+            while view:
+                view = view[os.write(fd, view) :]
+            if fsync:
+                _fdatasync(fd)
+        finally:
+            os.close(fd)
+        if created and fsync:
+            fsync_folder(path.parent)
+    except OSError as exc:  # a disk full mid-line leaves a torn line, cut by the next append
+        raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def _cut_torn_line(fd: int) -> None:

@@ -33,6 +33,7 @@ from streamer.models import (
 )
 from streamer.rollups import Rollup
 from streamer.store import CycleWrite, StoreBusy, StoreError
+from streamer.tinyday import read_day
 from streamer.tinystore import TinyStore
 
 # These pin TinyStore's files and locks; the rest run on every backend.
@@ -287,7 +288,8 @@ def test_cycle_append_leaves_other_partitions_untouched(store: TinyStore, data_d
     store.commit_cycle(CycleWrite(snapshots=batch))
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in others} == before
     assert all(p.read_bytes() == b"unreadable" for p in others)
-    assert len(load(target)["snapshots"]) == 501
+    # Appended to the day's tail: the day as readers see it (``streamer.tinyday``).
+    assert len(read_day(target)["snapshots"]) == 501
 
 
 @FILES_ONLY

@@ -145,21 +145,41 @@ def test_a_failed_partition_write_forgets_the_keys_it_was_adding(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The partition keys a store keeps between cycles describe only what is on disk: a
-    snapshot whose write failed is saved by the retry, not skipped as a replay."""
+    snapshot whose write failed is saved by the retry, not skipped as a replay. Both
+    writes of a day: the partition's (its first cycle) and its tail's (the next ones)."""
     store = TinyStore(data_dir)
-    first, second = (Snapshot("youtube:vid0", START + timedelta(minutes=m), StreamStatus.LIVE,
-                     10 + m) for m in range(2))  # fmt: skip
-    store.commit_cycle(CycleWrite(snapshots=[first], now=START))
+    first, second, third = (Snapshot("youtube:vid0", START + timedelta(minutes=m),
+                            StreamStatus.LIVE, 10 + m) for m in range(3))  # fmt: skip
 
     def full(*_args: object, **_kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(tinyfiles, "_replace_file", full)
     with pytest.raises(StoreError, match="No space left"):
+        store.commit_cycle(CycleWrite(snapshots=[first], now=START))
+    monkeypatch.undo()
+    store.commit_cycle(CycleWrite(snapshots=[first], now=START))
+
+    real_write = os.write
+    torn: list[int] = []
+
+    def half(fd: int, data: bytes) -> int:  # half a line written, then the disk is full
+        if torn:
+            raise OSError(28, "No space left on device")
+        torn.append(real_write(fd, bytes(data)[: len(data) // 2]))
+        return torn[0]
+
+    monkeypatch.setattr(os, "write", half)
+    with pytest.raises(StoreError, match="No space left"):
         store.commit_cycle(CycleWrite(snapshots=[second], now=START))
     monkeypatch.undo()
-    store.commit_cycle(CycleWrite(snapshots=[second], now=START))
-    assert store.snapshots(START, START + timedelta(hours=1)) == [first, second]
+    store.commit_cycle(CycleWrite(snapshots=[second, third], now=START))
+    assert store.snapshots(START, START + timedelta(hours=1)) == [first, second, third]
+    assert TinyStore(data_dir).snapshots(START, START + timedelta(hours=1)) == [
+        first,
+        second,
+        third,
+    ]
 
 
 def test_a_daemons_store_reads_the_archive_as_a_reports_does_and_keeps_none_of_it(

@@ -55,6 +55,11 @@ def seed(data_dir: Path) -> None:
             now=LATER,
         )
     )
+    # A second cycle that day appends to the day's tail, which the copy must read too.
+    store.commit_cycle(
+        CycleWrite(snapshots=[Snapshot(key, LATER + timedelta(minutes=2), StreamStatus.LIVE, 4, 9)])
+    )
+    assert (data_dir / "snapshots" / f"{LATER.date()}.tail.jsonl").exists()
     # The last stream finishes: it goes to its month's tail, which the copy must read too.
     store.commit_cycle(CycleWrite(streams=[replace(store.streams()["youtube:u1"], done=True)]))
     assert (data_dir / "archive" / "2026-11.tail.jsonl").exists()
@@ -93,8 +98,8 @@ def test_copy_is_lossless_and_reports_print_the_same(
     code, out, err = cli(capsys, "store", "copy", "--from", str(tmp_path / "tiny" / "data"),
                          "--to", database)  # fmt: skip
     assert code == 0, err
-    assert "copied 2 broadcasts, 3 streams, 4 rollups, 71 snapshots, 1 gaps, 2 quota" in out
-    assert "store copy: snapshots: 71 copied" in err
+    assert "copied 2 broadcasts, 3 streams, 4 rollups, 72 snapshots, 1 gaps, 2 quota" in out
+    assert "store copy: snapshots: 72 copied" in err
     tiny_said = [cli(capsys, *argv)[:2] for argv in REPORTS]
     pg = PgStore(database)
     try:

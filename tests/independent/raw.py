@@ -7,7 +7,10 @@ The files are TinyDB databases (``{table: {doc_id: document}}``) written by orjs
 - ``archive/YYYY-MM.tail.jsonl``: later moves to that month, one JSON object of
   ``{table: [documents]}`` per line, applied after the archive in order (a last line
   without its newline was cut off and is not data);
-- ``snapshots/YYYY-MM-DD.json``: ``snapshots`` and ``gaps`` of one UTC day.
+- ``snapshots/YYYY-MM-DD.json``: ``snapshots`` and ``gaps`` of one UTC day;
+- ``snapshots/YYYY-MM-DD.tail.jsonl``: that day's later snapshots and gaps, lines as an
+  archive's tail has; a snapshot is one per (stream, ts), a gap one per (stream, ts,
+  reason), whichever file holds it, or both.
 
 Times are ISO 8601 strings in UTC with a ``Z``, to the second.
 """
@@ -93,21 +96,35 @@ def read_folder(config_path: Path) -> Folder:
     folder = Folder(settings, tables["broadcasts"], tables["streams"], tables["rollups"])
     main = _load(data_dir / "streamer.json")
     folder.meta = {doc["name"]: doc["value"] for doc in main.get("meta", {}).values()}
-    snapshots: dict[str, list[Doc]] = defaultdict(list)
-    gaps: dict[str, list[Doc]] = defaultdict(list)
-    for path in sorted((data_dir / "snapshots").glob("????-??-??.json")):
-        stored = _load(path)
-        for doc in stored.get("snapshots", {}).values():
-            snapshots[doc["stream"]].append(doc)
-        for doc in stored.get("gaps", {}).values():
-            gaps[doc["stream"]].append(doc)
-    folder.snapshots = {k: sorted(v, key=lambda d: d["ts"]) for k, v in snapshots.items()}
-    folder.gaps = {k: sorted(v, key=lambda d: d["ts"]) for k, v in gaps.items()}
+    folder.snapshots, folder.gaps = read_days(data_dir)
     return folder
 
 
+def read_days(data_dir: Path) -> tuple[dict[str, list[Doc]], dict[str, list[Doc]]]:
+    """Every day partition's snapshots and gaps (with its tail), by stream, by time."""
+    snapshots: dict[str, list[Doc]] = defaultdict(list)
+    gaps: dict[str, list[Doc]] = defaultdict(list)
+    days = {p.name[:10] for p in (data_dir / "snapshots").glob("????-??-??*.json*")}
+    for day in sorted(days):
+        path = data_dir / "snapshots" / f"{day}.json"
+        seen: set[tuple[str, ...]] = set()
+        for stored in [_load(path), *_tail(path)]:
+            for doc in stored.get("snapshots", {}).values():
+                if ("s", doc["stream"], doc["ts"]) not in seen:
+                    seen.add(("s", doc["stream"], doc["ts"]))
+                    snapshots[doc["stream"]].append(doc)
+            for doc in stored.get("gaps", {}).values():
+                if ("g", doc["stream"], doc["ts"], doc["reason"]) not in seen:
+                    seen.add(("g", doc["stream"], doc["ts"], doc["reason"]))
+                    gaps[doc["stream"]].append(doc)
+    return (
+        {k: sorted(v, key=lambda d: d["ts"]) for k, v in snapshots.items()},
+        {k: sorted(v, key=lambda d: d["ts"]) for k, v in gaps.items()},
+    )
+
+
 def _tail(archive: Path) -> list[dict[str, dict[str, Doc]]]:
-    """The lines of a month archive's tail, each as tables of documents."""
+    """The lines of a month archive's (or a day's) tail, each as tables of documents."""
     tail = archive.with_name(archive.stem + ".tail.jsonl")
     if not tail.exists():
         return []
