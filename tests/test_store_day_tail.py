@@ -195,6 +195,7 @@ def test_pruning_a_day_removes_its_tail_and_a_tail_alone_is_a_day(data_dir: Path
     (data_dir / PARTITION).unlink()
     assert store.partitions() == [DAY.date()]
     assert store.partition(date(2026, 3, 3)).snapshots == 3
+    assert [s.ts for s in store.snapshots(DAY, DAY + HOUR)] == [DAY + timedelta(minutes=1)] * 3
 
 
 def test_kept_keys_behind_the_table_never_overwrite_a_stored_document() -> None:
