@@ -186,21 +186,20 @@ def _run(tmp: Path) -> list[dict[str, Any]]:
                 _row(f"TinyStore / SQLite WAL {what}, {days} days", ours / theirs, "x",
                      "<= 1.5", ours / theirs <= 1.5),
             ]  # fmt: skip
+    folds = (  # (what is timed, its SQLite twin, the cycle, the ratio's name)
+        ("tiny folding", "sqlite finishing",
+         f"TinyStore cycle finishing {FINISHING} streams that folds the tail",
+         "TinyStore folding / SQLite WAL finishing"),
+        ("tiny day folding", "sqlite", "TinyStore cycle that folds today's tail into its partition",
+         "TinyStore day folding / SQLite WAL steady"),
+    )  # fmt: skip
     for days in DAYS:
-        ours, theirs = median[("tiny folding", days)], median[("sqlite finishing", days)]
-        rows += [
-            _row(f"TinyStore cycle finishing {FINISHING} streams that folds the tail, {days} days",
-                 ours, "s", "printed", True),
-            _row(f"TinyStore folding / SQLite WAL finishing, {days} days", ours / theirs, "x",
-                 "printed", True),
-        ]  # fmt: skip
-        ours, theirs = median[("tiny day folding", days)], median[("sqlite", days)]
-        rows += [
-            _row(f"TinyStore cycle that folds today's tail into its partition, {days} days",
-                 ours, "s", "printed", True),
-            _row(f"TinyStore day folding / SQLite WAL steady, {days} days", ours / theirs, "x",
-                 "printed", True),
-        ]  # fmt: skip
+        for ours_key, theirs_key, what, ratio in folds:
+            ours, theirs = median[(ours_key, days)], median[(theirs_key, days)]
+            rows += [
+                _row(f"{what}, {days} days", ours, "s", "printed", True),
+                _row(f"{ratio}, {days} days", ours / theirs, "x", "printed", True),
+            ]
     last = tiny[DAYS[-1]]
     plain = statistics.median(tinydb_multiple(tmp, last.history, last.today))
     ours = median[("tiny", DAYS[-1])]

@@ -28,11 +28,8 @@ import operator
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-import orjson
-
-from streamer.store import StoreError
 from streamer.tinyfiles import AtomicJSONStorage, Data, Doc, TableKeys, Tables, insert_new
-from streamer.tinytail import read_tail, tail_path
+from streamer.tinytail import read_tail, tail_lines, tail_path
 
 # The fields that identify a partition's document, by table.
 DAY_KEYS: dict[str, tuple[str, ...]] = {
@@ -46,11 +43,7 @@ def parse_day_tail(raw: bytes, path: Path) -> DayTail:
     """The documents of a day tail's bytes by table, in order; a torn last line is
     skipped (it was never acknowledged)."""
     found: DayTail = {}
-    for line in raw[: raw.rfind(b"\n") + 1].splitlines():
-        try:
-            tables = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise StoreError(f"{path} is not valid JSON lines ({exc})") from exc
+    for tables in tail_lines(raw, path):
         for name, docs in tables.items():
             found.setdefault(name, []).extend(docs)
     return found

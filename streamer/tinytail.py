@@ -26,7 +26,7 @@ here; what a day's tail holds and when it is folded is ``streamer.tinyday``'s.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import orjson
@@ -64,15 +64,22 @@ def key_field(table: str) -> str:
 def parse_tail(raw: bytes, path: Path) -> Tail:
     """The records of a tail's bytes, by table and key; a torn last line is skipped."""
     found: Tail = {}
-    for line in raw[: raw.rfind(b"\n") + 1].splitlines():
-        try:
-            tables = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise StoreError(f"{path} is not valid JSON lines ({exc})") from exc
+    for tables in tail_lines(raw, path):
         for name, docs in tables.items():
             table = found.setdefault(name, {})
             table.update((doc[key_field(name)], doc) for doc in docs)
     return found
+
+
+def tail_lines(raw: bytes, path: Path) -> Iterator[dict[str, list[Doc]]]:
+    """Each whole line of a tail's bytes (``path``'s, for the error): the documents
+    appended at once, by table. A torn last line (no newline) was never acknowledged
+    and is skipped."""
+    for line in raw[: raw.rfind(b"\n") + 1].splitlines():
+        try:
+            yield orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise StoreError(f"{path} is not valid JSON lines ({exc})") from exc
 
 
 def read_tail(path: Path) -> tuple[Stamp, bytes] | None:
