@@ -67,17 +67,7 @@ def period_text(period: Period, style: Style) -> str:
         return _capital(format_date(period.start, "LLLL y", locale=style.locale))
     if period.kind == "year":
         return str(period.start.year)
-    return span_text(period.start, period.last_day, style)
-
-
-def span_text(first: date, last: date, style: Style) -> str:
-    """Two days as one interval in the language (one day alone when they are equal)."""
-    return style.span(first, last)
-
-
-def day_text(day: date, style: Style) -> str:
-    """A day with its year: "30 Nov 2026", "30 нояб. 2026 г."."""
-    return style.day(day)
+    return style.span(period.start, period.last_day)
 
 
 def title(kind_key: str, period: Period | None, style: Style) -> str:

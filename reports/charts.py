@@ -25,7 +25,7 @@ from typing import Any
 
 from reports.chart_bars import INK, MUTED, NA, NARROW_IN, WIDTH_IN, BarChart, draw_bars
 from reports.chart_data import bar_chart
-from reports.chart_text import day_text, short_title, text
+from reports.chart_text import short_title, text
 from reports.curve import TOTAL, Curve
 from reports.fmt import Style
 from reports.labels import label
@@ -225,7 +225,7 @@ def _no_live_data(axes: Any, curve: Curve, style: Style) -> None:
 
 def _curve_subtitle(curve: Curve, style: Style) -> str:
     moments = [s.ts for s in curve.total] or ([curve.planned[0]] if curve.planned else [])
-    day = day_text(moments[0].astimezone(style.tz).date(), style) if moments else ""
+    day = style.day(moments[0].astimezone(style.tz).date()) if moments else ""
     name = short_title({"title": curve.title, "programme": curve.programme}, style, 70)
     return " · ".join(p for p in (day, name, curve.subject) if p)
 

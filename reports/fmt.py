@@ -164,11 +164,15 @@ class Style:
 @lru_cache(maxsize=4096)
 def _percent(rounded: str, digits: int, locale: str) -> str:
     # Cached by its text: Decimal("-0") == Decimal("0"), and Babel writes them apart.
-    pattern = None
-    if digits:  # the locale's own pattern ("#,##0 %", "#,##0%") with the decimals
-        plain = Locale.parse(locale).percent_formats[None].pattern
-        pattern = plain.replace("#,##0", "#,##0." + "0" * digits, 1)
+    pattern = _percent_pattern(digits, locale) if digits else None
     return format_percent(Decimal(rounded) / 100, format=pattern, locale=locale)
+
+
+@lru_cache(maxsize=16)
+def _percent_pattern(digits: int, locale: str) -> str:
+    """The locale's own percent pattern ("#,##0 %", "#,##0%") with ``digits`` decimals."""
+    plain = Locale.parse(locale).percent_formats[None].pattern
+    return str(plain).replace("#,##0", "#,##0." + "0" * digits, 1)
 
 
 @lru_cache(maxsize=256)

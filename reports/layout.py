@@ -171,7 +171,7 @@ class Column:
     def least(self, natural: int) -> int:
         """The narrowest this column may be, its ``natural`` width known."""
         if self.key in PHRASES:
-            return max(self.header_min, min(self.longest_word, natural, WRAP_MIN))
+            return max(self.header_min, min(self.longest_word, WRAP_MIN))
         if self.wraps:
             return self.comfortable(natural)
         return max(self.header_min, natural)

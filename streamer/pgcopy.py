@@ -29,9 +29,9 @@ from streamer.errors import UserError
 from streamer.models import Broadcast, Stream, from_iso
 from streamer.pgschema import connect, migrate, redacted
 from streamer.store import stream_start
-from streamer.tinyday import read_day
+from streamer.tinyday import read_day, stored_days
 from streamer.tinyfiles import AtomicJSONStorage, Doc
-from streamer.tinytail import TAIL_SUFFIX, read_month, tail_path
+from streamer.tinytail import read_month, tail_path
 
 BATCH = 20_000  # rows per COPY batch (one progress line each)
 MARKER = "store_copy"  # meta: the digest of the folder copied in
@@ -62,9 +62,7 @@ def folder_files(data_dir: Path) -> tuple[list[Path], list[Path]]:
     its tail included, ``streamer.tinyday``), oldest first."""
     archives = sorted((data_dir / "archive").glob("????-??.json"))
     folder = data_dir / "snapshots"
-    names = {p.name[:10] for p in folder.glob("????-??-??.json")}
-    names |= {p.name[:10] for p in folder.glob(f"????-??-??{TAIL_SUFFIX}")}
-    return archives, [folder / f"{name}.json" for name in sorted(names)]
+    return archives, [folder / f"{day}.json" for day in stored_days(folder)[0]]
 
 
 def digest(data_dir: Path) -> str:

@@ -25,11 +25,12 @@ shows the documents twice (and they count once), never not at all.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 
 from streamer.tinyfiles import AtomicJSONStorage, Data, Doc, TableKeys, Tables, insert_new
-from streamer.tinytail import read_tail, tail_lines, tail_path
+from streamer.tinytail import TAIL_SUFFIX, read_tail, tail_lines, tail_path
 
 # The fields that identify a partition's document, by table.
 DAY_KEYS: dict[str, tuple[str, ...]] = {
@@ -60,13 +61,26 @@ def apply_day_tail(data: Data, tail: DayTail) -> Data:
     return tables.data
 
 
-def read_day(partition: Path) -> Data:
+def read_day(partition: Path, stored: Callable[[], Data] | None = None) -> Data:
     """Day partition ``partition`` as readers see it: its tail (``tinytail.tail_path``)
-    applied, the tail read first. A tail without its partition reads as the tail."""
+    applied, the tail read first. ``stored``: the partition as stored, when the caller
+    keeps it parsed (else the file is read). A tail without its partition reads as the
+    tail."""
     path = tail_path(partition)
     found = read_tail(path)
-    data = AtomicJSONStorage(partition).read() or {}
+    data = stored() if stored is not None else AtomicJSONStorage(partition).read() or {}
     return apply_day_tail(data, parse_day_tail(found[1], path)) if found else data
+
+
+def stored_days(folder: Path) -> tuple[list[date], list[date]]:
+    """The days of ``folder`` (``snapshots/``) with a partition or a tail, and those
+    with a tail, each oldest first."""
+    parts = {p.name[:10] for p in folder.glob("????-??-??.json")}
+    tails = {p.name[:10] for p in folder.glob(f"????-??-??{TAIL_SUFFIX}")}
+    return (
+        [date.fromisoformat(day) for day in sorted(parts | tails)],
+        [date.fromisoformat(day) for day in sorted(tails)],
+    )
 
 
 def with_tail(table: str, docs: list[Doc], tail: DayTail) -> list[Doc]:

@@ -60,12 +60,12 @@ from streamer.tinycycle import (
 )
 from streamer.tinyday import (
     DAY_KEYS,
-    apply_day_tail,
     day_keys,
     fresh_docs,
     parse_day_tail,
     read_day,
     remember,
+    stored_days,
     with_tail,
 )
 from streamer.tinyfiles import (
@@ -93,7 +93,6 @@ from streamer.tinyplan import (
 )
 from streamer.tinytail import (
     FOLD_BYTES,
-    TAIL_SUFFIX,
     TAIL_TABLES,
     append_tail,
     apply_tail,
@@ -400,10 +399,7 @@ class TinyStore:
 
     def partitions(self) -> list[date]:
         """The days that have a snapshot partition (or only its tail), oldest first."""
-        folder = self.data_dir / SNAPSHOTS
-        names = [p.name for p in folder.glob("????-??-??.json")]
-        names += [p.name for p in folder.glob(f"????-??-??{TAIL_SUFFIX}")]
-        return sorted({date.fromisoformat(name[:10]) for name in names})
+        return stored_days(self.data_dir / SNAPSHOTS)[0]
 
     def partition(self, day: date) -> Partition:
         """Which streams have snapshots or gaps in ``day``'s partition, and how many."""
@@ -714,8 +710,9 @@ class TinyStore:
         which ``fresh`` was chosen against; updated with ``fresh``."""
         path = tail_path(self.data_dir / rel)
         found = read_tail(path)
+        tail = parse_day_tail(found[1], path) if found else {}
         with self._tables(rel) as db:
-            for name, docs in [*(parse_day_tail(found[1], path) if found else {}).items()]:
+            for name, docs in tail.items():
                 insert_new(db, name, docs, *DAY_KEYS[name])
             for name, docs in fresh.items():
                 keys = None if known is None else known[name]
@@ -728,10 +725,7 @@ class TinyStore:
     def _day(self, rel: str) -> Data:
         """Day partition ``rel`` with its tail applied, the partition from the parse
         cached while it is unchanged (the tail read first)."""
-        path = tail_path(self.data_dir / rel)
-        found = read_tail(path)
-        data = self._versioned(rel)[1]
-        return apply_day_tail(data, parse_day_tail(found[1], path)) if found else data
+        return read_day(self.data_dir / rel, lambda: self._versioned(rel)[1])
 
     def _tails_before(self, newest: str | None) -> list[str]:
         """The days before ``newest`` (a partition file) that have a tail, the folder
@@ -739,8 +733,7 @@ class TinyStore:
         if newest is None:
             return []
         if self._day_tails is None:
-            found = (self.data_dir / SNAPSHOTS).glob(f"????-??-??{TAIL_SUFFIX}")
-            self._day_tails = {day_file(date.fromisoformat(p.name[:10])) for p in found}
+            self._day_tails = {day_file(day) for day in stored_days(self.data_dir / SNAPSHOTS)[1]}
         return sorted(rel for rel in self._day_tails if rel < newest)
 
     def _archive(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:

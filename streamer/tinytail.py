@@ -115,27 +115,32 @@ def read_month(archive: Path) -> Data:
 
 def append_tail(path: Path, tables: Mapping[str, Iterable[Doc]], *, fsync: bool) -> None:
     """Append one line of ``tables``' documents to the tail at ``path`` (its lock held).
-    On disk when it returns, unless ``fsync`` is off."""
+    On disk when it returns, unless ``fsync`` is off. A failure (a disk full mid-line
+    leaves a torn line, cut by the next append) is a ``StoreError``."""
     line = orjson.dumps({name: list(docs) for name, docs in tables.items()}) + b"\n"
     try:
-        try:
-            fd, created = os.open(path, os.O_RDWR | os.O_APPEND), False
-        except FileNotFoundError:
-            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL
-            fd, created = os.open(path, flags, 0o666), True
-        try:
-            _cut_torn_line(fd)
-            view = memoryview(line)
-            while view:
-                view = view[os.write(fd, view) :]
-            if fsync:
-                _fdatasync(fd)
-        finally:
-            os.close(fd)
-        if created and fsync:
-            fsync_folder(path.parent)
-    except OSError as exc:  # a disk full mid-line leaves a torn line, cut by the next append
+        if _append(path, line, fsync=fsync) and fsync:
+            fsync_folder(path.parent)  # the new file's name survives a power cut
+    except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _append(path: Path, line: bytes, *, fsync: bool) -> bool:
+    """Write ``line`` at the end of ``path`` (created if missing); whether it was created."""
+    try:
+        fd, created = os.open(path, os.O_RDWR | os.O_APPEND), False
+    except FileNotFoundError:
+        fd, created = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o666), True
+    try:
+        _cut_torn_line(fd)
+        view = memoryview(line)
+        while view:
+            view = view[os.write(fd, view) :]
+        if fsync:
+            _fdatasync(fd)
+    finally:
+        os.close(fd)
+    return created
 
 
 def _cut_torn_line(fd: int) -> None:
