@@ -106,7 +106,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "total": ("барлығы", "итого", "total"),
     "n/a": ("қолжетімсіз", "н/д", "n/a"),
     # A summary row of broadcasts without a district (unplanned ones have none).
-    "district.none": ("көрсетілмеген", "не указан", "not given"),
+    "district.none": ("белгісіз", "не указан", "not given"),
     "change": (
         "алдыңғы кезеңмен салыстырғанда",
         "изменение к предыдущему периоду",
