@@ -37,6 +37,9 @@ from streamer.unplanned import assign as assign_unplanned
 from streamer.unplanned import group_of
 
 log = logging.getLogger("streamer.engine")
+# The gap reason of a poll whose result the store could not take: unreachable (a shared
+# database restarting), busy past the lock's timeout, or full. ``Engine.unsaved``.
+STORE = "store"
 
 
 @dataclass(frozen=True, slots=True)

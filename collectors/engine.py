@@ -51,6 +51,7 @@ from collectors.base import (
     spent_keys_meta,
 )
 from collectors.cycle import (
+    STORE,
     CycleReport,
     CycleState,
     LiveStream,
@@ -80,7 +81,7 @@ from streamer.models import (
     from_iso,
     to_iso,
 )
-from streamer.store import CycleWrite, Store
+from streamer.store import CycleWrite, Store, StoreError
 
 if TYPE_CHECKING:
     from contextlib import ExitStack
@@ -188,7 +189,12 @@ class Engine:
         cycle.prior_rollups = dict(cycle.rollups)
         self._run_platforms(cycle)
         self._fold_plan(cycle)
-        self._commit(cycle)
+        try:
+            self._commit(cycle)
+        except StoreError:
+            if self.sharing is None:  # a shared store's rounds remember their own outage
+                self._remember_lost(cycle)
+            raise
         self._due_at = self._plan_due(cycle)
         self._awaited_at = {}  # read by next_due and by the next cycle's jobs
         for name in self.platforms:
@@ -548,7 +554,52 @@ class Engine:
         for broadcast_id, status in update_plan(cycle, timedelta(minutes=self.settings.grace)):
             log.info("broadcast %s is now %s", broadcast_id, status.value)
 
+    def _remember_lost(self, cycle: CycleState) -> None:
+        """A cycle whose write failed (the store busy past its lock's timeout, or full):
+        each stream it polled gets a gap with reason ``store`` at the cycle's time, and
+        its own gaps are kept. ``unsaved`` holds them for the next cycle that commits;
+        that cycle polls the streams again (their stored state is as before)."""
+        polled = sorted({snap.stream for snap in cycle.snapshots})
+        lost = [*cycle.gaps, *(Gap(key, cycle.now, STORE) for key in polled)]
+        known = set(self.unsaved)
+        self.unsaved += [gap for gap in lost if gap not in known]
+        log.warning(
+            "the store did not take the cycle at %s: %d polls kept as gaps for the next write",
+            to_iso(cycle.now),
+            len(lost),
+        )
+
+    def _fold_unsaved(self, cycle: CycleState) -> None:
+        """Count the gaps an earlier failed write left (``unsaved``) in their streams'
+        rollups, as ``rollup --rebuild`` counts them from the stored gaps.
+
+        A gap already stored is dropped: on a shared store every collector that saw an
+        outage remembers the same gaps, and the first to commit wrote them (this runs
+        under the cycle lock). A stream no longer in the working set (archived meanwhile)
+        keeps its rollup; the gap is still written.
+        """
+        first = min(gap.ts for gap in self.unsaved).replace(microsecond=0)
+        last = max(gap.ts for gap in self.unsaved)
+        stored = {_gap_key(gap) for gap in self.store.gaps(first, last + timedelta(seconds=1))}
+        fresh: dict[tuple[str, str, str], Gap] = {}
+        for gap in self.unsaved:
+            if _gap_key(gap) not in stored:
+                fresh.setdefault(_gap_key(gap), gap)
+        self.unsaved = list(fresh.values())
+        by_stream: dict[str, list[Gap]] = {}
+        for gap in self.unsaved:
+            by_stream.setdefault(gap.stream, []).append(gap)
+        for key, gaps in by_stream.items():
+            stream = cycle.streams.get(key)
+            if stream is None:
+                continue
+            base = cycle.rollups.get(key) or rollup.empty(key, self.settings.live_interval)
+            cycle.rollups[key] = rollup.fold_gaps(base, gaps)
+            cycle.changed_rollups.add(key)
+
     def _commit(self, cycle: CycleState) -> None:
+        if self.unsaved:
+            self._fold_unsaved(cycle)
         events = []
         if self.alerts is not None:
             events = self.alerts.cycle_events(cycle, self.stopped, self.paused_until)
@@ -556,6 +607,7 @@ class Engine:
             events
             or cycle.snapshots
             or cycle.gaps
+            or self.unsaved
             or cycle.changed_streams
             or cycle.changed_plan
             or cycle.meta
@@ -620,3 +672,8 @@ def _is_due(stream: Stream, now: datetime) -> bool:
         return False
     stepped_back = stream.last_polled_at is not None and stream.last_polled_at > now
     return stream.next_poll_at <= now or stepped_back
+
+
+def _gap_key(gap: Gap) -> tuple[str, str, str]:
+    """A gap as the store keeps it apart from others: its time to the second."""
+    return gap.stream, to_iso(gap.ts), gap.reason

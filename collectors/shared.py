@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from collectors.cycle import CycleReport, CycleState, PlatformReport
+from collectors.cycle import STORE, CycleReport, CycleState, PlatformReport
 from collectors.policy import on_grid
 from streamer.models import Gap
 from streamer.sharing import MAX_ROUNDS, Sharing
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("streamer.engine")
 MICROSECOND = timedelta(microseconds=1)
-STORE = "store"  # the gap reason of a poll an unreachable store could not take
 
 
 def shared_cycle(engine: Engine, sharing: Sharing, now: datetime) -> CycleReport:

@@ -552,6 +552,38 @@ def test_a_lasting_fault_becomes_a_gap_with_its_reason(
     assert live_world.cycle().snapshots == 1  # the next poll is on time
 
 
+def test_a_cycle_the_store_refused_leaves_store_gaps_counted_as_a_rebuild_counts_them(
+    live_world: World,
+) -> None:
+    """Another process holds main's lock past the timeout: the cycle's write fails
+    (``StoreBusy``) and its poll is lost. The next cycle that commits writes a gap with
+    reason ``store`` at the lost poll's time, counts it in the stream's rollup, and
+    ``rollup --rebuild`` finds the rollups as stored; the stream is polled again."""
+    from filelock import FileLock
+
+    from streamer.rebuild import rebuild_all
+    from streamer.store import StoreBusy
+
+    tiny = live_world.store.inner
+    tiny.lock_timeout = 0.05
+    key = "youtube:faultVid001"
+    refused_at = live_world.clock.now()
+    with FileLock(tiny._lock_path("streamer.json")), pytest.raises(StoreBusy):
+        live_world.cycle()
+    assert live_world.store.gaps(T0, T0 + timedelta(days=1)) == []  # nothing written yet
+    live_world.clock.advance(timedelta(seconds=LIVE_INTERVAL))
+    assert live_world.cycle().snapshots == 1  # polled again, on the next tick
+    [gap] = live_world.store.gaps(T0, T0 + timedelta(days=1))
+    assert (gap.stream, to_iso(gap.ts), gap.reason) == (key, to_iso(refused_at), "store")
+    assert live_world.store.rollups()[key].gaps == {"store": 1}
+    assert [s.ts for s in live_world.snapshots()] == [T0, live_world.clock.now()]
+    assert rebuild_all(live_world.store, LIVE_INTERVAL).differing == []
+    live_world.clock.advance(timedelta(seconds=LIVE_INTERVAL))
+    live_world.cycle()  # written once: the next commit adds nothing
+    assert len(live_world.store.gaps(T0, T0 + timedelta(days=1))) == 1
+    assert live_world.store.rollups()[key].gaps == {"store": 1}
+
+
 # -- restart ----------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from streamer.clock import ScaledClock, SystemClock
 from streamer.models import from_iso
 from streamer.pgschema import connect, migrate
 from streamer.pgstore import PgStore
+from streamer.rebuild import rebuild_all
 
 ROOT = Path(__file__).resolve().parent.parent
 COLLECTOR = ROOT / "tests" / "helpers" / "pg_collector.py"
@@ -175,6 +176,8 @@ def test_collectors_ride_out_a_database_restart_and_record_it_as_store_gaps(
         try:
             counts = buckets(store)
             gaps = [g for g in store.gaps(*FAR) if g.reason == "store"]
+            rollups = store.rollups(include_archive=True)
+            rebuilt = rebuild_all(store, 60)
         finally:
             store.close()
     failed = [a for out in outs for a in acks(out) if "failed" in a]
@@ -188,6 +191,13 @@ def test_collectors_ride_out_a_database_restart_and_record_it_as_store_gaps(
         (k, at) for k in streams for at in ticks if not counts[k, at] and (k, at) not in gap_at
     ]
     assert unexplained == []  # every interval: a snapshot, or the outage's gap
+    # Each gap counted once in its stream's rollup, though both collectors remembered
+    # it: the figures say what `rollup --rebuild` says from the stored gaps.
+    per_stream = Counter(g.stream for g in gaps)
+    assert {k: r.gaps.get("store", 0) for k, r in rollups.items() if k in streams} == {
+        k: per_stream[k] for k in streams
+    }
+    assert rebuilt.differing == []
     outage = {at for _, at in gap_at}
     # Down from down_tick until the server was back: the tick running then, and the one
     # after it (the pool's next connection attempt), may fail too; none other.
