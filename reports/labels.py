@@ -174,10 +174,24 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "yes": ("иә", "да", "yes"),
     "no": ("жоқ", "нет", "no"),
     "note.gaps": (
-        "{platform}: {polls} сауалнама өткізілді ({reasons}) — {items}",
+        "{platform}: деректер үзілісі — {polls} сұрау ({reasons}) — {items}",
         "{platform}: пропущено опросов — {polls} ({reasons}) — {items}",
         "{platform} missed {polls} polls ({reasons}) — {items}",
     ),
+    # Why polls were missed (a gap's reason, as collectors record it), in a gap footnote.
+    "gap.timeout": ("уақыт шегі", "тайм-аут", "timeout"),
+    "gap.transient": ("уақытша ақау", "временный сбой", "temporary failure"),
+    "gap.rate_limit": ("сұрау жиілігі шегі", "лимит запросов", "rate limit"),
+    "gap.quota": ("квота таусылды", "квота исчерпана", "quota used up"),
+    "gap.auth": ("кілт қабылданбады", "ключ отклонён", "key refused"),
+    "gap.bad_payload": ("жауап оқылмады", "нечитаемый ответ", "unreadable reply"),
+    "gap.throttled": ("платформа шектеді", "ограничение платформы", "throttled"),
+    "gap.permission": ("рұқсат жоқ", "нет доступа", "no permission"),
+    "gap.blocked": ("бұғатталған", "заблокировано", "blocked"),
+    "gap.rejected": ("сұрау қабылданбады", "запрос отклонён", "refused"),
+    "gap.not_found": ("табылмады", "не найдено", "not found"),
+    "gap.error": ("қате", "ошибка", "error"),
+    "gap.store": ("қойма қолжетімсіз", "хранилище недоступно", "store unavailable"),
     "note.platform_low_coverage": (
         "{platform} эфирдің {threshold}-дан азын қамтыды: жалпы қамту мұны жасырады — {items}",
         "{platform} охватил меньше {threshold} эфира: общий охват это скрывает — {items}",
@@ -251,6 +265,14 @@ def label(key: str, lang: str) -> str:
     """The label of ``key`` in ``lang``; an unknown key is shown as itself."""
     texts = LABELS.get(key)
     return key if texts is None else texts[LANGS.index(lang)]
+
+
+def gap_reasons(counts: str, lang: str) -> str:
+    """A gap footnote's ``reason:polls,...`` (``reports.quality.gap_notes``) as the
+    language writes it: "тайм-аут 4, квота исчерпана 20"; an unknown reason as itself."""
+    parts = (item.rpartition(":") for item in counts.split(",") if item)
+    return ", ".join(f"{label('gap.' + reason, lang).removeprefix('gap.')} {polls}"
+                     for reason, _, polls in parts)  # fmt: skip
 
 
 def group_number(value: int, lang: str) -> str:

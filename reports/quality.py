@@ -146,7 +146,8 @@ def gap_notes(
             {
                 "platform": platform,
                 "polls": str(sum(reasons.values())),
-                "reasons": ", ".join(f"{reason} {polls}" for reason, polls in reasons.items()),
+                # By code; the footnote writes them in its language (labels.gap_reasons).
+                "reasons": ",".join(f"{reason}:{polls}" for reason, polls in reasons.items()),
             },
             tuple(rows[platform]),
             columns,

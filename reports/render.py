@@ -19,7 +19,7 @@ from rich.text import Text
 
 from reports.dataset import gc_paused
 from reports.fmt import PERCENT_DIGITS, Style
-from reports.labels import headline, label, legend, short_label
+from reports.labels import gap_reasons, headline, label, legend, short_label
 from reports.layout import (
     PRIORITY,
     Cell,
@@ -282,6 +282,8 @@ def note_text(note: Note, report: Report, style: Style) -> str:
         params["platform"] = LABELS.get(params["platform"], params["platform"])
     if "figure" in params:
         params["figure"] = label(params["figure"], style.lang)
+    if "reasons" in params:
+        params["reasons"] = gap_reasons(params["reasons"], style.lang)
     for name in DAY_PARAMS:
         if name in params:
             params[name] = style.day(date.fromisoformat(params[name]))

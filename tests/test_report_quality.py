@@ -190,8 +190,32 @@ def test_json_carries_the_periods_gaps_by_platform_and_reason() -> None:
 def test_console_lists_gaps_and_flags_a_weak_platform() -> None:
     """Footnotes name each platform's missed polls and a platform under 80 %."""
     text = render_text(list_broadcasts(DATA, DECEMBER, TZ), Style("en", TZ, {}))
-    assert "Facebook missed 24 polls (quota 20, timeout 4) — B2" in text
-    assert "YouTube missed 2 polls (rate_limit 2) — youtube:u1" in text
+    assert "Facebook missed 24 polls (quota used up 20, timeout 4) — B2" in text
+    assert "YouTube missed 2 polls (rate limit 2) — youtube:u1" in text
     assert "Facebook covered less than 80% of the broadcast" in text
     summary = render_text(summarise(DATA, DECEMBER, TZ, now=NOW), Style("ru", TZ, {}))
-    assert "Facebook: пропущено опросов — 24 (quota 20, timeout 4)" in summary
+    assert "Facebook: пропущено опросов — 24 (квота исчерпана 20, тайм-аут 4)" in summary
+    kazakh = render_text(summarise(DATA, DECEMBER, TZ, now=NOW), Style("kk", TZ, {}))
+    assert "Facebook: деректер үзілісі — 24 сұрау (квота таусылды 20, уақыт шегі 4)" in kazakh
+
+
+def test_every_gap_reason_a_collector_records_reads_in_each_language() -> None:
+    """The footnote writes each reason the collectors record in the report's language
+    (no code left in a Kazakh or Russian footnote); a reason it does not know, as is."""
+    from collectors import base
+    from collectors.cycle import STORE
+    from reports.labels import LANGS, gap_reasons
+
+    recorded = {STORE} | {
+        cls.reason
+        for cls in vars(base).values()
+        if isinstance(cls, type) and hasattr(cls, "reason")
+    }
+    recorded |= {"timeout", "rate_limit", "throttled", "permission", "blocked", "rejected",
+                 "not_found"}  # fmt: skip  # given to Transient / PlatformError by adapters
+    for reason in sorted(recorded):
+        for lang in LANGS:
+            text = gap_reasons(f"{reason}:3", lang)
+            assert text.endswith(" 3") and (lang == "en" or reason not in text), (reason, lang)
+    assert gap_reasons("quota:20,timeout:4", "ru") == "квота исчерпана 20, тайм-аут 4"
+    assert gap_reasons("future_reason:1", "kk") == "future_reason 1"
