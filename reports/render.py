@@ -65,6 +65,10 @@ _HIDDEN = {
     ),
     "adherence": frozenset({"actual_start", "platforms"}),
 }
+# Footnotes about their rows' data, not the column they mark: shown without a mark when
+# that column is left out for the width (``standing_notes``), under this bullet.
+ROW_NOTES = frozenset({"note.gaps", "note.platform_low_coverage"})
+UNMARKED = "•"
 # Footnote fields holding a span of days (``first/last``), written out per language.
 SPAN_PARAMS = ("current", "previous")
 DAY_PARAMS = ("day",)
@@ -95,6 +99,8 @@ def _draw(report: Report, console: Console, style: Style, wide: bool) -> None:
         console.print(Text(_counts_line(report, style)))
     for mark, note in zip(MARKS, shown_notes(report.notes, fitted), strict=False):
         console.print(Text(f"{mark} {note_text(note, report, style)}", style="dim"))
+    for note in standing_notes(report.notes, fitted):  # no column to mark: no mark
+        console.print(Text(f"{UNMARKED} {note_text(note, report, style)}", style="dim"))
     if fitted.dropped:
         console.print(Text(f"* {dropped_note(fitted, style.lang)}", style="dim"))
 
@@ -261,6 +267,15 @@ def shown_notes(notes: Sequence[Note], fitted: Fitted) -> list[Note]:
         for note in notes
         if not shown.isdisjoint(note.columns) or dropped.isdisjoint(note.columns)
     ]
+
+
+def standing_notes(notes: Sequence[Note], fitted: Fitted) -> list[Note]:
+    """The footnotes ``shown_notes`` leaves out that still say something of their rows
+    (``ROW_NOTES``: missed polls, a platform's low coverage): printed without a mark, as
+    they name their rows. At 80 columns a list of broadcasts drops its coverage column,
+    which those footnotes mark, and the reader would not learn that polls were missed."""
+    kept = {id(note) for note in shown_notes(notes, fitted)}
+    return [note for note in notes if note.key in ROW_NOTES and id(note) not in kept]
 
 
 def _marks(notes: Sequence[Note]) -> dict[str, dict[int, str]]:

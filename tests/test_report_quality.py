@@ -199,6 +199,23 @@ def test_console_lists_gaps_and_flags_a_weak_platform() -> None:
     assert "Facebook: деректер үзілісі — 24 сұрау (квота таусылды 20, уақыт шегі 4)" in kazakh
 
 
+def test_missed_polls_are_told_at_80_columns_without_their_column() -> None:
+    """At 80 columns the list drops its coverage column, which the missed-polls and
+    weak-platform footnotes mark: they are still printed, unmarked (they name their
+    rows), so a reader at a narrow terminal learns that polls were missed."""
+    for lang, gaps in (("ru", "Facebook: пропущено опросов — 24"), ("en", "Facebook missed 24")):
+        text = render_text(list_broadcasts(DATA, DECEMBER, TZ), Style(lang, TZ, {}), width=80)
+        lines = text.splitlines()
+        assert all(len(line) <= 80 for line in lines)
+        hidden = next(line for line in lines if line.startswith("* "))
+        assert ("охват данных" if lang == "ru" else "coverage") in hidden
+        [told] = [line for line in lines if gaps in line]
+        assert told.startswith("• ") and told.endswith("— B2")
+        assert sum(line.startswith("• ") for line in lines) == 3  # two platforms' gaps, one weak
+        wide = render_text(list_broadcasts(DATA, DECEMBER, TZ), Style(lang, TZ, {}), width=200)
+        assert not any(line.startswith("• ") for line in wide.splitlines())  # marked there
+
+
 def test_every_gap_reason_a_collector_records_reads_in_each_language() -> None:
     """The footnote writes each reason the collectors record in the report's language
     (no code left in a Kazakh or Russian footnote); a reason it does not know, as is."""
