@@ -270,9 +270,11 @@ def label(key: str, lang: str) -> str:
 def gap_reasons(counts: str, lang: str) -> str:
     """A gap footnote's ``reason:polls,...`` (``reports.quality.gap_notes``) as the
     language writes it: "тайм-аут 4, квота исчерпана 20"; an unknown reason as itself."""
-    parts = (item.rpartition(":") for item in counts.split(",") if item)
-    return ", ".join(f"{label('gap.' + reason, lang).removeprefix('gap.')} {polls}"
-                     for reason, _, polls in parts)  # fmt: skip
+    written = []
+    for reason, _, polls in (item.rpartition(":") for item in counts.split(",") if item):
+        texts = LABELS.get(f"gap.{reason}")
+        written.append(f"{reason if texts is None else texts[LANGS.index(lang)]} {polls}")
+    return ", ".join(written)
 
 
 def group_number(value: int, lang: str) -> str:
