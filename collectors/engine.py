@@ -589,10 +589,8 @@ class Engine:
         by_stream: dict[str, list[Gap]] = {}
         for gap in self.unsaved:
             by_stream.setdefault(gap.stream, []).append(gap)
-        for key, gaps in by_stream.items():
-            stream = cycle.streams.get(key)
-            if stream is None:
-                continue
+        for key in by_stream.keys() & cycle.streams.keys():
+            gaps = by_stream[key]
             base = cycle.rollups.get(key) or rollup.empty(key, self.settings.live_interval)
             cycle.rollups[key] = rollup.fold_gaps(base, gaps)
             cycle.changed_rollups.add(key)

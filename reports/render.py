@@ -97,9 +97,10 @@ def _draw(report: Report, console: Console, style: Style, wide: bool) -> None:
     print_wide(console, table, fitted.width, crop=False)  # fitted: lines keep to the width
     if report.counts:
         console.print(Text(_counts_line(report, style)))
-    for mark, note in zip(MARKS, shown_notes(report.notes, fitted), strict=False):
+    shown = shown_notes(report.notes, fitted)
+    for mark, note in zip(MARKS, shown, strict=False):
         console.print(Text(f"{mark} {note_text(note, report, style)}", style="dim"))
-    for note in standing_notes(report.notes, fitted):  # no column to mark: no mark
+    for note in standing_notes(report.notes, shown):  # no column to mark: no mark
         console.print(Text(f"{UNMARKED} {note_text(note, report, style)}", style="dim"))
     if fitted.dropped:
         console.print(Text(f"* {dropped_note(fitted, style.lang)}", style="dim"))
@@ -269,12 +270,13 @@ def shown_notes(notes: Sequence[Note], fitted: Fitted) -> list[Note]:
     ]
 
 
-def standing_notes(notes: Sequence[Note], fitted: Fitted) -> list[Note]:
-    """The footnotes ``shown_notes`` leaves out that still say something of their rows
-    (``ROW_NOTES``: missed polls, a platform's low coverage): printed without a mark, as
-    they name their rows. At 80 columns a list of broadcasts drops its coverage column,
-    which those footnotes mark, and the reader would not learn that polls were missed."""
-    kept = {id(note) for note in shown_notes(notes, fitted)}
+def standing_notes(notes: Sequence[Note], shown: Sequence[Note]) -> list[Note]:
+    """Those of ``notes`` left out of ``shown`` (``shown_notes``) that still say something
+    of their rows (``ROW_NOTES``: missed polls, a platform's low coverage): printed
+    without a mark, as they name their rows. At 80 columns a list of broadcasts drops its
+    coverage column, which those footnotes mark, and the reader would not learn that
+    polls were missed."""
+    kept = {id(note) for note in shown}
     return [note for note in notes if note.key in ROW_NOTES and id(note) not in kept]
 
 

@@ -61,15 +61,21 @@ def apply_day_tail(data: Data, tail: DayTail) -> Data:
     return tables.data
 
 
-def read_day(partition: Path, stored: Callable[[], Data] | None = None) -> Data:
-    """Day partition ``partition`` as readers see it: its tail (``tinytail.tail_path``)
-    applied, the tail read first. ``stored``: the partition as stored, when the caller
-    keeps it parsed (else the file is read). A tail without its partition reads as the
-    tail."""
+def read_day_tail(partition: Path) -> DayTail | None:
+    """The documents of day partition ``partition``'s tail (``tinytail.tail_path``) by
+    table; ``None`` when it has no tail file."""
     path = tail_path(partition)
     found = read_tail(path)
+    return None if found is None else parse_day_tail(found[1], path)
+
+
+def read_day(partition: Path, stored: Callable[[], Data] | None = None) -> Data:
+    """Day partition ``partition`` as readers see it: its tail applied, the tail read
+    first. ``stored``: the partition as stored, when the caller keeps it parsed (else
+    the file is read). A tail without its partition reads as the tail."""
+    tail = read_day_tail(partition)
     data = stored() if stored is not None else AtomicJSONStorage(partition).read() or {}
-    return apply_day_tail(data, parse_day_tail(found[1], path)) if found else data
+    return apply_day_tail(data, tail or {})
 
 
 def stored_days(folder: Path) -> tuple[list[date], list[date]]:

@@ -62,8 +62,8 @@ from streamer.tinyday import (
     DAY_KEYS,
     day_keys,
     fresh_docs,
-    parse_day_tail,
     read_day,
+    read_day_tail,
     remember,
     stored_days,
     with_tail,
@@ -559,11 +559,9 @@ class TinyStore:
         No lock: files are only replaced whole and tails only grow, so a read sees one
         version of each. A fresh TinyDB per read (an open one would serve the old file),
         with nothing to close."""
-        path = tail_path(self.data_dir / rel)
-        found = read_tail(path)
+        tail = read_day_tail(self.data_dir / rel)
         stored = TinyDB(self.data_dir / rel, storage=AtomicJSONStorage).table(table).all()
-        docs: list[Doc] = list(stored)
-        return with_tail(table, docs, parse_day_tail(found[1], path)) if found else docs
+        return with_tail(table, list(stored), tail or {})
 
     def _archive_files(self) -> list[str]:
         return [
@@ -708,17 +706,15 @@ class TinyStore:
         lock held), then delete the tail: a crash between leaves them in both, and they
         read as once. ``known``: the day's keys as readers see it (partition and tail),
         which ``fresh`` was chosen against; updated with ``fresh``."""
-        path = tail_path(self.data_dir / rel)
-        found = read_tail(path)
-        tail = parse_day_tail(found[1], path) if found else {}
+        tail = read_day_tail(self.data_dir / rel)
         with self._tables(rel) as db:
-            for name, docs in tail.items():
+            for name, docs in (tail or {}).items():
                 insert_new(db, name, docs, *DAY_KEYS[name])
             for name, docs in fresh.items():
                 keys = None if known is None else known[name]
                 insert_new(db, name, docs, *DAY_KEYS[name], known=keys)
-        if found:
-            remove_tail(path, fsync=self.fsync)
+        if tail is not None:
+            remove_tail(tail_path(self.data_dir / rel), fsync=self.fsync)
         if self._day_tails is not None:
             self._day_tails.discard(rel)
 
