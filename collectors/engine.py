@@ -67,6 +67,7 @@ from collectors.health import ChannelHealth, cooldown_meta, discovered_meta, met
 from collectors.matching import match
 from collectors.policy import next_discovery, next_poll
 from collectors.schedule import awaited_channels, awaited_due, plan_due
+from collectors.unsaved import UnsavedGaps
 from streamer import history, rollup
 from streamer import platforms as registry
 from streamer.clock import monotonic
@@ -107,11 +108,13 @@ class Engine:
         parallel: bool = True,
         discovery_intervals: Mapping[str, int] | None = None,
         alerts: Alerts | None = None,
+        unsaved: UnsavedGaps | None = None,
     ) -> None:
         """``parallel=False`` polls the platforms one after another (see ``fetch_all``);
         ``discovery_intervals``: seconds between routine discoveries by platform, where
         one differs from ``settings.discovery_interval``; ``alerts``: raises each
-        cycle's alert events into the outbox, in the cycle's write."""
+        cycle's alert events into the outbox, in the cycle's write; ``unsaved``: where
+        gaps a failed write left outlive the process (``collectors.unsaved``)."""
         self.store = store
         self.alerts = alerts
         # Set when the store is shared with other collectors (collectors/shared.py): the
@@ -119,7 +122,8 @@ class Engine:
         self.sharing: Sharing | None = None
         self.leased: set[str] | None = None
         self.hold: ExitStack | None = None
-        self.unsaved: list[Gap] = []
+        self._unsaved_files = unsaved
+        self.unsaved: list[Gap] = [] if unsaved is None else unsaved.load()
         self.known: dict[str, Stream] = {}
         self.platforms = dict(platforms)
         self.settings = settings
@@ -561,13 +565,20 @@ class Engine:
         that cycle polls the streams again (their stored state is as before)."""
         polled = sorted({snap.stream for snap in cycle.snapshots})
         lost = [*cycle.gaps, *(Gap(key, cycle.now, STORE) for key in polled)]
-        known = set(self.unsaved)
-        self.unsaved += [gap for gap in lost if gap not in known]
+        self.remember(lost)
         log.warning(
             "the store did not take the cycle at %s: %d polls kept as gaps for the next write",
             to_iso(cycle.now),
             len(lost),
         )
+
+    def remember(self, gaps: Iterable[Gap]) -> None:
+        """Add ``gaps`` (those not remembered already) to ``unsaved``, and keep them on
+        disk where the engine has a place for them, so they outlive the process."""
+        known = set(self.unsaved)  # a set: over a long outage the list holds every tick's
+        self.unsaved += [gap for gap in gaps if gap not in known]
+        if self._unsaved_files is not None:
+            self._unsaved_files.keep(self.unsaved)
 
     def _fold_unsaved(self, cycle: CycleState) -> None:
         """Count the gaps an earlier failed write left (``unsaved``) in their streams'
@@ -595,8 +606,14 @@ class Engine:
             cycle.rollups[key] = rollup.fold_gaps(base, gaps)
             cycle.changed_rollups.add(key)
 
+    def _unsaved_written(self) -> None:
+        self.unsaved = []
+        if self._unsaved_files is not None:
+            self._unsaved_files.written()
+
     def _commit(self, cycle: CycleState) -> None:
-        if self.unsaved:
+        carried = bool(self.unsaved)
+        if carried:
             self._fold_unsaved(cycle)
         events = []
         if self.alerts is not None:
@@ -613,6 +630,8 @@ class Engine:
         )
         self._discovery_times(cycle, writes)
         if not (writes or cycle.meta):
+            if carried:  # every one was stored already (another collector wrote them)
+                self._unsaved_written()
             return
         # For `streamer watch`: the last cycle that wrote, how long it took (up to its
         # write) and the gaps it recorded. Rides along; never a write of its own.
@@ -642,7 +661,8 @@ class Engine:
                 events=events,  # alerts: written with the cycle that raised them
             )
         )
-        self.unsaved = []
+        if carried:
+            self._unsaved_written()
         self._since_stored = True
         if self.alerts is not None:
             self.alerts.committed()

@@ -85,9 +85,7 @@ def _remember_outage(engine: Engine, sharing: Sharing, now: datetime) -> None:
     # At the tick's grid point: every collector that saw the outage records the same gap.
     at = on_grid(now - timedelta(seconds=sharing.tick) + MICROSECOND, sharing.tick)
     gaps = [Gap(key, at, STORE) for key in due]
-    # A set for the test: over a long outage the list holds every tick's gaps.
-    already = set(engine.unsaved)
-    engine.unsaved += [g for g in gaps if g not in already]
+    engine.remember(gaps)
     log.warning("store unreachable at %s: %d due polls recorded as gaps", now, len(gaps))
 
 

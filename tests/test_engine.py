@@ -9,6 +9,7 @@ a cycle, then the clock jumps to ``engine.next_due``.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -28,7 +29,15 @@ from streamer import retry, rollup
 from streamer.app.daemon import Collector
 from streamer.clock import SimulatedClock
 from streamer.config import Config, load_config
-from streamer.models import Broadcast, BroadcastStatus, Snapshot, StreamStatus, Target, to_iso
+from streamer.models import (
+    Broadcast,
+    BroadcastStatus,
+    Gap,
+    Snapshot,
+    StreamStatus,
+    Target,
+    to_iso,
+)
 from streamer.tinystore import TinyStore
 
 # 22:00 in Los Angeles (PDT): the YouTube quota day turns at 07:00 UTC, two hours in.
@@ -582,6 +591,81 @@ def test_a_cycle_the_store_refused_leaves_store_gaps_counted_as_a_rebuild_counts
     live_world.cycle()  # written once: the next commit adds nothing
     assert len(live_world.store.gaps(T0, T0 + timedelta(days=1))) == 1
     assert live_world.store.rollups()[key].gaps == {"store": 1}
+
+
+def test_the_gaps_of_refused_cycles_outlive_the_process(live_world: World) -> None:
+    """``collect --once`` from cron, or a daemon stopped during an outage: the process
+    ends with its refused cycles' gaps unwritten. The next process adopts them from the
+    data folder's ``unsaved/``, writes and counts each once, and removes the file."""
+    from filelock import FileLock
+
+    from streamer.rebuild import rebuild_all
+    from streamer.store import StoreBusy
+
+    key = "youtube:faultVid001"
+    refused = []
+    for _ in range(2):  # two refused cycles, each by a process of its own
+        tiny = live_world.store.inner
+        tiny.lock_timeout = 0.05
+        refused.append(live_world.clock.now())
+        with FileLock(tiny._lock_path("streamer.json")), pytest.raises(StoreBusy):
+            live_world.cycle()
+        kept = list((live_world.config.data_dir / "unsaved").glob("*.json"))
+        assert len(kept) == len(refused)  # one per process that kept gaps (all it knew)
+        live_world.restart()  # the process ends; a new one starts on the same folder
+        live_world.clock.advance(timedelta(seconds=LIVE_INTERVAL))
+    assert live_world.store.gaps(T0, T0 + timedelta(days=1)) == []  # nothing written yet
+    assert live_world.cycle().snapshots == 1
+    gaps = live_world.store.gaps(T0, T0 + timedelta(days=1))
+    assert sorted((g.stream, to_iso(g.ts), g.reason) for g in gaps) == [
+        (key, to_iso(at), "store") for at in refused
+    ]
+    assert live_world.store.rollups()[key].gaps == {"store": 2}
+    assert rebuild_all(live_world.store, LIVE_INTERVAL).differing == []
+    assert list((live_world.config.data_dir / "unsaved").glob("*")) == []
+    live_world.restart()  # nothing left to adopt: the next commit adds no gap
+    live_world.clock.advance(timedelta(seconds=LIVE_INTERVAL))
+    live_world.cycle()
+    assert len(live_world.store.gaps(T0, T0 + timedelta(days=1))) == 2
+    assert live_world.store.rollups()[key].gaps == {"store": 2}
+
+
+def test_unsaved_gaps_already_stored_are_dropped_and_their_file_removed(
+    tmp_path: Path,
+) -> None:
+    """Two processes adopted one file (several collectors of a database on one
+    machine): the second finds the gaps stored by the first, counts none of them, and
+    removes the file all the same; a file it cannot read is left where it is."""
+    from collectors.unsaved import UnsavedGaps
+
+    folder = tmp_path / "unsaved"
+    gap = Gap("youtube:v1", T0, "store")
+    first = UnsavedGaps(folder)
+    first.keep([gap])
+    (folder / "broken.json").write_bytes(b'{"gaps": [{"stream": 1')
+    second = UnsavedGaps(folder)
+    assert second.load() == [gap]
+    assert second.adopted == [first.mine]
+    first.written()
+    second.written()  # already gone: no error
+    assert sorted(p.name for p in folder.iterdir()) == ["broken.json"]
+    assert UnsavedGaps(folder).load() == []
+
+
+def test_unsaved_gaps_that_cannot_be_kept_stay_in_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The folder cannot be made (a file stands in its place, as a full disk refuses):
+    a warning says the gaps live only in memory; nothing raises."""
+    from collectors.unsaved import UnsavedGaps
+
+    (tmp_path / "unsaved").write_text("not a folder")
+    kept = UnsavedGaps(tmp_path / "unsaved")
+    with caplog.at_level(logging.WARNING, "streamer.engine"):
+        kept.keep([Gap("youtube:v1", T0, "store")])
+    assert "cannot keep 1 gaps" in caplog.text
+    assert "lost if this process ends" in caplog.text
+    assert kept.load() == []
 
 
 # -- restart ----------------------------------------------------------------------

@@ -8,11 +8,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
 
 from collectors.cycle import CycleReport, CycleState, PlatformReport, combine_simulcasts
+from collectors.engine import Engine
 from collectors.health import ChannelFailure
 from collectors.shared import _add, _remember_outage
 from streamer import rollup
@@ -124,7 +126,8 @@ def test_a_store_outage_remembers_each_due_poll_once() -> None:
     grid point; a tick seen twice (a retried round) adds none twice, and the gaps
     already remembered keep their order."""
     due = [replace(s, next_poll_at=T0) for s in STREAMS]
-    engine = SimpleNamespace(known={s.key: s for s in due}, unsaved=[])
+    engine = SimpleNamespace(known={s.key: s for s in due}, unsaved=[], _unsaved_files=None)
+    engine.remember = partial(Engine.remember, engine)  # the engine's own, on this state
     sharing = SimpleNamespace(tick=60)
     for minute in (0, 0, 1):
         _remember_outage(engine, sharing, T0 + timedelta(minutes=minute))  # type: ignore[arg-type]

@@ -28,6 +28,8 @@ from collectors.alerts import HEALTH_META, Alerts, stored_health
 from collectors.engine import CycleReport, Engine
 from collectors.policy import on_grid
 from collectors.registry import build_platforms, unsupported
+from collectors.unsaved import FOLDER as UNSAVED
+from collectors.unsaved import UnsavedGaps
 from streamer.app.prometheus import Metrics, MetricsServer, limits_text
 from streamer.clock import Clock
 from streamer.config import Config, ReportJob
@@ -77,6 +79,7 @@ class Collector:
             self.store, platforms, config.programmes, config.collector, parallel=parallel,
             discovery_intervals={name: config.discovery_interval(name) for name in platforms},
             alerts=_alerts(config, self.store, platforms),
+            unsaved=UnsavedGaps(config.data_dir / UNSAVED),  # outlive the process
         )  # fmt: skip
         self.engine.sharing = self.sharing
 

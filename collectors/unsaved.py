@@ -1,0 +1,96 @@
+"""Gaps a failed write left, kept on disk until a cycle commits them.
+
+A cycle the store refused (its lock held past the timeout, the disk full, the
+database restarting) leaves its polls as gaps with reason ``store``
+(``Engine.unsaved``), written with the next cycle that commits. In memory only,
+they were lost with the process: ``streamer collect --once`` from cron exits after
+its one cycle, and a daemon stopped (or killed) during an outage took every
+refused cycle's gaps with it. The next run polled the streams again, but nothing
+said why the history had a hole.
+
+So each engine keeps its remembered gaps in a file of its own under the data
+folder's ``unsaved/`` (written atomically whenever they change), and a new engine
+adopts every file it finds there. The first commit that writes them removes the
+files it wrote or adopted. A file adopted by two processes (several collectors of
+one database on one machine) is harmless: a gap already stored is dropped before
+it is counted (``Engine._fold_unsaved``), so none is written or counted twice.
+
+Keeping them is best effort: when even this small file cannot be written (a full
+disk), a warning says so and the gaps stay in memory, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import orjson
+
+from streamer.files import write_atomic
+from streamer.models import Gap
+
+log = logging.getLogger("streamer.engine")
+FOLDER = "unsaved"  # under the data folder
+
+
+class UnsavedGaps:
+    """The files under ``folder`` holding gaps not yet written to the store."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.mine = folder / f"{os.getpid()}-{os.urandom(4).hex()}.json"
+        self.adopted: list[Path] = []
+
+    def load(self) -> list[Gap]:
+        """Every gap the files hold (oldest file first); they are this engine's now."""
+        gaps: list[Gap] = []
+        try:
+            files = sorted(self.folder.glob("*.json"), key=_written_at)
+        except OSError:
+            return gaps
+        for path in files:
+            try:
+                doc = orjson.loads(path.read_bytes())
+                found = [Gap.from_dict(item) for item in doc["gaps"]]
+            except FileNotFoundError:  # another process wrote its gaps meanwhile
+                continue
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("unsaved gaps: cannot read %s (%s); left as it is", path, exc)
+                continue
+            gaps += found
+            self.adopted.append(path)
+        if gaps:
+            log.info("unsaved gaps: %d from an earlier run, written with the next cycle", len(gaps))
+        return gaps
+
+    def keep(self, gaps: Sequence[Gap]) -> None:
+        """Replace this engine's file with ``gaps`` (all it remembers, adopted included)."""
+        payload = orjson.dumps({"gaps": [gap.to_dict() for gap in gaps]})
+        try:
+            write_atomic(self.mine, payload, create_folder=True)
+        except OSError as exc:
+            log.warning(
+                "unsaved gaps: cannot keep %d gaps in %s (%s); they are lost if this "
+                "process ends before the store takes a cycle",
+                len(gaps),
+                self.folder,
+                exc.strerror or exc,
+            )
+
+    def written(self) -> None:
+        """The store took the gaps: remove this engine's file and those it adopted."""
+        for path in [self.mine, *self.adopted]:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:  # read again by the next engine; dropped as stored then
+                log.warning("unsaved gaps: cannot remove %s (%s)", path, exc.strerror or exc)
+        self.adopted = []
+
+
+def _written_at(path: Path) -> tuple[int, str]:
+    try:
+        return path.stat().st_mtime_ns, path.name
+    except OSError:
+        return 0, path.name
