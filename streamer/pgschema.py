@@ -92,10 +92,15 @@ def _first_line(exc: Exception) -> str:
 def lock_key(conn: psycopg.Connection[Any], name: str) -> int:
     """An advisory lock key for ``name`` in the connection's schema (``search_path``):
     two stores in two schemas of one database do not share locks."""
-    row = conn.execute("SELECT hashtextextended(current_schema() || ':' || %s, 0)", [name])
-    found = row.fetchone()
+    return lock_keys(conn, name)[0]
+
+
+def lock_keys(conn: psycopg.Connection[Any], *names: str) -> list[int]:
+    """``lock_key`` of each of ``names``, in one query (one round trip to the server)."""
+    hashes = ", ".join(["hashtextextended(current_schema() || ':' || %s, 0)"] * len(names))
+    found = conn.execute(f"SELECT {hashes}", names).fetchone()  # the names are parameters
     assert found is not None
-    return int(found[0])
+    return [int(value) for value in found]
 
 
 def version(conn: psycopg.Connection[Any]) -> int | None:

@@ -42,7 +42,7 @@ from streamer import pgcycle
 from streamer.clock import as_utc
 from streamer.models import Broadcast, Gap, Snapshot, Stream
 from streamer.pgread import SPARE_WAIT, broadcasts, read_period
-from streamer.pgschema import check, connect, connect_kwargs, lock_key, redacted
+from streamer.pgschema import check, connect, connect_kwargs, lock_keys, redacted
 from streamer.pgwork import PgWork
 from streamer.rollups import Rollup
 from streamer.store import (
@@ -80,13 +80,14 @@ class PgStore(PgWork):
         self.url = url
         self.lease_seconds = lease_seconds
         self._password_env = password_env
-        with connect(url, password_env) as conn:
+        # Autocommit and the keys in one query: three round trips before the pool's
+        # connection, where a transaction and a query per key took nine (each one a
+        # network round trip to a remote server, on every report).
+        with connect(url, password_env, autocommit=True) as conn:
             check(conn)
-            self._plan_key = lock_key(conn, "plan")
-            self._daemon_key = lock_key(conn, "daemon")
-            self._days_key = lock_key(conn, "days") % (2**31)  # an int4 for (key, day)
-            self._claim_key = lock_key(conn, "claim")
-            self._cycle_key = lock_key(conn, "cycle")
+            keys = lock_keys(conn, "plan", "daemon", "days", "claim", "cycle")
+        self._plan_key, self._daemon_key, days, self._claim_key, self._cycle_key = keys
+        self._days_key = days % (2**31)  # an int4 for (key, day)
         self._pool = ConnectionPool(
             url,
             kwargs=connect_kwargs(password_env),
