@@ -489,6 +489,11 @@ class TinyStore:
         finally:
             lock.release()
 
+    def writers_held(self) -> AbstractContextManager[None]:
+        """Hold main's lock, which every writer takes first: nothing in the folder is
+        written meanwhile (``StoreBusy`` after ``lock_timeout``). For ``store backup``."""
+        return self._locked([MAIN])
+
     def _lock(self, rel: str, timeout: float) -> AbstractContextManager[None]:
         """Hold ``rel``'s lock (``Timeout`` after ``timeout`` s), through a kept ``FileLock``.
 

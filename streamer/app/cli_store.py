@@ -1,4 +1,5 @@
-"""``streamer store``: move the data between backends (``copy`` a TinyDB folder into PostgreSQL)."""
+"""``streamer store``: move the data between backends (``copy`` a TinyDB folder into
+PostgreSQL), and ``backup`` a running TinyDB data folder as it was at one instant."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from streamer.app.clibase import CONTEXT
+from streamer.app.clibase import CONTEXT, App, pass_app
 from streamer.app.console import make_console
 from streamer.config import store_url_problem
 from streamer.errors import UserError
@@ -14,12 +15,14 @@ from streamer.errors import UserError
 
 @click.group(context_settings=CONTEXT)
 def store() -> None:
-    """The data's backends: copy a TinyDB data folder into a PostgreSQL database.
+    """The data's backends: copy a TinyDB data folder into a PostgreSQL database, or
+    back one up while the collector runs.
 
     \b
-    Example:
+    Examples:
       streamer store copy --from /var/lib/streamer \\
           --to postgresql://streamer@db/streamer
+      streamer store backup --to /var/backups/streamer/$(date +%F)
     """
 
 
@@ -65,3 +68,52 @@ def copy(source: Path, url: str, password_env: str | None) -> None:
     make_console().print(
         f"{redacted(url)}: {result.line()}", markup=False, highlight=False, soft_wrap=True
     )
+
+
+@store.command(context_settings=CONTEXT)
+@click.option(
+    "--to", "target", required=True, type=click.Path(path_type=Path),
+    help="A new folder for the backup (its parent must exist).",
+)  # fmt: skip
+@click.option(
+    "--from", "source", default=None, type=click.Path(path_type=Path, file_okay=False),
+    help="The TinyDB data folder (default: the config's data_dir).",
+)  # fmt: skip
+@pass_app
+def backup(app: App, target: Path, source: Path | None) -> None:
+    """Back up a TinyDB data folder as it was at one instant, while the collector runs.
+
+    Writers wait only while each file is hard-linked and the day's tails are copied
+    (milliseconds), not for the whole copy. On the data folder's filesystem the
+    backup is those links (copy it off the machine too); elsewhere it is copied from
+    them. Restore: stop the daemon, put the folder in place, run
+    'streamer rollup --rebuild --check'. A PostgreSQL store is backed up with pg_dump.
+
+    \b
+    Example:
+      streamer store backup --to /var/backups/streamer/$(date +%F)
+    """
+    from streamer.tinybackup import BadTarget
+    from streamer.tinybackup import backup as back_up
+    from streamer.tinystore import TinyStore
+
+    if source is None:
+        config = app.config()
+        if config.store.url is not None:
+            raise UserError(
+                "store backup: the store is a PostgreSQL database; back it up with pg_dump "
+                "(docs/operations.md)"
+            )
+        source = config.data_dir
+    if not (source / "streamer.json").is_file():
+        raise UserError(f"store backup: {source} is not a streamer data folder (no streamer.json)")
+    console = make_console(stderr=True)
+
+    def say(line: str) -> None:
+        console.print(f"store backup: {line}", markup=False, highlight=False, soft_wrap=True)
+
+    try:
+        result = back_up(TinyStore(source), target, say)
+    except BadTarget as exc:
+        raise UserError(f"store backup: --to {target}: {exc}") from None
+    make_console().print(result.line(), markup=False, highlight=False, soft_wrap=True)
