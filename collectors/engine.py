@@ -576,9 +576,10 @@ class Engine:
         """Add ``gaps`` (those not remembered already) to ``unsaved``, and keep them on
         disk where the engine has a place for them, so they outlive the process."""
         known = set(self.unsaved)  # a set: over a long outage the list holds every tick's
-        self.unsaved += [gap for gap in gaps if gap not in known]
+        new = [gap for gap in gaps if gap not in known]
+        self.unsaved += new
         if self._unsaved_files is not None:
-            self._unsaved_files.keep(self.unsaved)
+            self._unsaved_files.keep(new)
 
     def _fold_unsaved(self, cycle: CycleState) -> None:
         """Count the gaps an earlier failed write left (``unsaved``) in their streams'

@@ -9,11 +9,13 @@ refused cycle's gaps with it. The next run polled the streams again, but nothing
 said why the history had a hole.
 
 So each engine keeps its remembered gaps in a file of its own under the data
-folder's ``unsaved/`` (written atomically whenever they change), and a new engine
-adopts every file it finds there. The first commit that writes them removes the
-files it wrote or adopted. A file adopted by two processes (several collectors of
-one database on one machine) is harmless: a gap already stored is dropped before
-it is counted (``Engine._fold_unsaved``), so none is written or counted twice.
+folder's ``unsaved/``: JSON lines, each new gap appended (and fsynced) as it is
+remembered, so a long outage writes each gap once rather than the growing list every
+tick; a line cut by a crash is skipped. A new engine adopts every file it finds
+there. The first commit that writes them removes the files it wrote or adopted. A
+file adopted by two processes (several collectors of one database on one machine)
+is harmless: a gap already stored is dropped before it is counted
+(``Engine._fold_unsaved``), so none is written or counted twice.
 
 Keeping them is best effort: when even this small file cannot be written (a full
 disk), a warning says so and the gaps stay in memory, as before.
@@ -28,11 +30,11 @@ from pathlib import Path
 
 import orjson
 
-from streamer.files import write_atomic
 from streamer.models import Gap
 
 log = logging.getLogger("streamer.engine")
 FOLDER = "unsaved"  # under the data folder
+SUFFIX = ".jsonl"
 
 
 class UnsavedGaps:
@@ -40,36 +42,47 @@ class UnsavedGaps:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.mine = folder / f"{os.getpid()}-{os.urandom(4).hex()}.json"
+        self.mine = folder / f"{os.getpid()}-{os.urandom(4).hex()}{SUFFIX}"
         self.adopted: list[Path] = []
 
     def load(self) -> list[Gap]:
         """Every gap the files hold (oldest file first); they are this engine's now."""
         gaps: list[Gap] = []
         try:
-            files = sorted(self.folder.glob("*.json"), key=_written_at)
+            files = sorted(self.folder.glob(f"*{SUFFIX}"), key=_written_at)
         except OSError:
             return gaps
         for path in files:
             try:
-                doc = orjson.loads(path.read_bytes())
-                found = [Gap.from_dict(item) for item in doc["gaps"]]
+                lines = path.read_bytes().splitlines()
             except FileNotFoundError:  # another process wrote its gaps meanwhile
                 continue
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+            except OSError as exc:
                 log.warning("unsaved gaps: cannot read %s (%s); left as it is", path, exc)
                 continue
-            gaps += found
+            for line in lines:
+                try:
+                    gaps.append(Gap.from_dict(orjson.loads(line)))
+                except (ValueError, KeyError, TypeError):  # a line cut by a crash
+                    log.warning("unsaved gaps: skipped a line of %s that is not a gap", path)
             self.adopted.append(path)
         if gaps:
             log.info("unsaved gaps: %d from an earlier run, written with the next cycle", len(gaps))
         return gaps
 
     def keep(self, gaps: Sequence[Gap]) -> None:
-        """Replace this engine's file with ``gaps`` (all it remembers, adopted included)."""
-        payload = orjson.dumps({"gaps": [gap.to_dict() for gap in gaps]})
+        """Append ``gaps`` (newly remembered) to this engine's file, fsynced."""
+        if not gaps:
+            return
+        payload = b"".join(orjson.dumps(gap.to_dict()) + b"\n" for gap in gaps)
         try:
-            write_atomic(self.mine, payload, create_folder=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.mine, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            try:
+                os.write(fd, payload)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         except OSError as exc:
             log.warning(
                 "unsaved gaps: cannot keep %d gaps in %s (%s); they are lost if this "

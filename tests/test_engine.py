@@ -610,8 +610,8 @@ def test_the_gaps_of_refused_cycles_outlive_the_process(live_world: World) -> No
         refused.append(live_world.clock.now())
         with FileLock(tiny._lock_path("streamer.json")), pytest.raises(StoreBusy):
             live_world.cycle()
-        kept = list((live_world.config.data_dir / "unsaved").glob("*.json"))
-        assert len(kept) == len(refused)  # one per process that kept gaps (all it knew)
+        kept = list((live_world.config.data_dir / "unsaved").glob("*.jsonl"))
+        assert len(kept) == len(refused)  # one per process that kept gaps
         live_world.restart()  # the process ends; a new one starts on the same folder
         live_world.clock.advance(timedelta(seconds=LIVE_INTERVAL))
     assert live_world.store.gaps(T0, T0 + timedelta(days=1)) == []  # nothing written yet
@@ -630,25 +630,25 @@ def test_the_gaps_of_refused_cycles_outlive_the_process(live_world: World) -> No
     assert live_world.store.rollups()[key].gaps == {"store": 2}
 
 
-def test_unsaved_gaps_already_stored_are_dropped_and_their_file_removed(
-    tmp_path: Path,
-) -> None:
-    """Two processes adopted one file (several collectors of a database on one
-    machine): the second finds the gaps stored by the first, counts none of them, and
-    removes the file all the same; a file it cannot read is left where it is."""
+def test_unsaved_gaps_files_are_adopted_whole_and_removed_once_written(tmp_path: Path) -> None:
+    """Two processes may adopt one file (several collectors of a database on one
+    machine): each removes what it adopted once written, the other finds it gone. A
+    line cut by a crash is skipped; the gaps before it are kept, appended one by one."""
     from collectors.unsaved import UnsavedGaps
 
     folder = tmp_path / "unsaved"
-    gap = Gap("youtube:v1", T0, "store")
+    gaps = [Gap("youtube:v1", T0, "store"), Gap("youtube:v2", T0 + minutes(1), "store")]
     first = UnsavedGaps(folder)
-    first.keep([gap])
-    (folder / "broken.json").write_bytes(b'{"gaps": [{"stream": 1')
+    first.keep(gaps[:1])
+    first.keep(gaps[1:])  # appended, not rewritten
+    with first.mine.open("ab") as cut:
+        cut.write(b'{"stream": "youtube:v3", "ts": "2026-')
     second = UnsavedGaps(folder)
-    assert second.load() == [gap]
+    assert second.load() == gaps
     assert second.adopted == [first.mine]
     first.written()
     second.written()  # already gone: no error
-    assert sorted(p.name for p in folder.iterdir()) == ["broken.json"]
+    assert list(folder.iterdir()) == []
     assert UnsavedGaps(folder).load() == []
 
 
