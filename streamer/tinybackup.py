@@ -79,6 +79,7 @@ def backup(store: TinyStore, target: Path, say: Callable[[str], None]) -> Backup
         raise BadTarget(f"its parent folder {target.parent} does not exist")
     if target.resolve().is_relative_to(source):
         raise BadTarget("it is inside the data folder")
+    _remove_stale_staging(source)
     building = target.with_name(f".{target.name}.partial-{os.getpid()}-{os.urandom(4).hex()}")
     staging: Path | None = None
     try:
@@ -131,6 +132,25 @@ def _snapshot(source: Path, into: Path) -> tuple[int | None, int]:
             return None, 0
         files += 1
     return files, size
+
+
+def _remove_stale_staging(source: Path) -> None:
+    """Remove the staging folders of backups whose process is gone (killed midway):
+    left, their links would keep old versions of the data files on disk for ever."""
+    for staging in source.glob(f"{STAGING}*"):
+        pid = staging.name.removeprefix(STAGING).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _data_files(source: Path) -> Iterator[Path]:

@@ -142,6 +142,33 @@ def test_a_backup_to_another_filesystem_is_copied_from_links_made_in_the_folder(
     assert "copied" in made.line()
 
 
+def test_a_killed_backups_staging_folder_is_removed_by_the_next(
+    running: tuple[Path, generate.History], tmp_path: Path
+) -> None:
+    """A backup killed while copying out leaves its staging folder of links, which would
+    keep old versions of the data files on disk; the next backup removes it (its
+    process is gone) and leaves a live one's alone."""
+    import os
+    import subprocess
+    import sys
+
+    from streamer.tinybackup import STAGING, backup
+
+    data, _ = running
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    stale = data / f"{STAGING}{gone}-0badc0de"
+    live = data / f"{STAGING}{os.getpid()}-0badc0de"
+    for folder in (stale, live):
+        folder.mkdir()
+        os.link(data / "streamer.json", folder / "streamer.json")
+    made = backup(TinyStore(data), tmp_path / "backup", print)
+    assert not stale.exists() and live.exists()
+    expected = {k: v for k, v in fingerprint(data).items() if not k.startswith(STAGING)}
+    assert fingerprint(tmp_path / "backup") == expected  # the live one not backed up
+    assert made.files == len(expected)
+
+
 def test_a_backup_waits_for_writers_and_leaves_nothing_when_it_gives_up(
     running: tuple[Path, generate.History], tmp_path: Path
 ) -> None:
