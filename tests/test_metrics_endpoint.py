@@ -221,3 +221,40 @@ def test_a_real_cycle_reaches_the_metrics_and_no_secret_does(
     assert labels == ("adal-komek", "youtube", "unplanned") and value > 0
     assert samples[("streamer_quota_units_total", (("key", KEY_ENV),))] > 0
     assert KEY not in body
+
+
+def test_unsaved_gaps_show_while_the_store_refuses_cycles(
+    tmp_path: Path, clock: SimulatedClock
+) -> None:
+    """The daemon's cycle job with main's lock held by another process: the cycle is not
+    saved, and ``streamer_unsaved_gaps`` counts its lost poll; once a cycle is saved
+    (the gap with it), the gauge is back to 0."""
+    from filelock import FileLock
+
+    from streamer.app.daemon import _safe_cycle
+
+    stream = SimStream(
+        channel=CHANNEL, video_id="metricsVid2", title="Adal Komek", peak_viewers=300,
+        actual_start=T0 - timedelta(minutes=5), actual_end=T0 + timedelta(hours=1),
+    )  # fmt: skip
+    sim = Simulator(Scenario(streams=[stream], seed=2), clock)
+    with instant_retries(), sim.serve() as url:
+        path = tmp_path / "streamer.toml"
+        path.write_text(simulator_config(url, programmes=[PROGRAMME]), encoding="utf-8")
+        with Collector(load_config(path), clock, {KEY_ENV: KEY}) as collector:
+            metrics = collector.metrics()
+            _safe_cycle(collector, metrics)  # discovers and polls the live stream
+            with MetricsServer(metrics) as server:
+                assert scrape(server)[("streamer_unsaved_gaps", ())] == 0
+                store = collector.store
+                store.lock_timeout = 0.05  # type: ignore[attr-defined]
+                clock.advance(timedelta(minutes=1))
+                with FileLock(store._lock_path("streamer.json")):  # type: ignore[attr-defined]
+                    _safe_cycle(collector, metrics)
+                assert scrape(server)[("streamer_unsaved_gaps", ())] == 1
+                assert scrape(server)[("streamer_cycles_total", ())] == 1  # not saved
+                clock.advance(timedelta(minutes=1))
+                _safe_cycle(collector, metrics)
+                assert scrape(server)[("streamer_unsaved_gaps", ())] == 0
+            [gap] = collector.store.gaps(T0, T0 + timedelta(hours=1))
+    assert gap.reason == "store"

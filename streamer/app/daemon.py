@@ -287,13 +287,17 @@ def _always(job: Callable[..., object]) -> Callable[..., object]:
 
 
 def _safe_cycle(collector: Collector, metrics: Metrics | None = None) -> None:
-    """One cycle, then its report to the metrics; nothing raised may stop the service."""
+    """One cycle, then its report to the metrics; nothing raised may stop the service.
+    Whether it was saved or not, the metrics learn how many gaps wait for the store."""
     try:
         report = collector.collect_once()
         if metrics is not None:
             metrics.observe(report)
     except Exception:
         log.exception("collector cycle failed; the next tick tries again")
+    finally:
+        if metrics is not None:
+            metrics.unsaved(len(collector.engine.unsaved))
 
 
 def _safe_send(sender: Sender) -> None:

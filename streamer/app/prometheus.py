@@ -104,6 +104,11 @@ class Metrics:
             ["channel", "result"],
             registry=registry,
         )
+        self.unsaved_gaps = Gauge(
+            "streamer_unsaved_gaps",
+            "Missed polls of cycles the store did not take, waiting for the next write.",
+            registry=registry,
+        )
         self.cycle_seconds = Histogram(
             "streamer_cycle_duration_seconds",
             "Wall time of a collector cycle.",
@@ -156,6 +161,11 @@ class Metrics:
         for labels, total in sums.items():
             self.viewers.labels(*labels).set(total)
         self._exported = set(sums)
+
+    def unsaved(self, gaps: int) -> None:
+        """How many gaps wait for the store after a cycle (``Engine.unsaved``): above 0
+        while the store refuses writes (a database away, a lock held, a full disk)."""
+        self.unsaved_gaps.set(gaps)
 
     def notified(self, channel: str, result: str) -> None:
         """One delivery attempt of the alert sender (``streamer.notify.sender``)."""
