@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -198,10 +199,9 @@ KEY_ENV, KEY = KEY_NAMES["youtube"]["api_key_env"], "AIzaFAKE-metrics-secret-77e
 PROGRAMME = ("adal-komek", "Adal Komek", (("youtube", CHANNEL),))
 
 
-def test_a_real_cycle_reaches_the_metrics_and_no_secret_does(
-    tmp_path: Path, clock: SimulatedClock
-) -> None:
-    """A collector cycle on the simulator, observed: the stream's viewers, the key's name only."""
+@contextmanager
+def live_collector(tmp_path: Path, clock: SimulatedClock) -> Iterator[Collector]:
+    """A collector on the simulator (on ``clock``) with one stream live on its channel."""
     stream = SimStream(
         channel=CHANNEL, video_id="metricsVid1", title="Adal Komek", peak_viewers=300,
         actual_start=T0 - timedelta(minutes=5), actual_end=T0 + timedelta(hours=1),
@@ -209,14 +209,21 @@ def test_a_real_cycle_reaches_the_metrics_and_no_secret_does(
     sim = Simulator(Scenario(streams=[stream], seed=2), clock)
     with instant_retries(), sim.serve() as url:
         path = tmp_path / "streamer.toml"
-        text = simulator_config(url, programmes=[PROGRAMME])
-        path.write_text(text, encoding="utf-8")
+        path.write_text(simulator_config(url, programmes=[PROGRAMME]), encoding="utf-8")
         with Collector(load_config(path), clock, {KEY_ENV: KEY}) as collector:
-            metrics = collector.metrics()
-            metrics.observe(collector.collect_once())
-            with MetricsServer(metrics) as server:
-                body = get(server, "/metrics").text
-                samples = scrape(server)
+            yield collector
+
+
+def test_a_real_cycle_reaches_the_metrics_and_no_secret_does(
+    tmp_path: Path, clock: SimulatedClock
+) -> None:
+    """A collector cycle on the simulator, observed: the stream's viewers, the key's name only."""
+    with live_collector(tmp_path, clock) as collector:
+        metrics = collector.metrics()
+        metrics.observe(collector.collect_once())
+        with MetricsServer(metrics) as server:
+            body = get(server, "/metrics").text
+            samples = scrape(server)
     [(labels, value)] = viewers(samples).items()
     assert labels == ("adal-komek", "youtube", "unplanned") and value > 0
     assert samples[("streamer_quota_units_total", (("key", KEY_ENV),))] > 0
@@ -233,28 +240,20 @@ def test_unsaved_gaps_show_while_the_store_refuses_cycles(
 
     from streamer.app.daemon import _safe_cycle
 
-    stream = SimStream(
-        channel=CHANNEL, video_id="metricsVid2", title="Adal Komek", peak_viewers=300,
-        actual_start=T0 - timedelta(minutes=5), actual_end=T0 + timedelta(hours=1),
-    )  # fmt: skip
-    sim = Simulator(Scenario(streams=[stream], seed=2), clock)
-    with instant_retries(), sim.serve() as url:
-        path = tmp_path / "streamer.toml"
-        path.write_text(simulator_config(url, programmes=[PROGRAMME]), encoding="utf-8")
-        with Collector(load_config(path), clock, {KEY_ENV: KEY}) as collector:
-            metrics = collector.metrics()
-            _safe_cycle(collector, metrics)  # discovers and polls the live stream
-            with MetricsServer(metrics) as server:
-                assert scrape(server)[("streamer_unsaved_gaps", ())] == 0
-                store = collector.store
-                store.lock_timeout = 0.05  # type: ignore[attr-defined]
-                clock.advance(timedelta(minutes=1))
-                with FileLock(store._lock_path("streamer.json")):  # type: ignore[attr-defined]
-                    _safe_cycle(collector, metrics)
-                assert scrape(server)[("streamer_unsaved_gaps", ())] == 1
-                assert scrape(server)[("streamer_cycles_total", ())] == 1  # not saved
-                clock.advance(timedelta(minutes=1))
+    with live_collector(tmp_path, clock) as collector:
+        metrics = collector.metrics()
+        _safe_cycle(collector, metrics)  # discovers and polls the live stream
+        with MetricsServer(metrics) as server:
+            assert scrape(server)[("streamer_unsaved_gaps", ())] == 0
+            store = collector.store
+            store.lock_timeout = 0.05  # type: ignore[attr-defined]
+            clock.advance(timedelta(minutes=1))
+            with FileLock(store._lock_path("streamer.json")):  # type: ignore[attr-defined]
                 _safe_cycle(collector, metrics)
-                assert scrape(server)[("streamer_unsaved_gaps", ())] == 0
-            [gap] = collector.store.gaps(T0, T0 + timedelta(hours=1))
+            assert scrape(server)[("streamer_unsaved_gaps", ())] == 1
+            assert scrape(server)[("streamer_cycles_total", ())] == 1  # not saved
+            clock.advance(timedelta(minutes=1))
+            _safe_cycle(collector, metrics)
+            assert scrape(server)[("streamer_unsaved_gaps", ())] == 0
+        [gap] = collector.store.gaps(T0, T0 + timedelta(hours=1))
     assert gap.reason == "store"
