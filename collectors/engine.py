@@ -123,7 +123,9 @@ class Engine:
         self.leased: set[str] | None = None
         self.hold: ExitStack | None = None
         self._unsaved_files = unsaved
-        self.unsaved: list[Gap] = [] if unsaved is None else unsaved.load()
+        # An ordered set: over a long outage it holds every tick's gaps, and each tick
+        # asks whether its own are among them.
+        self.unsaved: dict[Gap, None] = dict.fromkeys(() if unsaved is None else unsaved.load())
         self.known: dict[str, Stream] = {}
         self.platforms = dict(platforms)
         self.settings = settings
@@ -575,9 +577,8 @@ class Engine:
     def remember(self, gaps: Iterable[Gap]) -> None:
         """Add ``gaps`` (those not remembered already) to ``unsaved``, and keep them on
         disk where the engine has a place for them, so they outlive the process."""
-        known = set(self.unsaved)  # a set: over a long outage the list holds every tick's
-        new = [gap for gap in gaps if gap not in known]
-        self.unsaved += new
+        new = [gap for gap in dict.fromkeys(gaps) if gap not in self.unsaved]
+        self.unsaved.update(dict.fromkeys(new))
         if self._unsaved_files is not None:
             self._unsaved_files.keep(new)
 
@@ -597,7 +598,7 @@ class Engine:
         for gap in self.unsaved:
             if _gap_key(gap) not in stored:
                 fresh.setdefault(_gap_key(gap), gap)
-        self.unsaved = list(fresh.values())
+        self.unsaved = dict.fromkeys(fresh.values())
         by_stream: dict[str, list[Gap]] = {}
         for gap in self.unsaved:
             by_stream.setdefault(gap.stream, []).append(gap)
@@ -608,7 +609,7 @@ class Engine:
             cycle.changed_rollups.add(key)
 
     def _unsaved_written(self) -> None:
-        self.unsaved = []
+        self.unsaved = {}
         if self._unsaved_files is not None:
             self._unsaved_files.written()
 

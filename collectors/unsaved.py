@@ -9,13 +9,14 @@ refused cycle's gaps with it. The next run polled the streams again, but nothing
 said why the history had a hole.
 
 So each engine keeps its remembered gaps in a file of its own under the data
-folder's ``unsaved/``: JSON lines, each new gap appended (and fsynced) as it is
-remembered, so a long outage writes each gap once rather than the growing list every
-tick; a line cut by a crash is skipped. A new engine adopts every file it finds
-there. The first commit that writes them removes the files it wrote or adopted. A
-file adopted by two processes (several collectors of one database on one machine)
-is harmless: a gap already stored is dropped before it is counted
-(``Engine._fold_unsaved``), so none is written or counted twice.
+folder's ``unsaved/``, appended as a tail is (``streamer.tinytail.append_tail``): a
+JSON line of the gaps newly remembered, fsynced, so a long outage writes each gap
+once rather than the growing list every tick; a line cut by a crash is skipped, and
+cut off by the next append. A new engine adopts every file it finds there. The first
+commit that writes them removes the files it wrote or adopted. A file adopted by
+two processes (several collectors of one database on one machine) is harmless: a
+gap already stored is dropped before it is counted (``Engine._fold_unsaved``), so
+none is written or counted twice.
 
 Keeping them is best effort: when even this small file cannot be written (a full
 disk), a warning says so and the gaps stay in memory, as before.
@@ -28,13 +29,14 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import orjson
-
 from streamer.models import Gap
+from streamer.store import StoreError
+from streamer.tinytail import append_tail, read_tail, tail_lines
 
 log = logging.getLogger("streamer.engine")
 FOLDER = "unsaved"  # under the data folder
 SUFFIX = ".jsonl"
+TABLE = "gaps"  # each line: {"gaps": [gap, ...]}
 
 
 class UnsavedGaps:
@@ -46,25 +48,22 @@ class UnsavedGaps:
         self.adopted: list[Path] = []
 
     def load(self) -> list[Gap]:
-        """Every gap the files hold (oldest file first); they are this engine's now."""
+        """Every gap the files hold; they are this engine's now."""
         gaps: list[Gap] = []
         try:
-            files = sorted(self.folder.glob(f"*{SUFFIX}"), key=_written_at)
+            files = sorted(self.folder.glob(f"*{SUFFIX}"))
         except OSError:
             return gaps
         for path in files:
             try:
-                lines = path.read_bytes().splitlines()
-            except FileNotFoundError:  # another process wrote its gaps meanwhile
-                continue
-            except OSError as exc:
+                found = read_tail(path)
+                if found is None:  # another process wrote its gaps meanwhile
+                    continue
+                lines = list(tail_lines(found[1], path))
+                gaps += [Gap.from_dict(doc) for line in lines for doc in line.get(TABLE, ())]
+            except (StoreError, KeyError, TypeError, ValueError) as exc:
                 log.warning("unsaved gaps: cannot read %s (%s); left as it is", path, exc)
                 continue
-            for line in lines:
-                try:
-                    gaps.append(Gap.from_dict(orjson.loads(line)))
-                except (ValueError, KeyError, TypeError):  # a line cut by a crash
-                    log.warning("unsaved gaps: skipped a line of %s that is not a gap", path)
             self.adopted.append(path)
         if gaps:
             log.info("unsaved gaps: %d from an earlier run, written with the next cycle", len(gaps))
@@ -74,22 +73,16 @@ class UnsavedGaps:
         """Append ``gaps`` (newly remembered) to this engine's file, fsynced."""
         if not gaps:
             return
-        payload = b"".join(orjson.dumps(gap.to_dict()) + b"\n" for gap in gaps)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.mine, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-            try:
-                os.write(fd, payload)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as exc:
+            append_tail(self.mine, {TABLE: [gap.to_dict() for gap in gaps]}, fsync=True)
+        except (OSError, StoreError) as exc:
             log.warning(
                 "unsaved gaps: cannot keep %d gaps in %s (%s); they are lost if this "
                 "process ends before the store takes a cycle",
                 len(gaps),
                 self.folder,
-                exc.strerror or exc,
+                exc.strerror if isinstance(exc, OSError) else exc,
             )
 
     def written(self) -> None:
@@ -100,10 +93,3 @@ class UnsavedGaps:
             except OSError as exc:  # read again by the next engine; dropped as stored then
                 log.warning("unsaved gaps: cannot remove %s (%s)", path, exc.strerror or exc)
         self.adopted = []
-
-
-def _written_at(path: Path) -> tuple[int, str]:
-    try:
-        return path.stat().st_mtime_ns, path.name
-    except OSError:
-        return 0, path.name

@@ -84,18 +84,12 @@ def backup(store: TinyStore, target: Path, say: Callable[[str], None]) -> Backup
     staging: Path | None = None
     try:
         building.mkdir(mode=0o700)
-        began = monotonic()
-        with store.writers_held():
-            files, size = _snapshot(source, building)
-            locked = monotonic() - began
+        files, size, locked = _held_snapshot(store, building)
         if files is None:  # another filesystem: link inside the data folder, copy out after
             building.rmdir()
             staging = source / f"{STAGING}{os.getpid()}-{os.urandom(4).hex()}"
             staging.mkdir(mode=0o700)
-            began = monotonic()
-            with store.writers_held():
-                files, size = _snapshot(source, staging)
-                locked = monotonic() - began
+            files, size, locked = _held_snapshot(store, staging)
             assert files is not None  # the staging folder is on the data folder's filesystem
             say(f"copying {files} files ({_size(size)}) to {target.parent}")
             shutil.copytree(staging, building, copy_function=shutil.copy2)
@@ -107,6 +101,14 @@ def backup(store: TinyStore, target: Path, say: Callable[[str], None]) -> Backup
             shutil.rmtree(staging, ignore_errors=True)
         if building.exists():
             shutil.rmtree(building, ignore_errors=True)
+
+
+def _held_snapshot(store: TinyStore, into: Path) -> tuple[int | None, int, float]:
+    """``_snapshot`` of the store's folder under main's lock, and how long it was held."""
+    began = monotonic()
+    with store.writers_held():
+        files, size = _snapshot(store.data_dir.resolve(), into)
+        return files, size, monotonic() - began
 
 
 def _snapshot(source: Path, into: Path) -> tuple[int | None, int]:

@@ -126,7 +126,7 @@ def test_a_store_outage_remembers_each_due_poll_once() -> None:
     grid point; a tick seen twice (a retried round) adds none twice, and the gaps
     already remembered keep their order."""
     due = [replace(s, next_poll_at=T0) for s in STREAMS]
-    engine = SimpleNamespace(known={s.key: s for s in due}, unsaved=[], _unsaved_files=None)
+    engine = SimpleNamespace(known={s.key: s for s in due}, unsaved={}, _unsaved_files=None)
     engine.remember = partial(Engine.remember, engine)  # the engine's own, on this state
     sharing = SimpleNamespace(tick=60)
     for minute in (0, 0, 1):

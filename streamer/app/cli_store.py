@@ -95,7 +95,7 @@ def backup(app: App, target: Path, source: Path | None) -> None:
     """
     from streamer.tinybackup import BadTarget
     from streamer.tinybackup import backup as back_up
-    from streamer.tinystore import TinyStore
+    from streamer.tinystore import MAIN, TinyStore
 
     if source is None:
         config = app.config()
@@ -105,8 +105,8 @@ def backup(app: App, target: Path, source: Path | None) -> None:
                 "(docs/operations.md)"
             )
         source = config.data_dir
-    if not (source / "streamer.json").is_file():
-        raise UserError(f"store backup: {source} is not a streamer data folder (no streamer.json)")
+    if not (source / MAIN).is_file():
+        raise UserError(f"store backup: {source} is not a streamer data folder (no {MAIN})")
     console = make_console(stderr=True)
 
     def say(line: str) -> None:
