@@ -202,8 +202,10 @@ def _value_text(value: float, signed: bool, style: Style) -> str:
 def _few_ticks() -> Any:
     from matplotlib.ticker import MaxNLocator
 
-    # Grouped numbers ("60 000") are wide: four ticks never run into each other.
-    return MaxNLocator(nbins=4, integer=True)
+    # Grouped numbers ("60 000") are wide: four ticks never run into each other. Whole
+    # ticks even where fewer than two fit (a panel of zeros spans 0 to 0.3): asked for
+    # two, the locator fell back to 0, 0.08, 0.16, 0.24, all written "0".
+    return MaxNLocator(nbins=4, integer=True, min_n_ticks=1)
 
 
 def _number_formatter(style: Style) -> Any:

@@ -351,3 +351,24 @@ def test_an_unplanned_label_names_its_platforms_within_the_title_limit(
     assert len(label) <= SHORT_TITLE
     planned = short_title({**row, "status": "held"}, style())
     assert planned.startswith("Antikor.Live: жедел эфир") and len(planned) <= SHORT_TITLE
+
+
+def test_a_panel_of_zeros_has_one_tick_not_four_written_0() -> None:
+    """Every broadcast on time, none over its duration: the overrun panel is all zeros.
+    Its axis shows one tick, 0, not four fractional ticks each written "0"."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rows = [adherence_row(1, "on_time", 0.0, 0.0), adherence_row(2, "late_start", 3.0, 0.0)]
+    chart = bar_chart(adherence_report(rows), style("ru"))
+    figure = Figure(figsize=(11, chart.height), dpi=100)
+    canvas = FigureCanvasAgg(figure)
+    draw_bars(figure, chart, style("ru"))
+    canvas.draw()
+    delay, overrun = figure.axes
+    shown = [
+        [t.get_text() for t in axes.get_xticklabels() if axes.get_xlim()[0] <= t.get_position()[0]
+         <= axes.get_xlim()[1]]
+        for axes in (delay, overrun)
+    ]  # fmt: skip
+    assert shown == [["0", "1", "2", "3"], ["0"]]
