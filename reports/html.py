@@ -22,7 +22,7 @@ from reports.fmt import Style
 from reports.html_page import CSS, html_label
 from reports.labels import headline, label
 from reports.periods import Period
-from reports.render import COUNT_ORDER, change_text, note_text
+from reports.render import COUNT_ORDER, MARK_SEPARATOR, change_text, note_text
 from reports.report import (
     CHANGES,
     COMPARISON_COLUMNS,
@@ -222,7 +222,10 @@ def _td(
     if first:
         classes.append("first")
     content: list[object] = [_value(report, style, column, value)]
-    content += [tag("sup", tag("a", str(n), href=f"#note-{n}")) for n in marks]
+    if marks:  # one superscript, its links apart: "1,2", not "12"
+        links = [tag("a", str(n), href=f"#note-{n}") for n in marks]
+        apart = [part for link in links for part in (MARK_SEPARATOR, link)][1:]
+        content.append(tag("sup", *apart))
     change = CHANGES.get(column)
     if change is not None and change in report.columns and row.get(change) is not None:
         content.append(tag("span", change_text(style, change, row[change]), class_="change"))
@@ -232,7 +235,7 @@ def _td(
 
 
 def _value(report: Report, style: Style, column: str, value: Cell) -> Markup:
-    if value is None:
+    if value is None or (column == "district" and value == ""):  # a plan without one
         return tag("span", UNKNOWN, class_="na", title=label("n/a", style.lang))
     if report.kind == "summary" and column == report.subject:
         return escape(style.group(column, str(value)))

@@ -47,6 +47,7 @@ from streamer import safe_text
 from streamer.platforms import LABELS
 
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
+MARK_SEPARATOR = ","  # between two marks of a cell, as in "Adal Komek¹,²"
 UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
 MAX_NAMED = 6  # rows named in one footnote before "… (+N)"
 TEXT_WIDTH = 160  # plain-text files are read in editors, not 80-column terminals
@@ -281,13 +282,14 @@ def standing_notes(notes: Sequence[Note], shown: Sequence[Note]) -> list[Note]:
 
 
 def _marks(notes: Sequence[Note]) -> dict[str, dict[int, str]]:
-    """Footnote marks by column and row: ¹ for the first note, ² for the second..."""
+    """Footnote marks by column and row: ¹ for the first note, ² for the second...; a
+    cell with two reads ``¹,²`` (side by side, ``¹²`` would read as twelve)."""
     marks: dict[str, dict[int, str]] = {}
     for mark, note in zip(MARKS, notes, strict=False):
         for column in note.columns:
             by_row = marks.setdefault(column, {})
             for row in note.rows:
-                by_row[row] = by_row.get(row, "") + mark
+                by_row[row] = f"{by_row[row]}{MARK_SEPARATOR}{mark}" if row in by_row else mark
     return marks
 
 

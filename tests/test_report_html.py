@@ -227,6 +227,37 @@ def test_a_column_and_footnote_the_page_never_heard_of_still_show(tmp_path: Path
     assert ("a", {"href": "#note-1"}) in page.tags
 
 
+def test_a_cell_with_two_notes_marks_them_apart(tmp_path: Path) -> None:
+    """Two notes on one cell read "1,2" in one superscript, not "12" (twelve)."""
+    config = load_config_at(tmp_path)
+    notes = tuple(Note(f"note {n} — {{items}}", {}, (0,), ("title",)) for n in (1, 2))
+    built = Report(
+        kind="broadcasts",
+        columns=("broadcast_id", "title"),
+        rows=[{"broadcast_id": "X-1", "title": "One"}],
+        notes=notes,
+    )
+    markup = html_report(built, Style("en", config.tz, config.programmes)).decode()
+    assert '<sup><a href="#note-1">1</a>,<a href="#note-2">2</a></sup>' in markup
+
+
+def test_a_broadcast_without_a_district_shows_the_unknown_mark(tmp_path: Path) -> None:
+    """A phone's card shows "—" for a district never planned, as for other unknowns,
+    not an empty field; a district shows as written."""
+    config = load_config_at(tmp_path)
+    built = Report(
+        kind="broadcasts",
+        columns=("broadcast_id", "district"),
+        rows=[
+            {"broadcast_id": "X-1", "district": ""},
+            {"broadcast_id": "X-2", "district": "Алматы"},
+        ],
+    )
+    markup = html_report(built, Style("ru", config.tz, config.programmes)).decode()
+    cells = re.findall(r'<td class="district"[^>]*><span class="v">(.*?)</span></td>', markup)
+    assert cells == ['<span class="na" title="н/д">—</span>', "Алматы"]
+
+
 def load_config_at(folder: Path):  # type: ignore[no-untyped-def]
     path = folder / "streamer.toml"
     path.write_text(starter_config(), encoding="utf-8")

@@ -32,7 +32,7 @@ from reports.dataset import Dataset, channel_programmes, select
 from reports.fmt import Style
 from reports.periods import parse_period
 from reports.render import render_table, render_text
-from reports.report import Report
+from reports.report import Note, Report
 from streamer.config import Config, load_config, starter_config
 from streamer.models import (
     Broadcast,
@@ -355,6 +355,19 @@ def test_every_report_renders_in_every_language_within_120_columns(
     )
     assert max(len(line.rstrip()) for line in lines) <= 120
     assert {"kk": "кезең: 2026-11", "ru": "период: 2026-11", "en": "period: 2026-11"}[lang] in text
+
+
+def test_a_cell_with_two_notes_marks_them_apart() -> None:
+    """Two notes on one cell read "¹,²", not "¹²" (twelve); a cell with one keeps "¹"."""
+    notes = (
+        Note("first note — {items}", {}, (0, 1), ("title",)),
+        Note("second note — {items}", {}, (0,), ("title",)),
+    )
+    rows = [{"broadcast_id": "X-1", "title": "One"}, {"broadcast_id": "X-2", "title": "Two"}]
+    built = Report(kind="broadcasts", columns=("broadcast_id", "title"), rows=rows, notes=notes)
+    text = render_text(built, Style("en", TZ), width=80)
+    assert "One¹,²" in text and re.search("Two¹(?![,²])", text)
+    assert "¹ first note — X-1, X-2" in text and "² second note — X-1" in text
 
 
 @pytest.mark.parametrize(
