@@ -50,20 +50,8 @@ class UnsavedGaps:
     def load(self) -> list[Gap]:
         """Every gap the files hold; they are this engine's now."""
         gaps: list[Gap] = []
-        try:
-            files = sorted(self.folder.glob(f"*{SUFFIX}"))
-        except OSError:
-            return gaps
-        for path in files:
-            try:
-                found = read_tail(path)
-                if found is None:  # another process wrote its gaps meanwhile
-                    continue
-                lines = list(tail_lines(found[1], path))
-                gaps += [Gap.from_dict(doc) for line in lines for doc in line.get(TABLE, ())]
-            except (StoreError, KeyError, TypeError, ValueError) as exc:
-                log.warning("unsaved gaps: cannot read %s (%s); left as it is", path, exc)
-                continue
+        for path, found in _files(self.folder):
+            gaps += found
             self.adopted.append(path)
         if gaps:
             log.info("unsaved gaps: %d from an earlier run, written with the next cycle", len(gaps))
@@ -93,3 +81,32 @@ class UnsavedGaps:
             except OSError as exc:  # read again by the next engine; dropped as stored then
                 log.warning("unsaved gaps: cannot remove %s (%s)", path, exc.strerror or exc)
         self.adopted = []
+
+
+def waiting(folder: Path) -> list[Gap]:
+    """The gaps waiting under ``folder`` for the store, each once (a file adopted by two
+    processes holds what another does), by time: read only, for ``streamer status``."""
+    gaps = dict.fromkeys(gap for _, found in _files(folder) for gap in found)
+    return sorted(gaps, key=lambda gap: (gap.ts, gap.stream))
+
+
+def _files(folder: Path) -> list[tuple[Path, list[Gap]]]:
+    """Each readable file under ``folder`` with its gaps; one that cannot be read is
+    left as it is, with a warning; one removed meanwhile (written) is skipped."""
+    try:
+        paths = sorted(folder.glob(f"*{SUFFIX}"))
+    except OSError:
+        return []
+    files = []
+    for path in paths:
+        try:
+            found = read_tail(path)
+            if found is None:  # another process wrote its gaps meanwhile
+                continue
+            lines = list(tail_lines(found[1], path))
+            gaps = [Gap.from_dict(doc) for line in lines for doc in line.get(TABLE, ())]
+        except (StoreError, KeyError, TypeError, ValueError) as exc:
+            log.warning("unsaved gaps: cannot read %s (%s); left as it is", path, exc)
+            continue
+        files.append((path, gaps))
+    return files

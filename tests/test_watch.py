@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -10,13 +11,15 @@ import pytest
 
 from collectors.simulator import Scenario, Simulator
 from collectors.simulator.rolling import RollingWorld
+from collectors.unsaved import FOLDER as UNSAVED
+from collectors.unsaved import UnsavedGaps
 from streamer.app.cli_root import invoke
 from streamer.app.cli_watch import LABELS
 from streamer.app.daemon import Collector
 from streamer.app.simworld import ENVIRON
 from streamer.clock import SimulatedClock, SystemClock
 from streamer.config import load_config
-from streamer.models import StreamStatus
+from streamer.models import Gap, StreamStatus, to_iso
 from streamer.store import config_store
 
 
@@ -108,3 +111,44 @@ def test_ctrl_c_in_the_live_view_exits_0(
     captured = capsys.readouterr()
     assert calls == [3, 3] and "interrupted" not in captured.err
     assert "Adal Komek" in captured.out
+
+
+def test_status_and_watch_show_the_gaps_waiting_for_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cycle the store refused writes no cycle record: what it missed waits in
+    ``unsaved/``. ``status`` and ``watch`` count those gaps, each once (two collectors
+    that saw one outage both keep its gaps), say since when, and say "none" once written."""
+    assert invoke(["init", str(tmp_path)]) == 0
+    path = tmp_path / "streamer.toml"
+    config = load_config(path)
+    now = SystemClock().now().replace(microsecond=0)
+    gaps = [
+        Gap("youtube:v1", now - timedelta(minutes=3), "store"),
+        Gap("youtube:v1", now - timedelta(minutes=2), "store"),
+        Gap("youtube:v2", now - timedelta(minutes=2), "timeout"),
+    ]
+    first, second = (UnsavedGaps(config.data_dir / UNSAVED) for _ in range(2))
+    first.keep(gaps[:2])
+    second.keep(gaps[1:])  # the outage's gap both collectors saw, and one of its own
+    capsys.readouterr()
+
+    assert invoke(["--config", str(path), "status", "--format", "json"]) == 0
+    found = json.loads(capsys.readouterr().out)["unsaved_gaps"]
+    assert found == {"count": 3, "since": to_iso(gaps[0].ts),
+                     "reasons": {"store": 2, "timeout": 1}}  # fmt: skip
+    assert invoke(["--config", str(path), "status"]) == 0
+    since = gaps[0].ts.astimezone(config.tz)
+    assert f"  3 since {since:%Y-%m-%d %H:%M}: store 2, timeout 1" in capsys.readouterr().out
+    monkeypatch.setenv("COLUMNS", "80")
+    assert invoke(["--config", str(path), "watch", "--once", "--lang", "ru"]) == 0
+    waiting = f"  {LABELS['ru']['unsaved'].format(3, f'{since:%H:%M:%S}')}"
+    assert waiting in capsys.readouterr().out.splitlines()
+
+    first.written(), second.written()  # a cycle wrote them
+    assert invoke(["--config", str(path), "status"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    header = out.index("missed polls waiting for the store (written with the next cycle)")
+    assert out[header + 1] == "  none"
+    assert invoke(["--config", str(path), "watch", "--once", "--lang", "ru"]) == 0
+    assert waiting.split(":")[0] not in capsys.readouterr().out

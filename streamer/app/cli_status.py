@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import click
 
 from collectors.health import ChannelHealth, cooldown_meta, cooling_until, meta_name
+from collectors.unsaved import FOLDER as UNSAVED
+from collectors.unsaved import waiting
 from collectors.youtube_quota import quota_day
 from streamer.app.clibase import CONTEXT, App, pass_app
 from streamer.clock import SystemClock
@@ -71,6 +73,7 @@ def gather(config: Config, store: Store, now: datetime) -> dict[str, Any]:
         "channels": _channels(config, store, platforms, now),
         "final_polls": _final_polls(store, platforms),
         "quota": _quota(config, store, now),
+        "unsaved_gaps": _unsaved(config),
     }
 
 
@@ -126,6 +129,17 @@ def _final_polls(store: Store, platforms: list[str]) -> list[dict[str, Any]]:
     ]
 
 
+def _unsaved(config: Config) -> dict[str, Any]:
+    """Missed polls of cycles the store refused, kept in ``unsaved/`` until a cycle
+    writes them (``collectors.unsaved``): how many, since when, and why."""
+    gaps = waiting(config.data_dir / UNSAVED)
+    reasons: dict[str, int] = {}
+    for gap in gaps:
+        reasons[gap.reason] = reasons.get(gap.reason, 0) + 1
+    since = to_iso(gaps[0].ts) if gaps else None
+    return {"count": len(gaps), "since": since, "reasons": reasons}
+
+
 def _quota(config: Config, store: Store, now: datetime) -> dict[str, Any]:
     day = quota_day(now)
     used = store.quota_used(day)
@@ -170,6 +184,13 @@ def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:
     for item in found["final_polls"]:
         after = f", next {local(item['next'])}" if item["next"] else ""
         lines.append(f"  {item['platform']:<10} {item['pending']}{after}")
+    unsaved = found["unsaved_gaps"]
+    lines += ["", "missed polls waiting for the store (written with the next cycle)"]
+    if unsaved["count"]:
+        why = ", ".join(f"{reason} {n}" for reason, n in sorted(unsaved["reasons"].items()))
+        lines.append(f"  {unsaved['count']} since {local(unsaved['since'])}: {why}")
+    else:
+        lines.append("  none")
     quota = found["quota"]
     lines += ["", f"YouTube quota, day {quota['day']} (Pacific), limit {quota['limit']:,} a key"]
     lines += [f"  {env:<40} {units:>8,}" for env, units in quota["used"].items()]

@@ -52,6 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
         "polled": "polled",
         "gaps": "gaps",
         "gaps_hour": "gaps in the last hour",
+        "unsaved": "gaps waiting for the store: {0} (since {1})",
         "quit": "Ctrl-C to quit",
     },
     "ru": {
@@ -75,6 +76,7 @@ LABELS: dict[str, dict[str, str]] = {
         "polled": "опрошено",
         "gaps": "пропусков",
         "gaps_hour": "пропусков за час",
+        "unsaved": "пропусков ждут записи в хранилище: {0} (с {1})",
         "quit": "Ctrl-C — выход",
     },
     "kk": {
@@ -98,6 +100,7 @@ LABELS: dict[str, dict[str, str]] = {
         "polled": "сұралды",
         "gaps": "олқылық",
         "gaps_hour": "соңғы сағаттағы олқылықтар",
+        "unsaved": "қоймаға жазылуды күтетін олқылықтар: {0} ({1} бастап)",
         "quit": "Ctrl-C — шығу",
     },
 }
@@ -152,7 +155,7 @@ def render(config: Config, store: Store, now: datetime, lang: str) -> list[str]:
     lines += _next(config, store, streams, now, words)
     lines += _platforms(found, words, tz)
     lines += _quota(found, words)
-    lines += _cycle(store, now, words, tz)
+    lines += _cycle(store, found, now, words, tz)
     lines += ["", words["quit"]]
     return [line if len(line) <= WIDTH else line[: WIDTH - 1] + "…" for line in lines]
 
@@ -255,7 +258,9 @@ def _quota(found: dict[str, Any], words: dict[str, str]) -> list[str]:
     return [*lines, ""]
 
 
-def _cycle(store: Store, now: datetime, words: dict[str, str], tz: ZoneInfo) -> list[str]:
+def _cycle(
+    store: Store, found: dict[str, Any], now: datetime, words: dict[str, str], tz: ZoneInfo
+) -> list[str]:
     from collectors.engine import LAST_CYCLE
 
     last = store.get_meta(LAST_CYCLE)
@@ -266,4 +271,10 @@ def _cycle(store: Store, now: datetime, words: dict[str, str], tz: ZoneInfo) -> 
         at = _local(from_iso(last["at"]), tz, "%H:%M:%S")
         line = (f"{at} · {last['seconds']:.2f} s · {words['polled']} {last['polled']} · "
                 f"{words['gaps']} {last['gaps']}")  # fmt: skip
-    return [words["cycle"], f"  {line}", f"  {words['gaps_hour']}: {hour_gaps}"]
+    lines = [words["cycle"], f"  {line}", f"  {words['gaps_hour']}: {hour_gaps}"]
+    # A refused cycle writes no meta: what it missed waits in ``unsaved/`` instead.
+    unsaved = found["unsaved_gaps"]
+    if unsaved["count"]:
+        since = _local(from_iso(unsaved["since"]), tz, "%H:%M:%S")
+        lines.append(f"  {words['unsaved'].format(unsaved['count'], since)}")
+    return lines
