@@ -64,7 +64,10 @@ def summary_chart(report: Report, style: Style) -> BarChart:
         calendar = by in ("month", "week")
         rows = rows[-MAX_BARS:] if calendar else _most_viewed(rows)
         note = text(
-            "latest" if calendar else "top", style.lang, shown=MAX_BARS, total=len(report.rows)
+            "latest" if calendar else "top",
+            style.lang,
+            shown=MAX_BARS,
+            total=style.number(len(report.rows)),
         )
     bars = tuple(
         Bar(
@@ -86,10 +89,10 @@ def summary_chart(report: Report, style: Style) -> BarChart:
 def broadcasts_chart(report: Report, style: Style) -> BarChart:
     """Views and peak concurrent per broadcast; a missed one says so instead of a 0."""
     rows = report.rows
-    note = text("all", style.lang, total=len(rows))
+    note = text("all", style.lang, total=style.number(len(rows)))
     if len(rows) > MAX_BARS:
         rows = _most_viewed(rows)
-        note = text("top", style.lang, shown=MAX_BARS, total=len(report.rows))
+        note = text("top", style.lang, shown=MAX_BARS, total=style.number(len(report.rows)))
     # A report without a status column (a generic one) gets plain bars and no legend.
     statuses = list(dict.fromkeys(str(row["status"]) for row in rows if row.get("status")))
     bars = tuple(_broadcast_bar(row, style) for row in rows)
@@ -109,13 +112,15 @@ def adherence_chart(report: Report, style: Style) -> BarChart:
     """Start delay and overrun per broadcast in their findings' colours; the legend
     counts every finding of the report, shown or not."""
     rows = report.rows
-    note = text("all", style.lang, total=len(rows))
+    note = text("all", style.lang, total=style.number(len(rows)))
     if len(rows) > MAX_BARS:
         off_plan = [r for r in rows if _findings(r) != ["on_time"]][:MAX_BARS]
         on_time = [r for r in rows if _findings(r) == ["on_time"]][: MAX_BARS - len(off_plan)]
         kept = {id(r) for r in off_plan + on_time}
         rows = [r for r in rows if id(r) in kept]  # still in date order
-        note = text("off_plan_first", style.lang, shown=MAX_BARS, total=len(report.rows))
+        note = text(
+            "off_plan_first", style.lang, shown=MAX_BARS, total=style.number(len(report.rows))
+        )
     counts = report.counts or _count(report.rows)
     legend = tuple(
         (f"{label(f'finding.{key}', style.lang)} ({counts[key]})", colour)

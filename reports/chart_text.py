@@ -50,6 +50,11 @@ TEXTS: dict[str, tuple[str, str, str]] = {
     "plan": ("жоспар", "план", "plan"),
     "local_time": ("жергілікті уақыт", "местное время", "local time"),
     "week_no": ("{week}-апта", "неделя {week}", "week {week}"),
+    "more_notes": (
+        "есепте тағы {count} ескертпе бар",
+        "ещё примечаний в отчёте: {count}",
+        "{count} more notes in the report",
+    ),
 }
 SHORT_TITLE = 40  # characters of a broadcast title kept on a bar label
 

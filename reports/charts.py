@@ -18,7 +18,7 @@ import io
 import re
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,14 @@ DPI = 100  # an 11-inch chart is 1,100 pixels wide
 TITLE_IN = 0.8  # inches kept above the panels for the title and subtitle
 TITLE_LINE_IN = 0.24  # a further line of a phone chart's title
 NARROW_TITLE = 36  # characters of a phone chart's title a line
+# A saved chart's notes under its panels: 8.5 points, wrapped to the chart's width.
+MAX_NOTES = 5
+NOTE_POINTS = 8.5
+NOTE_SPACING = 1.3
+NOTE_LINE_IN = NOTE_POINTS * NOTE_SPACING / 72  # inches a line
+NOTES_PAD_IN = 0.25  # above and below the notes
+NOTE_CHARS = 140  # characters a line on the 11-inch chart
+NOTE_CHARS_NARROW = 56  # and on the phone's
 # rcParams apply to the whole process, so each chart sets them under this lock.
 _LOCK = threading.Lock()
 _RC: dict[Any, Any] = {
@@ -72,19 +80,55 @@ def chart_format(path: Path) -> str:
 
 def report_chart(report: Report, style: Style, fmt: str = "svg", *, narrow: bool = False) -> bytes:
     """The chart of a summary, broadcasts or adherence report as PNG or SVG bytes;
-    ``narrow``: the phone's (``NARROW_IN`` wide, panels one under another)."""
-    return drawn_chart(bar_chart(report, style), style, fmt, narrow=narrow)
+    ``narrow``: the phone's (``NARROW_IN`` wide, panels one under another).
+
+    A chart saved on its own is what gets pasted into a slide or a message, without
+    the table and its footnotes: it carries the report's notes under its panels
+    (``chart_notes``), so its figures keep their caveats (missed polls, low coverage,
+    provisional figures, a platform that does not report one). The HTML page draws
+    its charts without them (``drawn_chart``): its notes are under its table.
+    """
+    chart = bar_chart(report, style)
+    return drawn_chart(chart, style, fmt, narrow=narrow, notes=chart_notes(report, style))
 
 
-def drawn_chart(chart: BarChart, style: Style, fmt: str = "svg", *, narrow: bool = False) -> bytes:
+def drawn_chart(
+    chart: BarChart,
+    style: Style,
+    fmt: str = "svg",
+    *,
+    narrow: bool = False,
+    notes: Sequence[str] = (),
+) -> bytes:
     """``chart`` drawn as ``report_chart`` draws it: a page drawing it twice (wide and
-    for a phone) builds it once."""
+    for a phone) builds it once; ``notes``, each wrapped under the panels."""
+    width = NOTE_CHARS_NARROW if narrow else NOTE_CHARS
+    footer = [line for note in notes for line in textwrap.wrap(note, width, subsequent_indent="  ")]
     if narrow:
         return _render(chart.title, chart.subtitle, chart.narrow_height, fmt,
-                       lambda f: draw_bars(f, chart, style, narrow=True), NARROW_IN)  # fmt: skip
+                       lambda f: draw_bars(f, chart, style, narrow=True), NARROW_IN,
+                       footer)  # fmt: skip
     return _render(
-        chart.title, chart.subtitle, chart.height, fmt, lambda f: draw_bars(f, chart, style)
+        chart.title,
+        chart.subtitle,
+        chart.height,
+        fmt,
+        lambda f: draw_bars(f, chart, style),
+        footer=footer,
     )
+
+
+def chart_notes(report: Report, style: Style) -> list[str]:
+    """The report's footnotes a chart on its own shows, as the table writes them (rows
+    named): all but those on changes, which a chart does not draw; ``MAX_NOTES`` at
+    most, then how many more the report has."""
+    from reports.render import note_text  # the table's footnote words
+
+    notes = [note for note in report.notes if not note.key.startswith("note.change_")]
+    shown = [f"• {note_text(note, report, style)}" for note in notes[:MAX_NOTES]]
+    if len(notes) > MAX_NOTES:
+        shown.append(f"• {text('more_notes', style.lang, count=len(notes) - MAX_NOTES)}")
+    return shown
 
 
 def curve_chart(curve: Curve, style: Style, fmt: str = "svg") -> bytes:
@@ -127,20 +171,32 @@ def _render(
     fmt: str,
     draw: Callable[[Any], None],
     width: float = WIDTH_IN,
+    footer: Sequence[str] = (),
 ) -> bytes:
     # A phone's chart wraps its title (12 points, NARROW_TITLE characters a line); each
-    # line more adds to the band above the panels.
+    # line more adds to the band above the panels. The footer's lines (notes) add a
+    # band below them, under the legend.
     narrow = width < WIDTH_IN
     lines = (textwrap.wrap(heading, NARROW_TITLE) or [""]) if narrow else [heading]
     extra = TITLE_LINE_IN * (len(lines) - 1)
-    height += extra
+    below = NOTES_PAD_IN + NOTE_LINE_IN * len(footer) if footer else 0.0
+    height += extra + below
     with _settings():
         from matplotlib.figure import Figure
         from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-        # The title block sits in a fixed band; the panels fill what is left.
+        # The title block sits in a fixed band; the panels fill what is left, above
+        # the notes' band when there are notes (a subfigure of its own, so that the
+        # panels' legend stays with them).
         layout = ConstrainedLayoutEngine(rect=(0, 0, 1, 1 - (TITLE_IN + extra) / height))
         figure = Figure(figsize=(width, height), dpi=DPI, layout=layout)
+        panels: Any = figure
+        if footer:
+            above = height - TITLE_IN - extra - below
+            parts: Any = figure.subfigures(2, 1, height_ratios=(above, below))
+            panels, notes = parts
+            notes.text(0.01, 1 - NOTES_PAD_IN / 2 / below, "\n".join(footer), va="top",
+                       fontsize=NOTE_POINTS, color=MUTED, linespacing=NOTE_SPACING)  # fmt: skip
         size = 12 if narrow else 14
         if len(lines) == 1:
             figure.text(0.01, 1 - 0.28 / height, lines[0], fontsize=size, weight="bold", color=INK)
@@ -148,7 +204,7 @@ def _render(
             figure.text(0.01, 1 - 0.1 / height, "\n".join(lines), fontsize=size, weight="bold",
                         color=INK, va="top", linespacing=1.25)  # fmt: skip
         figure.text(0.01, 1 - (0.58 + extra) / height, subtitle, fontsize=10, color=MUTED)
-        draw(figure)
+        draw(panels)
         return _save(figure, fmt)
 
 

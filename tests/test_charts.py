@@ -7,10 +7,12 @@ every Kazakh and Russian letter has a glyph.
 
 from __future__ import annotations
 
+import itertools
 import re
 import struct
 import warnings
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,11 +20,18 @@ import pytest
 
 from reports.chart_bars import MAX_BARS, NARROW_LABEL, draw_bars
 from reports.chart_data import FINDING_COLOURS, bar_chart
-from reports.charts import curve_chart, inline_svg, report_chart
+from reports.charts import curve_chart, drawn_chart, inline_svg, report_chart
 from reports.curve import Curve
 from reports.fmt import Style
 from reports.periods import Period, days_period, month_of
-from reports.report import ADHERENCE_COLUMNS, BROADCAST_COLUMNS, Report, Row, summary_columns
+from reports.report import (
+    ADHERENCE_COLUMNS,
+    BROADCAST_COLUMNS,
+    Note,
+    Report,
+    Row,
+    summary_columns,
+)
 from streamer.models import Programme, Snapshot, StreamStatus
 
 TZ = ZoneInfo("Asia/Almaty")
@@ -33,6 +42,9 @@ KAZAKH = "әғқңөұүһі"
 
 def style(lang: str = "en") -> Style:
     return Style(lang, TZ, PROGRAMMES)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def svg_texts(payload: bytes) -> list[str]:
@@ -372,3 +384,80 @@ def test_a_panel_of_zeros_has_one_tick_not_four_written_0() -> None:
         for axes in (delay, overrun)
     ]  # fmt: skip
     assert shown == [["0", "1", "2", "3"], ["0"]]
+
+
+def gap_note(rows: tuple[int, ...]) -> Note:
+    params = {"platform": "youtube", "polls": "9", "reasons": "rate_limit:3,store:4,timeout:2"}
+    return Note("note.gaps", params, rows, ("coverage_pct",))
+
+
+def test_a_chart_on_its_own_carries_the_reports_notes_below_its_legend() -> None:
+    """A chart saved on its own (pasted into a slide) keeps its figures' caveats: the
+    report's notes, as the table words them, under the legend; not the notes on
+    changes, which a chart does not draw. The page's chart leaves them to the page."""
+    rows = [broadcast_row(1), broadcast_row(2, "missed", views=0, peak_concurrent=None)]
+    change = Note("note.change_not_started", {}, (0,), ("views",))
+    report = Report(
+        "broadcasts", BROADCAST_COLUMNS, rows, period=WEEK, notes=(gap_note((0, 1)), change)
+    )
+    payload = report_chart(report, style("ru"))
+    texts = svg_texts(payload)
+    note = (
+        "• YouTube: пропущено опросов — 9 (лимит запросов 3, хранилище недоступно 4,"
+        " тайм-аут 2) — 00000001, 00000002"
+    )
+    assert note in texts
+    assert not any("изменени" in t for t in texts)
+    # Drawn below the legend ("проведено", "не состоялось"), not over it.
+    root = ET.fromstring(payload)
+    tops = {plain("".join(n.itertext())): float(n.get("y", "0")) for n in root.iter(f"{SVG}text")}
+    assert tops[note] > tops["проведено"] > tops["100"]  # note, legend, then a bar's value
+    page_chart = svg_texts(drawn_chart(bar_chart(report, style("ru")), style("ru")))
+    assert not any(t.startswith("•") for t in page_chart)
+
+
+def test_a_chart_names_at_most_five_notes_and_counts_the_rest() -> None:
+    """Seven notes: five as written, then how many more the report has; each wrapped to
+    the chart's width; the picture grows by the notes' lines."""
+    rows = [broadcast_row(n) for n in range(1, 8)]
+    notes = tuple(gap_note((n,)) for n in range(7))
+    report = Report("broadcasts", BROADCAST_COLUMNS, rows, period=WEEK, notes=notes)
+    texts = svg_texts(report_chart(report, style("en")))
+    bullets = [t for t in texts if t.startswith("•")]
+    assert len(bullets) == 6 and bullets[-1] == "• 2 more notes in the report"
+    bare = replace(report, notes=())
+    assert (
+        png_size(report_chart(report, style("en"), "png"))[1]
+        > png_size(report_chart(bare, style("en"), "png"))[1]
+    )
+
+
+@pytest.mark.parametrize("narrow", [False, True])
+def test_a_long_note_wraps_within_the_picture(narrow: bool) -> None:
+    """A Kazakh note naming many rows wraps onto indented lines, and no line's ink
+    reaches the picture's right edge."""
+    import io
+
+    from matplotlib.image import imread
+
+    rows = [broadcast_row(n) for n in range(1, 40)]
+    notes = (gap_note(tuple(range(39))),)
+    report = Report("broadcasts", BROADCAST_COLUMNS, rows, period=WEEK, notes=notes)
+    texts = svg_texts(report_chart(report, style("kk"), narrow=narrow))
+    first = next(i for i, text in enumerate(texts) if text.startswith("•"))
+    lines = [texts[first], *itertools.takewhile(lambda t: t.startswith("  "), texts[first + 1 :])]
+    assert len(lines) >= 2 and "(+33)" in lines[-1]
+    pixels = imread(io.BytesIO(report_chart(report, style("kk"), "png", narrow=narrow)))
+    band = pixels[-int(len(lines) * 14) :, :, :3]  # the notes: some 14 px a line
+    inked = (band.min(axis=2) < 0.6).any(axis=0).nonzero()[0]
+    assert inked.size and inked.max() < pixels.shape[1] - 8
+
+
+def test_a_cut_chart_groups_the_digits_of_its_total() -> None:
+    """The subtitle of a chart cut to 25 bars counts the rows as the tables do."""
+    rows = [broadcast_row(n) for n in range(1, 1201)]
+    report = Report("broadcasts", BROADCAST_COLUMNS, rows, period=WEEK)
+    assert (
+        bar_chart(report, style("ru")).subtitle == "25 из 1\xa0200 с наибольшим числом просмотров"
+    )
+    assert bar_chart(report, style("en")).subtitle == "the 25 with the most views of 1,200"
