@@ -191,7 +191,9 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "gap.rejected": ("сұрау қабылданбады", "запрос отклонён", "refused"),
     "gap.not_found": ("табылмады", "не найдено", "not found"),
     "gap.error": ("қате", "ошибка", "error"),
-    "gap.store": ("қойма қолжетімсіз", "хранилище недоступно", "store unavailable"),
+    # Polls made but not kept: the store refused the cycle (away, busy past its lock's
+    # timeout, or a full disk), so "unavailable" would say too little or too much.
+    "gap.store": ("сақталмады", "не сохранено", "not saved"),
     "note.platform_low_coverage": (
         "{platform} эфирдің {threshold}-дан азын қамтыды: жалпы қамту мұны жасырады — {items}",
         "{platform} охватил меньше {threshold} эфира: общий охват это скрывает — {items}",

@@ -403,8 +403,8 @@ def test_a_chart_on_its_own_carries_the_reports_notes_below_its_legend() -> None
     payload = report_chart(report, style("ru"))
     texts = svg_texts(payload)
     note = (
-        "• YouTube: пропущено опросов — 9 (лимит запросов 3, хранилище недоступно 4,"
-        " тайм-аут 2) — 00000001, 00000002"
+        "• YouTube: пропущено опросов — 9 (лимит запросов 3, не сохранено 4, тайм-аут 2)"
+        " — 00000001, 00000002"
     )
     assert note in texts
     assert not any("изменени" in t for t in texts)
