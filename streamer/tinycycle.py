@@ -160,9 +160,16 @@ def take_old_outbox(main: Tables, now: datetime, moves: Moves) -> None:
 
 def _archive_month(doc: Mapping[str, Any]) -> str | None:
     """``YYYY-MM`` of the stream's actual start, else scheduled start, else discovery."""
+    began = stream_start_text(doc)
+    return None if began is None else from_iso(began).strftime("%Y-%m")
+
+
+def stream_start_text(doc: Mapping[str, Any]) -> str | None:
+    """A stored stream's ``store.stream_start`` as the document holds it: its actual
+    start, else scheduled start, else discovery (``None``: none of them)."""
     for field in ("actual_start", "scheduled_start", "discovered_at"):
         if doc.get(field):
-            return from_iso(doc[field]).strftime("%Y-%m")
+            return str(doc[field])
     return None
 
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from tinydb import TinyDB
 
 from streamer.clock import as_utc
-from streamer.models import Broadcast, Gap, Snapshot, Stream, from_iso
+from streamer.models import Broadcast, Gap, Snapshot, Stream, from_iso, to_iso
 from streamer.rollups import Rollup
 from streamer.store import (
     CycleWrite,
@@ -53,6 +53,7 @@ from streamer.tinycycle import (
     by_day,
     day_file,
     rollup_doc,
+    stream_start_text,
     take_done,
     take_finished_plan,
     take_old_outbox,
@@ -355,14 +356,19 @@ class TinyStore:
                         found[doc["id"]] = Broadcast.from_dict(doc)
             return found
 
+        # A month archive holds the whole month: decode only what may start in the span
+        # (a week's report reads two or three months), and let ``period_of`` choose.
+        low, high = to_iso(start - _SLACK), to_iso(end + _SLACK)
         return period_of(
             start,
             end,
-            [Broadcast.from_dict(doc) for doc in docs["broadcasts"]],
-            [Stream.from_dict(doc) for doc in docs["streams"]],
+            [Broadcast.from_dict(doc) for doc in docs["broadcasts"]
+             if _may_fall_in(doc.get("start"), low, high)],
+            [Stream.from_dict(doc) for doc in docs["streams"]
+             if _may_fall_in(stream_start_text(doc), low, high)],
             rollups,
             matched,
-        )
+        )  # fmt: skip
 
     @contextmanager
     def lease_due(self, now: datetime, limit: int | None = None) -> Iterator[list[Stream]]:
@@ -864,6 +870,20 @@ def _temp_files(folder: Path) -> list[Path]:
 def _rollup(doc: Doc) -> Rollup:
     """A stored rollup record (``{"key", "value"}``) as its ``Rollup``."""
     return Rollup.from_doc(doc["value"])
+
+
+# More than a time's text can be off from the bounds it is compared with (those have
+# fractions of a second the stored texts drop).
+_SLACK = timedelta(days=1)
+
+
+def _may_fall_in(text: object, low: str, high: str) -> bool:
+    """Whether a stored time may fall in ``[low, high)`` (texts as ``to_iso`` writes
+    them): false only for a text of that one shape (``2025-03-01T05:00:00Z``) outside
+    them, as such texts order as their times do; anything else is decoded and judged."""
+    if type(text) is not str or len(text) != 20 or text[10] != "T" or text[19] != "Z":
+        return True
+    return low <= text < high
 
 
 def _month_of(rel: str) -> int:

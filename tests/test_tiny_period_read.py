@@ -1,0 +1,115 @@
+"""A TinyStore period read decodes only what may start in its span: a week's report
+reads whole month archives, and the rest of each month is left as text. Judged by the
+stored time's text only when that text has the one shape the store writes; any other
+shape is decoded and judged by its time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from streamer.models import Broadcast, BroadcastStatus, Stream, Target
+from streamer.store import CycleWrite
+from streamer.tinystore import TinyStore
+
+MARCH = datetime(2025, 3, 1, tzinfo=UTC)
+DAY = timedelta(days=1)
+MONTH = Path("archive") / "2025-03.json"
+
+
+def planned(n: int) -> Broadcast:
+    """Broadcast ``b<n>``, held on 1 March + ``n`` days, 10:00 UTC."""
+    target = (Target("youtube", "UCx"),)
+    start = MARCH + n * DAY + timedelta(hours=10)
+    return Broadcast(f"b{n}", "antikor-live", f"Эфир {n}", start, 60, target,
+                     status=BroadcastStatus.HELD)  # fmt: skip
+
+
+def aired(n: int) -> Stream:
+    """Stream ``s<n>`` of broadcast ``b<n>``, done."""
+    start = MARCH + n * DAY + timedelta(hours=10, minutes=2)
+    return Stream("youtube", f"s{n}", "UCx", broadcast_id=f"b{n}", actual_start=start, done=True)
+
+
+@pytest.fixture
+def march(data_dir: Path) -> TinyStore:
+    """A month archive with a broadcast and its stream on each day of March."""
+    store = TinyStore(data_dir)
+    store.change_plan(lambda plan: [planned(n) for n in range(31)])
+    store.commit_cycle(CycleWrite(streams=[aired(n) for n in range(31)], now=MARCH + 60 * DAY))
+    assert (data_dir / MONTH).exists()
+    return store
+
+
+def rewrite(data_dir: Path, change: Any) -> None:
+    """Edit the March archive's documents in place, as another writer might have."""
+    path = data_dir / MONTH
+    data = orjson.loads(path.read_bytes())
+    for table in data.values():
+        for doc in table.values():
+            change(doc)
+    path.write_bytes(orjson.dumps(data))
+
+
+def test_a_weeks_read_decodes_only_the_records_that_may_start_in_it(
+    march: TinyStore, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The span 10–17 March: its broadcasts and streams, and only they (with a day's
+    slack either side) are decoded; the read is what it was."""
+    decoded: list[str] = []
+    broadcast, stream = Broadcast.from_dict, Stream.from_dict
+
+    def counted(decode: Any, field: str) -> Any:
+        return staticmethod(lambda doc: decoded.append(doc[field]) or decode(doc))
+
+    monkeypatch.setattr(Broadcast, "from_dict", counted(broadcast, "id"))
+    monkeypatch.setattr(Stream, "from_dict", counted(stream, "key"))
+    found = TinyStore(data_dir).period_records(MARCH + 9 * DAY, MARCH + 16 * DAY)
+    assert set(found.broadcasts) == {f"b{n}" for n in range(9, 16)}
+    assert set(found.streams) == {f"youtube:s{n}" for n in range(9, 16)}
+    assert set(decoded) <= {f"b{n}" for n in range(8, 17)} | {f"youtube:s{n}" for n in range(8, 17)}
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda t: t.replace("Z", "+00:00"),  # an offset instead of Z
+        lambda t: t.replace("T10", "T15").replace("Z", "+05:00"),  # Almaty's offset
+        lambda t: t.replace("Z", ".000000Z"),  # fractions of a second
+    ],
+)
+def test_a_time_written_in_another_shape_is_decoded_and_judged_by_its_time(
+    march: TinyStore, data_dir: Path, shape: Any
+) -> None:
+    """Texts of another shape do not order as their times: each record is decoded and
+    kept or left by its time, so the read is the same as with the store's own texts."""
+    before = march.period_records(MARCH + 9 * DAY, MARCH + 16 * DAY)
+
+    def reshaped(doc: dict[str, Any]) -> None:
+        for field in ("start", "actual_start"):
+            if isinstance(doc.get(field), str):
+                doc[field] = shape(doc[field])
+
+    rewrite(data_dir, reshaped)
+    after = TinyStore(data_dir).period_records(MARCH + 9 * DAY, MARCH + 16 * DAY)
+    assert after.broadcasts == before.broadcasts
+    assert after.streams == before.streams
+    assert after.rollups == before.rollups
+
+
+def test_a_span_ending_a_microsecond_after_a_record_keeps_it(march: TinyStore) -> None:
+    """Bounds with microseconds (the stored texts have none): a record in the span's
+    last microsecond is in it, though the bound's text ("…10:00:00Z") equals its own."""
+    edge = planned(9).start
+    assert "b9" in march.period_records(edge - DAY, edge + timedelta(microseconds=1)).broadcasts
+    assert "b9" not in march.period_records(edge - DAY, edge).broadcasts
+    late = aired(9).actual_start
+    assert late is not None
+    assert (
+        "youtube:s9" in march.period_records(late - DAY, late + timedelta(microseconds=1)).streams
+    )
+    assert "youtube:s9" not in march.period_records(late - DAY, late).streams
