@@ -232,3 +232,18 @@ def test_store_backup_from_the_config_and_what_it_refuses(
     assert run(["store", "backup", "--from", str(tmp_path), "--to", str(tmp_path / "d")]) == 2
     assert "is not a streamer data folder" in capsys.readouterr().err
     assert not (tmp_path / "c").exists() and not (tmp_path / "d").exists()
+    # Right after 'streamer init' there is no data folder yet; a store that opened it
+    # and wrote nothing leaves empty folders and a lock file. Each is said as it is.
+    assert run(["init", str(tmp_path / "new")]) == 0
+    capsys.readouterr()
+    fresh = tmp_path / "new" / "streamer.toml"
+    for made, said in ((False, "does not exist yet"), (True, "holds nothing yet")):
+        if made:
+            TinyStore(tmp_path / "new" / "data")  # makes its folders
+            (tmp_path / "new" / "data" / "locks" / "streamer.json.lock").touch()
+        assert run(["--config", str(fresh), "store", "backup", "--to", str(tmp_path / "e")]) == 2
+        assert capsys.readouterr().err.strip().endswith(f"{said} (nothing planned or collected)")
+        assert not (tmp_path / "e").exists()
+    missing = tmp_path / "typo"  # named by hand: no "yet", as it may never be one
+    assert run(["store", "backup", "--from", str(missing), "--to", str(tmp_path / "e")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"{missing} does not exist")
