@@ -50,7 +50,8 @@ class UnsavedGaps:
     def load(self) -> list[Gap]:
         """Every gap the files hold; they are this engine's now."""
         gaps: list[Gap] = []
-        for path, found in _files(self.folder):
+        files, _ = _files(self.folder, warn=True)
+        for path, found in files:
             gaps += found
             self.adopted.append(path)
         if gaps:
@@ -83,21 +84,25 @@ class UnsavedGaps:
         self.adopted = []
 
 
-def waiting(folder: Path) -> list[Gap]:
+def waiting(folder: Path) -> tuple[list[Gap], list[Path]]:
     """The gaps waiting under ``folder`` for the store, each once (a file adopted by two
-    processes holds what another does), by time: read only, for ``streamer status``."""
-    gaps = dict.fromkeys(gap for _, found in _files(folder) for gap in found)
-    return sorted(gaps, key=lambda gap: (gap.ts, gap.stream))
+    processes holds what another does), by time; and the files that cannot be read.
+    Read only, for ``streamer status`` and ``watch``, which show both: no warning is
+    logged (a live view would log it on every frame)."""
+    files, unreadable = _files(folder, warn=False)
+    gaps = dict.fromkeys(gap for _, found in files for gap in found)
+    return sorted(gaps, key=lambda gap: (gap.ts, gap.stream)), unreadable
 
 
-def _files(folder: Path) -> list[tuple[Path, list[Gap]]]:
-    """Each readable file under ``folder`` with its gaps; one that cannot be read is
-    left as it is, with a warning; one removed meanwhile (written) is skipped."""
+def _files(folder: Path, *, warn: bool) -> tuple[list[tuple[Path, list[Gap]]], list[Path]]:
+    """Each readable file under ``folder`` with its gaps, and those that cannot be read
+    (left as they are; ``warn``: with a warning); one removed meanwhile (written) is in
+    neither."""
     try:
         paths = sorted(folder.glob(f"*{SUFFIX}"))
     except OSError:
-        return []
-    files = []
+        return [], []
+    files, unreadable = [], []
     for path in paths:
         try:
             found = read_tail(path)
@@ -106,7 +111,9 @@ def _files(folder: Path) -> list[tuple[Path, list[Gap]]]:
             lines = list(tail_lines(found[1], path))
             gaps = [Gap.from_dict(doc) for line in lines for doc in line.get(TABLE, ())]
         except (StoreError, KeyError, TypeError, ValueError) as exc:
-            log.warning("unsaved gaps: cannot read %s (%s); left as it is", path, exc)
+            if warn:
+                log.warning("unsaved gaps: cannot read %s (%s); left as it is", path, exc)
+            unreadable.append(path)
             continue
         files.append((path, gaps))
-    return files
+    return files, unreadable

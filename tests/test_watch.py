@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -136,7 +137,7 @@ def test_status_and_watch_show_the_gaps_waiting_for_the_store(
     assert invoke(["--config", str(path), "status", "--format", "json"]) == 0
     found = json.loads(capsys.readouterr().out)["unsaved_gaps"]
     assert found == {"count": 3, "since": to_iso(gaps[0].ts),
-                     "reasons": {"store": 2, "timeout": 1}}  # fmt: skip
+                     "reasons": {"store": 2, "timeout": 1}, "unreadable": []}  # fmt: skip
     assert invoke(["--config", str(path), "status"]) == 0
     since = gaps[0].ts.astimezone(config.tz)
     assert f"  3 since {since:%Y-%m-%d %H:%M}: store 2, timeout 1" in capsys.readouterr().out
@@ -152,3 +153,26 @@ def test_status_and_watch_show_the_gaps_waiting_for_the_store(
     assert out[header + 1] == "  none"
     assert invoke(["--config", str(path), "watch", "--once", "--lang", "ru"]) == 0
     assert waiting.split(":")[0] not in capsys.readouterr().out
+
+
+def test_status_names_an_unsaved_file_no_collector_can_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its gaps can never reach the store, and collectors leave it where it is: status
+    names it (JSON and text), counts the readable files' gaps, and logs nothing (a live
+    view would log it on every frame)."""
+    assert invoke(["init", str(tmp_path)]) == 0
+    path = tmp_path / "streamer.toml"
+    config = load_config(path)
+    kept = UnsavedGaps(config.data_dir / UNSAVED)
+    kept.keep([Gap("youtube:v1", SystemClock().now().replace(microsecond=0), "store")])
+    broken = config.data_dir / UNSAVED / "123-deadbeef.jsonl"
+    broken.write_text('{"gaps": [{"stream": "youtube:v2"}]}\n', "utf-8")  # no time, no reason
+    capsys.readouterr()
+    with caplog.at_level(logging.WARNING):
+        assert invoke(["--config", str(path), "status", "--format", "json"]) == 0
+        found = json.loads(capsys.readouterr().out)["unsaved_gaps"]
+        assert invoke(["--config", str(path), "status"]) == 0
+    assert found["count"] == 1 and found["unreadable"] == [str(broken)]
+    assert "  cannot be read, left as it is: unsaved/123-deadbeef.jsonl" in capsys.readouterr().out
+    assert "unsaved gaps" not in caplog.text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -132,12 +133,14 @@ def _final_polls(store: Store, platforms: list[str]) -> list[dict[str, Any]]:
 def _unsaved(config: Config) -> dict[str, Any]:
     """Missed polls of cycles the store refused, kept in ``unsaved/`` until a cycle
     writes them (``collectors.unsaved``): how many, since when, and why."""
-    gaps = waiting(config.data_dir / UNSAVED)
+    gaps, unreadable = waiting(config.data_dir / UNSAVED)
     reasons: dict[str, int] = {}
     for gap in gaps:
         reasons[gap.reason] = reasons.get(gap.reason, 0) + 1
     since = to_iso(gaps[0].ts) if gaps else None
-    return {"count": len(gaps), "since": since, "reasons": reasons}
+    # A file no collector can read keeps its gaps from the store: someone must look.
+    files = [str(path) for path in unreadable]
+    return {"count": len(gaps), "since": since, "reasons": reasons, "unreadable": files}
 
 
 def _quota(config: Config, store: Store, now: datetime) -> dict[str, Any]:
@@ -191,6 +194,8 @@ def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:
         lines.append(f"  {unsaved['count']} since {local(unsaved['since'])}: {why}")
     else:
         lines.append("  none")
+    for path in unsaved.get("unreadable", ()):  # named under the data folder: 80 columns
+        lines.append(f"  cannot be read, left as it is: {UNSAVED}/{printable(Path(path).name)}")
     quota = found["quota"]
     lines += ["", f"YouTube quota, day {quota['day']} (Pacific), limit {quota['limit']:,} a key"]
     lines += [f"  {env:<40} {units:>8,}" for env, units in quota["used"].items()]
