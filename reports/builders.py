@@ -47,6 +47,7 @@ from reports.quality import (
 from reports.report import (
     ADHERENCE_COLUMNS,
     BROADCAST_COLUMNS,
+    CHANGE_NOTE,
     CHANGES,
     SUMMARY_FIGURES,
     Note,
@@ -290,12 +291,14 @@ def _comparison_notes(
         elif found.reason:
             blank.setdefault(found.reason, []).append(index)
     notes = [
-        Note("note.change_partial", {"current": days, "previous": base}, tuple(rows), (by,))
+        Note(f"{CHANGE_NOTE}partial", {"current": days, "previous": base}, tuple(rows), (by,))
         for (days, base), rows in partial.items()
     ]
     day = {} if since is None else {"day": since.isoformat()}
     notes += [
-        Note(f"note.change_{reason}", day if reason == "before_history" else {}, tuple(rows), (by,))
+        Note(
+            f"{CHANGE_NOTE}{reason}", day if reason == "before_history" else {}, tuple(rows), (by,)
+        )
         for reason in NO_MATCH
         if (rows := blank.get(reason))
     ]

@@ -29,7 +29,7 @@ from reports.chart_text import short_title, text
 from reports.curve import TOTAL, Curve
 from reports.fmt import Style
 from reports.labels import label
-from reports.report import Report
+from reports.report import CHANGE_NOTE, Report
 from streamer.errors import UserError
 from streamer.models import StreamStatus
 from streamer.platforms import LABELS
@@ -124,7 +124,7 @@ def chart_notes(report: Report, style: Style) -> list[str]:
     most, then how many more the report has."""
     from reports.render import note_text  # the table's footnote words
 
-    notes = [note for note in report.notes if not note.key.startswith("note.change_")]
+    notes = [note for note in report.notes if not note.key.startswith(CHANGE_NOTE)]
     shown = [f"• {note_text(note, report, style)}" for note in notes[:MAX_NOTES]]
     if len(notes) > MAX_NOTES:
         shown.append(f"• {text('more_notes', style.lang, count=len(notes) - MAX_NOTES)}")

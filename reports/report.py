@@ -137,6 +137,11 @@ def column_kind(column: str) -> str:
     return "float" if column in FLOAT_COLUMNS else "str"
 
 
+# The key prefix of a summary's notes on its changes (the comparison with the period
+# before): a chart, which draws no changes, leaves them out.
+CHANGE_NOTE = "note.change_"
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """A footnote: a label key with its fields, and the cells it explains."""

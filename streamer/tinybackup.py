@@ -30,11 +30,12 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from streamer.clock import monotonic
+from streamer.tinycycle import ARCHIVE, SNAPSHOTS
 from streamer.tinystore import LOCKS, TinyStore
 from streamer.tinytail import TAIL_SUFFIX
 
@@ -166,6 +167,21 @@ def _data_files(source: Path) -> Iterator[Path]:
         for name in sorted(names):
             if not name.endswith(".tmp"):
                 yield here / name
+
+
+def holds_nothing(folder: Path, also: Collection[str] = ()) -> bool:
+    """Whether ``folder`` is a data folder a store opened and nothing wrote to: only the
+    store's own folders (and the folders named ``also``), empty but for lock files.
+    Anything else there (or a folder that cannot be listed) is not such a folder;
+    nothing below it is walked."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:  # a file, or unreadable
+        return False
+    own = {ARCHIVE, SNAPSHOTS, LOCKS, *also}
+    if any(e.name not in own or not e.is_dir() for e in entries):
+        return False
+    return not any(any(e.iterdir()) for e in entries if e.name != LOCKS)
 
 
 def _size(size: int) -> str:

@@ -224,7 +224,7 @@ def test_status_escapes_a_platform_error_message() -> None:
         "platforms": [{"platform": "youtube", "state": "stopped", "since": at,
                        "message": message}],
         "quota": {"day": "2026-12-05", "limit": 10_000, "used": {}},
-        "unsaved_gaps": {"count": 0, "since": None, "reasons": {}},
+        "unsaved_gaps": {"count": 0, "since": None, "reasons": {}, "unreadable": []},
     }  # fmt: skip
     text = "\n".join(render(found, ZoneInfo("Asia/Almaty")))
     assert forged_lines(text) == []

@@ -11,6 +11,7 @@ to come, and today's quota by key.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -134,9 +135,7 @@ def _unsaved(config: Config) -> dict[str, Any]:
     """Missed polls of cycles the store refused, kept in ``unsaved/`` until a cycle
     writes them (``collectors.unsaved``): how many, since when, and why."""
     gaps, unreadable = waiting(config.data_dir / UNSAVED)
-    reasons: dict[str, int] = {}
-    for gap in gaps:
-        reasons[gap.reason] = reasons.get(gap.reason, 0) + 1
+    reasons = dict(Counter(gap.reason for gap in gaps))
     since = to_iso(gaps[0].ts) if gaps else None
     # A file no collector can read keeps its gaps from the store: someone must look.
     files = [str(path) for path in unreadable]
@@ -194,7 +193,7 @@ def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:
         lines.append(f"  {unsaved['count']} since {local(unsaved['since'])}: {why}")
     else:
         lines.append("  none")
-    for path in unsaved.get("unreadable", ()):  # named under the data folder: 80 columns
+    for path in unsaved["unreadable"]:  # named under the data folder: 80 columns
         lines.append(f"  cannot be read, left as it is: {UNSAVED}/{printable(Path(path).name)}")
     quota = found["quota"]
     lines += ["", f"YouTube quota, day {quota['day']} (Pacific), limit {quota['limit']:,} a key"]

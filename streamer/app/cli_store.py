@@ -93,7 +93,8 @@ def backup(app: App, target: Path, source: Path | None) -> None:
     Example:
       streamer store backup --to /var/backups/streamer/$(date +%F)
     """
-    from streamer.tinybackup import BadTarget
+    from collectors.unsaved import FOLDER as UNSAVED
+    from streamer.tinybackup import BadTarget, holds_nothing
     from streamer.tinybackup import backup as back_up
     from streamer.tinystore import MAIN, TinyStore
 
@@ -110,7 +111,7 @@ def backup(app: App, target: Path, source: Path | None) -> None:
         if not source.exists():  # the config's before any plan or cycle; --from's a typo
             later = " yet (nothing planned or collected)" if configured else ""
             raise UserError(f"store backup: {source} does not exist{later}")
-        if _nothing_yet(source):
+        if holds_nothing(source, also=(UNSAVED,)):  # the collectors' folder there too
             nothing = "holds nothing yet (nothing planned or collected)"
             raise UserError(f"store backup: {source} {nothing}")
         raise UserError(f"store backup: {source} is not a streamer data folder (no {MAIN})")
@@ -124,19 +125,3 @@ def backup(app: App, target: Path, source: Path | None) -> None:
     except BadTarget as exc:
         raise UserError(f"store backup: --to {target}: {exc}") from None
     make_console().print(result.line(), markup=False, highlight=False, soft_wrap=True)
-
-
-def _nothing_yet(folder: Path) -> bool:
-    """A data folder a store opened and nothing wrote to: its own empty folders, and
-    lock files. Anything else there, and it is no data folder of a store."""
-    from collectors.unsaved import FOLDER as UNSAVED
-    from streamer.tinycycle import ARCHIVE, SNAPSHOTS
-    from streamer.tinystore import LOCKS
-
-    try:
-        entries = list(folder.iterdir())
-    except OSError:  # a file, or unreadable
-        return False
-    if any(e.name not in (ARCHIVE, SNAPSHOTS, LOCKS, UNSAVED) or not e.is_dir() for e in entries):
-        return False
-    return not any(any(e.iterdir()) for e in entries if e.name != LOCKS)
