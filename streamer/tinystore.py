@@ -329,11 +329,20 @@ class TinyStore:
         start, end = as_utc(start), as_utc(end)
         months = self._archive_files()
         inside = [rel for rel in months if _month_of(rel) in _months(start, end)]
-        docs = {table: self._main(table) for table in ("broadcasts", "streams", "rollups")}
+        # Main is read first (``_read_with_archive``) and put last: its working copy of
+        # a broadcast edited after it was archived wins, as in ``broadcasts()``.
+        working = {table: self._main(table) for table in ("broadcasts", "streams", "rollups")}
+        docs: dict[str, list[Doc]] = {table: [] for table in working}
         for rel in inside:
             data = self._parsed(rel)
             for table, found in docs.items():
                 found += data.get(table, {}).values()
+        for table, found in docs.items():
+            found += working[table]
+        # One copy of each record, the last (main's) winning, before any is judged by
+        # its time: an archived copy must not stand in for one that moved out of the span.
+        plan_docs = {doc["id"]: doc for doc in docs["broadcasts"]}.values()
+        stream_docs = {doc["key"]: doc for doc in docs["streams"]}.values()
         rollups = {doc["key"]: doc["value"] for doc in docs["rollups"]}
 
         def matched(ids: set[str]) -> dict[str, Broadcast]:
@@ -362,9 +371,9 @@ class TinyStore:
         return period_of(
             start,
             end,
-            [Broadcast.from_dict(doc) for doc in docs["broadcasts"]
+            [Broadcast.from_dict(doc) for doc in plan_docs
              if _may_fall_in(doc.get("start"), low, high)],
-            [Stream.from_dict(doc) for doc in docs["streams"]
+            [Stream.from_dict(doc) for doc in stream_docs
              if _may_fall_in(stream_start_text(doc), low, high)],
             rollups,
             matched,

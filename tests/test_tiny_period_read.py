@@ -113,3 +113,25 @@ def test_a_span_ending_a_microsecond_after_a_record_keeps_it(march: TinyStore) -
         "youtube:s9" in march.period_records(late - DAY, late + timedelta(microseconds=1)).streams
     )
     assert "youtube:s9" not in march.period_records(late - DAY, late).streams
+
+
+def test_a_broadcast_edited_after_it_was_archived_reads_as_edited(
+    march: TinyStore, data_dir: Path
+) -> None:
+    """A plan edit saves the working copy in main; the month archive keeps the old one
+    until a cycle moves the new one there. A period read shows the edit at once: main's
+    copy wins, and an archived copy of a broadcast moved out of the span is not read."""
+    import dataclasses
+
+    renamed = dataclasses.replace(planned(5), district="Алатау")
+    moved = dataclasses.replace(planned(6), start=MARCH + 50 * DAY)
+    march.change_plan(lambda plan: [renamed, moved])
+    found = TinyStore(data_dir).period_records(MARCH + 4 * DAY, MARCH + 6 * DAY)
+    assert found.broadcasts["b5"].district == "Алатау"
+    # b6 was planned at 10:00 on 7 March and its stream started at 10:02.
+    before_its_stream = TinyStore(data_dir).period_records(
+        MARCH + 6 * DAY, planned(6).start + timedelta(minutes=1)
+    )
+    assert "b6" not in before_its_stream.broadcasts
+    with_its_stream = TinyStore(data_dir).period_records(MARCH + 6 * DAY, MARCH + 7 * DAY)
+    assert with_its_stream.broadcasts["b6"].start == MARCH + 50 * DAY  # where it is now
