@@ -39,6 +39,8 @@ from streamer.models import (
     Target,
 )
 from streamer.simulcast import broadcast_key
+from streamer.tinyfiles import stamp
+from streamer.tinyplan import MonthIndex, index_rel
 
 SEED = 20_261_124
 FIRST_DAY = date(2025, 1, 1)
@@ -208,7 +210,7 @@ def write_history(data_dir: Path, days: int, *, seed: int = SEED, exact: bool = 
         if offset < days - PLAN_HORIZON.days:  # the store moves older ledger rows too
             tables.setdefault("quota", []).append(_quota_row(day))
     for month, tables in months.items():
-        _dump(data_dir / "archive" / f"{month}.json", tables)
+        _dump(data_dir / "archive" / f"{month}.json", tables, plan_index=True)
     history.snapshots += _today(data_dir, today, seed, history)
     main["broadcasts"] += [b.to_dict() for b in upcoming_plan(today, seed)]
     history.broadcasts = len(main["broadcasts"]) + sum(
@@ -352,10 +354,17 @@ def _quota_row(day: date) -> Doc:
     return {"id": f"{day}/{key}", "key": key, "day": day.isoformat(), "units": 2_880}
 
 
-def _dump(path: Path, tables: dict[str, list[Doc]]) -> None:
-    """Write ``tables`` in TinyDB's file format: ``{table: {"1": doc, ...}}``."""
+def _dump(path: Path, tables: dict[str, list[Doc]], *, plan_index: bool = False) -> None:
+    """Write ``tables`` in TinyDB's file format: ``{table: {"1": doc, ...}}``; with
+    ``plan_index`` (a month archive), its plan index beside it, as the store writes
+    one whenever it rewrites an archive (``streamer.tinyplan``)."""
     root = path.parent.parent if path.parent.name in ("snapshots", "archive") else path.parent
     for folder in ("snapshots", "archive", "locks"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     data = {name: {str(i): doc for i, doc in enumerate(docs, 1)} for name, docs in tables.items()}
     path.write_bytes(orjson.dumps(data))
+    if plan_index:
+        source = stamp(path)
+        assert source is not None
+        index = MonthIndex.of(data).to_doc(source)
+        (root / "archive" / index_rel(path.name)).write_bytes(orjson.dumps(index))

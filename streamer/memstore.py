@@ -158,6 +158,10 @@ class MemStore:
             lambda ids: {i: plan[i] for i in ids if i in plan},
         )
 
+    def window_mark(self, start: datetime, end: datetime) -> str | None:
+        """Nothing in memory outlives the process: no mark (``Store.window_mark``)."""
+        return None
+
     @contextmanager
     def lease_due(self, now: datetime, limit: int | None = None) -> Iterator[list[Stream]]:
         """Lease the due working streams; a stream leased is given to no other lease."""

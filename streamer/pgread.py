@@ -66,6 +66,34 @@ _PERIOD_ROLLUPS = (
     " SELECT key, doc_text FROM rollups JOIN wanted USING (key) ORDER BY archived, seq"
 )
 
+# What a window's marks are made of (``PgStore.window_mark``): how many rows
+# ``_PERIOD_PLAN``, ``_PERIOD_STREAMS`` and ``_PERIOD_ROLLUPS`` find, and the newest
+# transaction that wrote one of them. ``seq`` cannot serve: an update keeps it. An
+# insert or update gives the row a newer ``xmin``; a delete lowers the count.
+_XMIN = "count(*) || '/' || coalesce(max({}.xmin::text::bigint), 0)"
+_WINDOW_MARK = (
+    "WITH s AS (SELECT key, broadcast_id, doc->>'unplanned_id' AS unplanned, xmin"
+    f" FROM streams WHERE {_STARTED}), wanted AS (SELECT key FROM s"
+    " UNION SELECT %(prefix)s || broadcast_id FROM s WHERE broadcast_id IS NOT NULL"
+    " UNION SELECT %(prefix)s || unplanned FROM s WHERE unplanned IS NOT NULL"
+    " UNION SELECT %(prefix)s || id FROM broadcasts"
+    " WHERE start_at >= %(start)s AND start_at < %(end)s)"
+    " SELECT current_database(), (SELECT oid FROM pg_database"
+    " WHERE datname = current_database()),"
+    f" (SELECT {_XMIN.format('b')} FROM broadcasts b"
+    " WHERE start_at >= %(start)s AND start_at < %(end)s),"
+    f" (SELECT {_XMIN.format('s')} FROM s),"
+    f" (SELECT {_XMIN.format('r')} FROM rollups r JOIN wanted USING (key))"
+)
+
+
+def window_mark(conn: psycopg.Connection[Any], start: datetime, end: datetime) -> str:
+    """The mark of ``[start, end)``'s records (``PgStore.window_mark``)."""
+    bounds = {"start": as_utc(start), "end": as_utc(end), "prefix": SIMULCAST_PREFIX}
+    conn.execute(_ONE_STATE)
+    row = conn.execute(_WINDOW_MARK, bounds).fetchone()
+    return "postgresql:" + ":".join(str(value) for value in row or ())
+
 
 def read_period(tx: Connect, spare: Connect, start: datetime, end: datetime) -> PeriodRecords:
     """``PeriodRecords`` of ``[start, end)``: ``tx`` gives this read's connection (its

@@ -41,7 +41,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from streamer import pgcycle
 from streamer.clock import as_utc
 from streamer.models import Broadcast, Gap, Snapshot, Stream
-from streamer.pgread import SPARE_WAIT, broadcasts, read_period
+from streamer.pgread import SPARE_WAIT, broadcasts, read_period, window_mark
 from streamer.pgschema import check, connect, connect_kwargs, lock_keys, redacted
 from streamer.pgwork import PgWork
 from streamer.rollups import Rollup
@@ -240,6 +240,13 @@ class PgStore(PgWork):
         rollups on a second connection in the same snapshot (``streamer.pgread``)."""
         spare = partial(self._pool.connection, timeout=SPARE_WAIT)
         return read_period(self._tx, spare, start, end)
+
+    def window_mark(self, start: datetime, end: datetime) -> str | None:
+        """A text that changes whenever what ``period_records(start, end)`` reads may
+        have changed (``Store.window_mark``): the database, and how many rows of the
+        window each table holds and the newest transaction that wrote one of them."""
+        with self._tx() as conn:
+            return window_mark(conn, start, end)
 
     # -- due work ---------------------------------------------------------------------
     @contextmanager

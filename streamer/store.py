@@ -289,6 +289,13 @@ class Store(Protocol):
         """What a report on ``[start, end)`` reads, archive included (see ``PeriodRecords``)."""
         ...
 
+    def window_mark(self, start: datetime, end: datetime) -> str | None:
+        """A text that changes whenever what ``period_records(start, end)`` reads may
+        have changed, so that what was worked out from those records can be kept and
+        trusted while the mark is the same (``reports.digest``); ``None`` when the
+        store cannot vouch for that (records of the window are still being written)."""
+        ...
+
     # -- due work ---------------------------------------------------------------
     def lease_due(
         self, now: datetime, limit: int | None = None

@@ -20,18 +20,23 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import zlib
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from tinydb import TinyDB
 
 from streamer.clock import as_utc
 from streamer.models import Broadcast, Gap, Snapshot, Stream, from_iso, to_iso
 from streamer.rollups import Rollup
+from streamer.simulcast import broadcast_key
 from streamer.store import (
     CycleWrite,
     Leases,
@@ -158,6 +163,8 @@ class TinyStore:
         self._file_cache: dict[str, tuple[Stamp, Data]] = {}
         self._file_locks: dict[str, FileLock] = {}
         self._decoded: dict[str, dict[str, tuple[Doc, Any]]] = {}
+        # Main's times and broadcast ids (``_main_reach``), for the parse they came from.
+        self._reach: tuple[Data, _MainReach] | None = None
         # A new data folder is private: only its owner may list or read it. Files in
         # it follow the umask (0644 under the usual 022) and are unreachable for
         # others through the 0700 folder; an existing folder's mode is the operator's.
@@ -378,6 +385,47 @@ class TinyStore:
             rollups,
             matched,
         )  # fmt: skip
+
+    def window_mark(self, start: datetime, end: datetime) -> str | None:
+        """A text that changes whenever what ``period_records(start, end)`` reads may
+        have changed (``Store.window_mark``).
+
+        The window's records are in the month archives it touches, and those files are
+        only replaced whole or their tails appended to: their versions are the mark.
+        Main changes every cycle, so it is not part of the mark; instead there is no
+        mark while main holds anything of the window (``_MainReach``): a broadcast or
+        stream starting in it, or a working copy of a broadcast one of its months
+        archives. Main's rollups of no record of its own may be any window's: their
+        checksum is part of every mark.
+        """
+        start, end = as_utc(start), as_utc(end)
+        reach = self._main_reach()
+        if reach.everywhere or reach.starts_in(to_iso(start - _SLACK), to_iso(end + _SLACK)):
+            return None
+        months = _months(start, end)
+        inside = [rel for rel in self._archive_files() if _month_of(rel) in months]
+        ids = reach.ids
+        indexes = stored_indexes(self.data_dir / ARCHIVE) if ids else {}
+        for rel in inside if ids else ():
+            index = indexes.get(rel.removeprefix(f"{ARCHIVE}/"))
+            if index is None:  # no index to ask: look at the month itself, and index it
+                archived = self._indexed(rel).get("broadcasts", {}).values()
+                if any(doc["id"] in ids for doc in archived):
+                    return None
+            elif may_hold(index, ids):
+                return None
+        versions = [
+            (rel, stamp(self.data_dir / rel), stamp(tail_path(self.data_dir / rel)))
+            for rel in inside
+        ]
+        return f"tinydb:{versions}:{reach.orphans}"
+
+    def _main_reach(self) -> _MainReach:
+        """``_MainReach`` of main as parsed now, worked out once per version of main."""
+        main = self._parsed(MAIN)
+        if self._reach is None or self._reach[0] is not main:
+            self._reach = (main, _MainReach.of(main))
+        return self._reach[1]
 
     @contextmanager
     def lease_due(self, now: datetime, limit: int | None = None) -> Iterator[list[Stream]]:
@@ -825,6 +873,20 @@ class TinyStore:
                 storage.write(index.to_doc(source))
         return index
 
+    def _indexed(self, rel: str) -> Data:
+        """Month archive ``rel`` parsed, its plan index saved when it has none that
+        describes this version (a copied or restored folder: every inode is new), so
+        that the next reader need not parse it. No lock is taken: the index is tied to
+        the version seen before the parse, and saved only if that is still the file's
+        after it; an index that cannot be written is simply not kept."""
+        before = stamp(self.data_dir / rel)
+        data = self._parsed(rel)
+        if before is not None and before == stamp(self.data_dir / rel):
+            storage = AtomicJSONStorage(self.data_dir / index_rel(rel), fsync=False)
+            with suppress(StoreError, OSError):
+                storage.write(MonthIndex.of(data).to_doc(before))
+        return data
+
     def _archived_plan(self, rel: str) -> dict[str, Broadcast]:
         """The broadcasts of month archive ``rel``, decoded."""
         docs = self._parsed(rel).get("broadcasts", {}).values()
@@ -884,6 +946,46 @@ def _rollup(doc: Doc) -> Rollup:
 # More than a time's text can be off from the bounds it is compared with (those have
 # fractions of a second the stored texts drop).
 _SLACK = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _MainReach:
+    """What of main may belong to any window, for ``window_mark``: the sorted start
+    texts of its broadcasts and streams, its broadcast ids, ``everywhere`` when a record
+    may belong to any window (a stream with no start, or a time stored in another
+    shape), and ``orphans``: a checksum of the rollups of no record in main (an
+    unplanned broadcast's combined rollup stays there when its streams are archived),
+    which may be any window's."""
+
+    starts: list[str]
+    ids: set[str]
+    everywhere: bool
+    orphans: str
+
+    @classmethod
+    def of(cls, main: Data) -> _MainReach:
+        streams = main.get("streams", {}).values()
+        plan = main.get("broadcasts", {}).values()
+        texts = [stream_start_text(doc) for doc in streams]
+        texts += [doc.get("start") for doc in plan]
+        owned = {doc["key"] for doc in streams}
+        owned |= {broadcast_key(doc["id"]) for doc in plan}
+        owned |= {broadcast_key(doc["unplanned_id"]) for doc in streams if doc.get("unplanned_id")}
+        orphans = sorted(
+            (doc["key"], doc) for doc in main.get("rollups", {}).values() if doc["key"] not in owned
+        )
+        text = orjson.dumps(orphans, option=orjson.OPT_SORT_KEYS)
+        return cls(
+            sorted(str(text) for text in texts if text is not None),
+            {doc["id"] for doc in plan},
+            any(_may_fall_in(text, "", "") for text in texts),
+            f"{len(orphans)}:{len(text)}:{zlib.crc32(text)}:{zlib.adler32(text)}",
+        )
+
+    def starts_in(self, low: str, high: str) -> bool:
+        """Whether a start text lies in ``[low, high)``."""
+        at = bisect_left(self.starts, low)
+        return at < len(self.starts) and self.starts[at] < high
 
 
 def _may_fall_in(text: object, low: str, high: str) -> bool:

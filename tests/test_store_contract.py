@@ -149,6 +149,33 @@ def test_period_records_hold_what_touches_the_span(store: DayStore) -> None:
     assert found.streams["youtube:v-in"] == live("v-in", T0, broadcast_id="in")
 
 
+def test_a_window_mark_holds_while_its_records_do(store: DayStore) -> None:
+    """``window_mark``: the same text while nothing the window's read returns changes,
+    another (or none) once a record of the window changes, a broadcast planned far off
+    included; a store may have none (memory); records elsewhere leave it alone."""
+    old = T0 - 40 * DAY
+    store.change_plan(lambda plan: [planned("old", old, status=BroadcastStatus.HELD)])
+    done = live("v-old", old, broadcast_id="old", done=True)
+    rollups = {done.key: peak(done.key, 5), "broadcast:old": peak("broadcast:old", 5)}
+    store.commit_cycle(CycleWrite(streams=[done], rollups=rollups, now=T0))
+    window = (old - DAY, old + DAY)
+    mark = store.window_mark(*window)
+    if mark is None:
+        return  # this store keeps no digest
+    assert store.window_mark(*window) == mark
+    later = live("v-now", T0, done=False)
+    store.commit_cycle(CycleWrite(streams=[later], rollups={later.key: peak(later.key, 1)}, now=T0))
+    assert store.window_mark(*window) == mark  # the working set changed, not the window
+    more = {done.key: peak(done.key, 9)}
+    store.commit_cycle(CycleWrite(streams=[done], rollups=more, now=T0 + DAY))
+    assert store.window_mark(*window) != mark  # a rollup of the window changed
+    mark = store.window_mark(*window)
+    store.change_plan(
+        lambda plan: [planned("old", old, title="Renamed", status=BroadcastStatus.HELD)]
+    )
+    assert store.window_mark(*window) != mark
+
+
 def test_a_span_of_the_plan_and_one_broadcast_read_as_the_whole_plan_has_them(
     store: DayStore,
 ) -> None:
