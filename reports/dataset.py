@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reports.metrics import (
@@ -58,6 +58,7 @@ class Dataset:
     rollups: Mapping[str, Rollup]
     channel_programmes: Mapping[str, str]
     recorded_since: datetime | None = None
+    digest: Digested | None = None
 
     @classmethod
     def from_store(
@@ -90,6 +91,26 @@ class Dataset:
                 channel_programmes=channel_programmes(config),
                 recorded_since=since,
             )
+
+
+@dataclass(frozen=True, slots=True)
+class Digested:
+    """The entries of closed months, kept by ``reports.digest``: a dataset that has
+    them holds records only for the days from ``until`` (a local day; ``until_utc``
+    its first instant), and ``Selector.select`` takes earlier days' entries from here.
+
+    ``whole`` and ``per_platform()`` are what ``select`` gives for those months without
+    filters (oldest first; the latter decoded when first asked for: only a report by
+    platform needs it); ``gaps`` the missed polls of each entry's streams by
+    ``(id, platforms)``, for entries that missed any (``reports.quality``). None of
+    them is provisional: a month is kept only once all of it is final.
+    """
+
+    until: date
+    until_utc: datetime
+    whole: Sequence[Entry]
+    per_platform: Callable[[], Sequence[Entry]]
+    gaps: Mapping[tuple[str, tuple[str, ...]], Mapping[str, Mapping[str, int]]]
 
 
 def report_span(
@@ -205,6 +226,28 @@ class Selector:
     ) -> list[Entry]:
         """As ``select``, on this selector's dataset and zone."""
         per_platform = per_platform or platform is not None
+        digest = self.data.digest
+        if digest is None:
+            return self._select(period, programme, platform, per_platform)
+        inside = _in_period(period, self.tz)
+        found = [
+            e
+            for e in (digest.per_platform() if per_platform else digest.whole)
+            if (programme is None or e.programme == programme)
+            and (platform is None or e.platforms[0] == platform)
+            and e.when is not None
+            and inside(e.when)
+        ]
+        if period.end > digest.until:
+            fresh = days_period(max(period.start, digest.until), period.end)
+            found += self._select(fresh, programme, platform, per_platform)
+            found.sort(key=_order)  # stable: a broadcast's platforms keep their order
+        return found
+
+    def _select(
+        self, period: Period, programme: str | None, platform: str | None, per_platform: bool
+    ) -> list[Entry]:
+        """``select`` on this selector's records."""
         by_broadcast = self.by_broadcast()
         inside = _in_period(period, self.tz)
         found: list[Entry] = []

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from reports.builders import build
-from reports.dataset import Dataset
+from reports.digest import report_dataset
 from reports.fmt import Style
 from reports.output import render_bytes
 from reports.periods import parse_period
@@ -28,7 +28,7 @@ def run_job(job: ReportJob, store: Store, config: Config, now: datetime) -> list
     period = parse_period(job.period, now, tz)
     report = build(
         job.kind,
-        Dataset.from_store(store, config, period, kind=job.kind, by=job.by),
+        report_dataset(store, config, period, kind=job.kind, by=job.by, now=now),
         period,
         tz,
         by=job.by,

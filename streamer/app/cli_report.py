@@ -17,7 +17,8 @@ import click
 from rich.console import Console
 
 from reports.builders import build
-from reports.dataset import GROUPS, Dataset
+from reports.dataset import GROUPS
+from reports.digest import report_dataset
 from reports.fmt import Style
 from reports.periods import Period, current_month, parse_period, parse_range
 from reports.render import plain_text, render_table
@@ -116,16 +117,23 @@ def report() -> None:
     show_default=True,
     help="Group rows by this.",
 )
+@click.option(
+    "--no-digests",
+    "no_digests",
+    is_flag=True,
+    help="Read every record of the period, not the digests kept of closed months "
+    "(the figures are the same; this is slower).",
+)
 @_report_options
 @pass_app
-def summary(app: App, /, by: str, **options: Any) -> None:
+def summary(app: App, /, by: str, no_digests: bool, **options: Any) -> None:
     """Broadcasts planned/held/missed, views, viewers, delays per group, with changes.
 
     \b
     Example:
       streamer report summary --period 2026-Q4 --by month --format csv --out q4.csv
     """
-    _period_report(app, "summary", by, options)
+    _period_report(app, "summary", by, options, digests=not no_digests)
 
 
 @report.command(context_settings=CONTEXT)
@@ -226,7 +234,9 @@ def resolve_period(
     return current_month(now, config.tz)
 
 
-def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> None:
+def _period_report(
+    app: App, kind: str, by: str, options: dict[str, Any], *, digests: bool = False
+) -> None:
     config = app.config()
     now = CLOCK.now()
     period = resolve_period(
@@ -238,7 +248,7 @@ def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> Non
     style = Style(options["lang"] or config.language, config.tz, config.programmes)
     built = build(
         kind,
-        Dataset.from_store(app.store(), config, period, kind=kind, by=by),
+        report_dataset(app.store(), config, period, kind=kind, by=by, now=now, digests=digests),
         period,
         config.tz,
         by=by,
