@@ -13,7 +13,9 @@ the server binaries the rows are skipped, and the reason printed.
   builds, from a fresh store each run (connecting included), on both backends, runs
   interleaved: over ``bench.reports_scale``'s 110 days (1.1 M snapshots in the
   half-year, the history of the TinyDB target's row: the PostgreSQL target is judged
-  there), and over the 365-day store (1.8 M snapshots, printed).
+  there), and over the 365-day store (1.8 M snapshots, printed). Beside each, the same
+  summary through the digests of closed months (``reports.digest``) that an untimed
+  first run kept (for PostgreSQL in a folder of their own), interleaved with the rest.
 
 Each database is vacuumed and analysed after its copy, untimed (``_settle``): a freshly
 copied table is what autovacuum comes for next, and on two cores its run would be timed
@@ -48,6 +50,7 @@ from bench.rows import row as _row
 from bench.rows import show
 from bench.store_scale import StreamerCycles, cycle
 from reports.dataset import Dataset
+from reports.digest import summary_dataset
 from streamer.clock import ScaledClock, monotonic
 from streamer.pgcopy import copy_folder
 from streamer.pgstore import PgStore
@@ -117,10 +120,16 @@ class PgCycles:
         return monotonic() - began
 
 
-def _report(store: DayStore, folder: Path) -> float:
+def _report(store: DayStore, folder: Path, digests: Path | None = None) -> float:
+    """Seconds of one half-year summary, every record read; through the digests kept in
+    ``digests`` (``reports.digest``) when given."""
     config = _config(folder)
     began = monotonic()
-    _summary(Dataset.from_store(store, config, _period(config)), config)
+    if digests is None:
+        data = Dataset.from_store(store, config, _period(config))
+    else:
+        data = summary_dataset(store, config, _period(config), folder=digests)
+    _summary(data, config)
     return monotonic() - began
 
 
@@ -166,12 +175,20 @@ def _summaries(stores: dict[int, tuple[str, Path]]) -> list[dict[str, Any]]:
     """The half-year summary on both backends over each history (days → database URL and
     folder), interleaved; the target is judged on the TinyDB target's history."""
     times: dict[tuple[int, str], list[float]] = {}
+    for target, folder in stores.values():  # the digests kept, untimed
+        store = PgStore(target)
+        _report(store, folder, folder / "pg-digests")
+        store.close()
+        _report(TinyStore(folder), folder, folder / "digests")
     for _ in range(RUNS):
         for days, (target, folder) in stores.items():
-            store = PgStore(target)
-            times.setdefault((days, "pg"), []).append(_report(store, folder))
-            store.close()
-            times.setdefault((days, "tiny"), []).append(_report(TinyStore(folder), folder))
+            for kind, digests in (("pg", None), ("pg digests", folder / "pg-digests")):
+                store = PgStore(target)
+                times.setdefault((days, kind), []).append(_report(store, folder, digests))
+                store.close()
+            for kind, digests in (("tiny", None), ("tiny digests", folder / "digests")):
+                seconds = _report(TinyStore(folder), folder, digests)
+                times.setdefault((days, kind), []).append(seconds)
     med = {key: statistics.median(values) for key, values in times.items()}
     rows = []
     for days, (target, _folder) in stores.items():
@@ -188,7 +205,26 @@ def _summaries(stores: dict[int, tuple[str, Path]]) -> list[dict[str, Any]]:
             _row(names[2].format(days=days), tiny_report, "s", "printed", True),
             _row(names[3].format(days=days), pg_report / tiny_report, "x", "printed", True),
         ]  # fmt: skip
+        pg_kept, tiny_kept = med[days, "pg digests"], med[days, "tiny digests"]
+        rows += [
+            _row(_DIGEST_ROWS[0].format(days=days), pg_kept, "s",
+                 "< 0.5" if judged else "printed", pg_kept < 0.5 or not judged),
+            _row(_DIGEST_ROWS[1].format(days=days), pg_kept / pg_report, "x", "printed", True),
+            _row(_DIGEST_ROWS[2].format(days=days), tiny_kept, "s", "printed", True),
+            _row(_DIGEST_ROWS[3].format(days=days), tiny_kept / tiny_report, "x", "printed",
+                 True),
+        ]  # fmt: skip
     return rows
+
+
+# The same summary with the digests of closed months kept by an earlier run.
+_DIGEST_ROWS = (
+    "pg: half-year summary on PostgreSQL through digests of closed months, {days} days"
+    " of history (median)",
+    "pg: PostgreSQL half-year summary, with digests / every record read, {days} days",
+    "pg: half-year summary on TinyDB through digests of closed months, {days} days",
+    "pg: TinyDB half-year summary, with digests / every record read, {days} days",
+)
 
 
 _JUDGED_ROWS = (

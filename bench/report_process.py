@@ -6,7 +6,10 @@ history: 1.1 million snapshots, 11,000 streams). Timed, interleaved, median of
 ``RUNS`` wall-clock runs of each process (output to /dev/null):
 
 - ``streamer report summary|broadcasts|adherence --period 2025-H1`` (the installed
-  console script, a fresh interpreter each run);
+  console script, a fresh interpreter each run); the summary twice: with
+  ``--no-digests`` (every record of its span read, as these rows always measured) and as
+  a user runs it, through the digests of closed months the warm-up run kept
+  (``reports.digest``);
 - the same three commands a year into the service: ``--period 2025-H2`` on 365 days of
   ``bench.generate`` history (1.8 million snapshots in the half-year). A summary
   compares with the half-year before, so it reads both; a list reads its own;
@@ -244,6 +247,9 @@ def run() -> list[dict[str, Any]]:
         for name in COMMANDS:
             argv[f"year {name}"] = [streamer, "--config", later_config, "report", name,
                                     "--period", LATER_PERIOD]  # fmt: skip
+        for name in ("summary", "year summary"):  # the rows' full read; then with digests
+            argv[f"{name} digests"] = argv[name]
+            argv[name] = [*argv[name], "--no-digests"]
         argv["imports"] = [sys.executable, "-c", "import streamer.app.cli_root"]
         argv["sqlite"] = [sys.executable, "-c", SQLITE_SUMMARY, str(folder / "rollups.sqlite"),
                           "2025-01-01T00:00:00Z", "2025-07-01T00:00:00Z"]  # fmt: skip
@@ -269,12 +275,36 @@ def run() -> list[dict[str, Any]]:
              median[f"year {name}"] < 0.5)
         for name in COMMANDS
     ]  # fmt: skip
+    for name, label in (
+        ("summary", f"--period {PERIOD}"),
+        ("year summary", f"--period {LATER_PERIOD}, a year in"),
+    ):
+        kept = median[f"{name} digests"]
+        rows += [
+            _row(
+                f"report summary {label}, through digests of closed months (kept by an "
+                "earlier run), whole process (median)",
+                kept,
+                "s",
+                "< 0.5",
+                kept < 0.5,
+            ),
+            _row(
+                f"report summary {label}: with digests / --no-digests",
+                kept / median[name],
+                "x",
+                "printed",
+                True,
+            ),
+        ]
     rows += [
         _row("report process: CLI imports alone", median["imports"], "s", "printed", True),
         _row("SQLite rollups table: the summary's figures in one query, whole process",
              median["sqlite"], "s", "printed", True),
         _row("report summary process / SQLite rollups process", median["summary"] /
              median["sqlite"], "x", "printed", True),
+        _row("report summary process through digests / SQLite rollups process",
+             median["summary digests"] / median["sqlite"], "x", "printed", True),
         _row("DuckDB native tables (same schema, rollups): the summary's figures in one "
              "query, whole process", median["duckdb"], "s", "printed", True),
         _row("report summary process / DuckDB rollups process", median["summary"] /
