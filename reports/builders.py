@@ -17,6 +17,7 @@ from reports.dataset import (
     Dataset,
     Selector,
     compared_period,
+    cut,
     gc_paused,
     group_key,
     within,
@@ -101,9 +102,9 @@ def summarise(
         platform=platform,
         per_platform=by == "platform",
     )
-    current = within(span, period, tz)
+    current = cut(span, period, tz)
     groups = _grouped(current, by, tz)
-    before = _grouped(within(span, compared, tz), by, tz)
+    before = _grouped(cut(span, compared, tz), by, tz)
     keys = _keys(by, period, groups, programmes if programme is None else (programme,))
     today = None if now is None else now.astimezone(tz).date()
     since = None if data.recorded_since is None else data.recorded_since.astimezone(tz).date()

@@ -12,11 +12,12 @@ a week.
 from __future__ import annotations
 
 import gc
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reports.metrics import (
@@ -97,7 +98,8 @@ class Dataset:
 class Digested:
     """The entries of closed months, kept by ``reports.digest``: a dataset that has
     them holds records only for the days from ``until`` (a local day; ``until_utc``
-    its first instant), and ``Selector.select`` takes earlier days' entries from here.
+    its first instant), and ``Selector.select`` takes the days from ``start`` to
+    ``until`` from here.
 
     ``whole`` and ``per_platform()`` are what ``select`` gives for those months without
     filters (oldest first; the latter decoded when first asked for: only a report by
@@ -106,6 +108,7 @@ class Digested:
     them is provisional: a month is kept only once all of it is final.
     """
 
+    start: date
     until: date
     until_utc: datetime
     whole: Sequence[Entry]
@@ -201,6 +204,25 @@ def within(entries: Iterable[Entry], period: Period, tz: ZoneInfo) -> list[Entry
     return [e for e in entries if e.when is not None and inside(e.when)]
 
 
+def cut(entries: Sequence[Entry], period: Period, tz: ZoneInfo) -> list[Entry]:
+    """``within`` for ``entries`` in ``select``'s order (by time, timeless last): only
+    the entries near the period's ends are looked at one by one; those between are
+    sliced out whole (a half-year summary cuts 20,000 entries twice)."""
+    low, high = period.utc_bounds(tz)
+    near_low, near_high = low - _OFFSET_SPAN, high + _OFFSET_SPAN
+    sure_low, sure_high = low + _OFFSET_SPAN, high - _OFFSET_SPAN
+    if sure_low >= sure_high:  # a period of a few days: every entry in it is near an end
+        sure_low = sure_high = near_high
+    a, b, c, d = (
+        bisect_left(entries, moment, key=_time_key)
+        for moment in (near_low, sure_low, sure_high, near_high)
+    )
+    inside = _in_period(period, tz)
+    head = [e for e in entries[a:b] if inside(_time_key(e))]
+    tail = [e for e in entries[c:d] if inside(_time_key(e))]
+    return [*head, *entries[b:c], *tail]
+
+
 class Selector:
     """``select`` over one dataset, several times: figures are worked out once.
 
@@ -229,15 +251,20 @@ class Selector:
         digest = self.data.digest
         if digest is None:
             return self._select(period, programme, platform, per_platform)
-        inside = _in_period(period, self.tz)
-        found = [
-            e
-            for e in (digest.per_platform() if per_platform else digest.whole)
-            if (programme is None or e.programme == programme)
-            and (platform is None or e.platforms[0] == platform)
-            and e.when is not None
-            and inside(e.when)
-        ]
+        kept = digest.per_platform() if per_platform else digest.whole
+        unfiltered = programme is None and platform is None
+        if unfiltered and period.start <= digest.start and digest.until <= period.end:
+            found = list(kept)  # every kept day in the period: every kept entry is
+        else:
+            inside = _in_period(period, self.tz)
+            found = [
+                e
+                for e in kept
+                if (programme is None or e.programme == programme)
+                and (platform is None or e.platforms[0] == platform)
+                and e.when is not None
+                and inside(e.when)
+            ]
         if period.end > digest.until:
             fresh = days_period(max(period.start, digest.until), period.end)
             found += self._select(fresh, programme, platform, per_platform)
@@ -427,6 +454,14 @@ def _planned(item: Broadcast, status: str, platforms: tuple[str, ...], figures: 
 
 # A report builds an Entry per broadcast of its period: see ``streamer.fastbuild``.
 _build_entry = builder(Entry)
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _time_key(entry: Entry) -> datetime:
+    """An entry's place in ``select``'s order, for ``cut``: timeless ones last."""
+    return entry.when or _NEVER
 
 
 def _order(entry: Entry) -> tuple[bool, datetime | None, str]:

@@ -84,6 +84,7 @@ _MICROSECOND = timedelta(microseconds=1)
 # Kept months load thousands of entries: see ``streamer.fastbuild``.
 _build_entry = builder(Entry)
 _build_figures = builder(Figures)
+_NOTHING_UNREPORTED: frozenset[tuple[str, str]] = frozenset()
 
 # A file: the length of its first part (format, stamps, whole entries and facts), that
 # part, and the per-platform entries, which only a report by platform reads.
@@ -215,8 +216,25 @@ def verified(
     construction, so only these are looked at: owners with entries in two months,
     those that may be fresh, and the fresh read's streams of kept months' owners.
     """
-    windows = [(d, _micro(d.window[0]), _micro(d.window[1])) for d in digests]
-    kept_owners: frozenset[str] = frozenset().union(*(d.owners for d in digests))
+    # Each kept owner's window: most have entries in one month only, so a dict built in
+    # C does; owners of two months (a broadcast's platforms either side of midnight)
+    # are looked at in every window that has them.
+    window_of: dict[str, tuple[int, int]] = {}
+    seen = 0
+    for digest in digests:
+        window_of.update(
+            dict.fromkeys(digest.owners, (_micro(digest.window[0]), _micro(digest.window[1])))
+        )
+        seen += len(digest.owners)
+    shared: dict[str, list[tuple[int, int]]] = {}
+    if len(window_of) < seen:
+        for digest in digests:
+            bounds = (_micro(digest.window[0]), _micro(digest.window[1]))
+            for other in digests:
+                if other is not digest:
+                    for owner in digest.owners & other.owners:
+                        shared.setdefault(owner, []).append(bounds)
+    kept_owners = window_of.keys()
     if fresh_span is None:  # no entry from ``until_utc`` on is the report's
         fresh_low = fresh_high = 0
         may_be_fresh: set[str] = set()
@@ -227,17 +245,17 @@ def verified(
     def inside(owner: str, first: int | None, last: int | None) -> bool:
         if first is None or last is None:
             return True  # no stream with a start: each is in every read
-        for digest, low, high in windows:
-            if owner in digest.owners and (first < low or last >= high):
-                return False
+        kept = window_of.get(owner)
+        if kept is not None:
+            for low, high in shared.get(owner) or (kept,):
+                if first < low or last >= high:
+                    return False
         return owner not in may_be_fresh or (fresh_low <= first and last < fresh_high)
 
     for digest in digests:
-        looked = digest.ranges.keys() & may_be_fresh
-        looked |= digest.ranges.keys() & kept_owners.difference(digest.owners)
-        for other in digests:
-            if other is not digest:
-                looked |= digest.owners & other.owners
+        own = digest.owners
+        looked = (digest.ranges.keys() & may_be_fresh) | (digest.ranges.keys() & shared.keys())
+        looked |= (digest.ranges.keys() - own) & kept_owners
         for owner in looked:
             first, last, _ = digest.ranges.get(owner, (None, None, None))
             if not inside(owner, first, last):
@@ -312,6 +330,7 @@ def _with_digests(
         return platform_entries
 
     digest = Digested(
+        kept[0].month.start,
         until,
         until_utc,
         [e for d in kept for e in d.whole],
@@ -480,14 +499,17 @@ def _save(path: Path, stamp: str, mark: str, digest: MonthDigest | None) -> None
 
 
 def _entry_tuple(entry: Entry) -> tuple[Any, ...]:
-    f = entry.figures
+    """An entry as plain values for ``marshal``. Texts that repeat across entries
+    (programme, title, status, platforms, district) are interned, so that the file holds
+    each once and loading makes one object of each."""
+    f, intern = entry.figures, sys.intern
     return (
         entry.id,
-        entry.programme,
-        entry.title,
-        entry.status,
-        entry.platforms,
-        entry.district,
+        intern(entry.programme),
+        intern(entry.title),
+        intern(entry.status),
+        tuple(intern(p) for p in entry.platforms),
+        intern(entry.district),
         _time(entry.planned_start),
         entry.planned_duration_min,
         entry.streams,
@@ -505,29 +527,26 @@ def _entry_tuple(entry: Entry) -> tuple[Any, ...]:
 
 
 def _entry(item: tuple[Any, ...]) -> Entry:
+    """``_entry_tuple`` read back: the same entry (times through ``fromisoformat``)."""
+    (ident, programme, title, status, platforms, district, planned, duration, streams,
+     start, end, views, peak, peak_at, viewer_minutes, covered, live, unreported,
+     no_combined) = item  # fmt: skip
+    iso = datetime.fromisoformat
     figures = _build_figures(
-        _moment(item[9]),
-        _moment(item[10]),
-        item[11],
-        item[12],
-        _moment(item[13]),
-        item[14],
-        item[15],
-        item[16],
-        frozenset(item[17]),
-        item[18],
+        start and iso(start),
+        end and iso(end),
+        views,
+        peak,
+        peak_at and iso(peak_at),
+        viewer_minutes,
+        covered,
+        live,
+        frozenset(unreported) if unreported else _NOTHING_UNREPORTED,
+        no_combined,
     )
+    when = planned and iso(planned)
     return _build_entry(
-        item[0],
-        item[1],
-        item[2],
-        item[3],
-        item[4],
-        figures,
-        item[5],
-        _moment(item[6]),
-        item[7],
-        item[8],
+        ident, programme, title, status, platforms, figures, district, when, duration, streams
     )
 
 
@@ -551,7 +570,3 @@ def _time(moment: datetime | None) -> str | None:
     """A time as its ISO text, offset and microseconds kept (``fromisoformat`` reads
     it back exactly, several times faster than adding a ``timedelta``)."""
     return None if moment is None else moment.isoformat()
-
-
-def _moment(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)

@@ -22,7 +22,7 @@ from helpers.counting import ParsingStore
 
 from bench import generate, reports_scale
 from reports.builders import build
-from reports.dataset import Dataset, compared_period, report_span
+from reports.dataset import Dataset, Selector, compared_period, cut, report_span, within
 from reports.periods import days_period, month_of, week_of
 from streamer.config import Config
 from streamer.models import Broadcast, BroadcastStatus, Stream, Target
@@ -160,3 +160,26 @@ def test_a_damaged_index_has_the_month_parsed(data_dir: Path) -> None:
     found = counting.period_records(T0 - DAY, T0 + DAY)
     assert set(found.broadcasts) == {"far", "b"}
     assert f"archive/{T0 - 60 * DAY:%Y-%m}.json" in counting.parsed
+
+
+def test_cutting_selects_order_gives_what_looking_at_each_entry_gives(
+    generated: tuple[Path, Config],
+) -> None:
+    """``cut`` (bisected) equals ``within`` (each entry judged) on the two months'
+    entries, for every week and month, single days and short spans, both ends."""
+    folder, config = generated
+    data = Dataset.from_store(TinyStore(folder), config)
+    everything = days_period(date(2024, 12, 1), date(2025, 4, 1))
+    selector = Selector(data, config.tz)
+    for per_platform in (False, True):
+        entries = selector.select(everything, per_platform=per_platform)
+        assert len(entries) > 1000
+        day = date(2024, 12, 20)
+        periods = []
+        while day < date(2025, 3, 10):
+            periods += [week_of(day), month_of(day), days_period(day, day + timedelta(days=1)),
+                        days_period(day, day + timedelta(days=3))]  # fmt: skip
+            day += timedelta(days=5)
+        for period in periods:
+            expected = within(entries, period, config.tz)
+            assert cut(entries, period, config.tz) == expected, period.label
