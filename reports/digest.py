@@ -138,10 +138,13 @@ def summary_dataset(
     if folder is None:
         return Dataset.from_store(store, config, period, kind="summary", by=by)
     covering = _covering(period, compared_period(period, by))
+    # Kept months start on a month's first day; a span starting later in the month (a
+    # summary by week, a range of days) starts its digests with that month's.
+    months = days_period(month_of(covering.start).start, covering.end)
     with gc_paused():
-        kept = _kept_months(store, config, covering, folder, now)
-        if kept:
-            found = _with_digests(store, config, covering, kept)
+        kept = _kept_months(store, config, months, folder, now)
+        if kept and _starts_within(kept[0], covering, config):
+            found = _with_digests(store, config, months, kept)
             if found is not None:
                 return found
     return Dataset.from_store(store, config, period, kind="summary", by=by)
@@ -271,6 +274,22 @@ def verified(
 
 
 # -- reading --------------------------------------------------------------------------
+
+
+def _starts_within(first: MonthDigest, covering: Period, config: Config) -> bool:
+    """Whether the first kept month, begun before ``covering``, gives what a read from
+    ``covering``'s own start would: no owner that may have an entry in ``covering`` has
+    a stream before the margin of ``covering``'s start (such a stream, far from its
+    entry, a full read of the span would not see)."""
+    if first.month.start >= covering.start:
+        return True
+    start = covering.utc_bounds(config.tz)[0]
+    low, entries_from = _micro(start - _OFFSET_SPAN - _MATCH_SPAN), _micro(start - _OFFSET_SPAN)
+    for owner in first.owners:
+        earliest, _, hint = first.ranges.get(owner, (None, None, None))
+        if earliest is not None and earliest < low and (hint is None or hint >= entries_from):
+            return False
+    return True
 
 
 def _kept_months(

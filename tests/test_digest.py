@@ -25,7 +25,7 @@ from bench import generate, reports_scale
 from reports import digest
 from reports.builders import build
 from reports.dataset import GROUPS, Dataset
-from reports.periods import Period, month_of, parse_period
+from reports.periods import Period, days_period, month_of, parse_period
 from reports.report import Report
 from streamer.config import Config, Programme
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus, Target
@@ -186,15 +186,41 @@ MARCH = date(2025, 3, 1)
 def test_a_summary_through_digests_is_the_summary_from_every_record(
     home: Path, by: str, filters: dict[str, str]
 ) -> None:
-    """Built on the first report, loaded on the second: both equal the full read."""
+    """Built on the first report, loaded on the second: both equal the full read. By
+    week, the span starts on Monday 23 December: its digests start with December's (by
+    month, it starts on 1 December; else with the quarter before, on 1 October)."""
     store, config = TinyStore(home), config_of(home)
     for _ in range(2):
         data = same(store, config, QUARTER, by=by, **filters)
-        if by == "week":  # its span starts on a Monday in December: no month to keep
-            assert data.digest is None
-        else:
-            assert data.digest is not None and data.digest.until == MARCH
-    assert (by == "week") != (home / digest.FOLDER / "2025-02.digest").is_file()
+        assert data.digest is not None and data.digest.until == MARCH
+        first = date(2024, 12, 1) if by in ("week", "month") else date(2024, 10, 1)
+        assert data.digest.start == first
+    assert (home / digest.FOLDER / "2025-02.digest").is_file()
+
+
+def test_a_range_of_days_starting_mid_month(home: Path) -> None:
+    """11 January to 20 February, compared with the 41 days before: from 1 December."""
+    store, config = TinyStore(home), config_of(home)
+    period = days_period(date(2025, 1, 11), date(2025, 2, 21))
+    data = same(store, config, period, by="programme")
+    assert data.digest is not None and data.digest.start == date(2024, 12, 1)
+
+
+def test_a_month_begun_before_the_span_is_not_kept_when_it_holds_a_far_stream(
+    home: Path,
+) -> None:
+    """11 February to 10 March compares with 14 January to 10 February, so its digests
+    begin with January's. A stream on 2 January of a broadcast on 20 January: a read
+    from 14 January (less the margin) does not see it, so neither may the digests."""
+    store, config = TinyStore(home), config_of(home)
+    period = days_period(date(2025, 2, 11), date(2025, 3, 11))
+    data = same(store, config, period, by="programme")
+    assert data.digest is not None and data.digest.start == date(2025, 1, 1)
+    item = next(b for b in store.broadcasts().values() if b.start.date() == date(2025, 1, 20))
+    early = _stream("facebook", "early", _at(date(2025, 1, 2), 8), broadcast_id=item.id)
+    add_streams(store, [early])
+    data = same(TinyStore(home), config, period, by="programme")
+    assert data.digest is None
 
 
 @pytest.mark.parametrize(
