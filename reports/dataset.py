@@ -40,10 +40,10 @@ from streamer.unplanned import is_unplanned_id
 
 GROUPS = ("programme", "platform", "district", "month", "week")
 # More than any two UTC offsets of one zone ever differ by (they span -12 h to +14 h).
-_OFFSET_SPAN = timedelta(days=2)
+OFFSET_SPAN = timedelta(days=2)
 # Far more than a stream starts from the broadcast it is matched to (``match_window``,
 # minutes) or from the other streams of its unplanned broadcast.
-_MATCH_SPAN = timedelta(days=7)
+MATCH_SPAN = timedelta(days=7)
 _NO_STREAMS: list[Stream] = []
 # Platform sets in the usual order: there are only a handful, and every entry asks.
 _PLATFORM_ORDERS: dict[frozenset[str], tuple[str, ...]] = {}
@@ -123,14 +123,14 @@ def report_span(
 
     For a summary, from the start of what it compares with (``compared_period``) to
     the period's end; a list of broadcasts or their adherence compares with nothing,
-    so from the period's start. In UTC, widened by ``_OFFSET_SPAN`` (the local days at
-    either end) and ``_MATCH_SPAN`` (streams matched to a broadcast start near it, and
+    so from the period's start. In UTC, widened by ``OFFSET_SPAN`` (the local days at
+    either end) and ``MATCH_SPAN`` (streams matched to a broadcast start near it, and
     an unplanned broadcast's streams start near each other).
     """
     first = compared_period(period, by).start if kind == "summary" else period.start
     low, _ = days_period(first, period.end).utc_bounds(tz)
     _, high = period.utc_bounds(tz)
-    margin = _OFFSET_SPAN + _MATCH_SPAN
+    margin = OFFSET_SPAN + MATCH_SPAN
     return low - margin, high + margin
 
 
@@ -209,8 +209,8 @@ def cut(entries: Sequence[Entry], period: Period, tz: ZoneInfo) -> list[Entry]:
     the entries near the period's ends are looked at one by one; those between are
     sliced out whole (a half-year summary cuts 20,000 entries twice)."""
     low, high = period.utc_bounds(tz)
-    near_low, near_high = low - _OFFSET_SPAN, high + _OFFSET_SPAN
-    sure_low, sure_high = low + _OFFSET_SPAN, high - _OFFSET_SPAN
+    near_low, near_high = low - OFFSET_SPAN, high + OFFSET_SPAN
+    sure_low, sure_high = low + OFFSET_SPAN, high - OFFSET_SPAN
     if sure_low >= sure_high:  # a period of a few days: every entry in it is near an end
         sure_low = sure_high = near_high
     a, b, c, d = (
@@ -472,13 +472,13 @@ def _order(entry: Entry) -> tuple[bool, datetime | None, str]:
 def _in_period(period: Period, tz: ZoneInfo) -> Callable[[datetime], bool]:
     """``period.contains`` for many moments: most are settled by comparing instants.
 
-    A moment more than ``_OFFSET_SPAN`` inside the period's UTC bounds is on one of
+    A moment more than ``OFFSET_SPAN`` inside the period's UTC bounds is on one of
     its local days, and one more than that outside is not, whatever the zone's
     offsets did in between; only those near a bound need the local date.
     """
     low, high = period.utc_bounds(tz)
-    sure_low, sure_high = low + _OFFSET_SPAN, high - _OFFSET_SPAN
-    near_low, near_high = low - _OFFSET_SPAN, high + _OFFSET_SPAN
+    sure_low, sure_high = low + OFFSET_SPAN, high - OFFSET_SPAN
+    near_low, near_high = low - OFFSET_SPAN, high + OFFSET_SPAN
 
     def inside(moment: datetime) -> bool:
         if sure_low <= moment < sure_high:

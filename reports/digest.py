@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from reports.dataset import (
-    _MATCH_SPAN,
-    _OFFSET_SPAN,
+    MATCH_SPAN,
+    OFFSET_SPAN,
     Dataset,
     Digested,
     Selector,
@@ -243,7 +243,7 @@ def verified(
         may_be_fresh: set[str] = set()
     else:
         fresh_low, fresh_high = _micro(fresh_span[0]), _micro(fresh_span[1])
-        may_be_fresh = _may_be_fresh(digests, fresh, _micro(until_utc - _OFFSET_SPAN))
+        may_be_fresh = _may_be_fresh(digests, fresh, _micro(until_utc - OFFSET_SPAN))
 
     def inside(owner: str, first: int | None, last: int | None) -> bool:
         if first is None or last is None:
@@ -284,7 +284,7 @@ def _starts_within(first: MonthDigest, covering: Period, config: Config) -> bool
     if first.month.start >= covering.start:
         return True
     start = covering.utc_bounds(config.tz)[0]
-    low, entries_from = _micro(start - _OFFSET_SPAN - _MATCH_SPAN), _micro(start - _OFFSET_SPAN)
+    low, entries_from = _micro(start - OFFSET_SPAN - MATCH_SPAN), _micro(start - OFFSET_SPAN)
     for owner in first.owners:
         earliest, _, hint = first.ranges.get(owner, (None, None, None))
         if earliest is not None and earliest < low and (hint is None or hint >= entries_from):
@@ -419,7 +419,7 @@ def _may_be_fresh(digests: Sequence[MonthDigest], fresh: Dataset, since: int) ->
         for owner, (_, _, hint) in digest.ranges.items():
             if hint is not None and hint >= since:
                 found.add(owner)
-    early = _moment_of(since) - _MATCH_SPAN
+    early = _moment_of(since) - MATCH_SPAN
     found |= {b.id for b in fresh.broadcasts.values() if b.start >= early}
     for stream in fresh.streams.values():
         began = stream_start(stream)

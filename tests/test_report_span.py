@@ -31,7 +31,7 @@ from streamer.tinyplan import INDEX_SUFFIX
 from streamer.tinystore import TinyStore
 
 MONTH = month_of(date(2025, 2, 1))
-MARGIN = timedelta(days=9)  # _OFFSET_SPAN + _MATCH_SPAN
+MARGIN = timedelta(days=9)  # OFFSET_SPAN + MATCH_SPAN
 
 
 @pytest.mark.parametrize("kind", ["broadcasts", "adherence"])
