@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench import generate, reports_scale
 from reports import digest
@@ -515,3 +517,67 @@ def test_programmes_fixture_is_what_the_world_was_made_with() -> None:
     """The channel constants above are programme region-00's (``bench.generate``)."""
     programme: Programme = generate.programmes()["region-00"]
     assert {c.key for c in programme.channels} == {f"youtube:{YT}", f"facebook:{FB}"}
+
+
+# -- changes drawn at random -------------------------------------------------------------
+
+
+def _far(days: int) -> st.SearchStrategy[int]:
+    """A shift of 10 to ``days`` days either way: beyond a window's margin."""
+    return st.integers(10, days).flatmap(lambda n: st.sampled_from((n, -n)))
+
+
+changes = st.lists(
+    st.one_of(
+        # a stream matched to a broadcast (n-th of the kept months' plan), days from it
+        st.tuples(st.just("matched"), st.integers(0, 10**6), _far(40)),
+        # an unplanned broadcast's two streams, days apart (from the n-th day of the span)
+        st.tuples(st.just("unplanned"), st.integers(0, 10**6), st.integers(0, 40)),
+        # a broadcast of the kept months moved some days
+        st.tuples(st.just("moved"), st.integers(0, 10**6), _far(40)),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(drawn=changes)
+def test_changes_drawn_at_random_give_the_full_reads_figures(
+    world: Path, tmp_path_factory: pytest.TempPathFactory, drawn: list[tuple[str, int, int]]
+) -> None:
+    """Streams far from their broadcast or from each other, broadcasts moved: made after
+    the digests were kept, the summaries through them are still the full read's."""
+    home = tmp_path_factory.mktemp("drawn") / "data"
+    shutil.copytree(world, home)
+    store, config = _built(home)
+    kept = [b for b in store.broadcasts().values() if b.start < _at(MARCH, 0)]
+    plan = sorted(kept, key=lambda b: (b.start, b.id))
+    for n, (kind, at, shift) in enumerate(drawn):
+        if kind == "matched":
+            item = plan[at % len(plan)]
+            start = item.start + timedelta(days=shift, minutes=3)
+            add_streams(store, [_stream("youtube", f"m{n}", start, broadcast_id=item.id)])
+        elif kind == "unplanned":
+            first = _at(date(2024, 12, 25) + timedelta(days=at % 105), 11)
+            add_streams(
+                store,
+                [
+                    _stream("youtube", f"p{n}", first, unplanned_id=f"u-drawn{n:03d}"),
+                    _stream(
+                        "facebook",
+                        f"q{n}",
+                        first + timedelta(days=shift),
+                        unplanned_id=f"u-drawn{n:03d}",
+                    ),
+                ],
+            )
+        else:
+            item = plan[at % len(plan)]
+            moved = dataclasses.replace(item, start=item.start + timedelta(days=shift))
+            store.change_plan(lambda current, moved=moved: [moved])
+            store.commit_cycle(CycleWrite(now=NOW))
+    for by in ("programme", "platform", "week"):
+        same(TinyStore(home), config, QUARTER, by=by)
