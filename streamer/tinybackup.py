@@ -22,7 +22,8 @@ whole copy. Then the linked tree is copied out at leisure.
 
 Either way the backup is built in a hidden sibling of the target and renamed to it
 when complete: a backup interrupted midway never looks like a finished one.
-Lock files, temp files of writes in flight and staging folders are left out.
+Lock files, temp files of writes in flight and staging folders are left out, and the
+folders the caller names (the CLI names the reports' digests, a cache rebuilt at will).
 """
 
 from __future__ import annotations
@@ -70,8 +71,11 @@ class Backup:
         )
 
 
-def backup(store: TinyStore, target: Path, say: Callable[[str], None]) -> Backup:
-    """Back up ``store``'s data folder to the new folder ``target`` (see the module)."""
+def backup(
+    store: TinyStore, target: Path, say: Callable[[str], None], leave: Collection[str] = ()
+) -> Backup:
+    """Back up ``store``'s data folder to the new folder ``target`` (see the module),
+    without its folders named in ``leave`` (caches: the reports' digests)."""
     source = store.data_dir.resolve()
     target = target.absolute()
     if target.exists():
@@ -85,12 +89,12 @@ def backup(store: TinyStore, target: Path, say: Callable[[str], None]) -> Backup
     staging: Path | None = None
     try:
         building.mkdir(mode=0o700)
-        files, size, locked = _held_snapshot(store, building)
+        files, size, locked = _held_snapshot(store, building, leave)
         if files is None:  # another filesystem: link inside the data folder, copy out after
             building.rmdir()
             staging = source / f"{STAGING}{os.getpid()}-{os.urandom(4).hex()}"
             staging.mkdir(mode=0o700)
-            files, size, locked = _held_snapshot(store, staging)
+            files, size, locked = _held_snapshot(store, staging, leave)
             assert files is not None  # the staging folder is on the data folder's filesystem
             say(f"copying {files} files ({_size(size)}) to {target.parent}")
             shutil.copytree(staging, building, copy_function=shutil.copy2)
@@ -104,19 +108,21 @@ def backup(store: TinyStore, target: Path, say: Callable[[str], None]) -> Backup
             shutil.rmtree(building, ignore_errors=True)
 
 
-def _held_snapshot(store: TinyStore, into: Path) -> tuple[int | None, int, float]:
+def _held_snapshot(
+    store: TinyStore, into: Path, leave: Collection[str]
+) -> tuple[int | None, int, float]:
     """``_snapshot`` of the store's folder under main's lock, and how long it was held."""
     began = monotonic()
     with store.writers_held():
-        files, size = _snapshot(store.data_dir.resolve(), into)
+        files, size = _snapshot(store.data_dir.resolve(), into, leave)
         return files, size, monotonic() - began
 
 
-def _snapshot(source: Path, into: Path) -> tuple[int | None, int]:
+def _snapshot(source: Path, into: Path, leave: Collection[str]) -> tuple[int | None, int]:
     """Link (tails: copy) every data file of ``source`` into ``into``, the tree kept;
     ``(None, 0)`` when ``into`` is on another filesystem (nothing left in it)."""
     files = size = 0
-    for path in _data_files(source):
+    for path in _data_files(source, leave):
         rel = path.relative_to(source)
         (into / rel.parent).mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
@@ -156,13 +162,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _data_files(source: Path) -> Iterator[Path]:
+def _data_files(source: Path, leave: Collection[str] = ()) -> Iterator[Path]:
     """The data folder's files, folders in name order: no lock files, no temp files of
-    writes in flight, no staging folders."""
+    writes in flight, no staging folders, none of the folders named in ``leave``."""
+    skipped = {LOCKS, *leave}
     for folder, subfolders, names in os.walk(source):
         here = Path(folder)
         if here == source:
-            subfolders[:] = [d for d in subfolders if d != LOCKS and not d.startswith(STAGING)]
+            subfolders[:] = [
+                d for d in subfolders if d not in skipped and not d.startswith(STAGING)
+            ]
         subfolders.sort()
         for name in sorted(names):
             if not name.endswith(".tmp"):

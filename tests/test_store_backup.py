@@ -247,3 +247,21 @@ def test_store_backup_from_the_config_and_what_it_refuses(
     missing = tmp_path / "typo"  # named by hand: no "yet", as it may never be one
     assert run(["store", "backup", "--from", str(missing), "--to", str(tmp_path / "e")]) == 2
     assert capsys.readouterr().err.strip().endswith(f"{missing} does not exist")
+
+
+def test_store_backup_leaves_the_reports_digests_out(
+    running: tuple[Path, generate.History], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``digests/`` is a cache of the summaries (rebuilt when missing): not backed up."""
+    from streamer.app.cli import run
+
+    data, _ = running
+    kept = data / "digests" / "2025-01.digest"
+    kept.parent.mkdir()
+    kept.write_bytes(b"a kept month")
+    before = fingerprint(data)
+    assert run(["store", "backup", "--from", str(data), "--to", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().out.startswith(f"backed up {len(before) - 1} files (")
+    assert not (tmp_path / "b" / "digests").exists()
+    assert fingerprint(tmp_path / "b") == {k: v for k, v in before.items() if "digests" not in k}
+    assert fingerprint(data) == before

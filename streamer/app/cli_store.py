@@ -94,6 +94,7 @@ def backup(app: App, target: Path, source: Path | None) -> None:
       streamer store backup --to /var/backups/streamer/$(date +%F)
     """
     from collectors.unsaved import FOLDER as UNSAVED
+    from reports.digest import FOLDER as DIGESTS
     from streamer.tinybackup import BadTarget, holds_nothing
     from streamer.tinybackup import backup as back_up
     from streamer.tinystore import MAIN, TinyStore
@@ -111,7 +112,7 @@ def backup(app: App, target: Path, source: Path | None) -> None:
         if not source.exists():  # the config's before any plan or cycle; --from's a typo
             later = " yet (nothing planned or collected)" if configured else ""
             raise UserError(f"store backup: {source} does not exist{later}")
-        if holds_nothing(source, also=(UNSAVED,)):  # the collectors' folder there too
+        if holds_nothing(source, also=(UNSAVED, DIGESTS)):  # collectors' and reports' too
             nothing = "holds nothing yet (nothing planned or collected)"
             raise UserError(f"store backup: {source} {nothing}")
         raise UserError(f"store backup: {source} is not a streamer data folder (no {MAIN})")
@@ -121,7 +122,7 @@ def backup(app: App, target: Path, source: Path | None) -> None:
         console.print(f"store backup: {line}", markup=False, highlight=False, soft_wrap=True)
 
     try:
-        result = back_up(TinyStore(source), target, say)
+        result = back_up(TinyStore(source), target, say, leave=(DIGESTS,))
     except BadTarget as exc:
         raise UserError(f"store backup: --to {target}: {exc}") from None
     make_console().print(result.line(), markup=False, highlight=False, soft_wrap=True)
