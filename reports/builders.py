@@ -20,6 +20,7 @@ from reports.dataset import (
     cut,
     gc_paused,
     group_key,
+    summary_days,
     within,
 )
 from reports.metrics import Entry, Totals, aggregate
@@ -97,7 +98,7 @@ def summarise(
     # compare with the previous period. One selection over both is cut into each.
     compared = compared_period(period, by)
     span = selector.select(
-        _covering(period, compared),
+        summary_days(period, by),
         programme=programme,
         platform=platform,
         per_platform=by == "platform",
@@ -439,11 +440,6 @@ def _calendar_keys(by: str, period: Period) -> list[str]:
 def _overlap(unit: Period, period: Period) -> Period:
     """The days of ``unit`` (a month or week row) that ``period`` holds."""
     return days_period(max(unit.start, period.start), min(unit.end, period.end))
-
-
-def _covering(first: Period, second: Period) -> Period:
-    """The days from the earlier start to the later end of two periods."""
-    return days_period(min(first.start, second.start), max(first.end, second.end))
 
 
 def _calendar_of(by: str, day: date) -> Period:

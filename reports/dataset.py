@@ -97,9 +97,8 @@ class Dataset:
 @dataclass(frozen=True, slots=True)
 class Digested:
     """The entries of closed months, kept by ``reports.digest``: a dataset that has
-    them holds records only for the days from ``until`` (a local day; ``until_utc``
-    its first instant), and ``Selector.select`` takes the days from ``start`` to
-    ``until`` from here.
+    them holds records only for the days from ``until`` (a local day), and
+    ``Selector.select`` takes the days from ``start`` to ``until`` from here.
 
     ``whole`` and ``per_platform()`` are what ``select`` gives for those months without
     filters (oldest first; the latter decoded when first asked for: only a report by
@@ -110,7 +109,6 @@ class Digested:
 
     start: date
     until: date
-    until_utc: datetime
     whole: Sequence[Entry]
     per_platform: Callable[[], Sequence[Entry]]
     gaps: Mapping[tuple[str, tuple[str, ...]], Mapping[str, Mapping[str, int]]]
@@ -132,6 +130,13 @@ def report_span(
     _, high = period.utc_bounds(tz)
     margin = OFFSET_SPAN + MATCH_SPAN
     return low - margin, high + margin
+
+
+def summary_days(period: Period, by: str) -> Period:
+    """The days a summary of ``period`` grouped ``by`` selects: those it compares with
+    (``compared_period``) and its own."""
+    compared = compared_period(period, by)
+    return days_period(min(period.start, compared.start), max(period.end, compared.end))
 
 
 def compared_period(period: Period, by: str) -> Period:
@@ -237,6 +242,10 @@ class Selector:
         self._stream_figures: dict[str, Figures] = {}
         self._combined: dict[str, Figures] = {}
         self._unplanned: dict[str, list[Stream]] | None = None
+        # The first instant not kept in a digest: entries before it are the digest's.
+        digest = data.digest
+        kept = None if digest is None else days_period(digest.until, digest.until)
+        self._kept_until = None if kept is None else kept.utc_bounds(tz)[0]
 
     def select(
         self,
@@ -270,6 +279,14 @@ class Selector:
             found += self._select(fresh, programme, platform, per_platform)
             found.sort(key=_order)  # stable: a broadcast's platforms keep their order
         return found
+
+    def kept_gaps(self, entry: Entry) -> Mapping[str, Mapping[str, int]] | None:
+        """The missed polls kept with ``entry`` when it comes from a digest (empty for
+        none; a kept entry is never provisional), ``None`` for one built from records."""
+        when, digest, until = entry.when, self.data.digest, self._kept_until
+        if digest is None or until is None or when is None or when >= until:
+            return None
+        return digest.gaps.get((entry.id, entry.platforms), {})
 
     def _select(
         self, period: Period, programme: str | None, platform: str | None, per_platform: bool

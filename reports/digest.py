@@ -38,6 +38,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,9 @@ from reports.dataset import (
     Digested,
     Selector,
     channel_programmes,
-    compared_period,
     gc_paused,
     report_span,
+    summary_days,
 )
 from reports.metrics import Entry, Figures
 from reports.periods import Period, days_period, month_of
@@ -137,7 +138,7 @@ def summary_dataset(
     """
     if folder is None:
         return Dataset.from_store(store, config, period, kind="summary", by=by)
-    covering = _covering(period, compared_period(period, by))
+    covering = summary_days(period, by)
     # Kept months start on a month's first day; a span starting later in the month (a
     # summary by week, a range of days) starts its digests with that month's.
     months = days_period(month_of(covering.start).start, covering.end)
@@ -222,17 +223,13 @@ def verified(
     # Each kept owner's window: most have entries in one month only, so a dict built in
     # C does; owners of two months (a broadcast's platforms either side of midnight)
     # are looked at in every window that has them.
+    windows = [(d, (_micro(d.window[0]), _micro(d.window[1]))) for d in digests]
     window_of: dict[str, tuple[int, int]] = {}
-    seen = 0
-    for digest in digests:
-        window_of.update(
-            dict.fromkeys(digest.owners, (_micro(digest.window[0]), _micro(digest.window[1])))
-        )
-        seen += len(digest.owners)
+    for digest, bounds in windows:
+        window_of.update(dict.fromkeys(digest.owners, bounds))
     shared: dict[str, list[tuple[int, int]]] = {}
-    if len(window_of) < seen:
-        for digest in digests:
-            bounds = (_micro(digest.window[0]), _micro(digest.window[1]))
+    if len(window_of) < sum(len(d.owners) for d in digests):
+        for digest, bounds in windows:
             for other in digests:
                 if other is not digest:
                     for owner in digest.owners & other.owners:
@@ -293,16 +290,14 @@ def _starts_within(first: MonthDigest, covering: Period, config: Config) -> bool
 
 
 def _kept_months(
-    store: Store, config: Config, covering: Period, folder: Path, now: datetime | None
+    store: Store, config: Config, months: Period, folder: Path, now: datetime | None
 ) -> list[MonthDigest]:
-    """The closed months at the start of ``covering``, each loaded or built (and kept),
-    up to the first that is not closed."""
+    """The closed months from the first of ``months`` (which starts on a month's first
+    day), each loaded or built (and kept), up to the first that is not closed."""
     kept: list[MonthDigest] = []
-    month = month_of(covering.start)
-    if month.start != covering.start:
-        return kept
+    month = month_of(months.start)
     stamp = _code_and_config(config)
-    while month.end <= covering.end:
+    while month.end <= months.end:
         window = month_window(month, config)
         if now is not None and window[1] + LAST_FINAL_POLL > now:
             break
@@ -323,16 +318,16 @@ def _kept_months(
 
 
 def _with_digests(
-    store: Store, config: Config, covering: Period, kept: Sequence[MonthDigest]
+    store: Store, config: Config, months: Period, kept: Sequence[MonthDigest]
 ) -> Dataset | None:
-    """The dataset of ``covering`` with ``kept`` months and a read of the rest, or
+    """The dataset of ``months`` with ``kept`` months and a read of the rest, or
     ``None`` when the two cannot be trusted to give what one read would."""
     until = kept[-1].month.end
     until_utc = days_period(until, until).utc_bounds(config.tz)[0]
     since = recorded_since(store)
     span: Window | None = None
-    if until < covering.end:
-        span = low, high = report_span(days_period(until, covering.end), config.tz, "broadcasts")
+    if until < months.end:
+        span = low, high = report_span(days_period(until, months.end), config.tz, "broadcasts")
         found = store.period_records(low, high)
         fresh = Dataset(
             found.broadcasts, found.streams, found.rollups, channel_programmes(config), since
@@ -341,17 +336,14 @@ def _with_digests(
         fresh = Dataset({}, {}, {}, channel_programmes(config), since)
     if not verified(kept, fresh, span, until_utc):
         return None
-    platform_entries: list[Entry] = []
 
+    @cache
     def per_platform() -> list[Entry]:
-        if not platform_entries:
-            platform_entries.extend(e for d in kept for e in d.per_platform())
-        return platform_entries
+        return [e for d in kept for e in d.per_platform()]
 
     digest = Digested(
         kept[0].month.start,
         until,
-        until_utc,
         [e for d in kept for e in d.whole],
         per_platform,
         {key: gaps for d in kept for key, gaps in d.gaps.items()},
@@ -430,10 +422,6 @@ def _may_be_fresh(digests: Sequence[MonthDigest], fresh: Dataset, since: int) ->
         if hint is not None and hint >= since:
             found.add(_owner(stream, fresh))
     return found
-
-
-def _covering(first: Period, second: Period) -> Period:
-    return days_period(min(first.start, second.start), max(first.end, second.end))
 
 
 # -- files ------------------------------------------------------------------------------

@@ -201,17 +201,13 @@ def row_quality(
     # Few streams miss polls: find those once rather than look at every rollup.
     gapped = {key for key, r in rollups.items() if r.gaps}
     by_broadcast = selector.by_broadcast()
-    digest = selector.data.digest
     for entries in per_row:
         count = 0
-        gaps: list[Gaps] = []
+        gaps: list[Mapping[str, Mapping[str, int]]] = []
         for entry in entries:
-            when = entry.when
-            if digest is not None and when is not None and when < digest.until_utc:
-                # A kept month's entry: its facts were kept with it (never provisional).
-                kept = digest.gaps.get((entry.id, entry.platforms))
-                if kept:
-                    gaps.append({p: dict(reasons) for p, reasons in kept.items()})
+            kept = selector.kept_gaps(entry)
+            if kept is not None:  # a kept month's entry: its facts were kept with it
+                gaps.append(kept)
                 continue
             streams = entry_streams(selector, entry, by_broadcast)
             if gapped and any(s.key in gapped for s in streams):

@@ -56,13 +56,16 @@ _MATCHED_PLAN = "SELECT doc_text FROM broadcasts WHERE id = ANY(%s) ORDER BY arc
 # The rollups of the streams started in the span, and the combined rollups of the
 # broadcasts planned in it, of those the streams are matched to and of their unplanned
 # ones (a superset: ``period_of`` picks its own, and no list of 25,000 keys is sent).
-_PERIOD_ROLLUPS = (
-    "WITH s AS (SELECT key, broadcast_id, doc->>'unplanned_id' AS unplanned FROM streams"
-    f" WHERE {_STARTED}), wanted AS (SELECT key FROM s"
+_WANTED = (
+    "wanted AS (SELECT key FROM s"
     " UNION SELECT %(prefix)s || broadcast_id FROM s WHERE broadcast_id IS NOT NULL"
     " UNION SELECT %(prefix)s || unplanned FROM s WHERE unplanned IS NOT NULL"
     " UNION SELECT %(prefix)s || id FROM broadcasts"
     " WHERE start_at >= %(start)s AND start_at < %(end)s)"
+)
+_PERIOD_ROLLUPS = (
+    "WITH s AS (SELECT key, broadcast_id, doc->>'unplanned_id' AS unplanned FROM streams"
+    f" WHERE {_STARTED}), {_WANTED}"
     " SELECT key, doc_text FROM rollups JOIN wanted USING (key) ORDER BY archived, seq"
 )
 
@@ -73,11 +76,7 @@ _PERIOD_ROLLUPS = (
 _XMIN = "count(*) || '/' || coalesce(max({}.xmin::text::bigint), 0)"
 _WINDOW_MARK = (
     "WITH s AS (SELECT key, broadcast_id, doc->>'unplanned_id' AS unplanned, xmin"
-    f" FROM streams WHERE {_STARTED}), wanted AS (SELECT key FROM s"
-    " UNION SELECT %(prefix)s || broadcast_id FROM s WHERE broadcast_id IS NOT NULL"
-    " UNION SELECT %(prefix)s || unplanned FROM s WHERE unplanned IS NOT NULL"
-    " UNION SELECT %(prefix)s || id FROM broadcasts"
-    " WHERE start_at >= %(start)s AND start_at < %(end)s)"
+    f" FROM streams WHERE {_STARTED}), {_WANTED}"
     " SELECT current_database(), (SELECT oid FROM pg_database"
     " WHERE datname = current_database()),"
     f" (SELECT {_XMIN.format('b')} FROM broadcasts b"

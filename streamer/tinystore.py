@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import orjson
 from tinydb import TinyDB
@@ -859,14 +859,15 @@ class TinyStore:
             found[rel] = index or self._write_index(rel, self._parsed(rel))
         return found
 
-    def _write_index(self, rel: str, data: Data) -> MonthIndex:
-        """Save the plan index of month archive ``rel`` as it is now (its lock held).
+    def _write_index(self, rel: str, data: Data, source: Stamp | None = None) -> MonthIndex:
+        """Save the plan index of month archive ``rel`` as it is now (its lock held), or
+        as the version ``source`` that ``data`` was parsed from.
 
         Without fsync: an index is rebuilt from its archive whenever it does not describe
         the archive's current version, so losing it costs one parse, never a record.
         """
         index = MonthIndex.of(data)
-        source = stamp(self.data_dir / rel)
+        source = source or stamp(self.data_dir / rel)
         if source is not None:
             storage = AtomicJSONStorage(self.data_dir / index_rel(rel), fsync=False)
             with suppress(StoreError):  # only a cache: the next reader rebuilds it
@@ -882,9 +883,7 @@ class TinyStore:
         before = stamp(self.data_dir / rel)
         data = self._parsed(rel)
         if before is not None and before == stamp(self.data_dir / rel):
-            storage = AtomicJSONStorage(self.data_dir / index_rel(rel), fsync=False)
-            with suppress(StoreError, OSError):
-                storage.write(MonthIndex.of(data).to_doc(before))
+            self._write_index(rel, data, before)
         return data
 
     def _archived_plan(self, rel: str) -> dict[str, Broadcast]:
@@ -974,12 +973,12 @@ class _MainReach:
         orphans = sorted(
             (doc["key"], doc) for doc in main.get("rollups", {}).values() if doc["key"] not in owned
         )
-        text = orjson.dumps(orphans, option=orjson.OPT_SORT_KEYS)
+        dumped = orjson.dumps(orphans, option=orjson.OPT_SORT_KEYS)
         return cls(
-            sorted(str(text) for text in texts if text is not None),
+            sorted(text for text in texts if _in_stored_shape(text)),
             {doc["id"] for doc in plan},
-            any(_may_fall_in(text, "", "") for text in texts),
-            f"{len(orphans)}:{len(text)}:{zlib.crc32(text)}:{zlib.adler32(text)}",
+            not all(_in_stored_shape(text) for text in texts),
+            f"{len(orphans)}:{len(dumped)}:{zlib.crc32(dumped)}:{zlib.adler32(dumped)}",
         )
 
     def starts_in(self, low: str, high: str) -> bool:
@@ -992,9 +991,13 @@ def _may_fall_in(text: object, low: str, high: str) -> bool:
     """Whether a stored time may fall in ``[low, high)`` (texts as ``to_iso`` writes
     them): false only for a text of that one shape (``2025-03-01T05:00:00Z``) outside
     them, as such texts order as their times do; anything else is decoded and judged."""
-    if type(text) is not str or len(text) != 20 or text[10] != "T" or text[19] != "Z":
-        return True
-    return low <= text < high
+    return not _in_stored_shape(text) or low <= text < high
+
+
+def _in_stored_shape(text: object) -> TypeGuard[str]:
+    """Whether ``text`` is a time as the store writes it (``2025-03-01T05:00:00Z``):
+    such texts order as their times do."""
+    return type(text) is str and len(text) == 20 and text[10] == "T" and text[19] == "Z"
 
 
 def _month_of(rel: str) -> int:
