@@ -312,15 +312,19 @@ class TinyStore:
             newest = max(days, default=None)
             # A day before the newest written keeps no tail (``streamer.tinyday``).
             past = self._tails_before(newest)
+            stale = self._archived_elsewhere(moves)
             # Partitions and archives before main, which records that a cycle happened
             # (next poll times, quota): after a crash in between, main says "not yet", the
             # replay skips the snapshots already saved, and a done stream is in its archive
             # before it leaves main. The other order would lose what main says is saved.
-            with self._locked(sorted({*days, *moves, *past})):
+            with self._locked(sorted({*days, *moves, *past, *stale})):
                 for rel, (snapshots, gaps) in days.items():
                     self._append_partition(rel, snapshots, gaps, newest=rel == newest)
                 for rel in past:
                     self._fold_day(rel, {}, None)
+                # Before the new copies: a crash in between leaves main's, which wins.
+                for rel, ids in stale.items():
+                    self._drop_plan(rel, ids)
                 for rel, tables in moves.items():
                     self._archive(rel, tables)
 
@@ -812,6 +816,41 @@ class TinyStore:
             append_tail(path, tables, fsync=self.fsync)
             return
         self._fold(rel, tables)
+
+    def _archived_elsewhere(
+        self, moves: Mapping[str, Mapping[str, list[Doc]]]
+    ) -> dict[str, set[str]]:
+        """The month archives holding an older copy of a broadcast that ``moves`` archives
+        in another month (edited, after it was archived, to start there), with those ids:
+        each broadcast is archived once, so a read of either month finds it as it is now.
+        Only months whose plan index may hold one of the ids are parsed (main's lock held:
+        no archive moves)."""
+        going = {
+            rel: {doc["id"] for doc in tables.get("broadcasts", ())}
+            for rel, tables in moves.items()
+        }
+        ids = set().union(*going.values())
+        if not ids:
+            return {}
+        indexes = self._plan_indexes()
+        stale: dict[str, set[str]] = {}
+        for rel in self._archive_files():
+            sought = ids - going.get(rel, set())
+            if sought and may_hold(indexes.get(rel), sought):
+                held = {doc["id"] for doc in self._parsed(rel).get("broadcasts", {}).values()}
+                if held & sought:
+                    stale[rel] = held & sought
+        return stale
+
+    def _drop_plan(self, rel: str, ids: set[str]) -> None:
+        """Remove month archive ``rel``'s copies of the broadcasts ``ids`` (its lock held);
+        broadcasts are never in a tail, so the archive alone is rewritten."""
+        with self._tables(rel) as db:
+            plan = db.table("broadcasts")
+            for doc_id in [doc_id for doc_id, doc in plan.items() if doc["id"] in ids]:
+                del plan[doc_id]
+                db.changed = True
+        self._write_index(rel, db.data)
 
     def _fold(self, rel: str, tables: Mapping[str, list[Doc]]) -> None:
         """Rewrite month archive ``rel`` with its tail's and ``tables``' documents, and

@@ -135,3 +135,37 @@ def test_a_broadcast_edited_after_it_was_archived_reads_as_edited(
     assert "b6" not in before_its_stream.broadcasts
     with_its_stream = TinyStore(data_dir).period_records(MARCH + 6 * DAY, MARCH + 7 * DAY)
     assert with_its_stream.broadcasts["b6"].start == MARCH + 50 * DAY  # where it is now
+
+
+@pytest.mark.parametrize("days", [50, -40], ids=["to-a-later-month", "to-an-earlier-month"])
+def test_a_broadcast_moved_to_another_month_is_archived_there_only(
+    march: TinyStore, data_dir: Path, days: int
+) -> None:
+    """Once a cycle archives a broadcast moved to another month, the old month's copy is
+    gone: a read of the old month alone finds it where it is now (its stream is still
+    the old month's), the old window's mark changes, and every read of the plan has it
+    where it is now, whichever month is the later (the later month's copy won before,
+    even when it was the old)."""
+    import dataclasses
+
+    january = MARCH - 2 * 31 * DAY  # the archive's month before, for a broadcast moved early
+    other = TinyStore(data_dir)
+    other.change_plan(lambda plan: [dataclasses.replace(planned(40), start=january)])
+    other.commit_cycle(CycleWrite(now=MARCH + 60 * DAY))
+    window = (MARCH, MARCH + 31 * DAY)
+    mark = TinyStore(data_dir).window_mark(*window)
+    assert mark is not None
+    moved = dataclasses.replace(planned(6), start=planned(6).start + days * DAY)
+    march.change_plan(lambda plan: [moved])
+    march.commit_cycle(CycleWrite(now=MARCH + 120 * DAY))
+    fresh = TinyStore(data_dir)
+    held = orjson.loads((data_dir / MONTH).read_bytes())["broadcasts"].values()
+    assert "b6" not in {doc["id"] for doc in held}
+    # Its stream is still March's: the read looks its broadcast up where it is now.
+    assert fresh.period_records(*window).broadcasts["b6"].start == moved.start
+    assert fresh.window_mark(*window) not in (None, mark)
+    assert fresh.broadcasts()["b6"].start == moved.start
+    assert fresh.broadcast("b6") == moved
+    assert fresh.broadcasts_between(None, None)["b6"].start == moved.start
+    near = fresh.period_records(moved.start - DAY, moved.start + DAY)
+    assert near.broadcasts["b6"].start == moved.start
