@@ -12,7 +12,7 @@ the table may be wider than the terminal.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -146,14 +146,8 @@ class Column:
     @property
     def natural(self) -> int:
         """The widest cell line: the width that shows every cell on one line."""
-        widest = 1
-        for cell in self.cells:
-            text = cell if isinstance(cell, str) else cell.plain
-            if "\n" in text:
-                widest = max(widest, *(len(line) for line in text.split("\n")))
-            elif len(text) > widest:
-                widest = len(text)
-        return widest
+        lines = "\n".join(plains(self.cells)).split("\n")  # every cell's lines
+        return max(1, max(map(len, lines)))
 
     @property
     def longest_word(self) -> int:
@@ -255,6 +249,11 @@ def as_text(cell: Cell) -> Text:
 def plain(cell: Cell) -> str:
     """A cell's text without its styles."""
     return cell if isinstance(cell, str) else cell.plain
+
+
+def plains(cells: Iterable[Cell]) -> list[str]:
+    """``plain`` of each cell (a long table's columns hold tens of thousands)."""
+    return [c if isinstance(c, str) else c.plain for c in cells]
 
 
 def shorten(text: Cell, width: int, lines: int = WRAP_LINES) -> Cell:

@@ -25,7 +25,7 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.text import Text
 
-from reports.layout import GAP, Cell, Fitted, build_table, plain, shorten
+from reports.layout import GAP, Cell, Fitted, build_table, plain, plains, shorten
 
 LONG_ROWS = 200  # below this many rows rich's own table is fast enough
 
@@ -93,6 +93,8 @@ def _columns(fitted: Fitted) -> list[list[_Cell]] | None:
 def _cell_lines(cells: Sequence[Cell], size: int) -> list[_Cell] | None:
     """Each of a column's cells: itself when one line, else its lines (a list);
     ``None`` if one does not fit as it is."""
+    if _plain_column_fits(cells, size):  # figures and statuses: checked in one pass
+        return list(cells)
     out: list[_Cell] = []
     append = out.append
     for cell in cells:
@@ -114,6 +116,19 @@ def _cell_lines(cells: Sequence[Cell], size: int) -> list[_Cell] | None:
     return out
 
 
+def _plain_column_fits(cells: Sequence[Cell], size: int) -> bool:
+    """Whether every cell is one line of at most ``size`` characters, each one column
+    wide, without a tab: then each cell is its own line, as ``_cell_lines`` would find
+    one by one (``False`` says nothing)."""
+    texts = plains(cells)
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1 or max(map(len, texts), default=0) > size:
+        return False
+    if joined.isascii():
+        return "\t" not in joined
+    return all(ch.isascii() or cell_len(ch) == 1 for ch in set(joined)) and "\t" not in joined
+
+
 def _plain_fits(text: str, size: int) -> bool:
     """Whether rich would show ``text`` unchanged in a cell ``size`` wide."""
     if len(text) > size or "\t" in text:
@@ -124,32 +139,54 @@ def _plain_fits(text: str, size: int) -> bool:
 def _plain_rows(columns: list[list[_Cell]], widths: list[int], numeric: list[bool]) -> str:
     """Every row's lines as one text, for a console that shows no styles.
 
-    Cells are justified a column at a time; a row whose cells are all one line
-    (nearly every row) is then a single join."""
+    Worked a column at a time: each column's cells justified at once, then every row's
+    first line joined, then the further lines of the rows that have them."""
     justified: list[list[str | list[str]]] = []
-    tall: set[int] = set()  # rows with a cell of more than one line
-    for cells, size, right in zip(columns, widths, numeric, strict=True):
-        justified.append(
-            [
-                _justified(c, size, right) if isinstance(c, str) else _lines(c, size, right)
-                for c in cells
-            ]
-        )
-        tall.update(row for row, c in enumerate(cells) if isinstance(c, list))
-    gap = " " * GAP
-    blank = [" " * size for size in widths]
-    out: list[str] = []
-    for index, row in enumerate(zip(*justified, strict=True)):
-        if index not in tall:
-            out.append(f" {gap.join(row)} \n")  # type: ignore[arg-type]  # all str here
+    firsts: list[list[str]] = []
+    heights = [1] * (len(columns[0]) if columns else 0)
+    for column, size, right in zip(columns, widths, numeric, strict=True):
+        # Styles show nothing here: a cell of one line is its text.
+        cells = [c.plain if isinstance(c, Text) else c for c in column]
+        if all(isinstance(c, str) for c in cells):  # most columns: no call per cell
+            done: list[str] = (
+                [c.rstrip().rjust(size) for c in cells]  # type: ignore[union-attr]
+                if right
+                else [c.ljust(size) for c in cells]  # type: ignore[union-attr]
+            )
+            justified.append(done)  # type: ignore[arg-type]
+            firsts.append(done)
             continue
-        cells_lines = [c if isinstance(c, list) else [c] for c in row]
-        for line in range(max(len(cell) for cell in cells_lines)):
+        mixed = [
+            _justified(c, size, right) if isinstance(c, str) else _lines(c, size, right)
+            for c in cells
+        ]
+        for row, cell in enumerate(mixed):
+            if isinstance(cell, list) and len(cell) > heights[row]:
+                heights[row] = len(cell)
+        justified.append(mixed)
+        firsts.append([c if isinstance(c, str) else c[0] for c in mixed])
+    gap = " " * GAP
+    first = [f" {gap.join(parts)} \n" for parts in zip(*firsts, strict=True)]
+    if max(heights, default=1) == 1:  # nearly every long table: one line a row
+        return "".join(first)
+    blanks = [" " * size for size in widths]
+    out: list[str] = []
+    for row, (line, height) in enumerate(zip(first, heights, strict=True)):
+        out.append(line)
+        for level in range(1, height):
             parts = [
-                c[line] if line < len(c) else b for c, b in zip(cells_lines, blank, strict=True)
+                _level(cells[row], level, blank)
+                for cells, blank in zip(justified, blanks, strict=True)
             ]
             out.append(f" {gap.join(parts)} \n")
     return "".join(out)
+
+
+def _level(cell: str | list[str], level: int, blank: str) -> str:
+    """Line ``level`` (from the second) of a justified cell, blank past its last."""
+    if isinstance(cell, str):
+        return blank
+    return cell[level] if level < len(cell) else blank
 
 
 def _lines(cell: Text | list[Cell], size: int, right: bool) -> str | list[str]:
