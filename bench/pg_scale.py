@@ -50,7 +50,7 @@ from bench.rows import row as _row
 from bench.rows import show
 from bench.store_scale import StreamerCycles, cycle
 from reports.dataset import Dataset
-from reports.digest import summary_dataset
+from reports.digest import digested_dataset
 from streamer.clock import ScaledClock, monotonic
 from streamer.pgcopy import copy_folder
 from streamer.pgstore import PgStore
@@ -128,7 +128,7 @@ def _report(store: DayStore, folder: Path, digests: Path | None = None) -> float
     if digests is None:
         data = Dataset.from_store(store, config, _period(config))
     else:
-        data = summary_dataset(store, config, _period(config), folder=digests)
+        data = digested_dataset(store, config, _period(config), folder=digests)
     _summary(data, config)
     return monotonic() - began
 

@@ -6,10 +6,9 @@ history: 1.1 million snapshots, 11,000 streams). Timed, interleaved, median of
 ``RUNS`` wall-clock runs of each process (output to /dev/null):
 
 - ``streamer report summary|broadcasts|adherence --period 2025-H1`` (the installed
-  console script, a fresh interpreter each run); the summary twice: with
-  ``--no-digests`` (every record of its span read, as these rows always measured) and as
-  a user runs it, through the digests of closed months the warm-up run kept
-  (``reports.digest``);
+  console script, a fresh interpreter each run); each twice: with ``--no-digests``
+  (every record of its span read, as these rows always measured) and as a user runs
+  it, through the digests of closed months the warm-up run kept (``reports.digest``);
 - the same three commands a year into the service: ``--period 2025-H2`` on 365 days of
   ``bench.generate`` history (1.8 million snapshots in the half-year). A summary
   compares with the half-year before, so it reads both; a list reads its own;
@@ -247,7 +246,7 @@ def run() -> list[dict[str, Any]]:
         for name in COMMANDS:
             argv[f"year {name}"] = [streamer, "--config", later_config, "report", name,
                                     "--period", LATER_PERIOD]  # fmt: skip
-        for name in ("summary", "year summary"):  # the rows' full read; then with digests
+        for name in [*COMMANDS, *(f"year {c}" for c in COMMANDS)]:  # full read; with digests
             argv[f"{name} digests"] = argv[name]
             argv[name] = [*argv[name], "--no-digests"]
         argv["imports"] = [sys.executable, "-c", "import streamer.app.cli_root"]
@@ -275,14 +274,14 @@ def run() -> list[dict[str, Any]]:
              median[f"year {name}"] < 0.5)
         for name in COMMANDS
     ]  # fmt: skip
-    for name, label in (
-        ("summary", f"--period {PERIOD}"),
-        ("year summary", f"--period {LATER_PERIOD}, a year in"),
-    ):
+    for command, name, label in [
+        *((c, c, f"--period {PERIOD}") for c in COMMANDS),
+        *((c, f"year {c}", f"--period {LATER_PERIOD}, a year in") for c in COMMANDS),
+    ]:
         kept = median[f"{name} digests"]
         rows += [
             _row(
-                f"report summary {label}, through digests of closed months (kept by an "
+                f"report {command} {label}, through digests of closed months (kept by an "
                 "earlier run), whole process (median)",
                 kept,
                 "s",
@@ -290,7 +289,7 @@ def run() -> list[dict[str, Any]]:
                 kept < 0.5,
             ),
             _row(
-                f"report summary {label}: with digests / --no-digests",
+                f"report {command} {label}: with digests / --no-digests",
                 kept / median[name],
                 "x",
                 "printed",

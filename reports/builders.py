@@ -36,15 +36,13 @@ from reports.periods import (
     week_of,
 )
 from reports.quality import (
-    entry_streams,
     gap_notes,
     gap_polls,
-    is_final,
     low_platform_notes,
     merge_gaps,
-    platform_coverage,
     row_quality,
-    stream_gaps,
+    second_streams,
+    stream_facts,
 )
 from reports.report import (
     ADHERENCE_COLUMNS,
@@ -60,9 +58,7 @@ from reports.report import (
     summary_columns,
 )
 from streamer.errors import UserError
-from streamer.models import Stream
 from streamer.platforms import in_order
-from streamer.simulcast import overlap
 
 KINDS = ("summary", "broadcasts", "adherence")
 LATE_START_MIN = 5.0  # a start more than this many minutes after the plan is late
@@ -160,13 +156,14 @@ def list_broadcasts(
     """
     selector = Selector(data, tz)
     entries = selector.select(period, programme=programme, platform=platform)
+    by_broadcast = selector.by_broadcast()
     rows, row_gaps, row_platforms = [], [], []
     for entry in entries:
         row = _broadcast_row(entry, tz)
-        streams = entry_streams(selector, entry)
-        gaps = merge_gaps([stream_gaps(selector, streams)])
-        coverage = platform_coverage(selector, streams)
-        row["final"] = is_final(entry, streams)
+        facts = stream_facts(selector, entry, by_broadcast)
+        gaps = merge_gaps([facts.gaps])
+        coverage = facts.coverage
+        row["final"] = facts.final
         row["gap_polls"] = gap_polls(gaps)
         row["min_platform_coverage_pct"] = rounded(min(coverage.values(), default=None))
         rows.append(row)
@@ -205,7 +202,10 @@ def adherence(
     apart)."""
     selector = Selector(data, tz)
     entries = selector.select(period, programme=programme, platform=platform)
-    second = _second_streams(data, [e.id for e in entries if e.status == "unplanned"])
+    unplanned = [e for e in entries if e.status == "unplanned"]
+    # Kept entries' flags were kept with them; the rest are found in the records.
+    kept = {e.id for e in unplanned if selector.is_kept(e)} & selector.kept_second_streams()
+    second = kept | second_streams(data, [e.id for e in unplanned if not selector.is_kept(e)])
     rows = [_adherence_row(e, tz, e.id in second) for e in entries]
     row_gaps = row_quality(selector, [[e] for e in entries], tz, ()).gaps
     counts: dict[str, int] = defaultdict(int)
@@ -357,25 +357,6 @@ def _broadcast_row(entry: Entry, tz: ZoneInfo) -> Row:
         "avg_concurrent": rounded(f.avg_concurrent),
         "viewer_minutes": rounded(f.viewer_minutes),
         "coverage_pct": rounded(f.coverage_pct),
-    }
-
-
-def _second_streams(data: Dataset, unplanned: Sequence[str]) -> set[str]:
-    """Those of the ``unplanned`` broadcast ids (or lone stream keys) with a stream that
-    overlaps a matched stream on its channel."""
-    if not unplanned:
-        return set()
-    matched: defaultdict[str, list[Stream]] = defaultdict(list)
-    extras: defaultdict[str, list[Stream]] = defaultdict(list)
-    for stream in data.streams.values():
-        if stream.broadcast_id in data.broadcasts:
-            matched[stream.channel_key].append(stream)
-        else:
-            extras[stream.unplanned_id or stream.key].append(stream)
-    return {
-        group_id
-        for group_id in unplanned
-        if any(overlap(x, m) for x in extras[group_id] for m in matched[x.channel_key])
     }
 
 

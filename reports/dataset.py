@@ -45,6 +45,8 @@ OFFSET_SPAN = timedelta(days=2)
 # minutes) or from the other streams of its unplanned broadcast.
 MATCH_SPAN = timedelta(days=7)
 _NO_STREAMS: list[Stream] = []
+_NO_GAPS: Mapping[str, Mapping[str, int]] = {}
+_NO_COVERAGE: Mapping[str, float] = {}
 # Platform sets in the usual order: there are only a handful, and every entry asks.
 _PLATFORM_ORDERS: dict[frozenset[str], tuple[str, ...]] = {}
 
@@ -104,7 +106,9 @@ class Digested:
     filters (oldest first; the latter decoded when first asked for: only a report by
     platform needs it); ``gaps`` the missed polls of each entry's streams by
     ``(id, platforms)``, for entries that missed any (``reports.quality``). None of
-    them is provisional: a month is kept only once all of it is final.
+    them is provisional: a month is kept only once all of it is final. ``lists()``
+    gives what the lists of broadcasts ask of the kept entries' streams besides
+    (decoded when first asked for: a summary never does).
     """
 
     start: date
@@ -112,6 +116,32 @@ class Digested:
     whole: Sequence[Entry]
     per_platform: Callable[[], Sequence[Entry]]
     gaps: Mapping[tuple[str, tuple[str, ...]], Mapping[str, Mapping[str, int]]]
+    lists: Callable[[], ListFacts]
+
+
+@dataclass(frozen=True, slots=True)
+class ListFacts:
+    """What the lists of broadcasts ask of kept entries' streams (``reports.quality``),
+    by ``(id, platforms)`` of the whole and per-platform entries: each one's coverage
+    per platform that reports viewers (``platform_coverage``; missing: none), those
+    not final by ``(id, platforms, status)`` (a broadcast without a stream still
+    ``planned``), and the ids of the unplanned entries that were a second stream
+    (``second_streams``).
+    """
+
+    coverage: Mapping[tuple[str, tuple[str, ...]], Mapping[str, float]]
+    unsettled: frozenset[tuple[str, tuple[str, ...], str]]
+    second_streams: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamFacts:
+    """What an entry's streams say of its figures (``reports.quality.stream_facts``):
+    missed polls by platform, coverage per platform, whether final."""
+
+    gaps: Mapping[str, Mapping[str, int]]
+    coverage: Mapping[str, float]
+    final: bool
 
 
 def report_span(
@@ -283,10 +313,34 @@ class Selector:
     def kept_gaps(self, entry: Entry) -> Mapping[str, Mapping[str, int]] | None:
         """The missed polls kept with ``entry`` when it comes from a digest (empty for
         none; a kept entry is never provisional), ``None`` for one built from records."""
-        when, digest, until = entry.when, self.data.digest, self._kept_until
-        if digest is None or until is None or when is None or when >= until:
+        digest = self.data.digest
+        if digest is None or not self.is_kept(entry):
             return None
-        return digest.gaps.get((entry.id, entry.platforms), {})
+        return digest.gaps.get((entry.id, entry.platforms), _NO_GAPS)
+
+    def kept_facts(self, entry: Entry) -> StreamFacts | None:
+        """All that was kept of ``entry``'s streams when it comes from a digest (what
+        ``reports.quality`` would find in them), ``None`` for one built from records."""
+        digest = self.data.digest
+        if digest is None or not self.is_kept(entry):
+            return None
+        key = (entry.id, entry.platforms)
+        lists = digest.lists()
+        return StreamFacts(
+            digest.gaps.get(key, _NO_GAPS),
+            lists.coverage.get(key, _NO_COVERAGE),
+            (*key, entry.status) not in lists.unsettled,
+        )
+
+    def kept_second_streams(self) -> frozenset[str]:
+        """The kept unplanned entries that were a second stream (``ListFacts``)."""
+        digest = self.data.digest
+        return frozenset() if digest is None else digest.lists().second_streams
+
+    def is_kept(self, entry: Entry) -> bool:
+        """Whether ``entry`` comes from the digest (it falls before its first unkept instant)."""
+        when, until = entry.when, self._kept_until
+        return until is not None and when is not None and when < until
 
     def _select(
         self, period: Period, programme: str | None, platform: str | None, per_platform: bool

@@ -23,9 +23,10 @@ is in docs/digest-design.md. In short:
   its streams' starts in the window for this. Anything else: the report reads every
   record, as it would without digests.
 
-Digests are a cache, never the store of record: a file that cannot be read or written
-is ignored, and deleting the folder is always safe. Only summaries use them (lists show
-each stream's details, and cost more to draw than to read).
+Summaries and the two lists (broadcasts, adherence) read through them: a kept month
+also holds what the lists ask of its entries' streams (``ListFacts``). Digests are a
+cache, never the store of record: a file that cannot be read or written is ignored, and
+deleting the folder is always safe.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from reports.dataset import (
     OFFSET_SPAN,
     Dataset,
     Digested,
+    ListFacts,
     Selector,
     channel_programmes,
     gc_paused,
@@ -55,7 +57,15 @@ from reports.dataset import (
 )
 from reports.metrics import Entry, Figures
 from reports.periods import Period, days_period, month_of
-from reports.quality import LAST_FINAL_POLL, entry_streams, is_provisional, stream_gaps
+from reports.quality import (
+    LAST_FINAL_POLL,
+    entry_streams,
+    is_final,
+    is_provisional,
+    platform_coverage,
+    second_streams,
+    stream_gaps,
+)
 from streamer.config import Config
 from streamer.fastbuild import builder
 from streamer.files import replace_file
@@ -64,7 +74,9 @@ from streamer.models import Stream
 from streamer.store import Store, stream_start
 
 FOLDER = "digests"
-FORMAT = 1
+FORMAT = 2
+# The kinds of report that read through digests (``reports.builders.KINDS``: all).
+KINDS = ("summary", "broadcasts", "adherence")
 SUFFIX = ".digest"
 # The modules whose code decides what a month's entries and facts are: a change to any
 # of them (an upgrade) makes every digest stale.
@@ -87,9 +99,10 @@ _build_entry = builder(Entry)
 _build_figures = builder(Figures)
 _NOTHING_UNREPORTED: frozenset[tuple[str, str]] = frozenset()
 
-# A file: the length of its first part (format, stamps, whole entries and facts), that
-# part, and the per-platform entries, which only a report by platform reads.
-_SIZE = struct.Struct("<Q")
+# A file: the lengths of its first two parts; the first (format, stamps, whole entries
+# and facts), the per-platform entries, which only a report by platform or on one
+# platform reads, and the lists' facts, which only a list reads.
+_SIZES = struct.Struct("<QQ")
 
 Window = tuple[datetime, datetime]
 # Owner id → first and last start of its streams in a window, and its entry hint (µs).
@@ -101,7 +114,8 @@ class MonthDigest:
     """One closed month: its entries, their missed polls, and its owners' stream spans.
 
     ``owners`` are the ids of its entries (broadcasts, unplanned broadcasts, lone
-    streams) of either kind; its per-platform entries are decoded on first use.
+    streams) of either kind; its per-platform entries and its lists' facts are
+    decoded on first use.
     """
 
     month: Period
@@ -111,7 +125,9 @@ class MonthDigest:
     ranges: Ranges
     owners: frozenset[str]
     _per_platform: list[Entry] | None = None
+    _lists: ListFacts | None = None
     _stored: Sequence[tuple[Any, ...]] = ()
+    _stored_lists: tuple[Any, ...] = ((), (), ())
 
     def per_platform(self) -> list[Entry]:
         """The month's entries one per platform (``select(..., per_platform=True)``)."""
@@ -119,26 +135,40 @@ class MonthDigest:
             self._per_platform = [_entry(item) for item in self._stored]
         return self._per_platform
 
+    def lists(self) -> ListFacts:
+        """What the lists ask of the month's entries' streams (``ListFacts``)."""
+        if self._lists is None:
+            coverage, unsettled, second = self._stored_lists
+            self._lists = ListFacts(
+                {(key, platforms): dict(found) for key, platforms, found in coverage},
+                frozenset(unsettled),
+                frozenset(second),
+            )
+        return self._lists
 
-def summary_dataset(
+
+def digested_dataset(
     store: Store,
     config: Config,
     period: Period,
     *,
+    kind: str = "summary",
     by: str = "programme",
     folder: Path | None = None,
     now: datetime | None = None,
 ) -> Dataset:
-    """What a summary of ``period`` grouped ``by`` reads: the kept months of its span
-    from ``folder`` (built and kept there when missing or stale) and the records of
-    the rest, or every record of its span when no month can be kept or a check fails.
+    """What a report of ``kind`` on ``period`` (a summary: grouped ``by``) reads: the
+    kept months of its span from ``folder`` (built and kept there when missing or
+    stale) and the records of the rest, or every record of its span when no month can
+    be kept or a check fails.
 
     ``now`` says which months can be closed (their window and the week of final polls
     after it are past; ``None``: any). ``folder`` ``None``: no digests at all.
     """
-    if folder is None:
-        return Dataset.from_store(store, config, period, kind="summary", by=by)
-    covering = summary_days(period, by)
+    if folder is None or kind not in KINDS:
+        return Dataset.from_store(store, config, period, kind=kind, by=by)
+    # A summary selects the days it compares with too; a list only its period's.
+    covering = summary_days(period, by) if kind == "summary" else period
     # Kept months start on a month's first day; a span starting later in the month (a
     # summary by week, a range of days) starts its digests with that month's.
     months = days_period(month_of(covering.start).start, covering.end)
@@ -148,7 +178,7 @@ def summary_dataset(
             found = _with_digests(store, config, months, kept)
             if found is not None:
                 return found
-    return Dataset.from_store(store, config, period, kind="summary", by=by)
+    return Dataset.from_store(store, config, period, kind=kind, by=by)
 
 
 def report_dataset(
@@ -161,13 +191,11 @@ def report_dataset(
     now: datetime | None = None,
     digests: bool = True,
 ) -> Dataset:
-    """What a report of ``kind`` on ``period`` reads: a summary's through the digests
-    kept in the config's data folder (``summary_dataset``) unless ``digests`` is off,
-    any other report's from the store (``Dataset.from_store``)."""
-    if kind != "summary" or not digests:
-        return Dataset.from_store(store, config, period, kind=kind, by=by)
-    folder = config.data_dir / FOLDER
-    return summary_dataset(store, config, period, by=by, folder=folder, now=now)
+    """What a report of ``kind`` on ``period`` reads: through the digests kept in the
+    config's data folder (``digested_dataset``) unless ``digests`` is off, else from
+    the store (``Dataset.from_store``)."""
+    folder = config.data_dir / FOLDER if digests else None
+    return digested_dataset(store, config, period, kind=kind, by=by, folder=folder, now=now)
 
 
 def month_window(month: Period, config: Config) -> Window:
@@ -195,16 +223,27 @@ def build(store: Store, config: Config, month: Period) -> MonthDigest | None:
     per_platform = selector.select(month, per_platform=True)
     by_broadcast = selector.by_broadcast()
     gaps: dict[tuple[str, tuple[str, ...]], dict[str, dict[str, int]]] = {}
+    coverage: dict[tuple[str, tuple[str, ...]], dict[str, float]] = {}
+    unsettled: set[tuple[str, tuple[str, ...], str]] = set()
     for entry in (*whole, *per_platform):
         streams = entry_streams(selector, entry, by_broadcast)
         if is_provisional(entry, streams):
             return None
+        # An entry of one platform has the key and the streams of that platform's entry.
+        key = (entry.id, entry.platforms)
         missed = stream_gaps(selector, streams)
         if missed:
-            gaps[(entry.id, entry.platforms)] = missed
+            gaps[key] = missed
+        covered = platform_coverage(selector, streams)
+        if covered:
+            coverage[key] = covered
+        if not is_final(entry, streams):  # the whole and one platform's may differ
+            unsettled.add((*key, entry.status))
+    second = second_streams(data, [e.id for e in whole if e.status == "unplanned"])
     ranges = _ranges(data)
     owners = frozenset(e.id for e in (*whole, *per_platform))
-    return MonthDigest(month, window, whole, gaps, ranges, owners, per_platform)
+    lists = ListFacts(coverage, frozenset(unsettled), frozenset(second))
+    return MonthDigest(month, window, whole, gaps, ranges, owners, per_platform, lists)
 
 
 def verified(
@@ -341,12 +380,22 @@ def _with_digests(
     def per_platform() -> list[Entry]:
         return [e for d in kept for e in d.per_platform()]
 
+    @cache
+    def lists() -> ListFacts:
+        facts = [d.lists() for d in kept]
+        return ListFacts(
+            {key: found for f in facts for key, found in f.coverage.items()},
+            frozenset().union(*(f.unsettled for f in facts)),
+            frozenset().union(*(f.second_streams for f in facts)),
+        )
+
     digest = Digested(
         kept[0].month.start,
         until,
         [e for d in kept for e in d.whole],
         per_platform,
         {key: gaps for d in kept for key, gaps in d.gaps.items()},
+        lists,
     )
     return Dataset(
         fresh.broadcasts,
@@ -456,15 +505,18 @@ def _load(
     missing, stale, damaged or foreign."""
     try:
         payload = path.read_bytes()
-        (size,) = _SIZE.unpack_from(payload)
-        stored = marshal.loads(payload[_SIZE.size : _SIZE.size + size])
+        first, second = _SIZES.unpack_from(payload)
+        start = _SIZES.size
+        stored = marshal.loads(payload[start : start + first])
         head, body = stored[:3], stored[3]
         if head != (FORMAT, stamp, mark):
             return False, None
         if body is None:
             return True, None
         whole, gaps, ranges, owners = body
-        per_platform = marshal.loads(payload[_SIZE.size + size :])
+        lists_at = start + first + second
+        per_platform = marshal.loads(payload[start + first : lists_at])
+        lists = marshal.loads(payload[lists_at:])
         return True, MonthDigest(
             month,
             window,
@@ -472,8 +524,8 @@ def _load(
             {(key, platforms): _gaps(kept) for key, platforms, kept in gaps},
             {owner: (first, last, hint) for owner, first, last, hint in ranges},
             frozenset(owners),
-            None,
-            per_platform,
+            _stored=per_platform,
+            _stored_lists=lists,
         )
     except Exception:  # a cache: anything unreadable is built again
         return False, None
@@ -484,8 +536,18 @@ def _save(path: Path, stamp: str, mark: str, digest: MonthDigest | None) -> None
     a folder that cannot be written keeps nothing."""
     body: Any = None
     per_platform: tuple[Any, ...] = ()
+    lists: tuple[Any, ...] = ((), (), ())
     if digest is not None:
         per_platform = tuple(_entry_tuple(e) for e in digest.per_platform())
+        facts = digest.lists()
+        lists = (
+            tuple(
+                (key, platforms, tuple(found.items()))
+                for (key, platforms), found in facts.coverage.items()
+            ),
+            tuple(facts.unsettled),
+            tuple(facts.second_streams),
+        )
         body = (
             tuple(_entry_tuple(e) for e in digest.whole),
             tuple(
@@ -499,7 +561,8 @@ def _save(path: Path, stamp: str, mark: str, digest: MonthDigest | None) -> None
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
         first = marshal.dumps((FORMAT, stamp, mark, body))
-        payload = _SIZE.pack(len(first)) + first + marshal.dumps(per_platform)
+        second = marshal.dumps(per_platform)
+        payload = _SIZES.pack(len(first), len(second)) + first + second + marshal.dumps(lists)
         replace_file(path, temp, payload, fsync=False)
     except OSError:
         return

@@ -17,23 +17,27 @@ by reason). Definitions (documented in the README):
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from reports.dataset import Selector
+from reports.dataset import Dataset, Selector, StreamFacts
 from reports.metrics import HELD, LOW_COVERAGE_PCT, Entry, sequential_figures
 from reports.report import Note
 from streamer.models import Stream, StreamStatus
 from streamer.platforms import in_order, names
+from streamer.simulcast import on_air
 
 # The last of the collector's final polls comes this long after a stream's end
 # (collectors.policy.FINAL_POLLS[-1]; a test keeps the two equal).
 LAST_FINAL_POLL = timedelta(days=7)
 ON_AIR = (*HELD, "unplanned")
 NOTHING_TO_COME = ("missed", "cancelled")
+_STILL_ON_AIR = datetime.max.replace(tzinfo=UTC)  # the end of a stream not over yet
 
 Gaps = dict[str, dict[str, int]]  # platform → reason → missed polls
 _NO_STREAMS: list[Stream] = []
@@ -126,6 +130,66 @@ def platform_coverage(selector: Selector, streams: Sequence[Stream]) -> dict[str
         if pct is not None:
             found[platform] = pct
     return found
+
+
+def stream_facts(
+    selector: Selector, entry: Entry, by_broadcast: Mapping[str | None, list[Stream]] | None = None
+) -> StreamFacts:
+    """What ``entry``'s streams say of its figures: kept with it when it comes from a
+    digest (``Selector.kept_facts``), else found in them (``entry_streams``)."""
+    kept = selector.kept_facts(entry)
+    if kept is not None:
+        return kept
+    streams = entry_streams(selector, entry, by_broadcast)
+    return StreamFacts(
+        stream_gaps(selector, streams),
+        platform_coverage(selector, streams),
+        is_final(entry, streams),
+    )
+
+
+def second_streams(data: Dataset, unplanned: Iterable[str]) -> set[str]:
+    """Those of the ``unplanned`` broadcast ids (or lone stream keys) with a stream that
+    overlaps a matched stream on its channel (``streamer.simulcast.overlap``): a second
+    stream (a rehearsal, a duplicate) beside a planned broadcast's."""
+    wanted = set(unplanned)
+    if not wanted:
+        return set()
+    matched: defaultdict[str, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    extras: defaultdict[str, list[Stream]] = defaultdict(list)
+    for stream in data.streams.values():
+        if stream.broadcast_id in data.broadcasts:
+            aired = on_air(stream)
+            if aired is not None:
+                matched[stream.channel_key].append(aired)
+        elif (stream.unplanned_id or stream.key) in wanted:
+            extras[stream.unplanned_id or stream.key].append(stream)
+    on_channel = {channel: _Aired(times) for channel, times in matched.items()}
+    return {
+        group_id
+        for group_id, streams in extras.items()
+        if any(
+            aired is not None and channel is not None and channel.overlaps(*aired)
+            for aired, channel in ((on_air(x), on_channel.get(x.channel_key)) for x in streams)
+        )
+    }
+
+
+class _Aired:
+    """The times a channel's streams were on air, to ask whether any overlaps a time
+    (as ``overlap`` judges) without looking at each: sorted by start, with the latest
+    end so far (one still on air ends after all)."""
+
+    def __init__(self, times: list[tuple[datetime, datetime | None]]) -> None:
+        times.sort(key=lambda aired: aired[0])
+        self.starts = [start for start, _ in times]
+        self.latest = list(accumulate((end or _STILL_ON_AIR for _, end in times), max))
+
+    def overlaps(self, start: datetime, end: datetime | None) -> bool:
+        """Whether a stream on air from ``start`` to ``end`` (``None``: still) overlaps one
+        of them: one starting before ``end`` ends after ``start`` (or has not ended)."""
+        before = len(self.starts) if end is None else bisect_left(self.starts, end)
+        return bool(before) and start < self.latest[before - 1]
 
 
 def low_platforms(coverage: Mapping[str, float]) -> list[str]:

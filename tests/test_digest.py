@@ -1,11 +1,14 @@
-"""Digests of closed months (``reports.digest``): a summary read through them is the
-summary read from every record, row for row and note for note, in every grouping and
-filter, after every change made behind them, and with damaged or unwritable files.
+"""Digests of closed months (``reports.digest``): a summary, and a list of broadcasts or
+of their adherence, read through them is the report read from every record, row for
+row and note for note, in every grouping and filter, after every change made behind
+them, and with damaged or unwritable files.
 
 The world: 99 generated days (1 January to 9 April 2025, Almaty time; ``bench.generate``
 with fewer broadcasts a day), plus what the generator never writes: unplanned
 broadcasts (one split by midnight at a month's end), a lone legacy stream, a stream that
-never went live, and a simulcast whose streams missed polls. Its today is 10 April, so
+never went live, a simulcast whose streams missed polls, and for the lists a second
+stream beside a planned broadcast's and a simulcast one of whose platforms covered a
+quarter of it. Its today is 10 April, so
 October 2024 to February 2025 are closed; March is not (its final polls run to mid-April).
 """
 
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bench import generate, reports_scale
@@ -131,13 +134,44 @@ def extras(store: DayStore) -> None:
     store.commit_cycle(CycleWrite(now=NOW))  # the finished plan moves to its archive
 
 
+def list_extras(store: DayStore) -> None:
+    """What only the lists show of kept entries' streams (module docstring), in January."""
+    item = _january(store, 5)
+    matched = next(
+        s
+        for s in store.streams(include_archive=True).values()
+        if s.broadcast_id == item.id and s.platform == "youtube" and s.actual_start is not None
+    )
+    assert matched.actual_start is not None and matched.channel == YT
+    # On the same channel while the broadcast's own stream was on air: a second stream.
+    add_streams(
+        store,
+        [_stream("youtube", "rehearsal", matched.actual_start + timedelta(minutes=5),
+                 unplanned_id="u-dddddddd")],
+    )  # fmt: skip
+    start = _at(date(2025, 1, 24), 5)
+    targets = (Target("youtube", YT), Target("facebook", FB))
+    patchy = Broadcast("b-patchy", "region-00", "Patchy", start, 60, targets)
+    store.change_plan(lambda plan: [dataclasses.replace(patchy, status=BroadcastStatus.HELD)])
+    streams = [
+        _stream("youtube", "py", start, broadcast_id="b-patchy"),
+        _stream("facebook", "pf", start + timedelta(minutes=1), broadcast_id="b-patchy"),
+    ]
+    rollups = {s.key: _rollup(s, 900) for s in streams}
+    rollups[streams[1].key] = dataclasses.replace(rollups[streams[1].key], covered_minutes=10.0)
+    store.commit_cycle(CycleWrite(streams=streams, rollups=rollups, now=NOW))
+    store.commit_cycle(CycleWrite(now=NOW))
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("digest-world")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(generate, "BROADCASTS_PER_DAY", 12)
         generate.write_history(folder, 99)
-    extras(TinyStore(folder))
+    store = TinyStore(folder)
+    extras(store)
+    list_extras(store)
     return folder
 
 
@@ -164,7 +198,7 @@ def summaries(
         "summary", Dataset.from_store(store, config, period, by=by), period, config.tz, **args
     )
     folder = config.data_dir / digest.FOLDER
-    data = digest.summary_dataset(store, config, period, by=by, folder=folder, now=NOW)
+    data = digest.digested_dataset(store, config, period, by=by, folder=folder, now=NOW)
     return full, build("summary", data, period, config.tz, **args), data
 
 
@@ -172,6 +206,24 @@ def same(store: DayStore, config: Config, period: Period, **kw: Any) -> Dataset:
     full, through, data = summaries(store, config, period, **kw)
     assert full.rows and through == full
     return data
+
+
+def same_list(store: DayStore, config: Config, period: Period, kind: str, **kw: Any) -> Dataset:
+    """``same`` for a list (``broadcasts`` or ``adherence``) with filters ``kw``."""
+    args = {"programmes": tuple(config.programmes), "now": NOW, **kw}
+    whole = Dataset.from_store(store, config, period, kind=kind)
+    full = build(kind, whole, period, config.tz, **args)
+    folder = config.data_dir / digest.FOLDER
+    data = digest.digested_dataset(store, config, period, kind=kind, folder=folder, now=NOW)
+    assert full.rows and build(kind, data, period, config.tz, **args) == full
+    return data
+
+
+def same_lists(store: DayStore, config: Config, period: Period, **kw: Any) -> None:
+    """``same_list`` for both lists, whole and by platform."""
+    for kind in ("broadcasts", "adherence"):
+        for platform in (None, "facebook"):
+            same_list(store, config, period, kind, platform=platform, **kw)
 
 
 QUARTER = parse_period("2025-Q1", NOW, config_of(Path("x")).tz)
@@ -198,6 +250,56 @@ def test_a_summary_through_digests_is_the_summary_from_every_record(
         first = date(2024, 12, 1) if by in ("week", "month") else date(2024, 10, 1)
         assert data.digest.start == first
     assert (home / digest.FOLDER / "2025-02.digest").is_file()
+
+
+FILTERS = [{}, {"programme": "region-00"}, {"platform": "youtube"}, {"platform": "facebook"},
+           {"programme": "region-00", "platform": "facebook"}]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["broadcasts", "adherence"])
+@pytest.mark.parametrize("filters", FILTERS, ids=["all", "region-00", "youtube", "facebook",
+                                                  "region-00-facebook"])  # fmt: skip
+def test_a_list_through_digests_is_the_list_from_every_record(
+    home: Path, kind: str, filters: dict[str, str]
+) -> None:
+    """A list selects its own period only: the quarter's digests start with January's."""
+    store, config = TinyStore(home), config_of(home)
+    for _ in range(2):
+        data = same_list(store, config, QUARTER, kind, **filters)
+        assert data.digest is not None
+        assert (data.digest.start, data.digest.until) == (date(2025, 1, 1), MARCH)
+
+
+def test_the_lists_kept_facts_are_each_of_their_kinds(home: Path) -> None:
+    """The world gives the lists' facts something to keep, and the lists show them from
+    the digests: the second stream, the platform that covered a quarter of its stream
+    (a broadcast without final figures: on PostgreSQL, below)."""
+    store, config = TinyStore(home), config_of(home)
+    january = parse_period("2025-01", NOW, config.tz)
+    data = same_list(store, config, january, "adherence")
+    assert data.digest is not None and data.digest.until == date(2025, 2, 1)
+    facts = data.digest.lists()
+    assert facts.second_streams == {"u-dddddddd"}
+    assert facts.coverage[("b-patchy", ("youtube", "facebook"))]["facebook"] == 25.0
+    adherence = build("adherence", data, january, config.tz, now=NOW)
+    found = {r["broadcast_id"]: r["findings"] for r in adherence.rows}
+    assert found["u-dddddddd"] == "second_stream"
+    listed = build("broadcasts", data, january, config.tz, now=NOW)
+    rows = {r["broadcast_id"]: r for r in listed.rows}
+    assert rows["b-patchy"]["final"] is True
+    assert rows["b-patchy"]["min_platform_coverage_pct"] == 25.0
+    low = [n for n in listed.notes if n.key == "note.platform_low_coverage"]
+    assert [n.params["platform"] for n in low] == ["facebook"]
+    assert list(rows).index("b-patchy") in low[0].rows
+
+
+@pytest.mark.parametrize("kind", ["broadcasts", "adherence"])
+def test_a_list_of_days_starting_mid_month(home: Path, kind: str) -> None:
+    """11 January to 20 February: its digests start with January's."""
+    store, config = TinyStore(home), config_of(home)
+    period = days_period(date(2025, 1, 11), date(2025, 2, 21))
+    data = same_list(store, config, period, kind)
+    assert data.digest is not None and data.digest.start == date(2025, 1, 1)
 
 
 def test_a_range_of_days_starting_mid_month(home: Path) -> None:
@@ -259,7 +361,7 @@ def test_kept_months_are_neither_built_nor_parsed_again(
     assert built == ["2024-10", "2024-11", "2024-12", "2025-01", "2025-02"]
     built.clear()
     store = ParsingStore(home)
-    data = digest.summary_dataset(store, config, QUARTER, folder=home / digest.FOLDER, now=NOW)
+    data = digest.digested_dataset(store, config, QUARTER, folder=home / digest.FOLDER, now=NOW)
     assert built == [] and data.digest is not None
     # February's archive for the margin of March's read; January's not at all.
     assert "archive/2025-01.json" not in store.parsed
@@ -269,25 +371,26 @@ def test_kept_months_are_neither_built_nor_parsed_again(
 def test_a_month_is_kept_only_once_its_final_polls_are_past(home: Path) -> None:
     """On 20 March, February's window (to 10 March) has final polls to come."""
     store, config = TinyStore(home), config_of(home)
-    data = digest.summary_dataset(
+    data = digest.digested_dataset(
         store, config, QUARTER, folder=home / digest.FOLDER, now=datetime(2025, 3, 15, tzinfo=UTC)
     )
     assert data.digest is not None and data.digest.until == date(2025, 2, 1)
 
 
+@pytest.mark.parametrize("command", ["summary", "broadcasts", "adherence"])
 def test_the_report_command_keeps_digests_and_no_digests_reads_every_record(
-    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
-    """``streamer report summary`` (UTC config, as ``make bench`` writes it): the same
-    JSON the first time (digests written), the second (digests read) and with
-    ``--no-digests`` (none read or written)."""
+    """``streamer report summary`` (UTC config, as ``make bench`` writes it), and each
+    list: the same JSON the first time (digests written), the second (digests read) and
+    with ``--no-digests`` (none read or written)."""
     from bench.report_process import write_config
     from streamer.app import cli_report
     from streamer.app.cli import run
     from streamer.clock import SimulatedClock
 
     monkeypatch.setattr(cli_report, "CLOCK", SimulatedClock(NOW))
-    argv = ["--config", str(write_config(home)), "report", "summary", "--period", "2025-Q1"]
+    argv = ["--config", str(write_config(home)), "report", command, "--period", "2025-Q1"]
     printed = []
     for extra in ([], [], ["--no-digests"]):
         assert run([*argv, "--format", "json", *extra]) == 0
@@ -511,6 +614,26 @@ def test_postgresql_summaries_through_digests(pg_home: tuple[DayStore, Path]) ->
     assert store.window_mark(*digest.month_window(month_of(date(2025, 1, 1)), config)) != mark
     full, through, _ = summaries(store, config, QUARTER)
     assert through == full
+    same_lists(store, config, QUARTER)
+
+
+def test_postgresql_keeps_a_month_with_a_broadcast_never_finished(
+    pg_home: tuple[DayStore, Path],
+) -> None:
+    """PostgreSQL has no working set to hold it back: a January broadcast still planned,
+    with no stream (its finaliser never ran), is kept with January, not final."""
+    store, folder = pg_home
+    config = dataclasses.replace(config_of(folder), data_dir=folder)
+    targets = (Target("youtube", YT), Target("facebook", FB))
+    waiting = Broadcast("b-waiting", "region-00", "Waiting", _at(date(2025, 1, 23), 5), 30, targets)
+    store.change_plan(lambda plan: [waiting])
+    for _ in range(2):
+        same_lists(store, config, QUARTER)
+        data = same_list(store, config, QUARTER, "broadcasts")
+        assert data.digest is not None and data.digest.until == MARCH
+        assert ("b-waiting", ("youtube", "facebook"), "planned") in data.digest.lists().unsettled
+        rows = build("broadcasts", data, QUARTER, config.tz, now=NOW).rows
+        assert next(r for r in rows if r["broadcast_id"] == "b-waiting")["final"] is False
 
 
 def test_programmes_fixture_is_what_the_world_was_made_with() -> None:
@@ -544,6 +667,9 @@ changes = st.lists(
 @settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+# Found so: a January broadcast moved 40 days on. Its old archived copy outlived the
+# move, and January's digest kept it while the full read took March's.
+@example(drawn=[("moved", 1765, 40)])
 @given(drawn=changes)
 def test_changes_drawn_at_random_give_the_full_reads_figures(
     world: Path, tmp_path_factory: pytest.TempPathFactory, drawn: list[tuple[str, int, int]]
@@ -581,3 +707,4 @@ def test_changes_drawn_at_random_give_the_full_reads_figures(
             store.commit_cycle(CycleWrite(now=NOW))
     for by in ("programme", "platform", "week"):
         same(TinyStore(home), config, QUARTER, by=by)
+    same_lists(TinyStore(home), config, QUARTER)

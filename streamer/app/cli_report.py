@@ -95,8 +95,19 @@ def _wide_option(func: F) -> F:
 
 
 def _report_options(func: F) -> F:
-    """A period report's options: period and filters, output, --wide."""
-    return _period_options(_output_options(_wide_option(func)))
+    """A period report's options: period and filters, output, --wide, --no-digests."""
+    return _period_options(_output_options(_wide_option(_digests_option(func))))
+
+
+def _digests_option(func: F) -> F:
+    """--no-digests: every record of the period read, not the digests of closed months."""
+    return click.option(
+        "--no-digests",
+        "no_digests",
+        is_flag=True,
+        help="Read every record of the period, not the digests kept of closed months "
+        "(the figures are the same; this is slower).",
+    )(func)
 
 
 @click.group(context_settings=CONTEXT)
@@ -117,23 +128,16 @@ def report() -> None:
     show_default=True,
     help="Group rows by this.",
 )
-@click.option(
-    "--no-digests",
-    "no_digests",
-    is_flag=True,
-    help="Read every record of the period, not the digests kept of closed months "
-    "(the figures are the same; this is slower).",
-)
 @_report_options
 @pass_app
-def summary(app: App, /, by: str, no_digests: bool, **options: Any) -> None:
+def summary(app: App, /, by: str, **options: Any) -> None:
     """Broadcasts planned/held/missed, views, viewers, delays per group, with changes.
 
     \b
     Example:
       streamer report summary --period 2026-Q4 --by month --format csv --out q4.csv
     """
-    _period_report(app, "summary", by, options, digests=not no_digests)
+    _period_report(app, "summary", by, options)
 
 
 @report.command(context_settings=CONTEXT)
@@ -234,9 +238,7 @@ def resolve_period(
     return current_month(now, config.tz)
 
 
-def _period_report(
-    app: App, kind: str, by: str, options: dict[str, Any], *, digests: bool = False
-) -> None:
+def _period_report(app: App, kind: str, by: str, options: dict[str, Any]) -> None:
     config = app.config()
     now = CLOCK.now()
     period = resolve_period(
@@ -248,7 +250,15 @@ def _period_report(
     style = Style(options["lang"] or config.language, config.tz, config.programmes)
     built = build(
         kind,
-        report_dataset(app.store(), config, period, kind=kind, by=by, now=now, digests=digests),
+        report_dataset(
+            app.store(),
+            config,
+            period,
+            kind=kind,
+            by=by,
+            now=now,
+            digests=not options["no_digests"],
+        ),
         period,
         config.tz,
         by=by,
