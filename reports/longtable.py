@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from itertools import repeat
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -166,27 +167,26 @@ def _plain_rows(columns: list[list[_Cell]], widths: list[int], numeric: list[boo
         justified.append(mixed)
         firsts.append([c if isinstance(c, str) else c[0] for c in mixed])
     gap = " " * GAP
-    first = [f" {gap.join(parts)} \n" for parts in zip(*firsts, strict=True)]
-    if max(heights, default=1) == 1:  # nearly every long table: one line a row
-        return "".join(first)
-    blanks = [" " * size for size in widths]
-    out: list[str] = []
-    for row, (line, height) in enumerate(zip(first, heights, strict=True)):
-        out.append(line)
-        for level in range(1, height):
-            parts = [
-                _level(cells[row], level, blank)
-                for cells, blank in zip(justified, blanks, strict=True)
+    lines = [[f" {gap.join(parts)} \n" for parts in zip(*firsts, strict=True)]]
+    for level in range(1, max(heights, default=1)):  # the further lines of tall rows
+        parts_of = [
+            repeat(" " * size) if cells is first else _level(cells, level, " " * size)
+            for cells, first, size in zip(justified, firsts, widths, strict=True)
+        ]
+        lines.append(
+            [
+                f" {gap.join(parts)} \n" if height > level else ""
+                for parts, height in zip(zip(*parts_of), heights)  # noqa: B905  # repeat
             ]
-            out.append(f" {gap.join(parts)} \n")
-    return "".join(out)
+        )
+    if len(lines) == 1:  # nearly every long table: one line a row
+        return "".join(lines[0])
+    return "".join(map("".join, zip(*lines, strict=True)))
 
 
-def _level(cell: str | list[str], level: int, blank: str) -> str:
-    """Line ``level`` (from the second) of a justified cell, blank past its last."""
-    if isinstance(cell, str):
-        return blank
-    return cell[level] if level < len(cell) else blank
+def _level(cells: list[str | list[str]], level: int, blank: str) -> list[str]:
+    """Line ``level`` (from the second) of each justified cell, blank past its last."""
+    return [blank if isinstance(c, str) or level >= len(c) else c[level] for c in cells]
 
 
 def _lines(cell: Text | list[Cell], size: int, right: bool) -> str | list[str]:
