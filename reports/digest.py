@@ -75,8 +75,6 @@ from streamer.store import Store, stream_start
 
 FOLDER = "digests"
 FORMAT = 2
-# The kinds of report that read through digests (``reports.builders.KINDS``: all).
-KINDS = ("summary", "broadcasts", "adherence")
 SUFFIX = ".digest"
 # The modules whose code decides what a month's entries and facts are: a change to any
 # of them (an upgrade) makes every digest stale.
@@ -165,7 +163,7 @@ def digested_dataset(
     ``now`` says which months can be closed (their window and the week of final polls
     after it are past; ``None``: any). ``folder`` ``None``: no digests at all.
     """
-    if folder is None or kind not in KINDS:
+    if folder is None:
         return Dataset.from_store(store, config, period, kind=kind, by=by)
     # A summary selects the days it compares with too; a list only its period's.
     covering = summary_days(period, by) if kind == "summary" else period
