@@ -165,6 +165,7 @@ class TinyStore:
         self._decoded: dict[str, dict[str, tuple[Doc, Any]]] = {}
         # Main's times and broadcast ids (``_main_reach``), for the parse they came from.
         self._reach: tuple[Data, _MainReach] | None = None
+        self._twice: tuple[object, frozenset[str]] | None = None
         # A new data folder is private: only its owner may list or read it. Files in
         # it follow the umask (0644 under the usual 022) and are unreachable for
         # others through the 0700 folder; an existing folder's mode is the operator's.
@@ -399,8 +400,9 @@ class TinyStore:
         Main changes every cycle, so it is not part of the mark; instead there is no
         mark while main holds anything of the window (``_MainReach``): a broadcast or
         stream starting in it, or a working copy of a broadcast one of its months
-        archives. Main's rollups of no record of its own may be any window's: their
-        checksum is part of every mark.
+        archives, nor while one of its months archives a broadcast that another month
+        archives too (``_archived_twice``). Main's rollups of no record of its own may
+        be any window's: their checksum is part of every mark.
         """
         start, end = as_utc(start), as_utc(end)
         reach = self._main_reach()
@@ -408,6 +410,8 @@ class TinyStore:
             return None
         months = _months(start, end)
         inside = [rel for rel in self._archive_files() if _month_of(rel) in months]
+        if not self._archived_twice().isdisjoint(inside):
+            return None
         ids = reach.ids
         indexes = stored_indexes(self.data_dir / ARCHIVE) if ids else {}
         for rel in inside if ids else ():
@@ -423,6 +427,36 @@ class TinyStore:
             for rel in inside
         ]
         return f"tinydb:{versions}:{reach.orphans}"
+
+    def _archived_twice(self) -> frozenset[str]:
+        """The month archives holding a broadcast that another month holds too, worked
+        out once per version of the archives.
+
+        A cycle archives a broadcast once (``_archived_elsewhere``), but a folder written
+        before kept the old copy of a broadcast edited, after it was archived, to start
+        in another month: a read of the old month alone still finds it there, and the
+        other month's version is not part of the old one's mark."""
+        folder = self.data_dir / ARCHIVE
+        months = self._archive_files()
+        versions = tuple(stamp(self.data_dir / rel) for rel in months)
+        if self._twice is not None and self._twice[0] == (months, versions):
+            return self._twice[1]
+        indexes = stored_indexes(folder) if months else {}
+        holder: dict[str, str] = {}
+        twice: set[str] = set()
+        for rel in months:
+            index = indexes.get(rel.removeprefix(f"{ARCHIVE}/"))
+            try:
+                ids = MonthIndex.of(self._indexed(rel)).ids if index is None else index.ids
+            except StoreError:  # a damaged index: its month, read, tells
+                ids = MonthIndex.of(self._indexed(rel)).ids
+            for ident in ids:
+                other = holder.setdefault(ident, rel)
+                if other != rel:
+                    twice.update((rel, other))
+        found = frozenset(twice)
+        self._twice = ((months, versions), found)
+        return found
 
     def _main_reach(self) -> _MainReach:
         """``_MainReach`` of main as parsed now, worked out once per version of main."""

@@ -169,3 +169,34 @@ def test_a_broadcast_moved_to_another_month_is_archived_there_only(
     assert fresh.broadcasts_between(None, None)["b6"].start == moved.start
     near = fresh.period_records(moved.start - DAY, moved.start + DAY)
     assert near.broadcasts["b6"].start == moved.start
+
+
+def test_a_folder_written_before_with_a_broadcast_archived_twice_gives_no_mark(
+    march: TinyStore, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder written before cycles dropped old copies may archive a broadcast in two
+    months: neither month's window is vouched for (a read of the old one alone would
+    give the old copy, and the other month is not part of its mark); the rest are."""
+    import dataclasses
+
+    may = MARCH + 61 * DAY
+    later = TinyStore(data_dir)
+    later.change_plan(lambda plan: [dataclasses.replace(planned(70), start=may + DAY)])
+    later.commit_cycle(CycleWrite(now=MARCH + 120 * DAY))
+    march_window, may_window = (MARCH, MARCH + 31 * DAY), (may, may + 31 * DAY)
+    earlier = TinyStore(data_dir)
+    earlier.change_plan(lambda plan: [dataclasses.replace(planned(71), start=MARCH - 15 * DAY)])
+    earlier.commit_cycle(CycleWrite(now=MARCH + 120 * DAY))
+    assert TinyStore(data_dir).window_mark(*march_window) is not None
+    assert TinyStore(data_dir).window_mark(*may_window) is not None
+    monkeypatch.setattr(TinyStore, "_drop_plan", lambda self, rel, ids: None)  # as before
+    moved = dataclasses.replace(planned(6), start=may + 2 * DAY)
+    march.change_plan(lambda plan: [moved])
+    march.commit_cycle(CycleWrite(now=MARCH + 120 * DAY))
+    held = orjson.loads((data_dir / MONTH).read_bytes())["broadcasts"].values()
+    assert "b6" in {doc["id"] for doc in held}  # the old copy, as such a folder has it
+    fresh = TinyStore(data_dir)
+    assert fresh.window_mark(*march_window) is None
+    assert fresh.window_mark(*may_window) is None
+    february = (MARCH - 20 * DAY, MARCH - 10 * DAY)  # a month of its own, no copy
+    assert fresh.window_mark(*february) is not None
