@@ -16,6 +16,9 @@ the server binaries the rows are skipped, and the reason printed.
   there), and over the 365-day store (1.8 M snapshots, printed). Beside each, the same
   summary through the digests of closed months (``reports.digest``) that an untimed
   first run kept (for PostgreSQL in a folder of their own), interleaved with the rest.
+- **Half-year lists** on PostgreSQL: ``report broadcasts`` and ``report adherence`` as
+  built in-process (not drawn: drawing is the same on either backend), every record
+  read and through the digests, interleaved.
 
 Each database is vacuumed and analysed after its copy, untimed (``_settle``): a freshly
 copied table is what autovacuum comes for next, and on two cores its run would be timed
@@ -49,6 +52,7 @@ from bench.reports_scale import _config, _period, _summary
 from bench.rows import row as _row
 from bench.rows import show
 from bench.store_scale import StreamerCycles, cycle
+from reports.builders import build
 from reports.dataset import Dataset
 from reports.digest import digested_dataset
 from streamer.clock import ScaledClock, monotonic
@@ -120,16 +124,22 @@ class PgCycles:
         return monotonic() - began
 
 
-def _report(store: DayStore, folder: Path, digests: Path | None = None) -> float:
-    """Seconds of one half-year summary, every record read; through the digests kept in
-    ``digests`` (``reports.digest``) when given."""
+def _report(
+    store: DayStore, folder: Path, digests: Path | None = None, kind: str = "summary"
+) -> float:
+    """Seconds of one half-year report of ``kind`` (built, not drawn), every record read;
+    through the digests kept in ``digests`` (``reports.digest``) when given."""
     config = _config(folder)
+    period = _period(config)
     began = monotonic()
     if digests is None:
-        data = Dataset.from_store(store, config, _period(config))
+        data = Dataset.from_store(store, config, period, kind=kind)
     else:
-        data = digested_dataset(store, config, _period(config), folder=digests)
-    _summary(data, config)
+        data = digested_dataset(store, config, period, kind=kind, folder=digests)
+    if kind == "summary":
+        _summary(data, config)
+    else:
+        build(kind, data, period, config.tz, programmes=list(config.programmes))
     return monotonic() - began
 
 
@@ -167,7 +177,46 @@ def _stores(tmp: Path, url: str) -> list[dict[str, Any]]:
         half = tmp / "half-year"
         generate.write_history(half, reports_scale.DAYS)
         half_target, _ = _copied(stack, url, half)
-        rows += _summaries({reports_scale.DAYS: (half_target, half), 365: (target, folder)})
+        stores = {reports_scale.DAYS: (half_target, half), 365: (target, folder)}
+        rows += _summaries(stores)
+        rows += _lists(stores)
+    return rows
+
+
+def _lists(stores: dict[int, tuple[str, Path]]) -> list[dict[str, Any]]:
+    """The half-year lists of broadcasts and of adherence on PostgreSQL, built in-process
+    (a list's drawing is the same on either backend), every record read and through the
+    digests kept by an untimed first run, interleaved."""
+    kinds = ("broadcasts", "adherence")
+    for target, folder in stores.values():
+        store = PgStore(target)
+        for kind in kinds:
+            _report(store, folder, folder / "pg-digests", kind)
+        store.close()
+    times: dict[tuple[int, str, bool], list[float]] = {}
+    for _ in range(RUNS):
+        for days, (target, folder) in stores.items():
+            for kind in kinds:
+                for kept in (False, True):
+                    store = PgStore(target)
+                    digests = folder / "pg-digests" if kept else None
+                    times.setdefault((days, kind, kept), []).append(
+                        _report(store, folder, digests, kind)
+                    )
+                    store.close()
+    med = {key: statistics.median(values) for key, values in times.items()}
+    rows = []
+    for days in stores:
+        for kind in kinds:
+            full, kept = med[days, kind, False], med[days, kind, True]
+            rows += [
+                _row(f"pg: half-year {kind} list on PostgreSQL, {days} days, every record "
+                     "read (built, median)", full, "s", "printed", True),
+                _row(f"pg: half-year {kind} list on PostgreSQL through digests, {days} days "
+                     "(built, median)", kept, "s", "printed", True),
+                _row(f"pg: {kind} list, with digests / every record read, {days} days",
+                     kept / full, "x", "printed", True),
+            ]  # fmt: skip
     return rows
 
 
