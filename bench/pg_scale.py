@@ -43,6 +43,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -183,32 +184,61 @@ def _stores(tmp: Path, url: str) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One way to run a half-year report: its name in the medians, on which backend,
+    through the digests in which subfolder of the history's folder (``None``: every
+    record read), and the report's kind."""
+
+    name: str
+    postgres: bool
+    digests: str | None
+    kind: str = "summary"
+
+    def once(self, target: str, folder: Path) -> float:
+        """Seconds of one run from a fresh store (connecting included)."""
+        digests = None if self.digests is None else folder / self.digests
+        if not self.postgres:
+            return _report(TinyStore(folder), folder, digests, self.kind)
+        store = PgStore(target)
+        try:
+            return _report(store, folder, digests, self.kind)
+        finally:
+            store.close()
+
+
+def _medians(
+    stores: dict[int, tuple[str, Path]], variants: list[Variant]
+) -> dict[tuple[int, str], float]:
+    """Median seconds of each variant over each history (days → database URL and
+    folder), runs interleaved; the digests kept first by an untimed run of each variant
+    that reads them."""
+    for target, folder in stores.values():
+        for variant in variants:
+            if variant.digests is not None:
+                variant.once(target, folder)
+    times: dict[tuple[int, str], list[float]] = {}
+    for _ in range(RUNS):
+        for days, (target, folder) in stores.items():
+            for variant in variants:
+                times.setdefault((days, variant.name), []).append(variant.once(target, folder))
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
 def _lists(stores: dict[int, tuple[str, Path]]) -> list[dict[str, Any]]:
     """The half-year lists of broadcasts and of adherence on PostgreSQL, built in-process
     (a list's drawing is the same on either backend), every record read and through the
     digests kept by an untimed first run, interleaved."""
     kinds = ("broadcasts", "adherence")
-    for target, folder in stores.values():
-        store = PgStore(target)
-        for kind in kinds:
-            _report(store, folder, folder / "pg-digests", kind)
-        store.close()
-    times: dict[tuple[int, str, bool], list[float]] = {}
-    for _ in range(RUNS):
-        for days, (target, folder) in stores.items():
-            for kind in kinds:
-                for kept in (False, True):
-                    store = PgStore(target)
-                    digests = folder / "pg-digests" if kept else None
-                    times.setdefault((days, kind, kept), []).append(
-                        _report(store, folder, digests, kind)
-                    )
-                    store.close()
-    med = {key: statistics.median(values) for key, values in times.items()}
+    med = _medians(
+        stores,
+        [Variant(f"{kind}{suffix}", True, digests, kind)
+         for kind in kinds for suffix, digests in (("", None), (" digests", "pg-digests"))],
+    )  # fmt: skip
     rows = []
     for days in stores:
         for kind in kinds:
-            full, kept = med[days, kind, False], med[days, kind, True]
+            full, kept = med[days, kind], med[days, f"{kind} digests"]
             rows += [
                 _row(f"pg: half-year {kind} list on PostgreSQL, {days} days, every record "
                      "read (built, median)", full, "s", "printed", True),
@@ -223,22 +253,15 @@ def _lists(stores: dict[int, tuple[str, Path]]) -> list[dict[str, Any]]:
 def _summaries(stores: dict[int, tuple[str, Path]]) -> list[dict[str, Any]]:
     """The half-year summary on both backends over each history (days → database URL and
     folder), interleaved; the target is judged on the TinyDB target's history."""
-    times: dict[tuple[int, str], list[float]] = {}
-    for target, folder in stores.values():  # the digests kept, untimed
-        store = PgStore(target)
-        _report(store, folder, folder / "pg-digests")
-        store.close()
-        _report(TinyStore(folder), folder, folder / "digests")
-    for _ in range(RUNS):
-        for days, (target, folder) in stores.items():
-            for kind, digests in (("pg", None), ("pg digests", folder / "pg-digests")):
-                store = PgStore(target)
-                times.setdefault((days, kind), []).append(_report(store, folder, digests))
-                store.close()
-            for kind, digests in (("tiny", None), ("tiny digests", folder / "digests")):
-                seconds = _report(TinyStore(folder), folder, digests)
-                times.setdefault((days, kind), []).append(seconds)
-    med = {key: statistics.median(values) for key, values in times.items()}
+    med = _medians(
+        stores,
+        [
+            Variant("pg", True, None),
+            Variant("pg digests", True, "pg-digests"),
+            Variant("tiny", False, None),
+            Variant("tiny digests", False, "digests"),
+        ],
+    )
     rows = []
     for days, (target, _folder) in stores.items():
         in_half = _half_year_snapshots(target)

@@ -41,7 +41,7 @@ from reports.quality import (
     low_platform_notes,
     merge_gaps,
     row_quality,
-    second_streams,
+    second_stream_entries,
     stream_facts,
 )
 from reports.report import (
@@ -156,22 +156,20 @@ def list_broadcasts(
     """
     selector = Selector(data, tz)
     entries = selector.select(period, programme=programme, platform=platform)
+    per_row = [[e] for e in entries]
+    quality = row_quality(selector, per_row, tz, ("views",))  # missed polls, settling note
     by_broadcast = selector.by_broadcast()
-    rows, row_gaps, row_platforms = [], [], []
-    for entry in entries:
+    rows, row_platforms = [], []
+    for entry, gaps in zip(entries, quality.gaps, strict=True):
         row = _broadcast_row(entry, tz)
         facts = stream_facts(selector, entry, by_broadcast)
-        gaps = merge_gaps([facts.gaps])
         coverage = facts.coverage
         row["final"] = facts.final
         row["gap_polls"] = gap_polls(gaps)
         row["min_platform_coverage_pct"] = rounded(min(coverage.values(), default=None))
         rows.append(row)
-        row_gaps.append(gaps)
         # Flagged when the broadcast's own coverage hides it (a low one has its note).
         row_platforms.append({} if entry.figures.low_coverage else coverage)
-    per_row = [[e] for e in entries]
-    provisional_notes = row_quality(selector, per_row, tz, ("views",)).notes
     return Report(
         kind="broadcasts",
         columns=BROADCAST_COLUMNS,
@@ -180,11 +178,11 @@ def list_broadcasts(
         headlines=_headlines(entries, programme, programmes),
         notes=[
             *notes_for(per_row, [_float(r["coverage_pct"]) for r in rows]),
-            *provisional_notes,
+            *quality.notes,
             *low_platform_notes(row_platforms),
-            *gap_notes(row_gaps, ("coverage_pct",)),
+            *gap_notes(quality.gaps, ("coverage_pct",)),
         ],
-        gaps=merge_gaps(row_gaps),
+        gaps=merge_gaps(quality.gaps),
     )
 
 
@@ -202,10 +200,7 @@ def adherence(
     apart)."""
     selector = Selector(data, tz)
     entries = selector.select(period, programme=programme, platform=platform)
-    unplanned = [e for e in entries if e.status == "unplanned"]
-    # Kept entries' flags were kept with them; the rest are found in the records.
-    kept = {e.id for e in unplanned if selector.is_kept(e)} & selector.kept_second_streams()
-    second = kept | second_streams(data, [e.id for e in unplanned if not selector.is_kept(e)])
+    second = second_stream_entries(selector, entries)
     rows = [_adherence_row(e, tz, e.id in second) for e in entries]
     row_gaps = row_quality(selector, [[e] for e in entries], tz, ()).gaps
     counts: dict[str, int] = defaultdict(int)

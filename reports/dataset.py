@@ -107,8 +107,8 @@ class Digested:
     platform needs it); ``gaps`` the missed polls of each entry's streams by
     ``(id, platforms)``, for entries that missed any (``reports.quality``). None of
     them is provisional: a month is kept only once all of it is final. ``lists()``
-    gives what the lists of broadcasts ask of the kept entries' streams besides
-    (decoded when first asked for: a summary never does).
+    gives what the lists of broadcasts ask of the kept entries' streams besides (made
+    when first asked for: a summary never asks).
     """
 
     start: date
@@ -136,10 +136,9 @@ class ListFacts:
 
 @dataclass(frozen=True, slots=True)
 class StreamFacts:
-    """What an entry's streams say of its figures (``reports.quality.stream_facts``):
-    missed polls by platform, coverage per platform, whether final."""
+    """What an entry's streams say of its figures besides its missed polls
+    (``reports.quality.stream_facts``): coverage per platform, whether final."""
 
-    gaps: Mapping[str, Mapping[str, int]]
     coverage: Mapping[str, float]
     final: bool
 
@@ -319,17 +318,16 @@ class Selector:
         return digest.gaps.get((entry.id, entry.platforms), _NO_GAPS)
 
     def kept_facts(self, entry: Entry) -> StreamFacts | None:
-        """All that was kept of ``entry``'s streams when it comes from a digest (what
-        ``reports.quality`` would find in them), ``None`` for one built from records."""
+        """What was kept of ``entry``'s streams for the lists when it comes from a digest
+        (what ``reports.quality`` would find in them), ``None`` for one built from
+        records."""
         digest = self.data.digest
         if digest is None or not self.is_kept(entry):
             return None
-        key = (entry.id, entry.platforms)
         lists = digest.lists()
         return StreamFacts(
-            digest.gaps.get(key, _NO_GAPS),
-            lists.coverage.get(key, _NO_COVERAGE),
-            (*key, entry.status) not in lists.unsettled,
+            lists.coverage.get((entry.id, entry.platforms), _NO_COVERAGE),
+            (entry.id, entry.platforms, entry.status) not in lists.unsettled,
         )
 
     def kept_second_streams(self) -> frozenset[str]:

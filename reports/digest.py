@@ -112,8 +112,8 @@ class MonthDigest:
     """One closed month: its entries, their missed polls, and its owners' stream spans.
 
     ``owners`` are the ids of its entries (broadcasts, unplanned broadcasts, lone
-    streams) of either kind; its per-platform entries and its lists' facts are
-    decoded on first use.
+    streams) of either kind; its per-platform entries and its lists' facts are made
+    on first use (read, they are held as the file gives them).
     """
 
     month: Period
@@ -503,17 +503,18 @@ def _load(
     missing, stale, damaged or foreign."""
     try:
         payload = path.read_bytes()
-        first, second = _SIZES.unpack_from(payload)
+        head_size, platform_size = _SIZES.unpack_from(payload)
         start = _SIZES.size
-        stored = marshal.loads(payload[start : start + first])
+        platform_at = start + head_size
+        lists_at = platform_at + platform_size
+        stored = marshal.loads(payload[start:platform_at])
         head, body = stored[:3], stored[3]
         if head != (FORMAT, stamp, mark):
             return False, None
         if body is None:
             return True, None
         whole, gaps, ranges, owners = body
-        lists_at = start + first + second
-        per_platform = marshal.loads(payload[start + first : lists_at])
+        per_platform = marshal.loads(payload[platform_at:lists_at])
         lists = marshal.loads(payload[lists_at:])
         return True, MonthDigest(
             month,

@@ -135,17 +135,30 @@ def platform_coverage(selector: Selector, streams: Sequence[Stream]) -> dict[str
 def stream_facts(
     selector: Selector, entry: Entry, by_broadcast: Mapping[str | None, list[Stream]] | None = None
 ) -> StreamFacts:
-    """What ``entry``'s streams say of its figures: kept with it when it comes from a
-    digest (``Selector.kept_facts``), else found in them (``entry_streams``)."""
+    """What ``entry``'s streams say of its coverage and finality: kept with it when it
+    comes from a digest (``Selector.kept_facts``), else found in them (``entry_streams``);
+    its missed polls are ``row_quality``'s."""
     kept = selector.kept_facts(entry)
     if kept is not None:
         return kept
     streams = entry_streams(selector, entry, by_broadcast)
-    return StreamFacts(
-        stream_gaps(selector, streams),
-        platform_coverage(selector, streams),
-        is_final(entry, streams),
-    )
+    return StreamFacts(platform_coverage(selector, streams), is_final(entry, streams))
+
+
+def second_stream_entries(selector: Selector, entries: Iterable[Entry]) -> set[str]:
+    """The ids of the unplanned ``entries`` that were a second stream: kept with them
+    when they come from a digest (``Selector.kept_second_streams``), else found in the
+    records (``second_streams``)."""
+    kept: set[str] = set()
+    fresh: list[str] = []
+    for entry in entries:
+        if entry.status != "unplanned":
+            continue
+        if selector.is_kept(entry):
+            kept.add(entry.id)
+        else:
+            fresh.append(entry.id)
+    return (kept & selector.kept_second_streams()) | second_streams(selector.data, fresh)
 
 
 def second_streams(data: Dataset, unplanned: Iterable[str]) -> set[str]:
@@ -165,14 +178,12 @@ def second_streams(data: Dataset, unplanned: Iterable[str]) -> set[str]:
         elif (stream.unplanned_id or stream.key) in wanted:
             extras[stream.unplanned_id or stream.key].append(stream)
     on_channel = {channel: _Aired(times) for channel, times in matched.items()}
-    return {
-        group_id
-        for group_id, streams in extras.items()
-        if any(
-            aired is not None and channel is not None and channel.overlaps(*aired)
-            for aired, channel in ((on_air(x), on_channel.get(x.channel_key)) for x in streams)
-        )
-    }
+
+    def beside_matched(stream: Stream) -> bool:
+        aired, channel = on_air(stream), on_channel.get(stream.channel_key)
+        return aired is not None and channel is not None and channel.overlaps(*aired)
+
+    return {group_id for group_id, streams in extras.items() if any(map(beside_matched, streams))}
 
 
 class _Aired:

@@ -436,19 +436,16 @@ class TinyStore:
         before kept the old copy of a broadcast edited, after it was archived, to start
         in another month: a read of the old month alone still finds it there, and the
         other month's version is not part of the old one's mark."""
-        folder = self.data_dir / ARCHIVE
         months = self._archive_files()
         versions = tuple(stamp(self.data_dir / rel) for rel in months)
         if self._twice is not None and self._twice[0] == (months, versions):
             return self._twice[1]
-        indexes = stored_indexes(folder) if months else {}
+        indexes = stored_indexes(self.data_dir / ARCHIVE) if months else {}
         holder: dict[str, str] = {}
         twice: set[str] = set()
         for rel in months:
-            index = indexes.get(rel.removeprefix(f"{ARCHIVE}/"))
-            try:
-                ids = MonthIndex.of(self._indexed(rel)).ids if index is None else index.ids
-            except StoreError:  # a damaged index: its month, read, tells
+            ids = _index_ids(indexes.get(rel.removeprefix(f"{ARCHIVE}/")))
+            if ids is None:  # no index to ask, or a damaged one: the month itself tells
                 ids = MonthIndex.of(self._indexed(rel)).ids
             for ident in ids:
                 other = holder.setdefault(ident, rel)
@@ -1065,6 +1062,15 @@ def _may_fall_in(text: object, low: str, high: str) -> bool:
     them): false only for a text of that one shape (``2025-03-01T05:00:00Z``) outside
     them, as such texts order as their times do; anything else is decoded and judged."""
     return not _in_stored_shape(text) or low <= text < high
+
+
+def _index_ids(index: PlanIndex | None) -> Sequence[str] | None:
+    """A month's broadcast ids from its plan index; ``None`` when it has none to give
+    (missing, stale or damaged)."""
+    try:
+        return None if index is None else index.ids
+    except StoreError:
+        return None
 
 
 def _in_stored_shape(text: object) -> TypeGuard[str]:

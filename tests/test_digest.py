@@ -188,18 +188,18 @@ def config_of(folder: Path) -> Config:
 
 
 def summaries(
-    store: DayStore, config: Config, period: Period, **kw: Any
+    store: DayStore, config: Config, period: Period, kind: str = "summary", **kw: Any
 ) -> tuple[Report, Report, Dataset]:
-    """The summary read from every record of its span, and read through the digests
-    (kept in the config's data folder); and the dataset of the latter."""
+    """The report of ``kind`` (a summary by default) read from every record of its span,
+    and read through the digests (kept in the config's data folder); and the dataset of
+    the latter."""
     by = kw.get("by", "programme")
     args = {"programmes": tuple(config.programmes), "now": NOW, **kw}
-    full = build(
-        "summary", Dataset.from_store(store, config, period, by=by), period, config.tz, **args
-    )
+    whole = Dataset.from_store(store, config, period, kind=kind, by=by)
+    full = build(kind, whole, period, config.tz, **args)
     folder = config.data_dir / digest.FOLDER
-    data = digest.digested_dataset(store, config, period, by=by, folder=folder, now=NOW)
-    return full, build("summary", data, period, config.tz, **args), data
+    data = digest.digested_dataset(store, config, period, kind=kind, by=by, folder=folder, now=NOW)
+    return full, build(kind, data, period, config.tz, **args), data
 
 
 def same(store: DayStore, config: Config, period: Period, **kw: Any) -> Dataset:
@@ -210,13 +210,7 @@ def same(store: DayStore, config: Config, period: Period, **kw: Any) -> Dataset:
 
 def same_list(store: DayStore, config: Config, period: Period, kind: str, **kw: Any) -> Dataset:
     """``same`` for a list (``broadcasts`` or ``adherence``) with filters ``kw``."""
-    args = {"programmes": tuple(config.programmes), "now": NOW, **kw}
-    whole = Dataset.from_store(store, config, period, kind=kind)
-    full = build(kind, whole, period, config.tz, **args)
-    folder = config.data_dir / digest.FOLDER
-    data = digest.digested_dataset(store, config, period, kind=kind, folder=folder, now=NOW)
-    assert full.rows and build(kind, data, period, config.tz, **args) == full
-    return data
+    return same(store, config, period, kind=kind, **kw)
 
 
 def same_lists(store: DayStore, config: Config, period: Period, **kw: Any) -> None:
