@@ -156,11 +156,14 @@ def test_status_and_watch_show_the_gaps_waiting_for_the_store(
 
 
 def test_status_names_an_unsaved_file_no_collector_can_read(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Its gaps can never reach the store, and collectors leave it where it is: status
-    names it (JSON and text), counts the readable files' gaps, and logs nothing (a live
-    view would log it on every frame)."""
+    (JSON and text) and watch (in each language) name it, status counts the readable
+    files' gaps, and nothing is logged (a live view would log it on every frame)."""
     assert invoke(["init", str(tmp_path)]) == 0
     path = tmp_path / "streamer.toml"
     config = load_config(path)
@@ -175,4 +178,11 @@ def test_status_names_an_unsaved_file_no_collector_can_read(
         assert invoke(["--config", str(path), "status"]) == 0
     assert found["count"] == 1 and found["unreadable"] == [str(broken)]
     assert "  cannot be read, left as it is: unsaved/123-deadbeef.jsonl" in capsys.readouterr().out
+    monkeypatch.setenv("COLUMNS", "80")
+    with caplog.at_level(logging.WARNING):
+        for lang in LABELS:  # watch names it too, in each language, within 80 columns
+            assert invoke(["--config", str(path), "watch", "--once", "--lang", lang]) == 0
+            out = capsys.readouterr().out.splitlines()
+            named = f"  {LABELS[lang]['unreadable'].format('unsaved/123-deadbeef.jsonl')}"
+            assert named in out and max(map(len, out)) <= 80
     assert "unsaved gaps" not in caplog.text

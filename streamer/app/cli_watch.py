@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
 from rich.text import Text
 
+from collectors.unsaved import FOLDER as UNSAVED
 from reports.curve import sparkline
 from streamer.app.cli_status import WIDTH, gather
 from streamer.app.clibase import CONTEXT, App, pass_app
@@ -25,6 +27,7 @@ from streamer.app.console import make_console
 from streamer.clock import SystemClock
 from streamer.config import Config
 from streamer.models import BroadcastStatus, Snapshot, Stream, StreamStatus, from_iso
+from streamer.safe_text import printable
 from streamer.store import Store
 
 TREND = timedelta(minutes=15)  # the sparkline's span
@@ -53,6 +56,7 @@ LABELS: dict[str, dict[str, str]] = {
         "gaps": "gaps",
         "gaps_hour": "gaps in the last hour",
         "unsaved": "gaps waiting for the store: {0} (since {1})",
+        "unreadable": "cannot be read, left as it is: {0}",
         "quit": "Ctrl-C to quit",
     },
     "ru": {
@@ -77,6 +81,7 @@ LABELS: dict[str, dict[str, str]] = {
         "gaps": "пропусков",
         "gaps_hour": "пропусков за час",
         "unsaved": "пропусков ждут записи в хранилище: {0} (с {1})",
+        "unreadable": "файл не читается, оставлен как есть: {0}",
         "quit": "Ctrl-C — выход",
     },
     "kk": {
@@ -101,6 +106,7 @@ LABELS: dict[str, dict[str, str]] = {
         "gaps": "олқылық",
         "gaps_hour": "соңғы сағаттағы олқылықтар",
         "unsaved": "қоймаға жазылуды күтетін олқылықтар: {0} ({1} бастап)",
+        "unreadable": "файл оқылмайды, сол күйінде қалдырылды: {0}",
         "quit": "Ctrl-C — шығу",
     },
 }
@@ -277,4 +283,8 @@ def _cycle(
     if unsaved["count"]:
         since = _local(from_iso(unsaved["since"]), tz, "%H:%M:%S")
         lines.append(f"  {words['unsaved'].format(unsaved['count'], since)}")
+    # Its gaps never reach the store and collectors leave it be: someone must look.
+    for path in unsaved["unreadable"]:  # named under the data folder: 80 columns
+        name = f"{UNSAVED}/{printable(Path(path).name)}"
+        lines.append(f"  {words['unreadable'].format(name)}")
     return lines
