@@ -105,6 +105,8 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "period": ("кезең", "период", "period"),
     "total": ("барлығы", "итого", "total"),
     "n/a": ("қолжетімсіз", "н/д", "n/a"),
+    # After the rows a footnote names, how many more it marks ("… and 185 more").
+    "more": ("және тағы {count}", "и ещё {count}", "and {count} more"),
     # A summary row of broadcasts without a district (unplanned ones have none).
     "district.none": ("белгісіз", "не указан", "not given"),
     "change": (

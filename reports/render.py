@@ -19,7 +19,7 @@ from rich.text import Text
 
 from reports.dataset import gc_paused
 from reports.fmt import PERCENT_DIGITS, Style
-from reports.labels import gap_reasons, headline, label, legend, short_label
+from reports.labels import gap_reasons, group_number, headline, label, legend, short_label
 from reports.layout import (
     PRIORITY,
     Cell,
@@ -49,7 +49,7 @@ from streamer.platforms import LABELS
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 MARK_SEPARATOR = ","  # between two marks of a cell, as in "Adal Komek¹,²"
 UNKNOWN = "—"  # an unknown figure in a table cell; the caption says it means n/a
-MAX_NAMED = 6  # rows named in one footnote before "… (+N)"
+MAX_NAMED = 6  # rows named in one footnote before "… and N more"
 TEXT_WIDTH = 160  # plain-text files are read in editors, not 80-column terminals
 # Shown by footnotes on the console instead of columns (CSV and JSON keep them).
 QUALITY_COLUMNS = ("final", "provisional_broadcasts", "gap_polls", "min_platform_coverage_pct")
@@ -328,7 +328,10 @@ def _named_rows(note: Note, report: Report, style: Style) -> str:
         for i in note.rows
     ]
     shown = ", ".join(names[:MAX_NAMED])
-    return shown if len(names) <= MAX_NAMED else f"{shown}, … (+{len(names) - MAX_NAMED})"
+    if len(names) <= MAX_NAMED:
+        return shown
+    more = group_number(len(names) - MAX_NAMED, style.lang)
+    return f"{shown} {label('more', style.lang).format(count=more)}"
 
 
 # The adherence findings in the order their counts are shown (console and HTML).

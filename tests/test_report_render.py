@@ -371,6 +371,20 @@ def test_a_cell_with_two_notes_marks_them_apart() -> None:
 
 
 @pytest.mark.parametrize(
+    ("lang", "more"),
+    [("en", "and 1,194 more"), ("ru", "и ещё 1\u00a0194"), ("kk", "және тағы 1\u00a0194")],
+)
+def test_a_footnote_names_six_rows_and_counts_the_rest_in_words(lang: str, more: str) -> None:
+    """A footnote names its first six rows; the rest it counts in the language ("… and
+    1,194 more"), digits grouped as in the table, not as a bare "(+1194)"."""
+    rows = [{"broadcast_id": f"X-{n}", "title": f"T{n}"} for n in range(1200)]
+    note = Note("first note — {items}", {}, tuple(range(1200)), ("title",))
+    built = Report(kind="broadcasts", columns=("broadcast_id", "title"), rows=rows, notes=(note,))
+    text = render_text(built, Style(lang, TZ), width=80)
+    assert f"¹ first note — X-0, X-1, X-2, X-3, X-4, X-5 {more}\n" in text
+
+
+@pytest.mark.parametrize(
     ("lang", "instagram", "coverage"),
     [
         ("en", "Instagram does not report views", "coverage below 80%"),
