@@ -21,6 +21,7 @@ from streamer.rollups import Rollup
 from streamer.simulcast import broadcast_key
 from streamer.store import CycleWrite
 from streamer.tinyfiles import Doc, Tables, pop, upsert
+from streamer.unplanned import PREFIX as UNPLANNED_PREFIX
 
 SNAPSHOTS = "snapshots"
 ARCHIVE = "archive"
@@ -28,6 +29,7 @@ ARCHIVE = "archive"
 # Finished broadcasts leave main this long after their planned end: past the last
 # final poll (+7 days) of any stream matched to them, with a day's margin.
 PLAN_HORIZON = timedelta(days=8)
+_UNPLANNED = broadcast_key(UNPLANNED_PREFIX)  # an unplanned broadcast's combined rollup
 FINISHED = {
     s.value for s in (BroadcastStatus.HELD, BroadcastStatus.MISSED, BroadcastStatus.CANCELLED)
 }
@@ -89,25 +91,71 @@ def _set_statuses(main: Tables, changed: Sequence[Broadcast]) -> None:
 
 
 def take_done(main: Tables) -> Moves:
-    """Take done streams and their rollups out of the working set, by archive file.
+    """Take done streams and their rollups out of the working set, by archive file, and
+    the combined rollup of an unplanned broadcast with its last stream.
 
     All done streams in main, not only this cycle's: a move cut short by a crash ends
     next cycle. One with no date at all has no month to go to, so it stays.
     """
     moves: Moves = {}
     streams, going = main.table("streams"), {}
+    leaving: dict[str, datetime] = {}  # unplanned id -> the earliest start leaving now
     for doc_id, doc in list(streams.items()):
         month = _archive_month(doc) if doc["done"] else None
         if month is not None:
             going[doc["key"]] = rel = f"{ARCHIVE}/{month}.json"
             moves.setdefault(rel, {}).setdefault("streams", []).append(streams.pop(doc_id))
+            if group := doc.get("unplanned_id"):
+                began = from_iso(str(stream_start_text(doc)))
+                leaving[group] = min(leaving.get(group, began), began)
     if going:  # their rollups in one pass over the table, not one per stream
-        rollups = main.table("rollups")
+        rollups, still = main.table("rollups"), None
         for doc_id, doc in list(rollups.items()):
-            if doc["key"] in going:
-                moves[going[doc["key"]]].setdefault("rollups", []).append(rollups.pop(doc_id))
+            target = going.get(doc["key"])
+            if target is None and doc["key"].startswith(_UNPLANNED):
+                still = _working_groups(main) if still is None else still
+                target = _combined_archive(doc, leaving, still)
+            if target is not None:
+                moves.setdefault(target, {}).setdefault("rollups", []).append(rollups.pop(doc_id))
         main.changed = True
     return moves
+
+
+def _working_groups(main: Tables) -> set[str | None]:
+    """The unplanned broadcasts with a stream left in main, and the plan's ids: no
+    planned id reads "u-", but a planned broadcast's combined rollup goes with the
+    broadcast (``take_finished_plan``), never before."""
+    groups = {doc.get("unplanned_id") for doc in main.table("streams").values()}
+    return groups | {doc["id"] for doc in main.table("broadcasts").values()}
+
+
+def _combined_archive(
+    doc: Doc, leaving: Mapping[str, datetime], still: set[str | None]
+) -> str | None:
+    """Where the combined rollup ``doc`` of an unplanned broadcast goes once none of its
+    streams is ``still`` in main: the archive of the month it began in, where a report
+    on its time (``Entry.when``: its earliest start) looks. That is the earliest of its
+    streams ``leaving`` now and its first live point: one of its streams may have left
+    before, and its streams start within ``match_window`` of each other, so at most a
+    month apart across a night. ``None`` while a stream of it is in main, or when it
+    has no time at all (no stream ever gave it a sample).
+
+    Left in main, such a rollup stayed there for ever (as an earlier release left them:
+    they go at the next cycle that archives a stream, by their first live point, else
+    their last sample), and a rollup of no record of main's is part of every window's
+    mark (``TinyStore.window_mark``): each unplanned simulcast that ended had every
+    month's digest built again."""
+    group = doc["key"].removeprefix(broadcast_key(""))
+    if group in still:
+        return None
+    value = doc.get("value") or {}
+    first = value.get("first_live_at")
+    times = [from_iso(str(first))] if first else []
+    if group in leaving:
+        times.append(leaving[group])
+    elif not times and value.get("last_sample_at"):
+        times.append(from_iso(str(value["last_sample_at"])))
+    return f"{ARCHIVE}/{min(times):%Y-%m}.json" if times else None
 
 
 def take_finished_plan(main: Tables, now: datetime, moves: Moves) -> None:

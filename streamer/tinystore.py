@@ -1022,9 +1022,9 @@ class _MainReach:
     """What of main may belong to any window, for ``window_mark``: the sorted start
     texts of its broadcasts and streams, its broadcast ids, ``everywhere`` when a record
     may belong to any window (a stream with no start, or a time stored in another
-    shape), and ``orphans``: a checksum of the rollups of no record in main (an
-    unplanned broadcast's combined rollup stays there when its streams are archived),
-    which may be any window's."""
+    shape), and ``orphans``: a checksum of the rollups of no record in main, which may
+    be any window's (an unplanned broadcast's combined rollup, which goes to the archive
+    with its last stream, ``tinycycle.take_done``, was left there by earlier releases)."""
 
     starts: list[str]
     ids: set[str]
