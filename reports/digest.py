@@ -15,7 +15,10 @@ is in docs/digest-design.md. In short:
   window (an owner elsewhere, or none, could change without the window changing).
 - **Trusted while unchanged.** A kept month carries its window's mark, the format, a
   hash of the code that makes entries and of the config's zone and channels; any
-  difference and it is built again.
+  difference and it is built again. A mark that changed is looked at more closely
+  (``Store.window_print``): the month after a closed one, which the window reaches into
+  by its margin, is the month being collected and changes every day; while what the
+  window reads there is the same, the digest is kept under the new mark.
 - **Checked against its neighbours at every read.** Every stream *owned* by an entry of
   a kept month must start inside that month's window, whether the report meets it in
   another kept window or in the records it reads fresh; every stream owned by an entry
@@ -74,7 +77,7 @@ from streamer.models import Stream
 from streamer.store import Store, stream_start
 
 FOLDER = "digests"
-FORMAT = 2
+FORMAT = 3
 SUFFIX = ".digest"
 # The modules whose code decides what a month's entries and facts are: a change to any
 # of them (an upgrade) makes every digest stale.
@@ -97,9 +100,11 @@ _build_entry = builder(Entry)
 _build_figures = builder(Figures)
 _NOTHING_UNREPORTED: frozenset[tuple[str, str]] = frozenset()
 
-# A file: the lengths of its first two parts; the first (format, stamps, whole entries
-# and facts), the per-platform entries, which only a report by platform or on one
-# platform reads, and the lists' facts, which only a list reads.
+# A file: the length of its head (format, code and config stamp, the window's mark and
+# print), the head; then the lengths of the next two parts: the whole entries and facts,
+# the per-platform entries, which only a report by platform or on one platform reads,
+# and the lists' facts, which only a list reads.
+_HEAD = struct.Struct("<Q")
 _SIZES = struct.Struct("<QQ")
 
 Window = tuple[datetime, datetime]
@@ -342,11 +347,11 @@ def _kept_months(
         if mark is None:
             break
         path = folder / f"{month.label}{SUFFIX}"
-        known, digest = _load(path, month, window, stamp, mark)
+        known, digest = _load(path, month, window, stamp, mark, store)
         if not known:
             digest = build(store, config, month)
             if store.window_mark(*window) == mark:  # nothing changed while it was read
-                _save(path, stamp, mark, digest)
+                _save(path, stamp, mark, store.window_print(*window), digest)
         if digest is None:
             break
         kept.append(digest)
@@ -495,27 +500,60 @@ def _code_and_config(config: Config) -> str:
     )
 
 
-def _load(
-    path: Path, month: Period, window: Window, stamp: str, mark: str
-) -> tuple[bool, MonthDigest | None]:
-    """``(True, digest)`` for a file made under ``stamp`` and ``mark``; ``(True, None)``
-    for one saying the month was not closed then; ``(False, None)`` when the file is
-    missing, stale, damaged or foreign."""
+@dataclass(frozen=True, slots=True)
+class _File:
+    """A digest file as read: its head (the mark and print it was made under) and the
+    rest, undecoded."""
+
+    mark: str
+    print: dict[str, tuple[str, str]] | None
+    rest: bytes
+
+
+def _read(path: Path, stamp: str) -> _File | None:
+    """The file's head and the rest, or ``None`` when it is missing, damaged, of
+    another format or made by other code or config (``stamp``)."""
     try:
         payload = path.read_bytes()
-        head_size, platform_size = _SIZES.unpack_from(payload)
-        start = _SIZES.size
-        platform_at = start + head_size
-        lists_at = platform_at + platform_size
-        stored = marshal.loads(payload[start:platform_at])
-        head, body = stored[:3], stored[3]
-        if head != (FORMAT, stamp, mark):
+        (head_size,) = _HEAD.unpack_from(payload)
+        form, made, mark, printed = marshal.loads(payload[_HEAD.size : _HEAD.size + head_size])
+        if (form, made) != (FORMAT, stamp) or not isinstance(mark, str):
+            return None
+        found = None if printed is None else {rel: (v, c) for rel, v, c in printed}
+        return _File(mark, found, payload[_HEAD.size + head_size :])
+    except Exception:  # a cache: anything unreadable is built again
+        return None
+
+
+def _load(
+    path: Path, month: Period, window: Window, stamp: str, mark: str, store: Store
+) -> tuple[bool, MonthDigest | None]:
+    """``(True, digest)`` for a file made under ``stamp`` and ``mark``, or under another
+    mark whose window still gives what it gave then (``Store.window_print``: the month
+    after a closed one changes every day, with that month's own records; the file is
+    then kept under the new mark); ``(True, None)`` for one saying the month was not
+    closed then; ``(False, None)`` when the file is missing, stale, damaged or foreign."""
+    found = _read(path, stamp)
+    if found is None:
+        return False, None
+    if found.mark != mark:
+        if found.print is None:
             return False, None
+        now = store.window_print(*window, found.print)
+        if now is None or _gives(now) != _gives(found.print):
+            return False, None
+        _write(path, _head(stamp, mark, now), found.rest)
+    try:
+        (body_size, platform_size) = _SIZES.unpack_from(found.rest)
+        body_at = _SIZES.size
+        platform_at = body_at + body_size
+        lists_at = platform_at + platform_size
+        body = marshal.loads(found.rest[body_at:platform_at])
         if body is None:
             return True, None
         whole, gaps, ranges, owners = body
-        per_platform = marshal.loads(payload[platform_at:lists_at])
-        lists = marshal.loads(payload[lists_at:])
+        per_platform = marshal.loads(found.rest[platform_at:lists_at])
+        lists = marshal.loads(found.rest[lists_at:])
         return True, MonthDigest(
             month,
             window,
@@ -530,9 +568,20 @@ def _load(
         return False, None
 
 
-def _save(path: Path, stamp: str, mark: str, digest: MonthDigest | None) -> None:
-    """Keep ``digest`` (``None``: the month is not closed) under ``stamp`` and ``mark``;
-    a folder that cannot be written keeps nothing."""
+def _gives(printed: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """What each part of a window print gives, without the versions it was read at."""
+    return {part: gives for part, (_, gives) in printed.items()}
+
+
+def _save(
+    path: Path,
+    stamp: str,
+    mark: str,
+    printed: Mapping[str, tuple[str, str]] | None,
+    digest: MonthDigest | None,
+) -> None:
+    """Keep ``digest`` (``None``: the month is not closed) under ``stamp``, ``mark`` and
+    the window's print; a folder that cannot be written keeps nothing."""
     body: Any = None
     per_platform: tuple[Any, ...] = ()
     lists: tuple[Any, ...] = ((), (), ())
@@ -556,13 +605,25 @@ def _save(path: Path, stamp: str, mark: str, digest: MonthDigest | None) -> None
             tuple((owner, *span) for owner, span in digest.ranges.items()),
             tuple(digest.owners),
         )
+    first = marshal.dumps(body)
+    second = marshal.dumps(per_platform)
+    rest = _SIZES.pack(len(first), len(second)) + first + second + marshal.dumps(lists)
+    _write(path, _head(stamp, mark, printed), rest)
+
+
+def _head(stamp: str, mark: str, printed: Mapping[str, tuple[str, str]] | None) -> bytes:
+    """A file's head: the format, the code and config stamp, the mark and the print."""
+    parts = None if printed is None else tuple((p, v, c) for p, (v, c) in sorted(printed.items()))
+    return marshal.dumps((FORMAT, stamp, mark, parts))
+
+
+def _write(path: Path, head: bytes, rest: bytes) -> None:
+    """The file: its head's length, the head, the rest; a folder that cannot be written
+    keeps nothing."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
-        first = marshal.dumps((FORMAT, stamp, mark, body))
-        second = marshal.dumps(per_platform)
-        payload = _SIZES.pack(len(first), len(second)) + first + second + marshal.dumps(lists)
-        replace_file(path, temp, payload, fsync=False)
+        replace_file(path, temp, _HEAD.pack(len(head)) + head + rest, fsync=False)
     except OSError:
         return
 

@@ -162,6 +162,12 @@ class MemStore:
         """Nothing in memory outlives the process: no mark (``Store.window_mark``)."""
         return None
 
+    def window_print(
+        self, start: datetime, end: datetime, known: Mapping[str, tuple[str, str]] | None = None
+    ) -> dict[str, tuple[str, str]] | None:
+        """Nothing in memory outlives the process: no print (``Store.window_print``)."""
+        return None
+
     @contextmanager
     def lease_due(self, now: datetime, limit: int | None = None) -> Iterator[list[Stream]]:
         """Lease the due working streams; a stream leased is given to no other lease."""

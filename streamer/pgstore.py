@@ -248,6 +248,13 @@ class PgStore(PgWork):
         with self._tx() as conn:
             return window_mark(conn, start, end)
 
+    def window_print(
+        self, start: datetime, end: datetime, known: Mapping[str, tuple[str, str]] | None = None
+    ) -> dict[str, tuple[str, str]] | None:
+        """Its mark already counts the window's own rows: no finer print
+        (``Store.window_print``)."""
+        return None
+
     # -- due work ---------------------------------------------------------------------
     @contextmanager
     def lease_due(self, now: datetime, limit: int | None = None) -> Iterator[list[Stream]]:

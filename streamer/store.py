@@ -296,6 +296,16 @@ class Store(Protocol):
         store cannot vouch for that (records of the window are still being written)."""
         ...
 
+    def window_print(
+        self, start: datetime, end: datetime, known: Mapping[str, tuple[str, str]] | None = None
+    ) -> dict[str, tuple[str, str]] | None:
+        """For a mark that changed: what the window's records give, by part of the store
+        (each part's version and what it gives of the window), so that what was worked
+        out under an older mark can be kept while its print is the same; ``known``, an
+        earlier print, saves working a part out again while its version is the same.
+        ``None`` when the store has no finer answer than its mark."""
+        ...
+
     # -- due work ---------------------------------------------------------------
     def lease_due(
         self, now: datetime, limit: int | None = None

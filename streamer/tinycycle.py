@@ -29,7 +29,8 @@ ARCHIVE = "archive"
 # Finished broadcasts leave main this long after their planned end: past the last
 # final poll (+7 days) of any stream matched to them, with a day's margin.
 PLAN_HORIZON = timedelta(days=8)
-_UNPLANNED = broadcast_key(UNPLANNED_PREFIX)  # an unplanned broadcast's combined rollup
+# The key prefix of an unplanned broadcast's combined rollup.
+UNPLANNED_COMBINED = broadcast_key(UNPLANNED_PREFIX)
 FINISHED = {
     s.value for s in (BroadcastStatus.HELD, BroadcastStatus.MISSED, BroadcastStatus.CANCELLED)
 }
@@ -112,7 +113,7 @@ def take_done(main: Tables) -> Moves:
         rollups, still = main.table("rollups"), None
         for doc_id, doc in list(rollups.items()):
             target = going.get(doc["key"])
-            if target is None and doc["key"].startswith(_UNPLANNED):
+            if target is None and doc["key"].startswith(UNPLANNED_COMBINED):
                 still = _working_groups(main) if still is None else still
                 target = _combined_archive(doc, leaving, still)
             if target is not None:

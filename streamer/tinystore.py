@@ -25,7 +25,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -53,6 +53,7 @@ from streamer.store import (
 from streamer.tinycycle import (
     ARCHIVE,
     SNAPSHOTS,
+    UNPLANNED_COMBINED,
     add_events,
     apply_state,
     by_day,
@@ -427,6 +428,39 @@ class TinyStore:
             for rel in inside
         ]
         return f"tinydb:{versions}:{reach.orphans}"
+
+    def window_print(
+        self, start: datetime, end: datetime, known: Mapping[str, tuple[str, str]] | None = None
+    ) -> dict[str, tuple[str, str]] | None:
+        """What ``period_records(start, end)`` reads, file by file, for a mark that
+        changed (``Store.window_print``): each file's versions and what it gives.
+
+        A month the window holds whole gives its versions, as in the mark. A month it
+        only reaches into by its margins gives a checksum of the records a read of the
+        window may take there (``_reach_print``): the month after a closed one is the
+        month being collected, whose archive changes every day, and those changes are
+        that month's own records. Main gives the checksum of its orphan rollups. A
+        month whose versions are those of ``known`` (an earlier print) keeps its
+        checksum there without a parse. ``None`` whenever ``window_mark`` is."""
+        if self.window_mark(start, end) is None:
+            return None
+        start, end = as_utc(start), as_utc(end)
+        low, high = to_iso(start - _SLACK), to_iso(end + _SLACK)
+        months = _months(start, end)
+        found: dict[str, tuple[str, str]] = {}
+        for rel in self._archive_files():
+            number = _month_of(rel)
+            if number not in months:
+                continue
+            versions = repr((stamp(self.data_dir / rel), stamp(tail_path(self.data_dir / rel))))
+            if start <= _month_start(number) and _month_start(number + 1) <= end:
+                found[rel] = (versions, versions)
+            elif known is not None and known.get(rel, ("",))[0] == versions:
+                found[rel] = known[rel]
+            else:
+                found[rel] = (versions, _reach_print(self._parsed(rel), low, high))
+        found[MAIN] = ("", self._main_reach().orphans)
+        return found
 
     def _archived_twice(self) -> frozenset[str]:
         """The month archives holding a broadcast that another month holds too, worked
@@ -1096,6 +1130,50 @@ def _months(start: datetime | None, end: datetime | None) -> range:
 
 def _month_number(moment: datetime) -> int:
     return moment.year * 12 + moment.month
+
+
+def _month_start(number: int) -> datetime:
+    """The first instant (UTC) of month ``number`` (as ``_month_of``)."""
+    year, month = divmod(number - 1, 12)
+    return datetime(year, month + 1, 1, tzinfo=UTC)
+
+
+def _reach_print(data: Data, low: str, high: str) -> str:
+    """A checksum of what a read of ``[low, high)`` (stored texts, a day wider than the
+    window) may take from a month archive it reaches into (``window_print``), chosen as
+    ``period_records`` chooses: broadcasts and streams that may start in it, their
+    rollups and combined rollups. An unplanned broadcast's combined rollup may lie in
+    the month after its streams (``tinycycle.take_done``): every one of the month's
+    not clearly begun after the span counts."""
+    plan = [
+        d for d in data.get("broadcasts", {}).values() if _may_fall_in(d.get("start"), low, high)
+    ]
+    streams = [
+        d for d in data.get("streams", {}).values() if _may_fall_in(stream_start_text(d), low, high)
+    ]
+    keys = {d["key"] for d in streams}
+    keys |= {broadcast_key(d["id"]) for d in plan}
+    keys |= {broadcast_key(d["unplanned_id"]) for d in streams if d.get("unplanned_id")}
+    after = to_iso(from_iso(high) + _SLACK)
+    rollups = [
+        d
+        for d in data.get("rollups", {}).values()
+        if d["key"] in keys or (d["key"].startswith(UNPLANNED_COMBINED) and _not_after(d, after))
+    ]
+    chosen = [
+        sorted(plan, key=lambda d: str(d["id"])),
+        sorted(streams, key=lambda d: str(d["key"])),
+        sorted(rollups, key=lambda d: str(d["key"])),
+    ]
+    dumped = orjson.dumps(chosen, option=orjson.OPT_SORT_KEYS)
+    return f"{len(dumped)}:{zlib.crc32(dumped)}:{zlib.adler32(dumped)}"
+
+
+def _not_after(doc: Doc, after: str) -> bool:
+    """Whether a combined rollup may have begun before ``after``: its first live point
+    is not a stored time at or after it (none at all counts)."""
+    first = (doc.get("value") or {}).get("first_live_at")
+    return not _in_stored_shape(first) or first < after
 
 
 def _size(version: Stamp | None) -> int:

@@ -362,6 +362,42 @@ def test_kept_months_are_neither_built_nor_parsed_again(
     assert "archive/2025-03.json" in store.parsed
 
 
+def test_a_kept_month_outlives_the_next_months_own_changes(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """February's window reaches nine days into March, the month being collected, whose
+    archive changes with every stream archived there: February's mark changes, but what
+    its window reads of March does not (``Store.window_print``), so February is kept as
+    it was and the file keeps the new mark. A stream of those nine days has it built
+    again. The reports are those of a full read throughout."""
+    config = config_of(home)
+    built: list[str] = []
+    real = digest.build
+
+    def counted(store: DayStore, config: Config, month: Period) -> Any:
+        built.append(month.label)
+        return real(store, config, month)
+
+    monkeypatch.setattr(digest, "build", counted)
+    store = TinyStore(home)
+    same(store, config, QUARTER)
+    february = digest.month_window(month_of(date(2025, 2, 1)), config)
+    path = home / digest.FOLDER / "2025-02.digest"
+    before = store.window_mark(*february)
+    add_streams(store, [_stream("youtube", "late-march", _at(date(2025, 3, 25), 9))])
+    assert TinyStore(home).window_mark(*february) != before
+    built.clear()
+    same(TinyStore(home), config, QUARTER)
+    same_lists(TinyStore(home), config, QUARTER)
+    assert built == []
+    found = digest._read(path, digest._code_and_config(config))
+    assert found is not None and found.mark == TinyStore(home).window_mark(*february)
+
+    add_streams(store, [_stream("youtube", "early-march", _at(date(2025, 3, 3), 9))])
+    same(TinyStore(home), config, QUARTER)
+    assert built == ["2025-02"]
+
+
 def test_a_month_is_kept_only_once_its_final_polls_are_past(home: Path) -> None:
     """On 20 March, February's window (to 10 March) has final polls to come."""
     store, config = TinyStore(home), config_of(home)
