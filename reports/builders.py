@@ -18,7 +18,6 @@ from reports.dataset import (
     Selector,
     compared_period,
     cut,
-    gc_paused,
     group_key,
     summary_days,
     within,
@@ -58,6 +57,7 @@ from reports.report import (
     summary_columns,
 )
 from streamer.errors import UserError
+from streamer.gcpause import gc_paused
 from streamer.platforms import in_order
 
 KINDS = ("summary", "broadcasts", "adherence")

@@ -11,11 +11,9 @@ a week.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,6 +28,7 @@ from reports.metrics import (
 from reports.periods import Period, days_period, month_of, week_of
 from streamer.config import Config
 from streamer.fastbuild import builder
+from streamer.gcpause import gc_paused
 from streamer.history import recorded_since
 from streamer.models import Broadcast, BroadcastStatus, Stream, StreamStatus
 from streamer.platforms import in_order
@@ -177,29 +176,6 @@ def compared_period(period: Period, by: str) -> Period:
     if by == "week":
         return days_period(week_of(period.start).previous().start, period.end)
     return period.previous()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: for reading and reporting on a whole store.
-
-    Both allocate hundreds of thousands of documents, records and figures that stay
-    alive, so every collection the allocations trigger walks a growing heap and frees
-    nothing: profiling a half-year summary put that at a quarter of its time. None
-    of them forms a cycle, so reference counting frees them as usual. On the way
-    out, what was allocated inside moves to the oldest generation (``freeze`` then
-    ``unfreeze``, both cheap), so the next young collection does not walk it all
-    at once, and collection resumes (unless it was off already).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def channel_programmes(config: Config) -> dict[str, str]:

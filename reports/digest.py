@@ -54,7 +54,6 @@ from reports.dataset import (
     ListFacts,
     Selector,
     channel_programmes,
-    gc_paused,
     report_span,
     summary_days,
 )
@@ -72,6 +71,7 @@ from reports.quality import (
 from streamer.config import Config
 from streamer.fastbuild import builder
 from streamer.files import replace_file
+from streamer.gcpause import gc_paused
 from streamer.history import recorded_since
 from streamer.models import Stream
 from streamer.store import Store, stream_start

@@ -17,7 +17,6 @@ from functools import partial
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from reports.dataset import gc_paused
 from reports.fmt import PERCENT_DIGITS, Style
 from reports.labels import gap_reasons, group_number, headline, label, legend, short_label
 from reports.layout import (
@@ -44,6 +43,7 @@ from reports.report import (
     shows_changes,
 )
 from streamer import safe_text
+from streamer.gcpause import gc_paused
 from streamer.platforms import LABELS
 
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"

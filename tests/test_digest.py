@@ -336,21 +336,25 @@ def test_other_periods_through_digests(home: Path, label: str, by: str, until: d
     assert data.digest is not None and data.digest.until == until
 
 
-def test_kept_months_are_neither_built_nor_parsed_again(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The months whose digests are built from here on (``digest.build`` counted)."""
+    months: list[str] = []
+    real = digest.build
+
+    def counted(store: DayStore, config: Config, month: Period) -> Any:
+        months.append(month.label)
+        return real(store, config, month)
+
+    monkeypatch.setattr(digest, "build", counted)
+    return months
+
+
+def test_kept_months_are_neither_built_nor_parsed_again(home: Path, built: list[str]) -> None:
     """The second report loads January's digest instead of parsing its archive."""
     from helpers.counting import ParsingStore
 
     config = config_of(home)
-    built: list[str] = []
-    real = digest.build
-
-    def counted(store: DayStore, config: Config, month: Period) -> Any:
-        built.append(month.label)
-        return real(store, config, month)
-
-    monkeypatch.setattr(digest, "build", counted)
     same(ParsingStore(home), config, QUARTER)
     assert built == ["2024-10", "2024-11", "2024-12", "2025-01", "2025-02"]
     built.clear()
@@ -362,23 +366,13 @@ def test_kept_months_are_neither_built_nor_parsed_again(
     assert "archive/2025-03.json" in store.parsed
 
 
-def test_a_kept_month_outlives_the_next_months_own_changes(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_kept_month_outlives_the_next_months_own_changes(home: Path, built: list[str]) -> None:
     """February's window reaches nine days into March, the month being collected, whose
     archive changes with every stream archived there: February's mark changes, but what
     its window reads of March does not (``Store.window_print``), so February is kept as
     it was and the file keeps the new mark. A stream of those nine days has it built
     again. The reports are those of a full read throughout."""
     config = config_of(home)
-    built: list[str] = []
-    real = digest.build
-
-    def counted(store: DayStore, config: Config, month: Period) -> Any:
-        built.append(month.label)
-        return real(store, config, month)
-
-    monkeypatch.setattr(digest, "build", counted)
     store = TinyStore(home)
     same(store, config, QUARTER)
     february = digest.month_window(month_of(date(2025, 2, 1)), config)
