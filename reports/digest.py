@@ -506,7 +506,7 @@ class _File:
     rest, undecoded."""
 
     mark: str
-    print: dict[str, tuple[str, str]] | None
+    printed: dict[str, tuple[str, str]] | None
     rest: bytes
 
 
@@ -537,10 +537,10 @@ def _load(
     if found is None:
         return False, None
     if found.mark != mark:
-        if found.print is None:
+        if found.printed is None:
             return False, None
-        now = store.window_print(*window, found.print)
-        if now is None or _gives(now) != _gives(found.print):
+        now = store.window_print(*window, found.printed)
+        if now is None or _gives(now) != _gives(found.printed):
             return False, None
         _write(path, _head(stamp, mark, now), found.rest)
     try:
