@@ -102,12 +102,11 @@ def take_done(main: Tables) -> Moves:
     streams, going = main.table("streams"), {}
     leaving: dict[str, datetime] = {}  # unplanned id -> the earliest start leaving now
     for doc_id, doc in list(streams.items()):
-        month = _archive_month(doc) if doc["done"] else None
-        if month is not None:
-            going[doc["key"]] = rel = f"{ARCHIVE}/{month}.json"
+        began = _stream_began(doc) if doc["done"] else None
+        if began is not None:
+            going[doc["key"]] = rel = f"{ARCHIVE}/{began:%Y-%m}.json"
             moves.setdefault(rel, {}).setdefault("streams", []).append(streams.pop(doc_id))
             if group := doc.get("unplanned_id"):
-                began = from_iso(str(stream_start_text(doc)))
                 leaving[group] = min(leaving.get(group, began), began)
     if going:  # their rollups in one pass over the table, not one per stream
         rollups, still = main.table("rollups"), None
@@ -207,10 +206,11 @@ def take_old_outbox(main: Tables, now: datetime, moves: Moves) -> None:
             main.changed = True
 
 
-def _archive_month(doc: Mapping[str, Any]) -> str | None:
-    """``YYYY-MM`` of the stream's actual start, else scheduled start, else discovery."""
+def _stream_began(doc: Mapping[str, Any]) -> datetime | None:
+    """The stored stream's actual start, else scheduled start, else discovery: its
+    archive is that month's."""
     began = stream_start_text(doc)
-    return None if began is None else from_iso(began).strftime("%Y-%m")
+    return None if began is None else from_iso(began)
 
 
 def stream_start_text(doc: Mapping[str, Any]) -> str | None:

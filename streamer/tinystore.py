@@ -405,7 +405,17 @@ class TinyStore:
         archives too (``_archived_twice``). Main's rollups of no record of its own may
         be any window's: their checksum is part of every mark.
         """
-        start, end = as_utc(start), as_utc(end)
+        versions = self._window_versions(as_utc(start), as_utc(end))
+        if versions is None:
+            return None
+        return f"tinydb:{versions}:{self._main_reach().orphans}"
+
+    def _window_versions(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str, Stamp | None, Stamp | None]] | None:
+        """The month archives ``[start, end)`` (UTC) touches, each with the versions of
+        the archive and its tail; ``None`` when the store cannot vouch for the window
+        (``window_mark``)."""
         reach = self._main_reach()
         if reach.everywhere or reach.starts_in(to_iso(start - _SLACK), to_iso(end + _SLACK)):
             return None
@@ -423,11 +433,10 @@ class TinyStore:
                     return None
             elif may_hold(index, ids):
                 return None
-        versions = [
+        return [
             (rel, stamp(self.data_dir / rel), stamp(tail_path(self.data_dir / rel)))
             for rel in inside
         ]
-        return f"tinydb:{versions}:{reach.orphans}"
 
     def window_print(
         self, start: datetime, end: datetime, known: Mapping[str, tuple[str, str]] | None = None
@@ -442,17 +451,14 @@ class TinyStore:
         that month's own records. Main gives the checksum of its orphan rollups. A
         month whose versions are those of ``known`` (an earlier print) keeps its
         checksum there without a parse. ``None`` whenever ``window_mark`` is."""
-        if self.window_mark(start, end) is None:
-            return None
         start, end = as_utc(start), as_utc(end)
+        inside = self._window_versions(start, end)
+        if inside is None:
+            return None
         low, high = to_iso(start - _SLACK), to_iso(end + _SLACK)
-        months = _months(start, end)
         found: dict[str, tuple[str, str]] = {}
-        for rel in self._archive_files():
-            number = _month_of(rel)
-            if number not in months:
-                continue
-            versions = repr((stamp(self.data_dir / rel), stamp(tail_path(self.data_dir / rel))))
+        for rel, archive, tail in inside:
+            number, versions = _month_of(rel), repr((archive, tail))
             if start <= _month_start(number) and _month_start(number + 1) <= end:
                 found[rel] = (versions, versions)
             elif known is not None and known.get(rel, ("",))[0] == versions:
@@ -1071,18 +1077,15 @@ class _MainReach:
         plan = main.get("broadcasts", {}).values()
         texts = [stream_start_text(doc) for doc in streams]
         texts += [doc.get("start") for doc in plan]
-        owned = {doc["key"] for doc in streams}
-        owned |= {broadcast_key(doc["id"]) for doc in plan}
-        owned |= {broadcast_key(doc["unplanned_id"]) for doc in streams if doc.get("unplanned_id")}
+        owned = _rollup_keys(plan, streams)
         orphans = sorted(
             (doc["key"], doc) for doc in main.get("rollups", {}).values() if doc["key"] not in owned
         )
-        dumped = orjson.dumps(orphans, option=orjson.OPT_SORT_KEYS)
         return cls(
             sorted(text for text in texts if _in_stored_shape(text)),
             {doc["id"] for doc in plan},
             not all(_in_stored_shape(text) for text in texts),
-            f"{len(orphans)}:{len(dumped)}:{zlib.crc32(dumped)}:{zlib.adler32(dumped)}",
+            f"{len(orphans)}:{_checksum(orphans)}",
         )
 
     def starts_in(self, low: str, high: str) -> bool:
@@ -1151,9 +1154,7 @@ def _reach_print(data: Data, low: str, high: str) -> str:
     streams = [
         d for d in data.get("streams", {}).values() if _may_fall_in(stream_start_text(d), low, high)
     ]
-    keys = {d["key"] for d in streams}
-    keys |= {broadcast_key(d["id"]) for d in plan}
-    keys |= {broadcast_key(d["unplanned_id"]) for d in streams if d.get("unplanned_id")}
+    keys = _rollup_keys(plan, streams)
     after = to_iso(from_iso(high) + _SLACK)
     rollups = [
         d
@@ -1165,7 +1166,24 @@ def _reach_print(data: Data, low: str, high: str) -> str:
         sorted(streams, key=lambda d: str(d["key"])),
         sorted(rollups, key=lambda d: str(d["key"])),
     ]
-    dumped = orjson.dumps(chosen, option=orjson.OPT_SORT_KEYS)
+    return _checksum(chosen)
+
+
+def _rollup_keys(plan: Iterable[Doc], streams: Iterable[Doc]) -> set[str]:
+    """The keys of the rollups of these stored broadcasts and streams, as a period read
+    takes them (``store.period_of``): each stream's own, each broadcast's combined one
+    and that of each stream's unplanned broadcast."""
+    streams = list(streams)
+    keys = {doc["key"] for doc in streams}
+    keys |= {broadcast_key(doc["id"]) for doc in plan}
+    keys |= {broadcast_key(doc["unplanned_id"]) for doc in streams if doc.get("unplanned_id")}
+    return keys
+
+
+def _checksum(value: object) -> str:
+    """Length and two checksums of ``value`` as sorted-key JSON: what a mark or print
+    holds of documents instead of the documents."""
+    dumped = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     return f"{len(dumped)}:{zlib.crc32(dumped)}:{zlib.adler32(dumped)}"
 
 

@@ -142,6 +142,12 @@ def _unsaved(config: Config) -> dict[str, Any]:
     return {"count": len(gaps), "since": since, "reasons": reasons, "unreadable": files}
 
 
+def unsaved_name(path: str) -> str:
+    """A file of ``unsaved/`` as the status and the live view name it: under the data
+    folder (80 columns), its name made printable."""
+    return f"{UNSAVED}/{printable(Path(path).name)}"
+
+
 def _quota(config: Config, store: Store, now: datetime) -> dict[str, Any]:
     day = quota_day(now)
     used = store.quota_used(day)
@@ -193,8 +199,8 @@ def render(found: dict[str, Any], tz: ZoneInfo) -> list[str]:
         lines.append(f"  {unsaved['count']} since {local(unsaved['since'])}: {why}")
     else:
         lines.append("  none")
-    for path in unsaved["unreadable"]:  # named under the data folder: 80 columns
-        lines.append(f"  cannot be read, left as it is: {UNSAVED}/{printable(Path(path).name)}")
+    for path in unsaved["unreadable"]:
+        lines.append(f"  cannot be read, left as it is: {unsaved_name(path)}")
     quota = found["quota"]
     lines += ["", f"YouTube quota, day {quota['day']} (Pacific), limit {quota['limit']:,} a key"]
     lines += [f"  {env:<40} {units:>8,}" for env, units in quota["used"].items()]

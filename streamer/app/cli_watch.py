@@ -12,22 +12,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
 from rich.text import Text
 
-from collectors.unsaved import FOLDER as UNSAVED
 from reports.curve import sparkline
-from streamer.app.cli_status import WIDTH, gather
+from streamer.app.cli_status import WIDTH, gather, unsaved_name
 from streamer.app.clibase import CONTEXT, App, pass_app
 from streamer.app.console import make_console
 from streamer.clock import SystemClock
 from streamer.config import Config
 from streamer.models import BroadcastStatus, Snapshot, Stream, StreamStatus, from_iso
-from streamer.safe_text import printable
 from streamer.store import Store
 
 TREND = timedelta(minutes=15)  # the sparkline's span
@@ -284,7 +281,6 @@ def _cycle(
         since = _local(from_iso(unsaved["since"]), tz, "%H:%M:%S")
         lines.append(f"  {words['unsaved'].format(unsaved['count'], since)}")
     # Its gaps never reach the store and collectors leave it be: someone must look.
-    for path in unsaved["unreadable"]:  # named under the data folder: 80 columns
-        name = f"{UNSAVED}/{printable(Path(path).name)}"
-        lines.append(f"  {words['unreadable'].format(name)}")
+    for path in unsaved["unreadable"]:
+        lines.append(f"  {words['unreadable'].format(unsaved_name(path))}")
     return lines
